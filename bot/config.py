@@ -1,0 +1,182 @@
+"""Settings, read from the environment in one place and validated once.
+
+Nothing else in Nudge reads ``os.environ``. The CLI loads ``.env`` (python-dotenv)
+before calling :meth:`Settings.from_env`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["ConfigError", "DigestSchedule", "Settings", "WEEKDAYS"]
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_API_URL = "https://slack.com/api/"
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+@dataclass(frozen=True)
+class DigestSchedule:
+    """When the weekly digest goes out: a weekday name (``fri``) and a local time."""
+
+    weekday: str
+    at: time
+
+    @classmethod
+    def parse(cls, text: str) -> DigestSchedule:
+        """Read ``fri 16:00`` (also ``Friday 4:00``).
+
+        >>> DigestSchedule.parse("fri 16:00")
+        DigestSchedule(weekday='fri', at=datetime.time(16, 0))
+        """
+        match = re.fullmatch(r"\s*([A-Za-z]+)\s+(\d{1,2}):(\d{2})\s*", text or "")
+        if not match:
+            raise ValueError("expected a weekday and a time, like 'fri 16:00'")
+        day = match[1].lower()[:3]
+        if day not in WEEKDAYS:
+            raise ValueError(f"'{match[1]}' is not a weekday")
+        hour, minute = int(match[2]), int(match[3])
+        if hour > 23 or minute > 59:
+            raise ValueError(f"'{match[2]}:{match[3]}' is not a time of day")
+        return cls(day, time(hour, minute))
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.at:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the operator can configure. Secrets are kept out of ``repr``."""
+
+    bot_token: str | None = field(default=None, repr=False)
+    app_token: str | None = field(default=None, repr=False)
+    signing_secret: str | None = field(default=None, repr=False)
+    api_url: str = DEFAULT_API_URL
+    db_path: str = "nudge.db"
+    timezone: str = "Europe/London"
+    digest_channel: str | None = None
+    digest_schedule: DigestSchedule = DigestSchedule("fri", time(16, 0))
+    steering: frozenset[str] = frozenset()
+    steering_group: str | None = None
+    feed_poll_minutes: int = 60
+    allow_private_feeds: bool = False
+    log_level: str = "INFO"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The network's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Read and validate every setting; raise :class:`ConfigError` on the first bad one.
+
+        >>> Settings.from_env({"NUDGE_TIMEZONE": "Europe/London"}).timezone
+        'Europe/London'
+        """
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value.strip() if value and value.strip() else None
+
+        bot_token = get("SLACK_BOT_TOKEN")
+        if bot_token and not bot_token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+        app_token = get("SLACK_APP_TOKEN")
+        if app_token and not app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+
+        api_url = get("SLACK_API_URL") or DEFAULT_API_URL
+        if not re.match(r"^https?://[^/\s]+", api_url):
+            raise ConfigError("SLACK_API_URL must be an http(s) URL, like https://slack.com/api/")
+        if not api_url.endswith("/"):
+            api_url += "/"
+
+        timezone = get("NUDGE_TIMEZONE") or "Europe/London"
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"NUDGE_TIMEZONE '{timezone}' is not an IANA time zone, like Europe/London"
+            ) from None
+
+        digest_channel = get("NUDGE_DIGEST_CHANNEL")
+        if digest_channel and not _CHANNEL_ID.match(digest_channel):
+            raise ConfigError(
+                "NUDGE_DIGEST_CHANNEL must be a channel ID like C0123ABCD, not a channel name"
+            )
+        try:
+            schedule = DigestSchedule.parse(get("NUDGE_DIGEST_SCHEDULE") or "fri 16:00")
+        except ValueError as err:
+            raise ConfigError(f"NUDGE_DIGEST_SCHEDULE: {err}") from None
+
+        steering = frozenset(s.strip() for s in (get("NUDGE_STEERING") or "").split(",") if s.strip())
+        bad = sorted(s for s in steering if not _USER_ID.match(s))
+        if bad:
+            raise ConfigError(
+                f"NUDGE_STEERING must list user IDs like U0123ABCD, separated by commas; "
+                f"'{bad[0]}' is not one"
+            )
+
+        poll = get("NUDGE_FEED_POLL_MINUTES") or "60"
+        if not poll.isdigit() or not 5 <= int(poll) <= 1440:
+            raise ConfigError("NUDGE_FEED_POLL_MINUTES must be a whole number from 5 to 1440")
+
+        allow = (get("NUDGE_ALLOW_PRIVATE_FEEDS") or "0").lower()
+        if allow not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+            raise ConfigError("NUDGE_ALLOW_PRIVATE_FEEDS must be 1 or 0")
+
+        level = (get("NUDGE_LOG_LEVEL") or "INFO").upper()
+        if level not in _LOG_LEVELS:
+            raise ConfigError(f"NUDGE_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
+
+        return cls(
+            bot_token=bot_token,
+            app_token=app_token,
+            signing_secret=get("SLACK_SIGNING_SECRET"),
+            api_url=api_url,
+            db_path=get("NUDGE_DB") or "nudge.db",
+            timezone=timezone,
+            digest_channel=digest_channel,
+            digest_schedule=schedule,
+            steering=steering,
+            steering_group=(get("NUDGE_STEERING_GROUP") or "").lstrip("@") or None,
+            feed_poll_minutes=int(poll),
+            allow_private_feeds=allow in ("1", "true", "yes", "on"),
+            log_level=level,
+        )
+
+    def require(self, *names: str) -> None:
+        """Raise :class:`ConfigError` naming the first of ``names`` that is unset.
+
+        >>> Settings().require("bot_token")
+        Traceback (most recent call last):
+        ...
+        bot.config.ConfigError: SLACK_BOT_TOKEN is required: the bot token (xoxb-…) ...
+        """
+        for name in names:
+            if not getattr(self, name):
+                raise ConfigError(_REQUIRED[name])
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some settings changed (tests and the console use this)."""
+        return replace(self, **changes)
+
+
+_REQUIRED = {
+    "bot_token": "SLACK_BOT_TOKEN is required: the bot token (xoxb-…) from OAuth & Permissions",
+    "app_token": "SLACK_APP_TOKEN is required for Socket Mode: an app-level token (xapp-…) "
+    "with connections:write, or run with --http",
+    "signing_secret": "SLACK_SIGNING_SECRET is required for --http: the signing secret from "
+    "Basic Information",
+}

@@ -1,0 +1,97 @@
+"""What every listener and job needs, passed explicitly: settings, store, Slack, clock."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlite_utils import Database
+
+from bot.config import Settings
+from storage.db import connect
+
+__all__ = ["Deps", "make_client", "utcnow"]
+
+SLACK_TIMEOUT_SECONDS = 10
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC: the one place ``now`` enters the program."""
+    return datetime.now(UTC)
+
+
+def make_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A Web API client for ``SLACK_API_URL`` that retries what Slack asks to be retried.
+
+    Connection errors and 5xx answers are retried twice with backoff; 429 answers
+    are retried after ``Retry-After``, up to three times.
+    """
+    return WebClient(
+        token=token or settings.bot_token,
+        base_url=settings.api_url,
+        timeout=SLACK_TIMEOUT_SECONDS,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+@dataclass
+class TTLCache:
+    """A tiny thread-safe cache of values that expire, for Slack look-ups."""
+
+    seconds: float
+    _items: dict[object, tuple[float, object]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, key: object, load: Callable[[], object]) -> object:
+        """The cached value for ``key``, loading it when missing or expired."""
+        with self._lock:
+            hit = self._items.get(key)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        value = load()
+        with self._lock:
+            self._items[key] = (time.monotonic() + self.seconds, value)
+        return value
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The dependencies of listeners and jobs; built once by :func:`bot.app.build_deps`."""
+
+    settings: Settings
+    client: WebClient
+    team_id: str = ""
+    bot_user_id: str = ""
+    clock: Callable[[], datetime] = utcnow
+    cache: TTLCache = field(default_factory=lambda: TTLCache(seconds=300))
+
+    @contextmanager
+    def db(self) -> Iterator[Database]:
+        """One connection for one unit of work, closed afterwards.
+
+        >>> with deps.db() as db:  # doctest: +SKIP
+        ...     storage.actions.get(db, team_id, 12)
+        """
+        db = connect(self.settings.db_path)
+        try:
+            yield db
+        finally:
+            db.close()
+
+    def now(self) -> datetime:
+        """The current time from the clock (aware UTC)."""
+        return self.clock()

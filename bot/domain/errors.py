@@ -1,0 +1,33 @@
+"""Errors a member can be told about, by name.
+
+Domain and storage code raise these; handlers turn them into a friendly ephemeral
+reply. Anything else is unexpected and is logged once by the app's error handler.
+"""
+
+from __future__ import annotations
+
+__all__ = ["UserError", "ParseError", "NotFound", "NotAllowed"]
+
+
+class UserError(Exception):
+    """Something the member can fix, with a message and an example of what works.
+
+    >>> UserError("I need a title.", example="/action Draft the charter response by Friday")
+    """
+
+    def __init__(self, message: str, example: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.example = example
+
+
+class ParseError(UserError):
+    """What the member typed could not be read."""
+
+
+class NotFound(UserError):
+    """The id the member gave names nothing they can see."""
+
+
+class NotAllowed(UserError):
+    """The member may not do this."""

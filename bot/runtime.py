@@ -1,0 +1,91 @@
+"""One process: the Slack connection (Socket Mode or HTTP) and the scheduler."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+from bot.app import build_app, build_deps
+from bot.config import Settings
+from bot.deps import Deps, utcnow
+from bot.http import make_server
+from bot.scheduler import build_scheduler
+
+__all__ = ["Runtime"]
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    """The running bot; ``start()`` returns once it is serving, ``stop()`` shuts down cleanly.
+
+    >>> runtime = Runtime(settings, http=True, port=0).start()  # doctest: +SKIP
+    >>> runtime.url  # doctest: +SKIP
+    'http://127.0.0.1:43127/slack/events'
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.settings, self.http, self.host, self.port, self.clock = (
+            settings, http, host, port, clock)
+        self.deps: Deps | None = None
+        self.app: App | None = None
+        self._server = None
+        self._socket: SocketModeHandler | None = None
+        self._scheduler = None
+        self._stopped = threading.Event()
+
+    def start(self) -> Runtime:
+        """Build everything and start serving and scheduling."""
+        if not self.http:
+            self.settings.require("bot_token", "app_token")
+        self.deps = build_deps(self.settings, clock=self.clock)
+        self.app = build_app(self.deps, http=self.http)
+        self._scheduler = build_scheduler(self.deps)
+        self._scheduler.start()
+        if self.http:
+            self._server = make_server(self.app, self.host, self.port)
+            self.port = self._server.effective_port
+            threading.Thread(target=self._server.run, name="http", daemon=True).start()
+            log.info("Serving Slack requests on http://%s:%s/slack/events", self.host, self.port)
+        else:
+            self._socket = SocketModeHandler(self.app, self.settings.app_token,
+                                             web_client=self.deps.client)
+            self._socket.connect()
+            log.info("Connected to Slack in Socket Mode")
+        return self
+
+    @property
+    def url(self) -> str:
+        """Where Slack sends requests in HTTP mode."""
+        return f"http://{self.host}:{self.port}/slack/events"
+
+    def wait(self) -> None:
+        """Block until :meth:`stop` is called (by a signal handler, say)."""
+        while not self._stopped.wait(1.0):
+            pass
+
+    def stop(self) -> None:
+        """Stop serving and scheduling; safe to call twice."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        if self._socket is not None:
+            self._socket.close()
+        if self._server is not None:
+            self._server.close()
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+        log.info("Stopped")

@@ -1,0 +1,320 @@
+"""``/action``, the Done button, the action modal and the "Track as action" shortcut.
+
+Each listener acks first, then reads the request with ``bot.domain.actions``, calls
+``storage.actions`` and replies with ``handlers.blocks.actions``. Errors by name
+(``ParseError``, ``NotFound``, ``NotAllowed``) are turned into friendly replies once,
+by the app's error handler.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+from slack_bolt import Ack, App, Respond
+from slack_bolt.context import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.deps import Deps
+from bot.domain.actions import (
+    EXAMPLE,
+    Action,
+    ActionCommand,
+    check_change,
+    parse_action_command,
+)
+from bot.domain.errors import ParseError, UserError
+from bot.domain.people import Actor
+from bot.domain.text import normalise_tag
+from handlers import ids
+from handlers.blocks import actions as blocks
+from handlers.listeners import bind
+from handlers.people import actor_for, resolve
+from storage import actions as store
+
+__all__ = [
+    "register",
+    "on_action_command",
+    "on_done_button",
+    "on_action_modal",
+    "on_track_shortcut",
+    "create_action",
+    "open_action_modal",
+]
+
+DONE_BUTTON = re.compile(rf"^{ids.ACTION_DONE}(:\d+)?$")
+
+
+def register(app: App, deps: Deps) -> None:
+    """Wire the ``/action`` listeners."""
+    app.command("/action")(bind(on_action_command, deps))
+    app.action(DONE_BUTTON)(bind(on_done_button, deps))
+    app.view(ids.ACTION_MODAL)(bind(on_action_modal, deps))
+    app.shortcut(ids.TRACK_AS_ACTION)(bind(on_track_shortcut, deps))
+
+
+def on_action_command(
+    ack: Ack, command: dict, respond: Respond, client: WebClient, context: BoltContext, *,
+    deps: Deps,
+) -> None:
+    """``/action …``: ack, read the text, do it, reply ephemerally."""
+    ack()
+    actor = actor_for(deps, client, context.team_id, command["user_id"])
+    parsed = parse_action_command(command.get("text", ""), deps.now(), actor.zone)
+    if parsed.verb == "modal":
+        open_action_modal(client, command["trigger_id"], owner_id=actor.user_id,
+                          metadata={"response_url": command.get("response_url")})
+        return
+    reply = _VERBS[parsed.verb](parsed, actor, client, deps)
+    if reply:
+        text, blocks_ = reply
+        respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+
+
+def _today(deps: Deps, actor: Actor) -> date:
+    return deps.now().astimezone(actor.zone).date()
+
+
+def _help(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
+    return blocks.render_action_help()
+
+
+def _create(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
+    draft = parsed.draft
+    owner_id = resolve(deps, actor.team_id, draft.owner) if draft.owner else actor.user_id
+    action = create_action(deps, client, actor, title=draft.title, owner_id=owner_id,
+                           due=draft.due, workstream=draft.workstream)
+    return blocks.render_action_created(action, _today(deps, actor), actor.user_id)
+
+
+def create_action(
+    deps: Deps,
+    client: WebClient,
+    actor: Actor,
+    *,
+    title: str,
+    owner_id: str | None,
+    due: date | None,
+    workstream: str | None,
+    notes: str = "",
+    permalink: str | None = None,
+) -> Action:
+    """Store a new action and tell its owner by DM when that is someone else."""
+    with deps.db() as db:
+        action = store.add(db, actor, title=title, owner_id=owner_id, due=due,
+                           workstream=workstream, notes=notes, permalink=permalink,
+                           now=deps.now())
+    if owner_id and owner_id != actor.user_id:
+        _tell_new_owner(deps, client, action, actor)
+    return action
+
+
+def _tell_new_owner(deps: Deps, client: WebClient, action: Action, actor: Actor) -> None:
+    today = deps.now().astimezone(deps.settings.tz).date()
+    text, blocks_ = blocks.render_new_owner_dm(action, today, actor.user_id)
+    client.chat_postMessage(channel=action.owner_id, text=text, blocks=blocks_)
+
+
+def _list(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
+    filter_ = parsed.filter
+    owner_id = resolve(deps, actor.team_id, filter_.user) if filter_.user else None
+    today = _today(deps, actor)
+    with deps.db() as db:
+        found, total = store.listing(db, actor.team_id, filter_, viewer_id=actor.user_id,
+                                     owner_id=owner_id, today=today)
+    heading = {
+        "default": "Your open actions (owned or created by you)",
+        "mine": "Open actions you own",
+        "user": f"Open actions owned by <@{owner_id}>",
+        "workstream": f"Open actions in #{filter_.workstream}",
+        "overdue": "Overdue actions",
+        "done": "Completed actions, most recent first",
+        "all": "All actions",
+    }[filter_.kind]
+    empty = f"Nothing to show: no {heading[0].lower() + heading[1:]}. Track one with `{EXAMPLE}`"
+    return blocks.render_action_list(found, total, heading, today, empty)
+
+
+_STATUS_CHANGES = {
+    "done": ("done", "done", "Marked done. Thank you! :tada:"),
+    "reopen": ("open", "reopened", "Reopened."),
+    "drop": ("dropped", "dropped", "Dropped: it stays in the history."),
+}
+
+
+def change_status(deps: Deps, actor: Actor, action_id: int, verb: str) -> Action:
+    """Mark an action done, reopen it or drop it, if ``actor`` may."""
+    status, kind, _ = _STATUS_CHANGES[verb]
+    now = deps.now()
+    with deps.db() as db:
+        before = store.get(db, actor.team_id, action_id)
+        check_change(before, actor)
+        if before.status == status:
+            raise ParseError(f"{before.ref} is already {'open' if status == 'open' else status}.",
+                             example=f"/action show {before.ref}")
+        _, after = store.change(db, actor, action_id, kind, now, status=status,
+                                done_at=now if status == "done" else None)
+    return after
+
+
+def _status(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
+    after = change_status(deps, actor, parsed.action_id, parsed.verb)
+    return blocks.render_action_changed(after, _today(deps, actor),
+                                        _STATUS_CHANGES[parsed.verb][2])
+
+
+def _assign(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
+    owner_id = resolve(deps, actor.team_id, parsed.owner)
+    with deps.db() as db:
+        _, after = store.change(db, actor, parsed.action_id, "assigned", deps.now(),
+                                detail=f"<@{owner_id}>", owner_id=owner_id)
+    if owner_id != actor.user_id:
+        _tell_new_owner(deps, client, after, actor)
+    return blocks.render_action_changed(after, _today(deps, actor),
+                                        f"Given to <@{owner_id}>.")
+
+
+def _due(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
+    with deps.db() as db:
+        _, after = store.change(db, actor, parsed.action_id, "due", deps.now(),
+                                detail=parsed.due.isoformat(), due=parsed.due)
+    return blocks.render_action_changed(after, _today(deps, actor), "New due date set.")
+
+
+def _note(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
+    with deps.db() as db:
+        before = store.get(db, actor.team_id, parsed.action_id)
+        notes = f"{before.notes}\n{parsed.note}".strip()
+        if len(notes) > 10_000:
+            raise ParseError("This action's notes are full (10,000 characters).",
+                             example=f"/action show {before.ref}")
+        _, after = store.change(db, actor, parsed.action_id, "note", deps.now(),
+                                detail=parsed.note, notes=notes)
+    return blocks.render_action_changed(after, _today(deps, actor), "Note added.")
+
+
+def _show(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
+    with deps.db() as db:
+        action = store.get(db, actor.team_id, parsed.action_id)
+        events = store.history(db, actor.team_id, parsed.action_id)
+    return blocks.render_action_detail(action, events, _today(deps, actor), actor.zone)
+
+
+def _steering_only(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
+    raise UserError(f"`/action {parsed.verb}` is coming soon for the steering group.")
+
+
+_VERBS = {
+    "help": _help,
+    "create": _create,
+    "list": _list,
+    "done": _status,
+    "reopen": _status,
+    "drop": _status,
+    "assign": _assign,
+    "due": _due,
+    "note": _note,
+    "show": _show,
+    "review": _steering_only,
+    "export": _steering_only,
+}
+
+
+def on_done_button(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient,
+    context: BoltContext, *, deps: Deps,
+) -> None:
+    """The Done button on a list, a DM or the App Home."""
+    ack()
+    actor = actor_for(deps, client, context.team_id, body["user"]["id"])
+    try:
+        action_id = int(action.get("value", ""))
+    except ValueError:
+        raise ParseError("That button is broken; try `/action done A12`.") from None
+    after = change_status(deps, actor, action_id, "done")
+    text, blocks_ = blocks.render_action_changed(after, _today(deps, actor),
+                                                 _STATUS_CHANGES["done"][2])
+    if body.get("response_url"):
+        respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+
+
+def open_action_modal(
+    client: WebClient, trigger_id: str, *, owner_id: str | None, title: str = "",
+    notes: str = "", metadata: dict | None = None,
+) -> None:
+    """Open the new-action modal, pre-filled."""
+    view = blocks.render_action_modal(owner_id=owner_id, title=title, notes=notes,
+                                      metadata=metadata)
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def on_track_shortcut(
+    ack: Ack, shortcut: dict, client: WebClient, context: BoltContext, *, deps: Deps
+) -> None:
+    """"Track as action" on a message: the modal pre-filled with its text and a link to it."""
+    ack()
+    message = shortcut.get("message", {})
+    channel_id = shortcut.get("channel", {}).get("id")
+    permalink = None
+    if channel_id and message.get("ts"):
+        permalink = client.chat_getPermalink(channel=channel_id,
+                                             message_ts=message["ts"])["permalink"]
+    text = " ".join((message.get("text") or "").split())
+    open_action_modal(
+        client, shortcut["trigger_id"], owner_id=shortcut["user"]["id"],
+        title=text[:200], notes=f"From {permalink}" if permalink else "",
+        metadata={"permalink": permalink, "response_url": shortcut.get("response_url")},
+    )
+
+
+def on_action_modal(
+    ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext, *, deps: Deps
+) -> None:
+    """The new-action modal submitted: field errors shown in the modal, else stored."""
+    values = view["state"]["values"]
+
+    def value(block: str, key: str = "value"):
+        return (values.get(block, {}).get(block) or {}).get(key)
+
+    actor = actor_for(deps, client, context.team_id, body["user"]["id"])
+    errors = {}
+    title = " ".join((value(ids.ACTION_MODAL_TITLE) or "").split())
+    if not title:
+        errors[ids.ACTION_MODAL_TITLE] = "What needs doing? A title is needed."
+    due = None
+    if value(ids.ACTION_MODAL_DUE, "selected_date"):
+        due = date.fromisoformat(value(ids.ACTION_MODAL_DUE, "selected_date"))
+        if due < _today(deps, actor):
+            errors[ids.ACTION_MODAL_DUE] = "That date has passed; pick today or later."
+    workstream = None
+    if (value(ids.ACTION_MODAL_WORKSTREAM) or "").strip():
+        try:
+            workstream = normalise_tag(value(ids.ACTION_MODAL_WORKSTREAM))
+        except UserError as err:
+            errors[ids.ACTION_MODAL_WORKSTREAM] = err.message
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    action = create_action(
+        deps, client, actor, title=title,
+        owner_id=value(ids.ACTION_MODAL_OWNER, "selected_user") or actor.user_id,
+        due=due, workstream=workstream, notes=(value(ids.ACTION_MODAL_NOTES) or "").strip(),
+        permalink=metadata.get("permalink"),
+    )
+    text, blocks_ = blocks.render_action_created(action, _today(deps, actor), actor.user_id)
+    _reply_after_modal(client, metadata, actor, text, blocks_)
+
+
+def _reply_after_modal(client: WebClient, metadata: dict, actor: Actor, text: str, blocks_):
+    """Confirm through the response URL the modal came from, else by DM."""
+    url = metadata.get("response_url")
+    if url:
+        answer = WebhookClient(url).send(text=text, blocks=blocks_, response_type="ephemeral",
+                                         replace_original=False)
+        if answer.status_code == 200:
+            return
+    client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)

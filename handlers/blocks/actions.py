@@ -1,0 +1,241 @@
+"""Block Kit for tracked actions: lines with Done buttons, details, the modal, DMs."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ButtonElement,
+    ContextBlock,
+    DatePickerElement,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.actions import EXAMPLE, NOTE_MAX, TITLE_MAX, Action, ActionEvent
+from bot.domain.dates import format_due
+from handlers import ids
+from handlers.blocks.common import Rendered, dicts, more_line, render_help
+
+__all__ = [
+    "render_action_line",
+    "render_action_list",
+    "render_action_detail",
+    "render_action_created",
+    "render_action_changed",
+    "render_new_owner_dm",
+    "render_action_modal",
+    "render_action_help",
+]
+
+_STATUS = {"open": "", "done": ":white_check_mark: done", "dropped": ":heavy_minus_sign: dropped"}
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_action_line(action: Action, today: date) -> str:
+    """``*A12* Draft the response · <@U2> · due Fri 4 Dec · #inclusion`` in mrkdwn."""
+    parts = [f"*{action.ref}* {_escape(action.title)}"]
+    parts.append(f"<@{action.owner_id}>" if action.owner_id else "_no owner_")
+    if action.due:
+        due = f"due {format_due(action.due, today)}"
+        parts.append(f":warning: *overdue*, {due}" if action.is_overdue(today) else due)
+    if action.workstream:
+        parts.append(f"#{action.workstream}")
+    if _STATUS[action.status]:
+        parts.append(_STATUS[action.status])
+    return " · ".join(parts)
+
+
+def _line_block(action: Action, today: date) -> SectionBlock:
+    accessory = None
+    if action.status == "open":
+        accessory = ButtonElement(
+            text="Done", action_id=f"{ids.ACTION_DONE}:{action.id}", value=str(action.id)
+        )
+    return SectionBlock(text=MarkdownTextObject(text=render_action_line(action, today)),
+                        accessory=accessory)
+
+
+def render_action_list(
+    actions: list[Action], total: int, heading: str, today: date, empty: str
+) -> Rendered:
+    """A list of actions, each with a Done button, and a line when more were left out."""
+    if not actions:
+        return empty, dicts([SectionBlock(text=MarkdownTextObject(text=empty))])
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{heading}*"))]
+    blocks += [_line_block(a, today) for a in actions]
+    more = more_line(len(actions), total, "Narrow it down with `/action list #workstream`.")
+    if more:
+        blocks.append(more)
+    text = f"{heading}: " + "; ".join(f"{a.ref} {a.title}" for a in actions[:10])
+    return text[:3000], dicts(blocks)
+
+
+def render_action_created(action: Action, today: date, creator_id: str) -> Rendered:
+    """The confirmation to whoever created the action."""
+    told = ""
+    if action.owner_id and action.owner_id != creator_id:
+        told = f" I've let <@{action.owner_id}> know."
+    text = f"Tracked {action.ref}: {action.title}.{told}"
+    blocks = [
+        SectionBlock(text=MarkdownTextObject(text=f":pushpin: Tracked. {told}".strip())),
+        _line_block(action, today),
+    ]
+    return text, dicts(blocks)
+
+
+def render_action_changed(action: Action, today: date, what: str) -> Rendered:
+    """The confirmation of a change: ``what`` says what happened."""
+    return f"{action.ref} {what}.", dicts(
+        [SectionBlock(text=MarkdownTextObject(text=what)), _line_block(action, today)]
+    )
+
+
+def render_new_owner_dm(action: Action, today: date, by_id: str) -> Rendered:
+    """The DM to someone who has been given an action."""
+    text = f"<@{by_id}> has given you an action: {action.ref} {action.title}"
+    blocks = [
+        SectionBlock(text=MarkdownTextObject(text=f"<@{by_id}> has given you an action.")),
+        _line_block(action, today),
+    ]
+    if action.permalink:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(
+            text=f"<{action.permalink}|Where it was agreed>")]))
+    return text, dicts(blocks)
+
+
+_KIND = {
+    "created": "created it",
+    "done": "marked it done",
+    "reopened": "reopened it",
+    "dropped": "dropped it",
+    "assigned": "gave it to {detail}",
+    "due": "set the due date to {detail}",
+    "note": "noted: {detail}",
+}
+
+
+def render_action_detail(
+    action: Action, events: list[ActionEvent], today: date, tz: ZoneInfo
+) -> Rendered:
+    """One action with its full history, times in the viewer's time zone."""
+    fields = [render_action_line(action, today)]
+    if action.notes:
+        fields.append(f"_Notes:_ {_escape(action.notes[:2500])}")
+    if action.permalink:
+        fields.append(f"<{action.permalink}|Where it was agreed>")
+    history = []
+    for event in events[-40:]:
+        what = _KIND.get(event.kind, event.kind).format(detail=_escape(event.detail[:300]))
+        history.append(f"{_when(event.at, tz)} · <@{event.actor_id}> {what}")
+    blocks: list = [
+        HeaderBlock(text=PlainTextObject(text=f"{action.ref} {action.title}"[:150])),
+        SectionBlock(text=MarkdownTextObject(text="\n".join(fields)[:3000])),
+        DividerBlock(),
+    ]
+    chunk: list[str] = []
+    for line in history:  # history in sections of at most 3,000 characters
+        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text="\n".join(chunk))]))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+    text = f"{action.ref} {action.title}"
+    return text, dicts(blocks)
+
+
+def _when(at: datetime, tz: ZoneInfo) -> str:
+    return at.astimezone(tz).strftime("%a %-d %b %Y %H:%M")
+
+
+def render_action_modal(
+    *,
+    owner_id: str | None,
+    title: str = "",
+    notes: str = "",
+    due: date | None = None,
+    workstream: str = "",
+    metadata: dict | None = None,
+) -> dict:
+    """The modal for a new action, pre-filled from a shortcut or a reminder."""
+    owner = UserSelectElement(action_id=ids.ACTION_MODAL_OWNER, initial_user=owner_id)
+    due_picker = DatePickerElement(action_id=ids.ACTION_MODAL_DUE,
+                                   initial_date=due.isoformat() if due else None)
+    view = View(
+        type="modal",
+        callback_id=ids.ACTION_MODAL,
+        title=PlainTextObject(text="Track an action"),
+        submit=PlainTextObject(text="Track it"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=json.dumps(metadata or {})[:3000],
+        blocks=[
+            InputBlock(
+                block_id=ids.ACTION_MODAL_TITLE,
+                label=PlainTextObject(text="What needs doing?"),
+                element=PlainTextInputElement(
+                    action_id=ids.ACTION_MODAL_TITLE,
+                    initial_value=title[:TITLE_MAX] or None,
+                    max_length=TITLE_MAX,
+                    placeholder=PlainTextObject(text="Draft our response to the charter"),
+                ),
+            ),
+            InputBlock(block_id=ids.ACTION_MODAL_OWNER, label=PlainTextObject(text="Owner"),
+                       element=owner, optional=True),
+            InputBlock(block_id=ids.ACTION_MODAL_DUE, label=PlainTextObject(text="Due"),
+                       element=due_picker, optional=True),
+            InputBlock(
+                block_id=ids.ACTION_MODAL_WORKSTREAM,
+                label=PlainTextObject(text="Workstream"),
+                element=PlainTextInputElement(
+                    action_id=ids.ACTION_MODAL_WORKSTREAM, max_length=40,
+                    initial_value=workstream or None,
+                    placeholder=PlainTextObject(text="inclusion"),
+                ),
+                optional=True,
+            ),
+            InputBlock(
+                block_id=ids.ACTION_MODAL_NOTES,
+                label=PlainTextObject(text="Notes"),
+                element=PlainTextInputElement(
+                    action_id=ids.ACTION_MODAL_NOTES, multiline=True, max_length=NOTE_MAX,
+                    initial_value=notes[:NOTE_MAX] or None,
+                ),
+                optional=True,
+            ),
+        ],
+    )
+    return view.to_dict()
+
+
+def render_action_help() -> Rendered:
+    """``/action help``."""
+    return render_help(
+        "Tracked actions",
+        [
+            ("/action", "open a form for a new action"),
+            ("/action <title> [@owner] [by <date>] [#workstream]", "track an action"),
+            ("/action list [mine | @user | #workstream | overdue | done | all]", "list actions"),
+            ("/action done A12", "mark it done (also reopen, drop)"),
+            ("/action assign A12 @user", "give it to someone"),
+            ("/action due A12 next Friday", "change the due date"),
+            ("/action note A12 <text>", "add a note"),
+            ("/action show A12", "the action and its history"),
+            ("/action review", "steering group: every open action, by workstream"),
+            ("/action export", "steering group: all actions as a CSV, by DM"),
+        ],
+        f"Example: `{EXAMPLE}`. Dates: Friday, next Tuesday, in 2 weeks, 4 Dec, 2026-12-04. "
+        "The owner, the creator and the steering group can change an action.",
+    )

@@ -1,0 +1,51 @@
+"""Blocks every feature uses: errors, help and "and N more" lines."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.domain.errors import UserError
+
+__all__ = ["Rendered", "render_error", "render_help", "render_text", "more_line", "dicts"]
+
+Rendered = tuple[str, list[dict]]
+
+
+def dicts(blocks: list) -> list[dict]:
+    """Block models as dicts; building them checks Slack's limits (SlackObjectFormationError)."""
+    return [block.to_dict() for block in blocks]
+
+
+def render_text(text: str) -> Rendered:
+    """A plain one-section message."""
+    return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
+
+
+def render_error(error: UserError) -> Rendered:
+    """A friendly refusal with an example of what works.
+
+    >>> render_error(UserError("I need a title.", example="/action Plan it"))[0]
+    "I need a title. For example: `/action Plan it`"
+    """
+    text = error.message
+    blocks = [SectionBlock(text=MarkdownTextObject(text=f":warning: {error.message}"))]
+    if error.example:
+        text += f" For example: `{error.example}`"
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"For example: `{error.example}`")]))
+    return text, dicts(blocks)
+
+
+def render_help(title: str, lines: list[tuple[str, str]], footer: str = "") -> Rendered:
+    """A command's grammar as ``usage — meaning`` lines, with examples in the footer."""
+    body = "\n".join(f"`{usage}`  {meaning}" for usage, meaning in lines)
+    blocks = [SectionBlock(text=MarkdownTextObject(text=f"*{title}*\n{body}"))]
+    if footer:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
+    return f"{title}\n{body}", dicts(blocks)
+
+
+def more_line(shown: int, total: int, hint: str) -> ContextBlock | None:
+    """``…and 12 more. <hint>`` when a list was cut short, else ``None``."""
+    if total <= shown:
+        return None
+    return ContextBlock(elements=[MarkdownTextObject(text=f"…and {total - shown:,} more. {hint}")])

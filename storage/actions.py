@@ -1,0 +1,200 @@
+"""Tracked actions and their history.
+
+Every change goes through :func:`change`, which reads the action, applies the
+permission rule and writes the change and its history event in one ``BEGIN
+IMMEDIATE`` transaction, so the rule cannot be skipped and two changes cannot race.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlite_utils import Database
+
+from bot.domain.actions import Action, ActionEvent, ListFilter, check_change
+from bot.domain.errors import NotFound
+from bot.domain.people import Actor
+from storage.db import immediate
+
+__all__ = ["add", "get", "change", "history", "listing", "all_actions", "stale_before"]
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _datetime(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _action(row: dict) -> Action:
+    return Action(
+        id=row["id"],
+        team_id=row["team_id"],
+        title=row["title"],
+        owner_id=row["owner_id"],
+        creator_id=row["creator_id"],
+        due=_date(row["due"]),
+        workstream=row["workstream"],
+        notes=row["notes"],
+        permalink=row["permalink"],
+        status=row["status"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+        done_at=_datetime(row["done_at"]),
+    )
+
+
+def _event(db: Database, action: Action, actor_id: str, kind: str, detail: str, at: datetime):
+    db.table("action_events").insert(
+        {
+            "team_id": action.team_id,
+            "action_id": action.id,
+            "actor_id": actor_id,
+            "kind": kind,
+            "detail": detail,
+            "at": at.isoformat(),
+        }
+    )
+
+
+def add(
+    db: Database,
+    actor: Actor,
+    *,
+    title: str,
+    owner_id: str | None,
+    due: date | None,
+    workstream: str | None,
+    now: datetime,
+    notes: str = "",
+    permalink: str | None = None,
+) -> Action:
+    """Store a new action created by ``actor`` and its ``created`` event.
+
+    >>> add(db, actor, title="Plan the show and tell", owner_id="U2", due=None,
+    ...     workstream="comms", now=now).ref  # doctest: +SKIP
+    'A1'
+    """
+    with db.atomic():
+        table = db.table("actions")
+        table.insert(
+            {
+                "team_id": actor.team_id,
+                "title": title,
+                "owner_id": owner_id,
+                "creator_id": actor.user_id,
+                "due": due.isoformat() if due else None,
+                "workstream": workstream,
+                "notes": notes,
+                "permalink": permalink,
+                "status": "open",
+                "created_at": now.isoformat(),
+                "updated_at": now.isoformat(),
+            }
+        )
+        action = _action(table.get(table.last_pk))
+        _event(db, action, actor.user_id, "created", title, now)
+    return action
+
+
+def get(db: Database, team_id: str, action_id: int) -> Action:
+    """The action with this id in this workspace, or :class:`NotFound`."""
+    rows = list(db.table("actions").rows_where("id = ? AND team_id = ?", [action_id, team_id]))
+    if not rows:
+        raise NotFound(
+            f"There's no action A{action_id}.", example="/action list all to see every action"
+        )
+    return _action(rows[0])
+
+
+_FIELDS = {"status", "owner_id", "due", "notes", "done_at", "title", "workstream"}
+
+
+def change(
+    db: Database,
+    actor: Actor,
+    action_id: int,
+    kind: str,
+    now: datetime,
+    detail: str = "",
+    **fields: object,
+) -> tuple[Action, Action]:
+    """Apply a change if ``actor`` may make it; record it; return (before, after).
+
+    Raises :class:`NotFound` or :class:`~bot.domain.errors.NotAllowed`, and then
+    nothing is written.
+    """
+    assert set(fields) <= _FIELDS, set(fields) - _FIELDS
+    with immediate(db):
+        before = get(db, actor.team_id, action_id)
+        check_change(before, actor)
+        values = {
+            key: (value.isoformat() if isinstance(value, date | datetime) else value)
+            for key, value in fields.items()
+        }
+        values["updated_at"] = now.isoformat()
+        db.table("actions").update(action_id, values)
+        _event(db, before, actor.user_id, kind, detail, now)
+        after = get(db, actor.team_id, action_id)
+    return before, after
+
+
+def history(db: Database, team_id: str, action_id: int) -> list[ActionEvent]:
+    """Every change to the action, oldest first."""
+    rows = db.table("action_events").rows_where(
+        "team_id = ? AND action_id = ?", [team_id, action_id], order_by="id"
+    )
+    return [
+        ActionEvent(r["action_id"], r["actor_id"], r["kind"], r["detail"],
+                    datetime.fromisoformat(r["at"]))
+        for r in rows
+    ]
+
+
+def listing(
+    db: Database,
+    team_id: str,
+    filter: ListFilter,
+    *,
+    viewer_id: str,
+    owner_id: str | None = None,
+    today: date,
+    limit: int = 40,
+) -> tuple[list[Action], int]:
+    """The actions ``/action list`` shows for ``filter``, up to ``limit``, and how many in all.
+
+    ``owner_id`` is the resolved user of a ``list @user`` filter.
+    """
+    where, args = _LISTINGS[filter.kind]
+    args = [a.format(viewer=viewer_id, owner=owner_id, today=today.isoformat(),
+                     workstream=filter.workstream) for a in args]
+    order = "done_at DESC, id DESC" if filter.kind == "done" else (
+        "status != 'open', due IS NULL, due, id")
+    rows = db.table("actions").rows_where(
+        f"team_id = ? AND {where}", [team_id, *args], order_by=order, limit=limit
+    )
+    total = db.table("actions").count_where(f"team_id = ? AND {where}", [team_id, *args])
+    return [_action(row) for row in rows], total
+
+
+_LISTINGS: dict[str, tuple[str, list[str]]] = {
+    "default": ("status = 'open' AND (owner_id = ? OR creator_id = ?)", ["{viewer}", "{viewer}"]),
+    "mine": ("status = 'open' AND owner_id = ?", ["{viewer}"]),
+    "user": ("status = 'open' AND owner_id = ?", ["{owner}"]),
+    "workstream": ("status = 'open' AND workstream = ?", ["{workstream}"]),
+    "overdue": ("status = 'open' AND due < ?", ["{today}"]),
+    "done": ("status = 'done'", []),
+    "all": ("1", []),
+}
+
+
+def all_actions(db: Database, team_id: str) -> list[Action]:
+    """Every action in the workspace, by id (for the review and the export)."""
+    return [_action(row) for row in db.table("actions").rows_where(
+        "team_id = ?", [team_id], order_by="id")]
+
+
+def stale_before(now: datetime) -> str:
+    """The ``updated_at`` before which an open action counts as stale (30 days)."""
+    return (now - timedelta(days=30)).isoformat()

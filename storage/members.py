@@ -1,0 +1,68 @@
+"""Members as Slack knows them, cached: display name and time zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+__all__ = ["Member", "get", "save", "find_by_name", "FRESH_FOR"]
+
+FRESH_FOR = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member's cached Slack profile."""
+
+    team_id: str
+    user_id: str
+    name: str
+    tz: str
+    fetched_at: datetime
+
+    def is_fresh(self, now: datetime) -> bool:
+        """Fetched from ``users.info`` within the last day."""
+        return now - self.fetched_at < FRESH_FOR
+
+
+def _member(row: dict) -> Member:
+    return Member(
+        row["team_id"], row["user_id"], row["name"], row["tz"],
+        datetime.fromisoformat(row["fetched_at"]),
+    )
+
+
+def get(db: Database, team_id: str, user_id: str) -> Member | None:
+    """The cached member, or ``None`` if never seen."""
+    rows = list(
+        db.table("members").rows_where("team_id = ? AND user_id = ?", [team_id, user_id])
+    )
+    return _member(rows[0]) if rows else None
+
+
+def save(db: Database, member: Member) -> Member:
+    """Insert or refresh a member's cached profile.
+
+    >>> save(db, Member("T1", "U1", "pete", "Europe/London", now))  # doctest: +SKIP
+    """
+    db.table("members").upsert(
+        {
+            "team_id": member.team_id,
+            "user_id": member.user_id,
+            "name": member.name,
+            "tz": member.tz,
+            "fetched_at": member.fetched_at.isoformat(),
+        },
+        pk=("team_id", "user_id"),
+    )
+    return member
+
+
+def find_by_name(db: Database, team_id: str, name: str) -> list[Member]:
+    """Members whose cached name is ``name`` (case-insensitive), for a plain ``@name``."""
+    rows = db.table("members").rows_where(
+        "team_id = ? AND lower(name) = lower(?)", [team_id, name]
+    )
+    return [_member(row) for row in rows]

@@ -1,0 +1,361 @@
+"""Block Kit checks, as data: what Slack documents as required and as limits.
+
+Each check takes a value and its JSON pointer and yields Slack-style messages, e.g.
+``"[ERROR] must be at most 3000 characters [json-pointer:/blocks/0/text/text]"``.
+
+    >>> check_message_blocks([{"type": "header", "text": {"type": "plain_text", "text": "Hi"}}])
+    []
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["check_message_blocks", "check_message_text", "check_view", "MAX_MESSAGE_TEXT"]
+
+Check = Callable[[Any, str], Iterator[str]]
+
+MAX_MESSAGE_TEXT = 40_000
+
+
+def _error(pointer: str, problem: str) -> str:
+    return f"[ERROR] {problem} [json-pointer:{pointer}]"
+
+
+# --- primitive checks -------------------------------------------------------------------
+
+
+def string(max_len: int, *, choices: tuple[str, ...] = ()) -> Check:
+    """A non-empty string of at most ``max_len`` characters (one of ``choices`` if given)."""
+
+    def check(value: Any, pointer: str) -> Iterator[str]:
+        if not isinstance(value, str) or value == "":
+            yield _error(pointer, "must be a non-empty string")
+        elif len(value) > max_len:
+            yield _error(pointer, f"must be at most {max_len} characters (got {len(value)})")
+        elif choices and value not in choices:
+            yield _error(pointer, f"must be one of {', '.join(choices)}")
+
+    return check
+
+
+def chars(max_len: int) -> Check:
+    """A string, possibly empty, of at most ``max_len`` characters."""
+
+    def check(value: Any, pointer: str) -> Iterator[str]:
+        if not isinstance(value, str):
+            yield _error(pointer, "must be a string")
+        elif len(value) > max_len:
+            yield _error(pointer, f"must be at most {max_len} characters (got {len(value)})")
+
+    return check
+
+
+def boolean(value: Any, pointer: str) -> Iterator[str]:
+    """A JSON boolean."""
+    if not isinstance(value, bool):
+        yield _error(pointer, "must be a boolean")
+
+
+def text(max_len: int, *, plain_only: bool = False) -> Check:
+    """A text object (plain_text, or mrkdwn unless ``plain_only``) of at most ``max_len``."""
+    kinds = ("plain_text",) if plain_only else ("plain_text", "mrkdwn")
+    shape = Shape(
+        required=("type", "text"),
+        fields={"type": string(20, choices=kinds), "text": string(max_len), "emoji": boolean},
+    )
+
+    def check(value: Any, pointer: str) -> Iterator[str]:
+        yield from shape.check(value, pointer)
+
+    return check
+
+
+def list_of(item: Check, max_items: int, *, min_items: int = 1) -> Check:
+    """A list of ``min_items`` to ``max_items`` entries, each passing ``item``."""
+
+    def check(value: Any, pointer: str) -> Iterator[str]:
+        if not isinstance(value, list):
+            yield _error(pointer, "must be an array")
+            return
+        if not min_items <= len(value) <= max_items:
+            yield _error(pointer, f"must have {min_items} to {max_items} items (got {len(value)})")
+        for index, entry in enumerate(value):
+            yield from item(entry, f"{pointer}/{index}")
+
+    return check
+
+
+def one_of_types(table: Mapping[str, Shape], what: str) -> Check:
+    """An object whose ``type`` names a shape in ``table``; the object must fit that shape."""
+
+    def check(value: Any, pointer: str) -> Iterator[str]:
+        if not isinstance(value, dict):
+            yield _error(pointer, f"must be a {what} object")
+            return
+        shape = table.get(value.get("type", ""))
+        if shape is None:
+            yield _error(f"{pointer}/type", f"{value.get('type')!r} is not a valid {what} type")
+            return
+        yield from shape.check(value, pointer)
+
+    return check
+
+
+def lazy(get: Callable[[], Check]) -> Check:
+    """Defer a check so the tables below can refer to one another."""
+
+    def check(value: Any, pointer: str) -> Iterator[str]:
+        yield from get()(value, pointer)
+
+    return check
+
+
+@dataclass(frozen=True)
+class Shape:
+    """An object: its required keys, one-of keys (at least one present) and checks per key."""
+
+    fields: Mapping[str, Check] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+    one_of: tuple[str, ...] = ()
+
+    def check(self, value: Any, pointer: str) -> Iterator[str]:
+        """Yield a message for each way ``value`` does not fit this shape."""
+        if not isinstance(value, dict):
+            yield _error(pointer, "must be an object")
+            return
+        for key in self.required:
+            if key not in value:
+                yield _error(f"{pointer}/{key}", "missing required field")
+        if self.one_of and not any(key in value for key in self.one_of):
+            yield _error(pointer, f"must have one of: {', '.join(self.one_of)}")
+        for key, check in self.fields.items():
+            if key in value and value[key] is not None:
+                yield from check(value[key], f"{pointer}/{key}")
+
+
+# --- the tables ---------------------------------------------------------------------------
+
+ACTION_ID = string(255)
+PLACEHOLDER = text(150, plain_only=True)
+OPTION = Shape(
+    required=("text", "value"),
+    fields={"text": text(75), "value": string(150), "description": text(75), "url": string(3000)},
+)
+OPTIONS = list_of(OPTION.check, 100)
+CONFIRM = Shape(
+    required=("title", "text", "confirm", "deny"),
+    fields={
+        "title": text(100, plain_only=True),
+        "text": text(300),
+        "confirm": text(30, plain_only=True),
+        "deny": text(30, plain_only=True),
+    },
+)
+_common = {"action_id": ACTION_ID, "confirm": CONFIRM.check, "focus_on_load": boolean}
+
+
+def _select(**extra: Check) -> Shape:
+    return Shape(fields={**_common, "placeholder": PLACEHOLDER, **extra})
+
+
+IMAGE_ELEMENT = Shape(
+    required=("alt_text",),
+    one_of=("image_url", "slack_file"),
+    fields={"alt_text": string(2000), "image_url": string(3000)},
+)
+
+ELEMENTS: dict[str, Shape] = {
+    "button": Shape(
+        required=("text",),
+        fields={
+            **_common,
+            "text": text(75, plain_only=True),
+            "value": string(2000),
+            "url": string(3000),
+            "style": string(10, choices=("primary", "danger")),
+            "accessibility_label": string(75),
+        },
+    ),
+    "static_select": _select(options=OPTIONS),
+    "multi_static_select": _select(options=OPTIONS),
+    "external_select": _select(),
+    "multi_external_select": _select(),
+    "users_select": _select(),
+    "multi_users_select": _select(),
+    "conversations_select": _select(),
+    "multi_conversations_select": _select(),
+    "channels_select": _select(),
+    "multi_channels_select": _select(),
+    "overflow": Shape(
+        required=("options",), fields={**_common, "options": list_of(OPTION.check, 5)}
+    ),
+    "datepicker": _select(),
+    "timepicker": _select(),
+    "datetimepicker": Shape(fields=_common),
+    "checkboxes": Shape(
+        required=("options",), fields={**_common, "options": list_of(OPTION.check, 10)}
+    ),
+    "radio_buttons": Shape(
+        required=("options",), fields={**_common, "options": list_of(OPTION.check, 10)}
+    ),
+    "plain_text_input": _select(multiline=boolean),
+    "email_text_input": _select(),
+    "url_text_input": _select(),
+    "number_text_input": _select(is_decimal_allowed=boolean),
+    "rich_text_input": _select(),
+    "file_input": Shape(fields={"action_id": ACTION_ID}),
+    "image": IMAGE_ELEMENT,
+}
+ELEMENT = one_of_types(ELEMENTS, "element")
+INTERACTIVE = one_of_types({k: v for k, v in ELEMENTS.items() if k != "image"}, "element")
+CONTEXT_ELEMENT = one_of_types(
+    {
+        "image": IMAGE_ELEMENT,
+        "plain_text": Shape(required=("text",), fields={"text": string(3000)}),
+        "mrkdwn": Shape(required=("text",), fields={"text": string(3000)}),
+    },
+    "context element",
+)
+
+_block = {"block_id": string(255)}
+BLOCKS: dict[str, Shape] = {
+    "section": Shape(
+        one_of=("text", "fields"),
+        fields={
+            **_block,
+            "text": text(3000),
+            "fields": list_of(text(2000), 10),
+            "accessory": ELEMENT,
+            "expand": boolean,
+        },
+    ),
+    "header": Shape(required=("text",), fields={**_block, "text": text(150, plain_only=True)}),
+    "divider": Shape(fields=_block),
+    "context": Shape(
+        required=("elements",), fields={**_block, "elements": list_of(CONTEXT_ELEMENT, 10)}
+    ),
+    "actions": Shape(
+        required=("elements",), fields={**_block, "elements": list_of(INTERACTIVE, 25)}
+    ),
+    "input": Shape(
+        required=("label", "element"),
+        fields={
+            **_block,
+            "label": text(2000, plain_only=True),
+            "element": INTERACTIVE,
+            "hint": text(2000, plain_only=True),
+            "optional": boolean,
+            "dispatch_action": boolean,
+        },
+    ),
+    "image": Shape(
+        required=("alt_text",),
+        one_of=("image_url", "slack_file"),
+        fields={
+            **_block,
+            "alt_text": string(2000),
+            "image_url": string(3000),
+            "title": text(2000, plain_only=True),
+        },
+    ),
+    "rich_text": Shape(required=("elements",), fields=_block),
+    "markdown": Shape(required=("text",), fields={**_block, "text": string(12_000)}),
+    "file": Shape(required=("external_id", "source"), fields=_block),
+    "video": Shape(
+        required=("alt_text", "title", "thumbnail_url", "video_url"),
+        fields={**_block, "title": text(200, plain_only=True)},
+    ),
+}
+BLOCK = one_of_types(BLOCKS, "block")
+
+VIEW_COMMON = {
+    "callback_id": string(255),
+    "private_metadata": chars(3000),
+    "external_id": string(255),
+    "blocks": list_of(BLOCK, 100, min_items=0),
+}
+VIEWS: dict[str, Shape] = {
+    "modal": Shape(
+        required=("title", "blocks"),
+        fields={
+            **VIEW_COMMON,
+            "title": text(24, plain_only=True),
+            "submit": text(24, plain_only=True),
+            "close": text(24, plain_only=True),
+            "clear_on_close": boolean,
+            "notify_on_close": boolean,
+        },
+    ),
+    "home": Shape(required=("blocks",), fields=VIEW_COMMON),
+}
+VIEW = one_of_types(VIEWS, "view")
+
+
+# --- whole-payload checks ------------------------------------------------------------------
+
+
+def _duplicates(blocks: list[Any], key: str, pointer: str) -> Iterator[str]:
+    """Yield a message for each ``key`` value (action_id, block_id) used twice in ``blocks``."""
+    seen: set[str] = set()
+
+    def walk(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            value = node.get(key)
+            if isinstance(value, str):
+                if value in seen:
+                    yield _error(pointer, f"{key} {value!r} is used more than once")
+                seen.add(value)
+            for child in node.values():
+                yield from walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                yield from walk(child)
+
+    for block in blocks:
+        if isinstance(block, dict):
+            if key == "block_id":
+                yield from walk({"block_id": block.get("block_id")})
+            else:
+                yield from walk(block)
+
+
+def _blocks(blocks: Any, max_blocks: int, pointer: str) -> list[str]:
+    problems = list(list_of(BLOCK, max_blocks, min_items=0)(blocks, pointer))
+    if isinstance(blocks, list):
+        problems += _duplicates(blocks, "action_id", pointer)
+        problems += _duplicates(blocks, "block_id", pointer)
+    return problems
+
+
+def check_message_blocks(blocks: Any, pointer: str = "/blocks") -> list[str]:
+    """Problems with a message's ``blocks`` (at most 50), as Slack-style messages."""
+    return _blocks(blocks, 50, pointer)
+
+
+def check_message_text(value: Any, pointer: str = "/text") -> list[str]:
+    """Problems with a message's top-level ``text`` (a string of at most 40,000 characters)."""
+    if not isinstance(value, str):
+        return [_error(pointer, "must be a string")]
+    if len(value) > MAX_MESSAGE_TEXT:
+        return [
+            _error(pointer, f"must be at most {MAX_MESSAGE_TEXT} characters (got {len(value)})")
+        ]
+    return []
+
+
+def check_view(view: Any, pointer: str = "/view") -> list[str]:
+    """Problems with a modal or Home tab view (at most 100 blocks; modal rules for submit)."""
+    problems = list(VIEW(view, pointer))
+    if not isinstance(view, dict):
+        return problems
+    blocks = view.get("blocks")
+    if isinstance(blocks, list):
+        problems += _duplicates(blocks, "action_id", f"{pointer}/blocks")
+        problems += _duplicates(blocks, "block_id", f"{pointer}/blocks")
+        has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
+        if view.get("type") == "modal" and has_input and "submit" not in view:
+            problems.append(_error(f"{pointer}/submit", "required when the view has input blocks"))
+    return problems
