@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from slack_sdk.errors import SlackApiError
+    from slack_sdk.errors import SlackApiError, SlackClientError
 
     from bot.runtime import Runtime
 
@@ -84,6 +84,9 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         runtime.start()
     except SlackApiError as err:
         print(f"nudge: Slack refused the bot token: {err.response.get('error')}", file=sys.stderr)
+        return 2
+    except (SlackClientError, OSError) as err:
+        print(f"nudge: could not reach Slack at {settings.api_url}: {err}", file=sys.stderr)
         return 2
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: runtime.stop())

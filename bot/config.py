@@ -120,7 +120,8 @@ class Settings:
         except ValueError as err:
             raise ConfigError(f"NUDGE_DIGEST_SCHEDULE: {err}") from None
 
-        steering = frozenset(s.strip() for s in (get("NUDGE_STEERING") or "").split(",") if s.strip())
+        listed = (get("NUDGE_STEERING") or "").split(",")
+        steering = frozenset(s.strip() for s in listed if s.strip())
         bad = sorted(s for s in steering if not _USER_ID.match(s))
         if bad:
             raise ConfigError(

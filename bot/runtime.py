@@ -49,8 +49,7 @@ class Runtime:
 
     def start(self) -> Runtime:
         """Build everything and start serving and scheduling."""
-        if not self.http:
-            self.settings.require("bot_token", "app_token")
+        self.settings.require("bot_token", "signing_secret" if self.http else "app_token")
         self.deps = build_deps(self.settings, clock=self.clock)
         self.app = build_app(self.deps, http=self.http)
         self._scheduler = build_scheduler(self.deps)

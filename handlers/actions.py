@@ -169,7 +169,7 @@ def _assign(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
     owner_id = resolve(deps, actor.team_id, parsed.owner)
     with deps.db() as db:
         _, after = store.change(db, actor, parsed.action_id, "assigned", deps.now(),
-                                detail=f"<@{owner_id}>", owner_id=owner_id)
+                                detail=owner_id, owner_id=owner_id)
     if owner_id != actor.user_id:
         _tell_new_owner(deps, client, after, actor)
     return blocks.render_action_changed(after, _today(deps, actor),

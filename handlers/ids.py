@@ -10,6 +10,7 @@ __all__ = [
     "TRACK_AS_ACTION",
     "COMMANDS",
     "SHORTCUTS",
+    "EVENTS",
 ]
 
 # /action
@@ -24,5 +25,7 @@ ACTION_MODAL_NOTES = "notes"
 # message shortcuts (callback ids)
 TRACK_AS_ACTION = "track_as_action"
 
+# What the manifest declares; tests check that each is declared and handled.
 COMMANDS = ("/action",)
 SHORTCUTS = (TRACK_AS_ACTION,)
+EVENTS: tuple[str, ...] = ()

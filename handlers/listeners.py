@@ -1,23 +1,79 @@
-"""Binding listeners to their dependencies.
+"""Binding listeners to their dependencies, and answering their errors in one place.
 
 Bolt injects arguments by the names of a listener's positional parameters; ``deps``
 is keyword-only, so it is ours: ``bind(on_action_command, deps)``.
+
+Errors are answered here, once, for every listener: a ``UserError`` (bad input, an
+unknown id, not allowed) becomes a friendly ephemeral reply with an example; Slack
+being unreachable is said plainly; anything else is logged with a reference and the
+member gets an apology, never a trace. (Bolt's own error path would also work, but
+after ``ack()`` it races with the acknowledgement and can turn it into a 404.)
 """
 
 from __future__ import annotations
 
-import functools
+import inspect
+import logging
+import uuid
 from collections.abc import Callable
 
+from slack_bolt.kwargs_injection.args import Args
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
 from bot.deps import Deps
+from bot.domain.errors import UserError
+from handlers.blocks.common import Rendered, render_error, render_text
 
-__all__ = ["bind"]
+__all__ = ["bind", "answer_error", "render_failure"]
+
+log = logging.getLogger("handlers")
 
 
-def bind(listener: Callable[..., object], deps: Deps) -> Callable[..., object]:
-    """``listener`` with ``deps`` filled in, keeping its name for Bolt's logs."""
-    bound = functools.partial(listener, deps=deps)
-    bound.__name__ = listener.__name__  # type: ignore[attr-defined]
-    bound.__qualname__ = listener.__qualname__  # type: ignore[attr-defined]
-    bound.__module__ = listener.__module__
-    return bound
+def bind(listener: Callable[..., object], deps: Deps) -> Callable[[Args], object]:
+    """``listener`` with ``deps`` filled in and its errors answered to the member."""
+    names = inspect.getfullargspec(listener).args
+
+    def run(args: Args) -> object:
+        try:
+            return listener(**{name: getattr(args, name) for name in names}, deps=deps)
+        except Exception as error:  # the one place listener errors end up
+            if args.ack.response is None:
+                args.ack()
+            answer_error(error, args.body, args.respond, args.client)
+            return None
+
+    run.__name__ = listener.__name__
+    run.__qualname__ = listener.__qualname__
+    run.__doc__ = listener.__doc__
+    return run
+
+
+def render_failure(error: Exception) -> Rendered:
+    """What the member is told about ``error``; unexpected ones are logged with a reference."""
+    if isinstance(error, UserError):
+        return render_error(error)
+    ref = uuid.uuid4().hex[:8]
+    if isinstance(error, SlackApiError | SlackClientError | OSError):
+        log.warning("slack call failed ref=%s error=%s", ref, error)
+        return render_text(
+            ":hourglass: Slack isn't answering me properly just now, so that didn't finish. "
+            f"Please try again in a minute. (ref {ref})"
+        )
+    log.error("unexpected error ref=%s", ref, exc_info=error)
+    return render_text(
+        ":face_with_head_bandage: Sorry, something went wrong on my side. It's logged as "
+        f"ref {ref}."
+    )
+
+
+def answer_error(error: Exception, body: dict, respond, client: WebClient) -> None:
+    """Tell the member about ``error``: through the response URL, else by DM."""
+    text, blocks = render_failure(error)
+    try:
+        if respond is not None and body.get("response_url"):
+            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        elif user := (body.get("user") or {}).get("id") or body.get("user_id"):
+            client.chat_postMessage(channel=user, text=text, blocks=blocks)
+    except (SlackClientError, OSError) as failure:  # Slack is down too: the log has it
+        log.warning("could not tell the member about an error: %s", failure)

@@ -243,7 +243,7 @@ def test_files_upload_v2_round_trips_content(standin, client):  # noqa: F811
 
 def test_refuse_and_accept_simulate_an_outage(standin, client):  # noqa: F811
     standin.refuse()
-    with pytest.raises(OSError):
+    with pytest.raises(httpx.ConnectError):
         httpx.post(f"{standin.api_url}auth.test", timeout=1)
     standin.accept()
 
@@ -309,7 +309,7 @@ class _Recorder(ThreadingHTTPServer):
 @pytest.fixture
 def recorder() -> Iterator[_Recorder]:
     server = _Recorder()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield server
     server.shutdown()
@@ -373,3 +373,128 @@ def test_bolt_socket_mode_acks_and_reconnects(standin, socket_server: SocketMode
         assert len(standin.calls_to("apps.connections.open")) == 2
     finally:
         handler.close()
+
+
+# --- a Bolt app over HTTP, end to end -----------------------------------------------------
+
+
+@pytest.fixture
+def bolt_over_http(standin: SlackStandIn) -> Iterator[tuple[App, SlackSender]]:  # noqa: F811
+    """A Bolt app served by wsgiref on loopback, and a sender pointed at it."""
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    app = App(
+        signing_secret=SECRET,
+        client=WebClient(token=standin.bot_token, base_url=standin.api_url),
+        token_verification_enabled=False,
+    )
+    server = make_server("127.0.0.1", 0, SlackRequestHandler(app), handler_class=Quiet)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield app, SlackSender(f"http://127.0.0.1:{server.server_port}/slack/events", SECRET, standin)
+    server.shutdown()
+    server.server_close()
+
+
+def test_bolt_accepts_every_kind_of_payload_the_sender_builds(standin, bolt_over_http):  # noqa: F811
+    app, sender = bolt_over_http
+    seen: list[str] = []
+    modal = {
+        "type": "modal",
+        "callback_id": "new_action",
+        "title": {"type": "plain_text", "text": "New action"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "b_title",
+                "label": {"type": "plain_text", "text": "Title"},
+                "element": {"type": "plain_text_input", "action_id": "title"},
+            },
+            {
+                "type": "input",
+                "block_id": "b_owner",
+                "label": {"type": "plain_text", "text": "Owner"},
+                "element": {"type": "users_select", "action_id": "owner"},
+            },
+        ],
+    }
+
+    @app.command("/action")
+    def on_command(ack, body, respond, client):
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=modal)
+        respond("Opening the form")
+
+    @app.view("new_action")
+    def on_submit(ack, view):
+        ack()
+        values = view["state"]["values"]
+        seen.append(
+            f"{values['b_title']['title']['value']} / {values['b_owner']['owner']['selected_user']}"
+        )
+
+    @app.action("done")
+    def on_done(ack, body, respond):
+        ack()
+        seen.append(f"done {body['actions'][0]['value']}")
+        respond(replace_original=True, text="Done")
+
+    @app.shortcut("track_message")
+    def on_shortcut(ack, shortcut):
+        ack()
+        seen.append(f"shortcut {shortcut['message']['text']}")
+
+    @app.event("app_home_opened")
+    def on_home(event):
+        seen.append(f"home {event['user']}")
+
+    assert sender.command("/action", "", "U1").status_code == 200
+    standin.wait_for_response(lambda r: r.text == "Opening the form")
+    opened = standin.wait_for("views.open")
+    view = standin.views[0].as_slack(standin.team_id)
+    assert opened.params["view"]["callback_id"] == "new_action"
+
+    assert sender.view_submission("U1", view, {"title": "Draft", "owner": "U2"}).status_code == 200
+
+    standin.add_user("U1", "alice")
+    message = WebClient(token=standin.bot_token, base_url=standin.api_url).chat_postMessage(
+        channel="U1",
+        text="A1 Draft",
+        blocks=[
+            {
+                "type": "actions",
+                "block_id": "a1",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Done"},
+                        "action_id": "done",
+                        "value": "A1",
+                    }
+                ],
+            }
+        ],
+    )
+    assert (
+        sender.block_action("U1", "done", "A1", message=standin.dms_to("U1")[-1]).status_code == 200
+    )
+    standin.wait_for_response(lambda r: r.replace_original and r.text == "Done")
+    assert (
+        sender.message_shortcut("U1", "track_message", message["message"], "D0U1").status_code
+        == 200
+    )
+    assert sender.event({"type": "app_home_opened", "user": "U1", "tab": "home"}).status_code == 200
+
+    deadline = time.monotonic() + 3
+    while len(seen) < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert seen == ["Draft / U2", "done A1", "shortcut A1 Draft", "home U1"]
+    assert sender.tampered().command("/action", "", "U1").status_code == 401
+    assert sender.late().command("/action", "", "U1").status_code == 401

@@ -148,7 +148,9 @@ def parse_action_command(text: str, now: datetime, tz: ZoneInfo) -> ActionComman
         found = _parse_list_filter(rest)
         if found is not None:
             return ActionCommand("list", filter=found)
-    if verb in _ID_VERBS and _looks_like_id(rest):
+    if verb in _ID_VERBS and _looks_like_id(rest.partition(" ")[0]):
+        if " " in rest:
+            raise ParseError(f"`/action {verb}` takes just an id.", example=f"/action {verb} A12")
         return ActionCommand(verb, action_id=parse_id(rest, "A"))
     if verb in ("assign", "due", "note"):
         first, _, tail = rest.partition(" ")
@@ -159,16 +161,18 @@ def parse_action_command(text: str, now: datetime, tz: ZoneInfo) -> ActionComman
                 return ActionCommand("assign", action_id=action_id, owner=parse_mention(tail))
             if verb == "due":
                 if not tail:
-                    raise ParseError("When is it due?", example=f"/action due A{action_id} next Friday")
+                    raise ParseError("When is it due?",
+                                     example=f"/action due A{action_id} next Friday")
                 return ActionCommand("due", action_id=action_id, due=parse_due(tail, now, tz))
             return ActionCommand("note", action_id=action_id, note=_check_note(tail, action_id))
     if verb in _ID_VERBS | {"assign", "due", "note"} and not rest:
-        raise ParseError(f"Which action? Give its id.", example=f"/action {verb} A12")
+        raise ParseError("Which action? Give its id.", example=f"/action {verb} A12")
     return ActionCommand("create", draft=parse_draft(text, now, tz))
 
 
-def _looks_like_id(text: str) -> bool:
-    return bool(re.fullmatch(r"[Aa]?\d{1,9}", text.strip()))
+def _looks_like_id(word: str) -> bool:
+    """A short word with a digit in it is meant as an id (``A12``, ``12``, even ``A1x``)."""
+    return bool(re.search(r"\d", word)) and len(word) <= 12
 
 
 def _parse_list_filter(rest: str) -> ListFilter | None:
@@ -211,7 +215,8 @@ def parse_draft(text: str, now: datetime, tz: ZoneInfo) -> ActionDraft:
     """Read ``<title> [@owner] [by <date>] [#workstream]``.
 
     >>> from datetime import UTC
-    >>> d = parse_draft("Plan the show and tell <@U2|sam> #comms", datetime(2026, 12, 1, tzinfo=UTC), ZoneInfo("UTC"))
+    >>> now = datetime(2026, 12, 1, tzinfo=UTC)
+    >>> d = parse_draft("Plan the show and tell <@U2|sam> #comms", now, ZoneInfo("UTC"))
     >>> d.title, d.owner.user_id, d.workstream
     ('Plan the show and tell', 'U2', 'comms')
     """

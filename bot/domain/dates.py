@@ -13,7 +13,7 @@ Rules:
 
 dateparser reads absolute and relative dates (``4 Dec``, ``in 2 weeks``); it only sees
 text made of date words, so "may", "sun" or a lone "12" never become dates. It is
-imported on first use (about 60 ms, plus about 150 ms for the first parse); call
+imported on first use (about 0.2 s with the first parse; then under 1.5 ms a call); call
 ``warm_up()`` at start-up to pay that before the first member does.
 """
 
@@ -30,7 +30,8 @@ __all__ = [
     "DUE_EXAMPLE",
     "format_date",
     "format_due",
-    "local_today", "parse_due",
+    "local_today",
+    "parse_due",
     "read_date",
     "warm_up",
 ]
@@ -59,7 +60,7 @@ _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 _WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _WEEKDAY_RE = re.compile(rf"(?:(?P<which>next|this coming|this|coming)\s+)?(?P<day>{_WEEKDAY})")
 _DAY_THEN_DATE_RE = re.compile(rf"(?P<day>{_WEEKDAY})\s+(?P<date>.*\d.*)")
-_RELATIVE_RE = re.compile(r"today|tomorrow|yesterday|in (?P<n>\d{1,6}|an?) (?:day|week|month|year)s?")
+_RELATIVE_RE = re.compile(r"today|tomorrow|yesterday|in (?P<n>\d+|an?) (?:day|week|month|year)s?")
 _END_OF_MONTH_RE = re.compile(r"end of (?:the )?month")
 _NUMERIC_DATE_RE = re.compile(r"(\d{1,4})([/.-])(\d{1,2})(?:\2(\d{1,4}))?")
 _NUMBER_RE = re.compile(r"\d{1,4}|\d{1,2}(?:st|nd|rd|th)")

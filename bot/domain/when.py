@@ -109,19 +109,24 @@ class Recurrence:
     def __post_init__(self) -> None:
         ZoneInfo(self.tz)  # raises for an unknown zone
         ok = 0 <= self.hour <= 23 and 0 <= self.minute <= 59
-        if self.kind == "daily":
-            ok = ok and not self.days and self.day is None and self.weeks == 1
-        elif self.kind == "weekly":
-            ok = ok and bool(self.days) and self.days == tuple(d for d in CRON_DAYS if d in self.days)
-            ok = ok and 1 <= self.weeks <= MAX_WEEKS and self.day is None
+        if self.kind == "weekly":
+            ok = ok and self.day is None and 1 <= self.weeks <= MAX_WEEKS
+            ok = (
+                ok
+                and bool(self.days)
+                and self.days == tuple(d for d in CRON_DAYS if d in self.days)
+            )
             if self.weeks > 1:
-                ok = ok and len(self.days) == 1 and self.start is not None
+                ok = ok and self.start is not None and len(self.days) == 1
                 ok = ok and CRON_DAYS[self.start.weekday()] == self.days[0]
-        elif self.kind == "monthly":
-            ok = ok and not self.days and self.weeks == 1
-            ok = ok and (self.day == "last" or (isinstance(self.day, int) and 1 <= self.day <= 28))
         else:
-            ok = False
+            ok = ok and not self.days and self.weeks == 1 and self.start is None
+            if self.kind == "daily":
+                ok = ok and self.day is None
+            elif self.kind == "monthly":
+                ok = ok and (self.day == "last" or type(self.day) is int and 1 <= self.day <= 28)
+            else:
+                ok = False
         if not ok:
             raise ValueError(f"not a valid recurrence: {self!r}")
 
@@ -141,20 +146,23 @@ class Recurrence:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Recurrence:
         """The Recurrence ``to_dict`` stored; raises ValueError if it is not one."""
-        start = data.get("start")
-        return cls(
-            kind=data["kind"],
-            hour=data["hour"],
-            minute=data["minute"],
-            tz=data["tz"],
-            days=tuple(data.get("days") or ()),
-            weeks=data.get("weeks", 1),
-            start=date.fromisoformat(start) if start else None,
-            day=data.get("day"),
-        )
+        try:
+            start = data.get("start")
+            return cls(
+                kind=data["kind"],
+                hour=data["hour"],
+                minute=data["minute"],
+                tz=data["tz"],
+                days=tuple(data.get("days") or ()),
+                weeks=data.get("weeks", 1),
+                start=date.fromisoformat(start) if start else None,
+                day=data.get("day"),
+            )
+        except (KeyError, TypeError, AttributeError) as e:
+            raise ValueError(f"not a stored recurrence: {data!r}") from e
 
     def to_trigger(self) -> BaseTrigger:
-        """An APScheduler 3 trigger firing at this local time, e.g. CronTrigger(day_of_week="fri")."""
+        """An APScheduler 3 trigger at this local time: CronTrigger(day_of_week="fri", ...)."""
         zone = ZoneInfo(self.tz)
         at = {"hour": self.hour, "minute": self.minute, "timezone": zone}
         if self.kind == "daily":
@@ -204,7 +212,10 @@ class When:
     explicit_time: bool = True  # False when the member gave no time and 09:00 was assumed
 
     def describe(self, tz: ZoneInfo, now: datetime | None = None) -> str:
-        """In words: "every Friday at 16:00", "tomorrow at 09:00" (given now), "Fri 4 Dec 2026 at 09:00"."""
+        """In words: "every Friday at 16:00", "Fri 4 Dec 2026 at 09:00", "tomorrow at 09:00".
+
+        Given ``now``, a one-off is described as in listings (today, tomorrow, Fri 4 Dec).
+        """
         if self.recurrence is not None:
             return self.recurrence.describe()
         if now is not None:
@@ -222,8 +233,9 @@ def describe_next(dt: datetime, tz: ZoneInfo, now: datetime) -> str:
 def parse_when(text: str, now: datetime, tz: ZoneInfo) -> When:
     """When ``text`` says to remind, read in ``tz``; raises ParseError with an example.
 
-    >>> parse_when("tomorrow at 9am", datetime(2026, 12, 4, 17, tzinfo=UTC), ZoneInfo("Europe/London"))
-    When(first=datetime.datetime(2026, 12, 5, 9, 0, tzinfo=datetime.timezone.utc), ...)
+    >>> friday_5pm = datetime(2026, 12, 4, 17, tzinfo=UTC)
+    >>> parse_when("tomorrow at 9am", friday_5pm, ZoneInfo("Europe/London")).first
+    datetime.datetime(2026, 12, 5, 9, 0, tzinfo=datetime.timezone.utc)
     """
     return _parse(text, now, tz, strict=False)
 
@@ -244,7 +256,9 @@ def split_when(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, When]:
         if not subject:
             raise ParseError("What should I remind you about?", example=SPLIT_EXAMPLE)
         return subject, when
-    raise ParseError(f"I couldn't find when to remind you in “{text.strip()}”.", example=SPLIT_EXAMPLE)
+    raise ParseError(
+        f"I couldn't find when to remind you in “{text.strip()}”.", example=SPLIT_EXAMPLE
+    )
 
 
 class _Unreadable(ParseError):
@@ -252,15 +266,21 @@ class _Unreadable(ParseError):
 
 
 _DAY = rf"(?:{'|'.join(sorted(WEEKDAYS, key=len, reverse=True))})s?"
-_TIME = r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s?(?P<ap>am|pm)?|(?P<word>noon|midday|midnight)"
+_TIME = (
+    r"(?P<h>\d{1,2})(?:(?P<sep>[:.])(?P<m>\d{2}))?\s?(?P<ap>am|pm)?|(?P<word>noon|midday|midnight)"
+)
 _TIME_AT_END = re.compile(rf"(?:^|\s)(?P<at>at\s+)?(?:{_TIME})$")
 _TIME_AT_START = re.compile(rf"^(?P<at>at\s+)?(?:{_TIME})(?:\s+|$)")
 _IN_MINUTES = re.compile(r"in (?P<n>\d+|an?|one|half an?) (?P<unit>min(?:ute)?s?|h(?:ou)?rs?)")
 _EVERY_DAY = re.compile(r"day|morning")
 _EVERY_WORKDAY = re.compile(r"weekday|week day|working day|workday")
 _EVERY_DAYS = re.compile(rf"{_DAY}(?:\s+(?:and\s+)?{_DAY})*")
-_EVERY_WEEKS = re.compile(rf"(?P<n>\d+|other|two|three|four)?\s*(?:weeks?|fortnight)(?: on (?P<day>{_DAY}))?")
-_EVERY_MONTH = re.compile(r"month(?: on (?:the )?(?:(?P<d>\d{1,3})(?:st|nd|rd|th)?|(?P<last>last day)))?")
+_EVERY_WEEKS = re.compile(
+    rf"(?P<n>\d+|other|two|three|four)?\s*(?:weeks?|fortnight)(?: on (?P<day>{_DAY}))?"
+)
+_EVERY_MONTH = re.compile(
+    r"month(?: on (?:the )?(?:(?P<d>\d{1,3})(?:st|nd|rd|th)?|(?P<last>last day)))?"
+)
 _EVERY_UNSUPPORTED = re.compile(r"(?:\d+|other) (?:minute|hour|day|month|year)s?|minute|hour|year")
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "other": 2}
 _STRICT_LEADS = {"on", "next", "this", "coming", "today", "tomorrow", "yesterday", "in"}
@@ -275,20 +295,24 @@ def _parse(text: str, now: datetime, tz: ZoneInfo, *, strict: bool) -> When:
     unreadable = _Unreadable(f"I couldn't read “{text.strip()}” as a time.", example=WHEN_EXAMPLE)
     if m := _IN_MINUTES.fullmatch(s):
         return _in_minutes(m, now)
-    rest, at = _split_time(s)
+    rest, time_match = _split_time(s)
+    if strict and rest and rest.split()[0] not in _STRICT_LEADS | {"every"}:
+        raise unreadable  # before reading the time: "at 10 Downing Street" is no time
+    at = _time_of(time_match) if time_match else None
     if rest.startswith("every "):
         return _every(rest.removeprefix("every "), at, now, tz, unreadable)
     if not rest:
         if at is None:
             raise unreadable
-        local = now.astimezone(tz)
-        first = datetime.combine(local.date(), at, tzinfo=tz).astimezone(UTC)
-        if first <= now:
-            first = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=tz)
-        return When(first.astimezone(UTC), None, explicit_time=True)
-    if strict and rest.split()[0] not in _STRICT_LEADS:
-        raise unreadable
-    d = read_date(rest, now, tz)
+        today = local_today(now, tz)
+        first = datetime.combine(today, at, tzinfo=tz).astimezone(UTC)
+        if first <= now:  # gone today: tomorrow
+            first = datetime.combine(today + timedelta(days=1), at, tzinfo=tz).astimezone(UTC)
+        return When(first, None, explicit_time=True)
+    try:
+        d = read_date(rest, now, tz)
+    except ParseError as e:  # a date, but an impossible one: same reason, our example
+        raise ParseError(e.message, example=WHEN_EXAMPLE) from e
     if d is None:
         raise unreadable
     first = datetime.combine(d, at or DEFAULT_TIME, tzinfo=tz).astimezone(UTC)
@@ -314,12 +338,12 @@ def _in_minutes(m: re.Match[str], now: datetime) -> When:
     return When(now + timedelta(minutes=minutes), None, explicit_time=True)
 
 
-def _split_time(s: str) -> tuple[str, time | None]:
-    """("tomorrow", 09:00) from "tomorrow at 9am" or "at 9am tomorrow"; (s, None) if no time."""
+def _split_time(s: str) -> tuple[str, re.Match[str] | None]:
+    """("tomorrow", <"at 9am">) from "tomorrow at 9am" or "at 9am tomorrow"; (s, None) if none."""
     for pattern in (_TIME_AT_END, _TIME_AT_START):
         m = pattern.search(s)
-        if m and (m["at"] or m["ap"] or m["m"] is not None or m["word"]):
-            return (s[: m.start()] + " " + s[m.end() :]).strip(), _time_of(m)
+        if m and (m["at"] or m["ap"] or m["sep"] == ":" or m["word"]):  # "4.12" alone is a date
+            return (s[: m.start()] + " " + s[m.end() :]).strip(), m
     return s, None
 
 
@@ -351,8 +375,7 @@ def _every(body: str, at: time | None, now: datetime, tz: ZoneInfo, unreadable: 
     elif _EVERY_WORKDAY.fullmatch(body):
         rec = Recurrence("weekly", days=WORKDAYS, **common)
     elif _EVERY_DAYS.fullmatch(body):
-        named = {CRON_DAYS[WEEKDAYS[w.rstrip("s")] if w.rstrip("s") in WEEKDAYS else WEEKDAYS[w]]
-                 for w in body.split() if w != "and"}  # fmt: skip
+        named = {_cron_day(word) for word in body.split() if word != "and"}
         rec = Recurrence("weekly", days=tuple(d for d in CRON_DAYS if d in named), **common)
     elif m := _EVERY_WEEKS.fullmatch(body):
         rec = _every_weeks(m, common, now, tz)
@@ -370,23 +393,26 @@ def _every(body: str, at: time | None, now: datetime, tz: ZoneInfo, unreadable: 
     return When(first, rec, explicit_time=at is not None)
 
 
-def _every_weeks(m: re.Match[str], common: dict[str, Any], now: datetime, tz: ZoneInfo) -> Recurrence:
+def _every_weeks(
+    m: re.Match[str], common: dict[str, Any], now: datetime, tz: ZoneInfo
+) -> Recurrence:
     n = m["n"] or "1"
     weeks = 2 if "fortnight" in m.group(0) else _NUMBER_WORDS.get(n) or int(n)
     example = "every 2 weeks on Monday"
-    if m["day"] is None:
-        raise ParseError("Which day of the week?", example=example)
     if weeks < 1:
         raise ParseError("Every 0 weeks is never; the least is every week.", example=example)
     if weeks > MAX_WEEKS:
-        raise ParseError(f"Every {weeks} weeks is too long; the most is every 52 weeks.", example=example)
-    word = m["day"] if m["day"] in WEEKDAYS else m["day"][:-1]
-    day = CRON_DAYS[WEEKDAYS[word]]
+        raise ParseError(f"Every {weeks} weeks is too long; the most is 52.", example=example)
+    if m["day"] is None:
+        raise ParseError("Which day of the week?", example=example)
+    day = _cron_day(m["day"])
     if weeks == 1:
         return Recurrence("weekly", days=(day,), **common)
     first = Recurrence("weekly", days=(day,), **common).next_after(None, now)
     assert first is not None
-    return Recurrence("weekly", days=(day,), weeks=weeks, start=first.astimezone(tz).date(), **common)
+    return Recurrence(
+        "weekly", days=(day,), weeks=weeks, start=first.astimezone(tz).date(), **common
+    )
 
 
 def _every_month(m: re.Match[str], common: dict[str, Any]) -> Recurrence:
@@ -401,6 +427,11 @@ def _every_month(m: re.Match[str], common: dict[str, Any]) -> Recurrence:
     if day > 28:
         raise ParseError(f"Not every month has a {_ordinal(day)}.", example=example)
     return Recurrence("monthly", day=day, **common)
+
+
+def _cron_day(word: str) -> str:
+    """ "fri", from "friday", "fri" or "fridays"."""
+    return CRON_DAYS[WEEKDAYS[word] if word in WEEKDAYS else WEEKDAYS[word.removesuffix("s")]]
 
 
 def _ordinal(n: int) -> str:

@@ -121,7 +121,7 @@ _KIND = {
     "done": "marked it done",
     "reopened": "reopened it",
     "dropped": "dropped it",
-    "assigned": "gave it to {detail}",
+    "assigned": "gave it to <@{user}>",
     "due": "set the due date to {detail}",
     "note": "noted: {detail}",
 }
@@ -138,7 +138,8 @@ def render_action_detail(
         fields.append(f"<{action.permalink}|Where it was agreed>")
     history = []
     for event in events[-40:]:
-        what = _KIND.get(event.kind, event.kind).format(detail=_escape(event.detail[:300]))
+        what = _KIND.get(event.kind, event.kind).format(
+            detail=_escape(event.detail[:300]), user=event.detail)
         history.append(f"{_when(event.at, tz)} · <@{event.actor_id}> {what}")
     blocks: list = [
         HeaderBlock(text=PlainTextObject(text=f"{action.ref} {action.title}"[:150])),

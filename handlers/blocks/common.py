@@ -31,7 +31,8 @@ def render_error(error: UserError) -> Rendered:
     blocks = [SectionBlock(text=MarkdownTextObject(text=f":warning: {error.message}"))]
     if error.example:
         text += f" For example: `{error.example}`"
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"For example: `{error.example}`")]))
+        example = MarkdownTextObject(text=f"For example: `{error.example}`")
+        blocks.append(ContextBlock(elements=[example]))
     return text, dicts(blocks)
 
 

@@ -25,6 +25,7 @@ from websockets.sync.server import Server, ServerConnection, serve
 __all__ = ["SocketModeServer"]
 
 # Slack marks envelopes of these types as accepting a response payload.
+PING_INTERVAL = 0.2  # seconds
 ACCEPTS_RESPONSE_PAYLOAD = {"slash_commands": True, "interactive": True, "events_api": False}
 
 
@@ -36,6 +37,7 @@ class SocketModeServer:
         self.connections = 0  # connections accepted so far
         self.received: list[dict[str, Any]] = []  # every message the client sent
         self._open: list[ServerConnection] = []
+        self._retiring: list[ServerConnection] = []  # told to disconnect, closed on reconnect
         self._acks: dict[str, dict[str, Any]] = {}
         self._changed = threading.Condition()
         self._server: Server | None = None
@@ -43,7 +45,11 @@ class SocketModeServer:
 
     def start(self) -> SocketModeServer:
         """Listen on a free loopback port."""
-        self._server = serve(self._serve, "127.0.0.1", 0, compression=None)
+        # Frequent pings, as Slack sends them: each wakes the client's blocking recv, so
+        # slack_sdk's close() and reconnects wait a fraction of a second, not 3 s.
+        self._server = serve(
+            self._serve, "127.0.0.1", 0, compression=None, ping_interval=PING_INTERVAL
+        )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="socket-mode-server", daemon=True
         )
@@ -98,6 +104,7 @@ class SocketModeServer:
                     }
                 )
             )
+            self._close_retiring()
             for raw in connection:
                 message = json.loads(raw)
                 with self._changed:
@@ -111,6 +118,18 @@ class SocketModeServer:
             with self._changed:
                 self._open.remove(connection)
                 self._changed.notify_all()
+
+    def _close_retiring(self) -> None:
+        """Close connections told to disconnect, once their replacement is open.
+
+        Slack closes them a few seconds later. Without the close, slack_sdk's built-in
+        client takes up to its 3 s socket timeout to drop the old connection, because
+        closing it waits for the receive lock held by a blocking ``recv``.
+        """
+        with self._changed:
+            retiring, self._retiring = self._retiring, []
+        for connection in retiring:
+            connection.close()
 
     def wait_for_connections(self, n: int, timeout: float = 5.0) -> None:
         """Wait until ``n`` connections have been accepted in all and one is open."""
@@ -156,6 +175,7 @@ class SocketModeServer:
     def disconnect(self, reason: str = "refresh_requested") -> None:
         """Ask the client to reconnect, as Slack does before recycling a connection."""
         self.wait_for_connections(1, timeout=3.0)
+        self._retiring.append(self._open[-1])
         self._open[-1].send(
             json.dumps({"type": "disconnect", "reason": reason, "debug_info": {"host": "loopback"}})
         )

@@ -256,7 +256,7 @@ class SlackStandIn:
         self._server.daemon_threads = True
         self._port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="slack-standin", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="slack-standin", daemon=True
         )
         self._thread.start()
         return self
