@@ -1,7 +1,7 @@
 """The scheduler: APScheduler fires, the database decides.
 
-Jobs run in UTC with stable ids and ``replace_existing=True``; features add theirs
-through ``register_jobs(scheduler, deps)``.
+Jobs run in UTC with stable ids and ``replace_existing=True``; each feature adds
+its own through ``register_jobs(scheduler, deps)`` (see ``handlers/__init__.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import UTC
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.deps import Deps
+from handlers import register_all_jobs
 
 __all__ = ["build_scheduler"]
 
@@ -20,4 +21,5 @@ def build_scheduler(deps: Deps) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
         timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
     )
+    register_all_jobs(scheduler, deps)
     return scheduler

@@ -1,17 +1,34 @@
-"""Slack listeners, one module per feature, each with ``register(app, deps)``."""
+"""Slack listeners, one module per feature, each with ``register(app, deps)``.
+
+A feature with scheduled work also has ``register_jobs(scheduler, deps)``.
+"""
 
 from __future__ import annotations
 
+from types import ModuleType
+
+from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import App
 
 from bot.deps import Deps
 
-__all__ = ["register_all"]
+__all__ = ["register_all", "register_all_jobs"]
+
+
+def _features() -> tuple[ModuleType, ...]:
+    from handlers import actions
+
+    return (actions,)
 
 
 def register_all(app: App, deps: Deps) -> None:
     """Register every feature's listeners on ``app``."""
-    from handlers import actions
-
-    for feature in (actions,):
+    for feature in _features():
         feature.register(app, deps)
+
+
+def register_all_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
+    """Register every feature's scheduled jobs (stable ids, ``replace_existing=True``)."""
+    for feature in _features():
+        if hasattr(feature, "register_jobs"):
+            feature.register_jobs(scheduler, deps)

@@ -14,7 +14,7 @@ from .signing import (
     view_submission_payload,
 )
 from .socket_server import SocketModeServer
-from .standin import Call, Message, ProtocolError, Response, SlackStandIn, UploadedFile, View
+from bot.standin.server import Call, Message, ProtocolError, Response, SlackStandIn, UploadedFile, View
 
 __all__ = [
     "Call",

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from .socket_server import SocketModeServer
-from .standin import SlackStandIn
+from bot.standin.server import SlackStandIn
 
 __all__ = ["socket_server", "standin"]
 

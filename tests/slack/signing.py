@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from .standin import Message, SlackStandIn
+from bot.standin.server import Message, SlackStandIn
 
 __all__ = [
     "SlackSender",

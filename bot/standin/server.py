@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from .blockkit import check_message_blocks, check_message_text, check_view
+from bot.standin.blockkit import check_message_blocks, check_message_text, check_view
 
 __all__ = [
     "Call",
