@@ -3,6 +3,16 @@
 >>> from tests.slack import SlackStandIn, SlackSender, SocketModeServer, command_payload
 """
 
+from bot.standin.server import (
+    Call,
+    Message,
+    ProtocolError,
+    Response,
+    SlackStandIn,
+    UploadedFile,
+    View,
+)
+
 from .signing import (
     SlackSender,
     block_actions_payload,
@@ -14,7 +24,6 @@ from .signing import (
     view_submission_payload,
 )
 from .socket_server import SocketModeServer
-from bot.standin.server import Call, Message, ProtocolError, Response, SlackStandIn, UploadedFile, View
 
 __all__ = [
     "Call",

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from .socket_server import SocketModeServer
 from bot.standin.server import SlackStandIn
+
+from .socket_server import SocketModeServer
 
 __all__ = ["socket_server", "standin"]
 
