@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class Deps:
     bot_user_id: str = ""
     clock: Callable[[], datetime] = utcnow
     cache: TTLCache = field(default_factory=lambda: TTLCache(seconds=300))
+    instance_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @contextmanager
     def db(self) -> Iterator[Database]:

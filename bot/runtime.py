@@ -1,11 +1,16 @@
-"""One process: the Slack connection (Socket Mode or HTTP) and the scheduler."""
+"""One process: the Slack connection (Socket Mode or HTTP) and the scheduler.
+
+Every process serves Slack; only the holder of the scheduler lease runs scheduled
+jobs. The lease is renewed every ``LEASE_RENEW`` seconds and lasts ``LEASE_TTL``, so
+a holder that dies loses it within a minute and a waiting process takes over.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -15,10 +20,14 @@ from bot.config import Settings
 from bot.deps import Deps, utcnow
 from bot.http import make_server
 from bot.scheduler import build_scheduler
+from storage import lease
 
-__all__ = ["Runtime"]
+__all__ = ["Runtime", "LEASE_TTL", "LEASE_RENEW"]
 
 log = logging.getLogger(__name__)
+
+LEASE_TTL = timedelta(seconds=45)
+LEASE_RENEW = 15.0  # seconds
 
 
 class Runtime:
@@ -37,6 +46,8 @@ class Runtime:
         host: str = "127.0.0.1",
         port: int = 3000,
         clock: Callable[[], datetime] = utcnow,
+        lease_ttl: timedelta = LEASE_TTL,
+        lease_renew: float = LEASE_RENEW,
     ) -> None:
         self.settings, self.http, self.host, self.port, self.clock = (
             settings, http, host, port, clock)
@@ -46,6 +57,8 @@ class Runtime:
         self._socket: SocketModeHandler | None = None
         self._scheduler = None
         self._stopped = threading.Event()
+        self.lease_ttl, self.lease_renew = lease_ttl, lease_renew
+        self.scheduling = False  # holding the lease and running the jobs
 
     def start(self) -> Runtime:
         """Build everything and start serving and scheduling."""
@@ -53,7 +66,9 @@ class Runtime:
         self.deps = build_deps(self.settings, clock=self.clock)
         self.app = build_app(self.deps, http=self.http)
         self._scheduler = build_scheduler(self.deps)
-        self._scheduler.start()
+        self._scheduler.start(paused=True)
+        self._keep_lease()
+        threading.Thread(target=self._lease_loop, name="lease", daemon=True).start()
         if self.http:
             self._server = make_server(self.app, self.host, self.port)
             self.port = self._server.effective_port
@@ -65,6 +80,31 @@ class Runtime:
             self._socket.connect()
             log.info("Connected to Slack in Socket Mode")
         return self
+
+    def _lease_loop(self) -> None:
+        while not self._stopped.wait(self.lease_renew):
+            self._keep_lease()
+
+    def _keep_lease(self) -> None:
+        """Take or renew the scheduler lease; run the jobs only while holding it.
+
+        Lease times are wall-clock (``utcnow``), shared by every process on the file.
+        """
+        try:
+            with self.deps.db() as db:
+                held = lease.acquire(db, self.deps.instance_id, utcnow(), self.lease_ttl)
+        except Exception:  # a locked or failing database must not kill the lease thread
+            log.exception("could not renew the scheduler lease")
+            held = False
+        if held and not self.scheduling:
+            log.info("holding the scheduler lease: scheduling")
+            self._scheduler.resume()
+        elif not held and self.scheduling:
+            log.warning("lost the scheduler lease: another process schedules now")
+            self._scheduler.pause()
+        elif not held and not self._stopped.is_set():
+            log.debug("another process holds the scheduler lease; serving only")
+        self.scheduling = held
 
     @property
     def url(self) -> str:
@@ -87,4 +127,8 @@ class Runtime:
             self._server.close()
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=True)
+        if self.deps is not None and self.scheduling:
+            with self.deps.db() as db:
+                lease.release(db, self.deps.instance_id)
+            self.scheduling = False
         log.info("Stopped")

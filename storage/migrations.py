@@ -71,8 +71,46 @@ def m001_members_and_actions(db: Database) -> None:
     db.execute("CREATE INDEX action_events_at ON action_events (team_id, at)")
 
 
+def m003_deliveries_and_lease(db: Database) -> None:
+    """Deliveries (one row per message that must go out once) and the scheduler lease."""
+    db.execute(
+        """
+        CREATE TABLE deliveries (
+            key TEXT PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'skipped')),
+            holder TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 1,
+            ambiguous INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            claimed_at TEXT NOT NULL,
+            retry_at TEXT,
+            sent_at TEXT,
+            channel TEXT,
+            ts TEXT,
+            error TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX deliveries_status ON deliveries (status, retry_at)")
+    db.execute("CREATE INDEX deliveries_recipient ON deliveries (team_id, recipient)")
+    db.execute(
+        """
+        CREATE TABLE leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            acquired_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
+    m003_deliveries_and_lease,
 ]
 
 

@@ -1,0 +1,159 @@
+"""Deliveries: every message that must go out once has a key, recorded before the send.
+
+The life of a delivery::
+
+    claim() -> pending --send ok--> mark_sent() -> sent      (never sent again)
+                       --Slack said no / unreachable--> mark_failed() -> failed (retried)
+
+A ``pending`` row whose holder is no longer running means the process died between
+claiming and recording the outcome: the message may or may not have reached Slack.
+Policy (stated once, here): such an *ambiguous* delivery is sent again, once, and
+counted (``ambiguous = 1``). A member may, rarely, see a reminder twice; no reminder
+or digest is ever lost. A ``sent`` row is never sent again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from storage.db import immediate
+
+__all__ = [
+    "Delivery",
+    "claim",
+    "mark_sent",
+    "mark_failed",
+    "mark_skipped",
+    "get",
+    "retryable",
+    "sent_to",
+    "counts",
+]
+
+RETRY_BACKOFF = (30, 60, 120, 300, 600, 1800)  # seconds, then every 30 minutes
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery as recorded."""
+
+    key: str
+    team_id: str
+    kind: str
+    recipient: str
+    status: str
+    holder: str
+    attempts: int
+    ambiguous: bool
+    created_at: datetime
+    sent_at: datetime | None
+    channel: str | None
+    ts: str | None
+    error: str | None
+
+
+def _delivery(row: dict) -> Delivery:
+    return Delivery(
+        row["key"], row["team_id"], row["kind"], row["recipient"], row["status"],
+        row["holder"], row["attempts"], bool(row["ambiguous"]),
+        datetime.fromisoformat(row["created_at"]),
+        datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None,
+        row["channel"], row["ts"], row["error"],
+    )
+
+
+def get(db: Database, key: str) -> Delivery | None:
+    """The delivery with this key, or ``None``."""
+    rows = list(db.table("deliveries").rows_where("key = ?", [key]))
+    return _delivery(rows[0]) if rows else None
+
+
+def claim(
+    db: Database, key: str, *, team_id: str, kind: str, recipient: str, holder: str,
+    now: datetime,
+) -> bool:
+    """Record that ``holder`` is about to send ``key``; ``False`` if it must not.
+
+    It must not when the delivery was sent (or skipped), when another live attempt of
+    this holder is under way, or when a failed one is not yet due for retry. A pending
+    row of another holder is ambiguous: it is claimed again and marked so.
+    """
+    with immediate(db):
+        found = get(db, key)
+        if found is None:
+            db.table("deliveries").insert({
+                "key": key, "team_id": team_id, "kind": kind, "recipient": recipient,
+                "status": "pending", "holder": holder, "created_at": now.isoformat(),
+                "claimed_at": now.isoformat(),
+            })
+            return True
+        if found.status in ("sent", "skipped"):
+            return False
+        if found.status == "pending" and found.holder == holder:
+            return False
+        if found.status == "failed":
+            rows = db.execute("SELECT retry_at FROM deliveries WHERE key = ?", [key]).fetchone()
+            if rows[0] and datetime.fromisoformat(rows[0]) > now:
+                return False
+        db.table("deliveries").update(key, {
+            "status": "pending", "holder": holder, "claimed_at": now.isoformat(),
+            "attempts": found.attempts + 1,
+            "ambiguous": int(found.ambiguous or found.status == "pending"),
+        })
+        return True
+
+
+def mark_sent(db: Database, key: str, now: datetime, channel: str | None = None,
+              ts: str | None = None) -> None:
+    """The send succeeded: never send ``key`` again. ``channel``/``ts`` allow deletion later."""
+    db.table("deliveries").update(key, {"status": "sent", "sent_at": now.isoformat(),
+                                        "channel": channel, "ts": ts, "error": None})
+
+
+def mark_failed(db: Database, key: str, now: datetime, error: str) -> datetime:
+    """The send failed for sure (Slack said no, or could not be reached): retry later.
+
+    Returns when the next attempt is due.
+    """
+    found = get(db, key)
+    attempts = found.attempts if found else 1
+    delay = RETRY_BACKOFF[min(attempts, len(RETRY_BACKOFF)) - 1]
+    retry_at = now + timedelta(seconds=delay)
+    db.table("deliveries").update(key, {"status": "failed", "error": error[:500],
+                                        "retry_at": retry_at.isoformat()})
+    return retry_at
+
+
+def mark_skipped(db: Database, key: str, now: datetime, reason: str) -> None:
+    """Decided not to send (the reminder was cancelled, the digest week ended)."""
+    db.table("deliveries").update(key, {"status": "skipped", "error": reason[:500],
+                                        "sent_at": now.isoformat()})
+
+
+def retryable(db: Database, now: datetime, holder: str, kind: str | None = None) -> list[Delivery]:
+    """Deliveries to attempt again now: failed ones due for retry, and pending ones left
+    behind by a holder that is gone (ambiguous)."""
+    where = ("(status = 'failed' AND retry_at <= ?) OR (status = 'pending' AND holder != ?)")
+    args: list[object] = [now.isoformat(), holder]
+    if kind:
+        where = f"({where}) AND kind = ?"
+        args.append(kind)
+    return [_delivery(r) for r in db.table("deliveries").rows_where(where, args, order_by="created_at")]
+
+
+def sent_to(db: Database, team_id: str, recipient: str) -> list[Delivery]:
+    """Every delivery sent to a member (for their data export and erasure)."""
+    return [_delivery(r) for r in db.table("deliveries").rows_where(
+        "team_id = ? AND recipient = ? AND status = 'sent'", [team_id, recipient],
+        order_by="created_at")]
+
+
+def counts(db: Database) -> dict[str, int]:
+    """How many deliveries are in each status, and how many were ambiguous."""
+    found = {row["status"]: row["n"] for row in db.query(
+        "SELECT status, count(*) AS n FROM deliveries GROUP BY status")}
+    found["ambiguous"] = db.table("deliveries").count_where("ambiguous = 1")
+    return found
