@@ -141,7 +141,8 @@ def retryable(db: Database, now: datetime, holder: str, kind: str | None = None)
     if kind:
         where = f"({where}) AND kind = ?"
         args.append(kind)
-    return [_delivery(r) for r in db.table("deliveries").rows_where(where, args, order_by="created_at")]
+    rows = db.table("deliveries").rows_where(where, args, order_by="created_at")
+    return [_delivery(row) for row in rows]
 
 
 def sent_to(db: Database, team_id: str, recipient: str) -> list[Delivery]:
