@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 
-__all__ = ["configure_logging", "RedactSecrets"]
+__all__ = ["configure_logging", "RedactSecrets", "request_id"]
+
+# The request being handled on this thread ("-" outside one): set by the listener wrapper.
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 _TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 
@@ -22,6 +26,7 @@ class RedactSecrets(logging.Filter):
         self.secrets = [s for s in secrets if s]
 
     def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
         message = record.getMessage()
         clean = _TOKEN.sub("[redacted]", message)
         for secret in self.secrets:
@@ -42,7 +47,7 @@ def configure_logging(level: str, secrets: list[str]) -> None:
     """Log to standard error at ``level``, one line per record, secrets redacted."""
     handler = logging.StreamHandler()
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
     )
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()

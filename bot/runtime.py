@@ -72,7 +72,7 @@ class Runtime:
         if self.http:
             self._server = make_server(self.app, self.host, self.port)
             self.port = self._server.effective_port
-            threading.Thread(target=self._server.run, name="http", daemon=True).start()
+            threading.Thread(target=self._serve_http, name="http", daemon=True).start()
             log.info("Serving Slack requests on http://%s:%s/slack/events", self.host, self.port)
         else:
             self._socket = SocketModeHandler(self.app, self.settings.app_token,
@@ -80,6 +80,15 @@ class Runtime:
             self._socket.connect()
             log.info("Connected to Slack in Socket Mode")
         return self
+
+    def _serve_http(self) -> None:
+        try:
+            self._server.run()
+        except OSError:  # closing the listening socket from stop() ends the loop this way
+            if not self._stopped.is_set():
+                raise
+        finally:
+            self._server.task_dispatcher.shutdown(cancel_pending=False)
 
     def _lease_loop(self) -> None:
         while not self._stopped.wait(self.lease_renew):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import time
 import uuid
 from collections.abc import Callable
 
@@ -23,6 +24,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.deps import Deps
 from bot.domain.errors import UserError
+from bot.logs import request_id
 from handlers.blocks.common import Rendered, render_error, render_text
 
 __all__ = ["bind", "answer_error", "render_failure"]
@@ -35,18 +37,37 @@ def bind(listener: Callable[..., object], deps: Deps) -> Callable[[Args], object
     names = inspect.getfullargspec(listener).args
 
     def run(args: Args) -> object:
+        token = request_id.set(_request_id(args.body))
+        started = time.perf_counter()
+        outcome = "ok"
         try:
             return listener(**{name: getattr(args, name) for name in names}, deps=deps)
         except Exception as error:  # the one place listener errors end up
+            outcome = type(error).__name__
             if args.ack.response is None:
                 args.ack()
             answer_error(error, args.body, args.respond, args.client)
             return None
+        finally:
+            log.info("%s user=%s outcome=%s ms=%.0f", listener.__name__, _user(args.body),
+                     outcome, (time.perf_counter() - started) * 1000)
+            request_id.reset(token)
 
     run.__name__ = listener.__name__
     run.__qualname__ = listener.__qualname__
     run.__doc__ = listener.__doc__
     return run
+
+
+def _request_id(body: dict) -> str:
+    """Slack's own id for the request where there is one, else a fresh short one."""
+    found = body.get("event_id") or body.get("trigger_id") or ""
+    return found[-12:] if found else uuid.uuid4().hex[:12]
+
+
+def _user(body: dict) -> str:
+    return (body.get("user") or {}).get("id") or body.get("user_id") or (
+        body.get("event") or {}).get("user") or "-"
 
 
 def render_failure(error: Exception) -> Rendered:

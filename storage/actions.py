@@ -166,27 +166,22 @@ def listing(
 
     ``owner_id`` is the resolved user of a ``list @user`` filter.
     """
-    where, args = _LISTINGS[filter.kind]
-    args = [a.format(viewer=viewer_id, owner=owner_id, today=today.isoformat(),
-                     workstream=filter.workstream) for a in args]
-    order = "done_at DESC, id DESC" if filter.kind == "done" else (
-        "status != 'open', due IS NULL, due, id")
-    rows = db.table("actions").rows_where(
-        f"team_id = ? AND {where}", [team_id, *args], order_by=order, limit=limit
-    )
-    total = db.table("actions").count_where(f"team_id = ? AND {where}", [team_id, *args])
+    where, args = {
+        "default": ("status = 'open' AND (owner_id = ? OR creator_id = ?)", [viewer_id] * 2),
+        "mine": ("status = 'open' AND owner_id = ?", [viewer_id]),
+        "user": ("status = 'open' AND owner_id = ?", [owner_id]),
+        "workstream": ("status = 'open' AND workstream = ?", [filter.workstream]),
+        "overdue": ("status = 'open' AND due < ?", [today.isoformat()]),
+        "done": ("status = 'done'", []),
+        "all": ("1", []),
+    }[filter.kind]
+    order = ("done_at DESC, id DESC" if filter.kind == "done"
+             else "status != 'open', due IS NULL, due, id")
+    table = db.table("actions")
+    rows = table.rows_where(f"team_id = ? AND {where}", [team_id, *args], order_by=order,
+                            limit=limit)
+    total = table.count_where(f"team_id = ? AND {where}", [team_id, *args])
     return [_action(row) for row in rows], total
-
-
-_LISTINGS: dict[str, tuple[str, list[str]]] = {
-    "default": ("status = 'open' AND (owner_id = ? OR creator_id = ?)", ["{viewer}", "{viewer}"]),
-    "mine": ("status = 'open' AND owner_id = ?", ["{viewer}"]),
-    "user": ("status = 'open' AND owner_id = ?", ["{owner}"]),
-    "workstream": ("status = 'open' AND workstream = ?", ["{workstream}"]),
-    "overdue": ("status = 'open' AND due < ?", ["{today}"]),
-    "done": ("status = 'done'", []),
-    "all": ("1", []),
-}
 
 
 def all_actions(db: Database, team_id: str) -> list[Action]:

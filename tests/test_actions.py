@@ -253,3 +253,12 @@ def test_track_as_action_shortcut_prefills_the_modal_with_the_message_and_link(b
         ids.ACTION_MODAL_TITLE: "Draft our charter response"})
     bot.standin.wait_for_response(lambda r: "Tracked" in (r.text or ""))
     assert "C0GENERAL" in actions(bot)[0]["permalink"]
+
+
+def test_slack_rate_limiting_the_owner_dm_delays_it_but_does_not_lose_it(bot):
+    bot.standin.fail_next("chat.postMessage", status=429, retry_after=1)
+    bot.command("/action", CHARTER)
+    first, second = bot.standin.calls_to("chat.postMessage")[:1] + [bot.standin.wait_for(
+        "chat.postMessage", lambda c: c.status == 200 and c.params["channel"] == PETE)]
+    assert first.status == 429
+    assert second.time - first.time >= 1.0  # waited for Retry-After
