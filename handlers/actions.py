@@ -27,7 +27,7 @@ from bot.domain.actions import (
 )
 from bot.domain.errors import ParseError, UserError
 from bot.domain.people import Actor
-from bot.domain.text import normalise_tag
+from bot.domain.text import normalise_tag, parse_id
 from handlers import ids
 from handlers.blocks import actions as blocks
 from handlers.listeners import bind
@@ -229,11 +229,7 @@ def on_done_button(
     """The Done button on a list, a DM or the App Home."""
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
-    try:
-        action_id = int(action.get("value", ""))
-    except ValueError:
-        raise ParseError("That button is broken; try `/action done A12`.") from None
-    after = change_status(deps, actor, action_id, "done")
+    after = change_status(deps, actor, parse_id(action.get("value", ""), "A"), "done")
     text, blocks_ = blocks.render_action_changed(after, _today(deps, actor),
                                                  _STATUS_CHANGES["done"][2])
     if body.get("response_url"):
