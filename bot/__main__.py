@@ -109,8 +109,37 @@ def _check(settings: Settings) -> int:
         print(f"nudge: could not reach Slack at {settings.api_url}: {err}", file=sys.stderr)
         return 2
     print(f"configuration ok; bot {auth.get('user')} in team {auth.get('team')} "
-          f"({auth.get('team_id')}); database {settings.db_path}")
+          f"({auth.get('team_id')})")
+    for line in _store_report(settings):
+        print(line)
     return 0
+
+
+def _store_report(settings: Settings) -> list[str]:
+    """What ``nudge check`` says of the database: the lease, deliveries, the last digest."""
+    from bot.deps import utcnow
+    from storage import deliveries, lease
+    from storage.db import create
+
+    if not Path(settings.db_path).exists():
+        return [f"database {settings.db_path}: not created yet (nudge run creates it)"]
+    db = create(settings.db_path)  # migrates, as a start-up would
+    try:
+        held = lease.current(db)
+        if held is None or held.expires_at < utcnow():
+            holder = "scheduler lease: free (no process is scheduling)"
+        else:
+            holder = (f"scheduler lease: held by process {held.holder[:8]} since "
+                      f"{held.acquired_at:%Y-%m-%d %H:%M} UTC, until {held.expires_at:%H:%M:%S}")
+        counts = deliveries.counts(db)
+        summary = ", ".join(f"{counts.get(k, 0)} {k}" for k in
+                            ("pending", "failed", "sent", "skipped", "ambiguous"))
+        digest = deliveries.last_sent(db, "digest")
+        last = (f"last digest: {digest.sent_at:%Y-%m-%d %H:%M} UTC to {digest.recipient}"
+                if digest else "last digest: none yet")
+        return [f"database {settings.db_path}: ok", holder, f"deliveries: {summary}", last]
+    finally:
+        db.close()
 
 
 if __name__ == "__main__":

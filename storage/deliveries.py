@@ -31,6 +31,7 @@ __all__ = [
     "retryable",
     "sent_to",
     "counts",
+    "last_sent",
 ]
 
 RETRY_BACKOFF = (30, 60, 120, 300, 600, 1800)  # seconds, then every 30 minutes
@@ -158,3 +159,10 @@ def counts(db: Database) -> dict[str, int]:
         "SELECT status, count(*) AS n FROM deliveries GROUP BY status")}
     found["ambiguous"] = db.table("deliveries").count_where("ambiguous = 1")
     return found
+
+
+def last_sent(db: Database, kind: str) -> Delivery | None:
+    """The most recently sent delivery of ``kind`` (``digest``, say), or ``None``."""
+    rows = list(db.table("deliveries").rows_where(
+        "kind = ? AND status = 'sent'", [kind], order_by="sent_at DESC", limit=1))
+    return _delivery(rows[0]) if rows else None

@@ -83,6 +83,7 @@ def test_check_calls_auth_test(standin, tmp_path):
     done = run_nudge("check", env=env)
     assert done.returncode == 0, done.stderr
     assert "T0001" in done.stdout
+    assert "not created yet" in done.stdout
     assert standin.calls_to("auth.test")
     done = run_nudge("check", env={**env, "SLACK_BOT_TOKEN": "xoxb-wrong"})
     assert done.returncode == 2 and "invalid_auth" in done.stderr
@@ -93,3 +94,25 @@ def test_check_calls_auth_test(standin, tmp_path):
 def test_manifest_prints_the_manifest():
     done = run_nudge("manifest", env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 0 and "should_escape: true" in done.stdout
+
+
+def test_check_reports_the_lease_deliveries_and_last_digest(make_bot, standin, tmp_path):
+    from datetime import UTC, datetime
+
+    from storage import deliveries
+
+    bot = make_bot()
+    now = datetime.now(UTC)
+    with bot.db() as db:
+        deliveries.claim(db, "digest:T0001:C0DIGEST:2026-W49", team_id="T0001", kind="digest",
+                         recipient="C0DIGEST", holder="x", now=now)
+        deliveries.mark_sent(db, "digest:T0001:C0DIGEST:2026-W49", now)
+        deliveries.claim(db, "reminder:1", team_id="T0001", kind="reminder", recipient="U1",
+                         holder="x", now=now)
+    env = {"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": standin.bot_token,
+           "SLACK_API_URL": standin.api_url, "NUDGE_DB": bot.settings.db_path}
+    done = run_nudge("check", env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"held by process {bot.runtime.deps.instance_id[:8]}" in done.stdout
+    assert "deliveries: 1 pending, 0 failed, 1 sent" in done.stdout
+    assert "last digest: " in done.stdout and "to C0DIGEST" in done.stdout
