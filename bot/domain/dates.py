@@ -1,7 +1,7 @@
 """Due dates as people type them, read in the member's time zone.
 
->>> parse_due("by Friday", now, ZoneInfo("Europe/London"))
-datetime.date(2026, 12, 11)
+>>> parse_due("Friday", datetime(2026, 12, 1, 10, tzinfo=UTC), ZoneInfo("Europe/London"))
+datetime.date(2026, 12, 4)
 
 Rules:
 - A bare weekday (``Friday``, ``next Friday``) is the next such day strictly after

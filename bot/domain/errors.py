@@ -12,7 +12,8 @@ __all__ = ["UserError", "ParseError", "NotFound", "NotAllowed"]
 class UserError(Exception):
     """Something the member can fix, with a message and an example of what works.
 
-    >>> UserError("I need a title.", example="/action Draft the charter response by Friday")
+    >>> UserError("I need a title.", example="/action Draft the charter response").example
+    '/action Draft the charter response'
     """
 
     def __init__(self, message: str, example: str | None = None) -> None:

@@ -243,8 +243,9 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo) -> When:
 def split_when(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, When]:
     """Splits "<subject> <when>" at the longest when-clause that ends the text.
 
-    >>> split_when("write my weeknote every Friday at 4pm", now, tz)
-    ('write my weeknote', When(..., recurrence=Recurrence('weekly', 16, 0, ...)))
+    >>> subject, when = split_when("write my weeknote every Friday at 4pm", now, tz)
+    >>> subject, when.recurrence.describe()
+    ('write my weeknote', 'every Friday at 16:00')
     """
     words = list(re.finditer(r"\S+", text))
     for word in words[-MAX_WHEN_WORDS:]:

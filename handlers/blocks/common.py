@@ -25,7 +25,7 @@ def render_error(error: UserError) -> Rendered:
     """A friendly refusal with an example of what works.
 
     >>> render_error(UserError("I need a title.", example="/action Plan it"))[0]
-    "I need a title. For example: `/action Plan it`"
+    'I need a title. For example: `/action Plan it`'
     """
     text = error.message
     blocks = [SectionBlock(text=MarkdownTextObject(text=f":warning: {error.message}"))]

@@ -1,0 +1,14 @@
+"""Names the docstring examples in bot/ and storage/ use, for ``pytest --doctest-modules``."""
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _doctest_names(doctest_namespace):
+    doctest_namespace.update(
+        UTC=UTC, date=date, datetime=datetime, ZoneInfo=ZoneInfo,
+        now=datetime(2026, 12, 1, 10, 0, tzinfo=UTC), tz=ZoneInfo("Europe/London"),
+    )
