@@ -147,7 +147,9 @@ def visible(
                                                    params=params)
 
 
-_FTS = "reflections_fts JOIN reflections r ON r.id = reflections_fts.rowid"
+# CROSS JOIN makes SQLite start from the index's matches; left to choose, it may walk every
+# visible reflection and probe the index for each (20,000 reflections: 150 ms, not 1 ms).
+_FTS = "reflections_fts CROSS JOIN reflections r ON r.id = reflections_fts.rowid"
 
 
 def _match(terms: tuple[str, ...]) -> str:
@@ -164,18 +166,19 @@ def search(
     comes with a snippet in which the matching words are ``*bold*``.
     """
     params = {"query": _match(terms)}
-    rows = _select(
-        db, team_id, viewer_id,
-        source=_FTS,
-        where="reflections_fts MATCH :query",
-        params=params,
-        select="r.*, snippet(reflections_fts, 0, '*', '*', '…', 24) AS snippet",
-        order="bm25(reflections_fts, 1.0, 2.0), r.id DESC",
-        limit=limit,
-    )
-    total = _count(db, team_id, viewer_id, source=_FTS, where="reflections_fts MATCH :query",
-                   params=params)
-    return [Found(_reflection(row), row["snippet"]) for row in rows], total
+    match = "reflections_fts MATCH :query"
+    ranked = _select(db, team_id, viewer_id, source=_FTS, where=match, params=params,
+                     select="r.id", order="bm25(reflections_fts, 1.0, 2.0), r.id DESC",
+                     limit=limit)
+    ids = [row["id"] for row in ranked]
+    # snippets only for the hits shown (snippet() over every match is the slow part)
+    rows = {row["id"]: row for row in _select(
+        db, team_id, viewer_id, source=_FTS,
+        where=f"{match} AND r.id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})",
+        params=params, select="r.*, snippet(reflections_fts, 0, '*', '*', '…', 24) AS snippet",
+    )}
+    total = _count(db, team_id, viewer_id, source=_FTS, where=match, params=params)
+    return [Found(_reflection(rows[i]), rows[i]["snippet"]) for i in ids], total
 
 
 def _own(db: Database, team_id: str, author_id: str, reflection_id: int, verb: str) -> Reflection:
