@@ -39,6 +39,7 @@ __all__ = [
     "on_share_button",
     "on_reflect_modal",
     "save_reflection",
+    "share",
 ]
 
 SHARE_BUTTON = re.compile(rf"^{ids.REFLECTION_SHARE}(:\d+)?$")
