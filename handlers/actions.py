@@ -30,6 +30,7 @@ from bot.domain.people import Actor
 from bot.domain.text import normalise_tag, parse_id
 from handlers import ids
 from handlers.blocks import actions as blocks
+from handlers.home import refresh_home
 from handlers.listeners import bind
 from handlers.people import actor_for, resolve
 from storage import actions as store
@@ -108,6 +109,7 @@ def create_action(
                            now=deps.now())
     if owner_id and owner_id != actor.user_id:
         _tell_new_owner(deps, client, action, actor)
+    refresh_home(deps, client, actor.team_id, [action.owner_id, action.creator_id])
     return action
 
 
@@ -161,6 +163,7 @@ def change_status(deps: Deps, actor: Actor, action_id: int, verb: str) -> Action
 
 def _status(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
     after = change_status(deps, actor, parsed.action_id, parsed.verb)
+    refresh_home(deps, client, actor.team_id, [after.owner_id, after.creator_id])
     return blocks.render_action_changed(after, _today(deps, actor),
                                         _STATUS_CHANGES[parsed.verb][2])
 
@@ -168,10 +171,11 @@ def _status(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
 def _assign(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
     owner_id = resolve(deps, actor.team_id, parsed.owner)
     with deps.db() as db:
-        _, after = store.change(db, actor, parsed.action_id, "assigned", deps.now(),
-                                detail=owner_id, owner_id=owner_id)
+        before, after = store.change(db, actor, parsed.action_id, "assigned", deps.now(),
+                                     detail=owner_id, owner_id=owner_id)
     if owner_id != actor.user_id:
         _tell_new_owner(deps, client, after, actor)
+    refresh_home(deps, client, actor.team_id, [before.owner_id, owner_id, after.creator_id])
     return blocks.render_action_changed(after, _today(deps, actor),
                                         f"Given to <@{owner_id}>.")
 
@@ -234,6 +238,7 @@ def on_done_button(
                                                  _STATUS_CHANGES["done"][2])
     if body.get("response_url"):
         respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+    refresh_home(deps, client, actor.team_id, [after.owner_id, after.creator_id])
 
 
 def open_action_modal(

@@ -8,6 +8,8 @@ __all__ = [
     "ACTION_DONE",
     "ACTION_MODAL",
     "TRACK_AS_ACTION",
+    "REFLECTION_SHARE",
+    "REFLECT_MODAL",
     "COMMANDS",
     "SHORTCUTS",
     "EVENTS",
@@ -22,10 +24,17 @@ ACTION_MODAL_DUE = "due"
 ACTION_MODAL_WORKSTREAM = "workstream"
 ACTION_MODAL_NOTES = "notes"
 
+# /reflect
+REFLECTION_SHARE = "reflection_share"
+REFLECT_MODAL = "reflect_modal"
+REFLECT_MODAL_TEXT = "reflection_text"
+REFLECT_MODAL_TAGS = "reflection_tags"
+REFLECT_MODAL_VISIBILITY = "reflection_visibility"
+
 # message shortcuts (callback ids)
 TRACK_AS_ACTION = "track_as_action"
 
 # What the manifest declares; tests check that each is declared and handled.
-COMMANDS = ("/action",)
+COMMANDS = ("/action", "/reflect")
 SHORTCUTS = (TRACK_AS_ACTION,)
-EVENTS: tuple[str, ...] = ()
+EVENTS: tuple[str, ...] = ("app_home_opened",)

@@ -108,9 +108,49 @@ def m003_deliveries_and_lease(db: Database) -> None:
     )
 
 
+def m002_reflections_and_events(db: Database) -> None:
+    """Reflections with a full-text index (FTS5, Porter stemming), and Slack events seen.
+
+    ``action_id`` is for a later "lesson from an action" link. ``enable_fts`` runs inside
+    this migration's transaction (sqlite-utils 4 avoids ``executescript``'s commit).
+    """
+    db.execute(
+        """
+        CREATE TABLE reflections (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            tags TEXT NOT NULL DEFAULT '',
+            shared INTEGER NOT NULL DEFAULT 0 CHECK (shared IN (0, 1)),
+            action_id INTEGER REFERENCES actions (id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            shared_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX reflections_author ON reflections (team_id, author_id, id)")
+    db.execute("CREATE INDEX reflections_shared ON reflections (team_id, shared, shared_at)")
+    db.table("reflections").enable_fts(["text", "tags"], tokenize="porter", create_triggers=True)
+    db.execute(
+        """
+        CREATE TABLE slack_events (
+            team_id TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            type TEXT NOT NULL DEFAULT '',
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, event_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX slack_events_received ON slack_events (received_at)")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
     m003_deliveries_and_lease,
+    m002_reflections_and_events,
 ]
 
 

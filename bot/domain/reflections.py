@@ -1,0 +1,241 @@
+"""Reflections: reading ``/reflect`` commands, and what a reflection is.
+
+Everything here is pure. Who may see a reflection is decided in one place,
+``storage.reflections``; this module only reads what members type.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.domain.errors import ParseError
+from bot.domain.text import normalise_tag, parse_id, take_tags
+
+__all__ = [
+    "Reflection",
+    "Found",
+    "ReflectionDraft",
+    "ReflectCommand",
+    "EXAMPLE",
+    "TEXT_MAX",
+    "TAGS_MAX",
+    "SEARCH_MAX",
+    "SEARCH_TERMS_MAX",
+    "parse_reflect_command",
+    "parse_reflection",
+    "check_reflection",
+    "parse_tag_list",
+    "parse_search",
+]
+
+TEXT_MAX = 2000
+TAGS_MAX = 5
+SEARCH_MAX = 200
+SEARCH_TERMS_MAX = 12
+COMMAND_MAX = 4000
+EXAMPLE = "/reflect Asking the CDO open questions got us further than the slides #influence"
+SEARCH_EXAMPLE = "/reflect search difficult conversations"
+
+
+@dataclass(frozen=True)
+class Reflection:
+    """A reflection as stored; ``shared`` ones are visible to the network, others to the author."""
+
+    id: int
+    team_id: str
+    author_id: str
+    text: str
+    tags: tuple[str, ...]
+    shared: bool
+    created_at: datetime
+    updated_at: datetime
+    shared_at: datetime | None = None
+    action_id: int | None = None
+
+    @property
+    def ref(self) -> str:
+        """The id as members see it: ``R7``."""
+        return f"R{self.id}"
+
+
+@dataclass(frozen=True)
+class Found:
+    """A search hit: the reflection and a snippet with the matching words in ``*bold*``."""
+
+    reflection: Reflection
+    snippet: str
+
+
+@dataclass(frozen=True)
+class ReflectionDraft:
+    """A new reflection as typed, before it is stored."""
+
+    text: str
+    tags: tuple[str, ...] = ()
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class ReflectCommand:
+    """One parsed ``/reflect`` command: a verb and what it needs."""
+
+    verb: Literal["help", "modal", "create", "list", "search", "share", "unshare", "delete"]
+    draft: ReflectionDraft | None = None
+    reflection_id: int | None = None
+    tag: str | None = None
+    terms: tuple[str, ...] = ()
+
+
+_ID_VERBS = ("share", "unshare", "delete")
+
+
+def parse_reflect_command(text: str) -> ReflectCommand:
+    """Read what follows ``/reflect``.
+
+    A verb counts only when what follows it fits; otherwise the text is a new
+    reflection, so ``/reflect list of things I learned`` saves a reflection.
+    ``share`` followed by a lone id shares that reflection; followed by text, it
+    saves a new shared one.
+
+    >>> parse_reflect_command("share R7").verb, parse_reflect_command("share R7").reflection_id
+    ('share', 7)
+    >>> parse_reflect_command("share Listening beats talking #influence").draft.shared
+    True
+    """
+    text = (text or "").strip()
+    if len(text) > COMMAND_MAX:
+        raise ParseError(
+            f"That's {len(text):,} characters; a reflection can be up to {TEXT_MAX:,}.",
+            example=EXAMPLE,
+        )
+    if not text:
+        return ReflectCommand("modal")
+    word, _, rest = text.partition(" ")
+    verb, rest = word.lower(), rest.strip()
+
+    if verb == "help" and not rest:
+        return ReflectCommand("help")
+    if verb == "list":
+        if not rest:
+            return ReflectCommand("list")
+        remaining, tags = _tags_or_none(rest)
+        if len(tags) == 1 and not remaining.strip():
+            return ReflectCommand("list", tag=tags[0])
+    if verb == "search":
+        return ReflectCommand("search", terms=parse_search(rest))
+    if verb in _ID_VERBS:
+        if not rest:
+            raise ParseError("Which reflection? Give its id.", example=f"/reflect {verb} R7")
+        first, _, tail = rest.partition(" ")
+        if _looks_like_id(first):
+            if tail.strip():
+                raise ParseError(f"`/reflect {verb}` takes just an id.",
+                                 example=f"/reflect {verb} R7")
+            return ReflectCommand(verb, reflection_id=parse_id(first, "R"))  # type: ignore[arg-type]
+        if verb == "share":
+            return ReflectCommand("create", draft=parse_reflection(rest, shared=True))
+    return ReflectCommand("create", draft=parse_reflection(text))
+
+
+def _looks_like_id(word: str) -> bool:
+    """``R7`` or ``7`` (and near misses like ``R7x``, so they are refused, not saved)."""
+    return bool(re.fullmatch(r"[A-Za-z]?\d[\w]{0,10}", word))
+
+
+def _tags_or_none(text: str) -> tuple[str, list[str]]:
+    try:
+        return take_tags(text)
+    except ParseError:
+        return text, []
+
+
+_TRAILING_TAGS = re.compile(r"(?:\s*(?:<#[CG][A-Z0-9]+(?:\|[^>]*)?>|(?<![\w<&])#[\w\-]+))+\s*$")
+
+
+def parse_reflection(text: str, *, shared: bool = False) -> ReflectionDraft:
+    """Read ``<text> [#tag …]``: every ``#tag`` is recorded; trailing ones leave the text.
+
+    Tags in the middle of a sentence stay in it, so it still reads well.
+
+    >>> draft = parse_reflection("Open questions beat slides with #leaders, always #influence")
+    >>> draft.text, draft.tags
+    ('Open questions beat slides with #leaders, always', ('leaders', 'influence'))
+    """
+    text = (text or "").strip()
+    _, tags = take_tags(text)
+    body = _tidy(_TRAILING_TAGS.sub("", text))
+    return _checked(body, tuple(tags), shared)
+
+
+def _tidy(text: str) -> str:
+    """Runs of spaces collapsed, line breaks kept, ends trimmed."""
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def parse_tag_list(text: str) -> tuple[str, ...]:
+    """Tags typed in a form: ``inclusion, #policy leadership``.
+
+    >>> parse_tag_list("inclusion, #Policy")
+    ('inclusion', 'policy')
+    """
+    tags: list[str] = []
+    for word in re.split(r"[\s,]+", text or ""):
+        if word.strip("#"):
+            tag = normalise_tag(word)
+            if tag not in tags:
+                tags.append(tag)
+    _check_tags(tuple(tags))
+    return tuple(tags)
+
+
+def _check_tags(tags: tuple[str, ...]) -> None:
+    if len(tags) > TAGS_MAX:
+        raise ParseError(
+            f"A reflection can have up to {TAGS_MAX} tags; that one has {len(tags)}.",
+            example=EXAMPLE,
+        )
+
+
+def _checked(text: str, tags: tuple[str, ...], shared: bool) -> ReflectionDraft:
+    if not text:
+        raise ParseError("What's the reflection? Write a sentence or two.", example=EXAMPLE)
+    if len(text) > TEXT_MAX:
+        raise ParseError(
+            f"A reflection can be up to {TEXT_MAX:,} characters; that one is {len(text):,}. "
+            "Split it in two, or keep the heart of it.",
+            example=EXAMPLE,
+        )
+    _check_tags(tags)
+    return ReflectionDraft(text, tags, shared)
+
+
+def check_reflection(text: str, tags: tuple[str, ...], *, shared: bool) -> ReflectionDraft:
+    """A draft from the modal's fields, checked like a typed one."""
+    return _checked(_tidy(text or ""), tags, shared)
+
+
+def parse_search(text: str) -> tuple[str, ...]:
+    """The words to search for; all must match (each by its stem).
+
+    >>> parse_search("difficult conversations!")
+    ('difficult', 'conversations')
+    """
+    text = (text or "").strip()
+    if len(text) > SEARCH_MAX:
+        raise ParseError(
+            f"A search can be up to {SEARCH_MAX} characters; that one is {len(text):,}. "
+            "A few distinctive words work best.",
+            example=SEARCH_EXAMPLE,
+        )
+    terms = tuple(dict.fromkeys(word.lower() for word in re.findall(r"\w+", text)))
+    if not terms:
+        raise ParseError("What should I search for? Give a word or two.", example=SEARCH_EXAMPLE)
+    if len(terms) > SEARCH_TERMS_MAX:
+        raise ParseError(
+            f"A search can have up to {SEARCH_TERMS_MAX} words; that one has {len(terms)}.",
+            example=SEARCH_EXAMPLE,
+        )
+    return terms

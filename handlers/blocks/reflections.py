@@ -1,0 +1,212 @@
+"""Block Kit for reflections: confirmations with a Share button, lists, search hits, the modal."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ButtonElement,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.reflections import (
+    EXAMPLE,
+    TAGS_MAX,
+    TEXT_MAX,
+    Found,
+    Reflection,
+)
+from handlers import ids
+from handlers.blocks.common import Rendered, dicts, more_line, render_help
+
+__all__ = [
+    "render_reflection_line",
+    "render_reflection_saved",
+    "render_reflection_changed",
+    "render_reflection_list",
+    "render_search_results",
+    "render_reflect_modal",
+    "render_reflect_help",
+    "clip",
+    "PRIVATE",
+    "SHARED",
+]
+
+PRIVATE, SHARED = "private", "shared"
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with ``…``."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip() + "…"
+
+
+def _when(at: datetime, tz: ZoneInfo) -> str:
+    return at.astimezone(tz).strftime("%a %-d %b %Y")
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f">{line}" for line in text.splitlines() or [""])
+
+
+def render_reflection_line(
+    reflection: Reflection, viewer_id: str, tz: ZoneInfo, *, text: str | None = None,
+    limit: int = 700,
+) -> str:
+    """``*R7* · you · Tue 1 Dec 2026 · #influence · :lock: private`` and the text quoted."""
+    author = "you" if reflection.author_id == viewer_id else f"<@{reflection.author_id}>"
+    parts = [f"*{reflection.ref}*", author, _when(reflection.created_at, tz)]
+    if reflection.tags:
+        parts.append(" ".join(f"#{tag}" for tag in reflection.tags))
+    parts.append(":globe_with_meridians: shared" if reflection.shared else ":lock: private")
+    body = text if text is not None else clip(reflection.text, limit)
+    return " · ".join(parts) + "\n" + _quote(body)
+
+
+def _share_button(reflection: Reflection) -> ButtonElement:
+    return ButtonElement(
+        text="Share with the network",
+        action_id=f"{ids.REFLECTION_SHARE}:{reflection.id}",
+        value=str(reflection.id),
+    )
+
+
+def render_reflection_saved(reflection: Reflection, tz: ZoneInfo) -> Rendered:
+    """The confirmation of a new reflection; a private one offers a Share button."""
+    if reflection.shared:
+        said = f":seedling: Saved {reflection.ref} and shared it with the network."
+    else:
+        said = (f":seedling: Saved {reflection.ref}. It's private: only you can see it "
+                "until you share it.")
+    blocks: list = [
+        SectionBlock(text=MarkdownTextObject(text=said)),
+        SectionBlock(text=MarkdownTextObject(
+            text=render_reflection_line(reflection, reflection.author_id, tz, limit=2500))),
+    ]
+    if not reflection.shared:
+        blocks[0] = SectionBlock(text=MarkdownTextObject(text=said),
+                                 accessory=_share_button(reflection))
+    return said, dicts(blocks)
+
+
+def render_reflection_changed(reflection: Reflection, tz: ZoneInfo, what: str) -> Rendered:
+    """The confirmation of a share, unshare or delete: ``what`` says what happened."""
+    return what, dicts([
+        SectionBlock(text=MarkdownTextObject(text=what)),
+        SectionBlock(text=MarkdownTextObject(
+            text=render_reflection_line(reflection, reflection.author_id, tz, limit=2500))),
+    ])
+
+
+def render_reflection_list(
+    reflections: list[Reflection], total: int, heading: str, viewer_id: str, tz: ZoneInfo,
+    empty: str,
+) -> Rendered:
+    """Reflections newest first, one section each, and a line when more were left out."""
+    if not reflections:
+        return empty, dicts([SectionBlock(text=MarkdownTextObject(text=empty))])
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{heading}*"))]
+    blocks += [SectionBlock(text=MarkdownTextObject(
+        text=render_reflection_line(r, viewer_id, tz))) for r in reflections]
+    more = more_line(len(reflections), total,
+                     "Narrow it down with `/reflect list #tag` or `/reflect search <words>`.")
+    if more:
+        blocks.append(more)
+    text = f"{heading}: " + "; ".join(f"{r.ref} {clip(r.text, 80)}" for r in reflections[:10])
+    return text[:3000], dicts(blocks)
+
+
+def render_search_results(
+    found: list[Found], total: int, terms: tuple[str, ...], viewer_id: str, tz: ZoneInfo
+) -> Rendered:
+    """Search hits, best first, each with a snippet in which the matching words are bold."""
+    words = " ".join(terms)
+    if not found:
+        text = (f"Nothing found for “{words}” among your reflections and the network's "
+                "shared ones.")
+        return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
+    heading = f"Reflections matching “{words}”, best match first"
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{heading}*"))]
+    blocks += [SectionBlock(text=MarkdownTextObject(text=render_reflection_line(
+        hit.reflection, viewer_id, tz, text=clip(hit.snippet, 700)))) for hit in found]
+    more = more_line(len(found), total, "Add a word to narrow the search.")
+    if more:
+        blocks.append(more)
+    text = f"{heading}: " + "; ".join(f"{h.reflection.ref} {clip(h.snippet, 80)}"
+                                      for h in found[:10])
+    return text[:3000], dicts(blocks)
+
+
+def render_reflect_modal(*, metadata: dict | None = None) -> dict:
+    """The modal for a new reflection: text, tags, private or shared (private first)."""
+    private = Option(value=PRIVATE, text="Private: only I can see it")
+    shared = Option(value=SHARED, text="Shared with the network")
+    view = View(
+        type="modal",
+        callback_id=ids.REFLECT_MODAL,
+        title=PlainTextObject(text="Reflect"),
+        submit=PlainTextObject(text="Save"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=json.dumps(metadata or {})[:3000],
+        blocks=[
+            InputBlock(
+                block_id=ids.REFLECT_MODAL_TEXT,
+                label=PlainTextObject(text="What did you notice or learn?"),
+                element=PlainTextInputElement(
+                    action_id=ids.REFLECT_MODAL_TEXT, multiline=True, max_length=TEXT_MAX,
+                    placeholder=PlainTextObject(
+                        text="Asking open questions got us further than the slides"),
+                ),
+            ),
+            InputBlock(
+                block_id=ids.REFLECT_MODAL_TAGS,
+                label=PlainTextObject(text="Tags"),
+                hint=PlainTextObject(text=f"Up to {TAGS_MAX}, separated by spaces or commas."),
+                element=PlainTextInputElement(
+                    action_id=ids.REFLECT_MODAL_TAGS, max_length=250,
+                    placeholder=PlainTextObject(text="influence, inclusion"),
+                ),
+                optional=True,
+            ),
+            InputBlock(
+                block_id=ids.REFLECT_MODAL_VISIBILITY,
+                label=PlainTextObject(text="Who can see it?"),
+                element=RadioButtonsElement(
+                    action_id=ids.REFLECT_MODAL_VISIBILITY, options=[private, shared],
+                    initial_option=private,
+                ),
+            ),
+        ],
+    )
+    return view.to_dict()
+
+
+def render_reflect_help() -> Rendered:
+    """``/reflect help``."""
+    return render_help(
+        "Reflections: a private practice journal",
+        [
+            ("/reflect", "open a form"),
+            ("/reflect <text> [#tag …]", "save a private reflection (you can share it after)"),
+            ("/reflect share <text> [#tag …]", "save one shared with the network"),
+            ("/reflect list [#tag]", "your reflections and the network's shared ones"),
+            ("/reflect search <words>", "full-text search, best match first"),
+            ("/reflect share R7", "share one of yours (also unshare, delete)"),
+        ],
+        f"Example: `{EXAMPLE}`. Private reflections are seen by you alone, steering group "
+        f"included. Up to {TEXT_MAX:,} characters and {TAGS_MAX} tags; tags at the end "
+        "are taken off the text.",
+    )

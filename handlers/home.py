@@ -1,0 +1,85 @@
+"""The App Home: published when a member opens it, and republished when what it shows changes.
+
+``refresh_home(deps, client, team_id, user_ids)`` is what other features call after a
+change (an action created or done, a reflection saved or shared). Publishing is best
+effort: if Slack fails, the home is rebuilt the next time the member opens it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from slack_bolt import App
+from slack_bolt.context import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+
+from bot.deps import Deps
+from bot.domain.actions import ListFilter
+from bot.domain.home import HomeData, summarise_network
+from handlers.blocks.home import MAX_ACTIONS, MAX_REFLECTIONS, render_home
+from handlers.listeners import bind
+from handlers.people import is_steering, member_tz
+from storage import actions as action_store
+from storage import reflections as reflection_store
+
+__all__ = ["register", "on_home_opened", "build_home", "publish_home", "refresh_home"]
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, deps: Deps) -> None:
+    """Wire the ``app_home_opened`` listener."""
+    app.event("app_home_opened")(bind(on_home_opened, deps))
+
+
+def on_home_opened(event: dict, client: WebClient, context: BoltContext, *, deps: Deps) -> None:
+    """A member opened the bot's Home tab: build it afresh and publish it."""
+    if event.get("tab", "home") != "home":
+        return
+    publish_home(deps, client, context.team_id or deps.team_id, event["user"])
+
+
+def build_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> HomeData:
+    """What ``user_id``'s home shows, read through the storage rules (privacy included)."""
+    tz = member_tz(deps, client, team_id, user_id)
+    steering = is_steering(deps, client, user_id)
+    now = deps.now()
+    today = now.astimezone(ZoneInfo(tz)).date()
+    with deps.db() as db:
+        actions, open_total = action_store.listing(
+            db, team_id, ListFilter("default"), viewer_id=user_id, today=today,
+            limit=MAX_ACTIONS)
+        reflections, reflections_total = reflection_store.visible(
+            db, team_id, user_id, limit=MAX_REFLECTIONS)
+        network = None
+        if steering:
+            network = summarise_network(action_store.all_actions(db, team_id), today, now)
+    return HomeData(
+        user_id=user_id, today=today, tz=tz,
+        open_actions=tuple(actions), open_total=open_total,
+        reflections=tuple(reflections), reflections_total=reflections_total,
+        network=network,
+    )
+
+
+def publish_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> None:
+    """Build and publish ``user_id``'s home (``views.publish``)."""
+    view = render_home(build_home(deps, client, team_id, user_id))
+    client.views_publish(user_id=user_id, view=view)
+
+
+def refresh_home(
+    deps: Deps, client: WebClient, team_id: str, user_ids: Iterable[str | None]
+) -> None:
+    """Republish the homes of ``user_ids`` (duplicates and ``None`` skipped) after a change.
+
+    >>> refresh_home(deps, client, "T1", [action.owner_id, action.creator_id])  # doctest: +SKIP
+    """
+    for user_id in dict.fromkeys(u for u in user_ids if u):
+        try:
+            publish_home(deps, client, team_id, user_id)
+        except (SlackClientError, OSError) as err:  # best effort: rebuilt when next opened
+            log.warning("could not republish the home of %s: %s", user_id, err)

@@ -1,0 +1,196 @@
+"""``/reflect``, its modal and the "Share with the network" button.
+
+Each listener acks first, reads the request with ``bot.domain.reflections``, calls
+``storage.reflections`` (where the privacy rule lives) and replies with
+``handlers.blocks.reflections``; the author's App Home is then republished.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from slack_bolt import Ack, App, Respond
+from slack_bolt.context import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.deps import Deps
+from bot.domain.errors import ParseError, UserError
+from bot.domain.people import Actor
+from bot.domain.reflections import (
+    ReflectCommand,
+    ReflectionDraft,
+    check_reflection,
+    parse_reflect_command,
+    parse_tag_list,
+)
+from handlers import ids
+from handlers.blocks import reflections as blocks
+from handlers.blocks.common import Rendered
+from handlers.home import refresh_home
+from handlers.listeners import bind
+from handlers.people import actor_for
+from storage import reflections as store
+
+__all__ = [
+    "register",
+    "on_reflect_command",
+    "on_share_button",
+    "on_reflect_modal",
+    "save_reflection",
+    "share",
+]
+
+SHARE_BUTTON = re.compile(rf"^{ids.REFLECTION_SHARE}(:\d+)?$")
+
+
+def register(app: App, deps: Deps) -> None:
+    """Wire the ``/reflect`` listeners."""
+    app.command("/reflect")(bind(on_reflect_command, deps))
+    app.action(SHARE_BUTTON)(bind(on_share_button, deps))
+    app.view(ids.REFLECT_MODAL)(bind(on_reflect_modal, deps))
+
+
+def on_reflect_command(
+    ack: Ack, command: dict, respond: Respond, client: WebClient, context: BoltContext, *,
+    deps: Deps,
+) -> None:
+    """``/reflect …``: ack, read the text, do it, reply ephemerally."""
+    ack()
+    parsed = parse_reflect_command(command.get("text", ""))
+    if parsed.verb == "modal":
+        view = blocks.render_reflect_modal(metadata={"response_url": command.get("response_url")})
+        client.views_open(trigger_id=command["trigger_id"], view=view)
+        return
+    actor = actor_for(deps, client, context.team_id, command["user_id"])
+    text, blocks_, changed = _VERBS[parsed.verb](parsed, actor, deps)
+    respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+    if changed:
+        refresh_home(deps, client, actor.team_id, [actor.user_id])
+
+
+Reply = tuple[str, list[dict], bool]  # text, blocks, whether the author's home changed
+
+
+def _help(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
+    return (*blocks.render_reflect_help(), False)
+
+
+def save_reflection(deps: Deps, actor: Actor, draft: ReflectionDraft) -> Rendered:
+    """Store a reflection by ``actor``; the confirmation (with a Share button if private)."""
+    with deps.db() as db:
+        reflection = store.add(db, actor.team_id, actor.user_id, draft, deps.now())
+    return blocks.render_reflection_saved(reflection, actor.zone)
+
+
+def _create(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
+    return (*save_reflection(deps, actor, parsed.draft), True)
+
+
+def _list(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
+    with deps.db() as db:
+        found, total = store.visible(db, actor.team_id, actor.user_id, tag=parsed.tag)
+    scope = f" tagged #{parsed.tag}" if parsed.tag else ""
+    heading = f"Reflections{scope}: yours and the network's shared ones, newest first"
+    empty = (f"No reflections{scope} yet. Write one with "
+             "`/reflect Asking open questions got us further #influence`")
+    return (*blocks.render_reflection_list(found, total, heading, actor.user_id, actor.zone,
+                                           empty), False)
+
+
+def _search(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
+    with deps.db() as db:
+        found, total = store.search(db, actor.team_id, actor.user_id, parsed.terms)
+    return (*blocks.render_search_results(found, total, parsed.terms, actor.user_id,
+                                          actor.zone), False)
+
+
+def share(deps: Deps, actor: Actor, reflection_id: int, shared: bool) -> Rendered:
+    """Share a reflection (or make it private again), if ``actor`` wrote it."""
+    with deps.db() as db:
+        before = store.get(db, actor.team_id, actor.user_id, reflection_id)
+        if before.author_id == actor.user_id and before.shared == shared:
+            raise ParseError(
+                f"{before.ref} is already {'shared' if shared else 'private'}.",
+                example=f"/reflect {'unshare' if shared else 'share'} {before.ref}")
+        after = store.set_shared(db, actor.team_id, actor.user_id, reflection_id, shared,
+                                 deps.now())
+    what = (f":globe_with_meridians: Shared {after.ref} with the network." if shared
+            else f":lock: {after.ref} is private again: only you can see it.")
+    return blocks.render_reflection_changed(after, actor.zone, what)
+
+
+def _share(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
+    return (*share(deps, actor, parsed.reflection_id, parsed.verb == "share"), True)
+
+
+def _delete(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
+    with deps.db() as db:
+        gone = store.delete(db, actor.team_id, actor.user_id, parsed.reflection_id)
+    return (*blocks.render_reflection_changed(
+        gone, actor.zone, f":wastebasket: Deleted {gone.ref} for good."), True)
+
+
+_VERBS = {
+    "help": _help,
+    "create": _create,
+    "list": _list,
+    "search": _search,
+    "share": _share,
+    "unshare": _share,
+    "delete": _delete,
+}
+
+
+def on_share_button(
+    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient,
+    context: BoltContext, *, deps: Deps,
+) -> None:
+    """"Share with the network" on a saved reflection's confirmation."""
+    ack()
+    actor = actor_for(deps, client, context.team_id, body["user"]["id"])
+    try:
+        reflection_id = int(action.get("value", ""))
+    except ValueError:
+        raise ParseError("That button is broken; try `/reflect share R7`.") from None
+    text, blocks_ = share(deps, actor, reflection_id, True)
+    if body.get("response_url"):
+        respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=True)
+    refresh_home(deps, client, actor.team_id, [actor.user_id])
+
+
+def on_reflect_modal(
+    ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext, *, deps: Deps
+) -> None:
+    """The reflection modal submitted: field errors shown in the modal, else stored."""
+    values = view["state"]["values"]
+
+    def field(block: str) -> dict:
+        return values.get(block, {}).get(block) or {}
+
+    errors: dict[str, str] = {}
+    try:
+        tags = parse_tag_list(field(ids.REFLECT_MODAL_TAGS).get("value") or "")
+    except UserError as err:
+        errors[ids.REFLECT_MODAL_TAGS], tags = err.message, ()
+    choice = (field(ids.REFLECT_MODAL_VISIBILITY).get("selected_option") or {}).get("value")
+    text = (field(ids.REFLECT_MODAL_TEXT).get("value") or "")
+    # what is typed in a modal is plain text; commands arrive escaped, so store both alike
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    draft = None
+    try:
+        draft = check_reflection(text, tags, shared=choice == blocks.SHARED)
+    except UserError as err:
+        errors[ids.REFLECT_MODAL_TEXT] = err.message
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    actor = actor_for(deps, client, context.team_id, body["user"]["id"])
+    text, blocks_ = save_reflection(deps, actor, draft)
+    url = json.loads(view.get("private_metadata") or "{}").get("response_url")
+    if not url or WebhookClient(url).send(text=text, blocks=blocks_, response_type="ephemeral",
+                                          replace_original=False).status_code != 200:
+        client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
+    refresh_home(deps, client, actor.team_id, [actor.user_id])
