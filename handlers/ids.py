@@ -8,6 +8,13 @@ __all__ = [
     "ACTION_DONE",
     "ACTION_MODAL",
     "TRACK_AS_ACTION",
+    "REMIND_FOLLOW_UP",
+    "NUDGE_DONE",
+    "NUDGE_SNOOZE",
+    "NUDGE_TRACK",
+    "NUDGE_NEW_DUE",
+    "NUDGE_FOLLOW_UP_MODAL",
+    "NUDGE_DUE_MODAL",
     "COMMANDS",
     "SHORTCUTS",
     "EVENTS",
@@ -22,10 +29,21 @@ ACTION_MODAL_DUE = "due"
 ACTION_MODAL_WORKSTREAM = "workstream"
 ACTION_MODAL_NOTES = "notes"
 
+# /nudge: buttons on reminder DMs (the value is the reminder id; snooze ids end in 1h/1d/1w)
+NUDGE_DONE = "nudge_done"
+NUDGE_SNOOZE = "nudge_snooze"
+NUDGE_TRACK = "nudge_track"
+NUDGE_NEW_DUE = "nudge_new_due"  # on an overdue action's DM; the value is the action id
+NUDGE_FOLLOW_UP_MODAL = "nudge_follow_up_modal"
+NUDGE_FOLLOW_UP_WHEN = "when"
+NUDGE_DUE_MODAL = "nudge_due_modal"
+NUDGE_DUE_DATE = "due"
+
 # message shortcuts (callback ids)
 TRACK_AS_ACTION = "track_as_action"
+REMIND_FOLLOW_UP = "remind_follow_up"
 
 # What the manifest declares; tests check that each is declared and handled.
-COMMANDS = ("/action",)
-SHORTCUTS = (TRACK_AS_ACTION,)
+COMMANDS = ("/action", "/nudge")
+SHORTCUTS = (TRACK_AS_ACTION, REMIND_FOLLOW_UP)
 EVENTS: tuple[str, ...] = ()
