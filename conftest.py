@@ -15,3 +15,11 @@ def _doctest_names(doctest_namespace):
         now=datetime(2026, 12, 1, 10, 0, tzinfo=UTC), tz=ZoneInfo("Europe/London"),
         db=create(":memory:"),
     )
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Docstring examples run for product code; test helpers' docstrings are sketches."""
+    parts = collection_path.parts
+    if "tests" in parts and collection_path.suffix == ".py":
+        return not collection_path.name.startswith(("test_", "conftest"))
+    return None

@@ -10,6 +10,13 @@ __all__ = [
     "TRACK_AS_ACTION",
     "REFLECTION_SHARE",
     "REFLECT_MODAL",
+    "REMIND_FOLLOW_UP",
+    "NUDGE_DONE",
+    "NUDGE_SNOOZE",
+    "NUDGE_TRACK",
+    "NUDGE_NEW_DUE",
+    "NUDGE_FOLLOW_UP_MODAL",
+    "NUDGE_DUE_MODAL",
     "COMMANDS",
     "SHORTCUTS",
     "EVENTS",
@@ -30,11 +37,21 @@ REFLECT_MODAL = "reflect_modal"
 REFLECT_MODAL_TEXT = "reflection_text"
 REFLECT_MODAL_TAGS = "reflection_tags"
 REFLECT_MODAL_VISIBILITY = "reflection_visibility"
+# /nudge: buttons on reminder DMs (the value is the reminder id; snooze ids end in 1h/1d/1w)
+NUDGE_DONE = "nudge_done"
+NUDGE_SNOOZE = "nudge_snooze"
+NUDGE_TRACK = "nudge_track"
+NUDGE_NEW_DUE = "nudge_new_due"  # on an overdue action's DM; the value is the action id
+NUDGE_FOLLOW_UP_MODAL = "nudge_follow_up_modal"
+NUDGE_FOLLOW_UP_WHEN = "when"
+NUDGE_DUE_MODAL = "nudge_due_modal"
+NUDGE_DUE_DATE = "due"
 
 # message shortcuts (callback ids)
 TRACK_AS_ACTION = "track_as_action"
+REMIND_FOLLOW_UP = "remind_follow_up"
 
 # What the manifest declares; tests check that each is declared and handled.
-COMMANDS = ("/action", "/reflect")
-SHORTCUTS = (TRACK_AS_ACTION,)
+COMMANDS = ("/action", "/reflect", "/nudge")
+SHORTCUTS = (TRACK_AS_ACTION, REMIND_FOLLOW_UP)
 EVENTS: tuple[str, ...] = ("app_home_opened",)

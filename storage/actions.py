@@ -16,7 +16,10 @@ from bot.domain.errors import NotFound
 from bot.domain.people import Actor
 from storage.db import immediate
 
-__all__ = ["add", "get", "change", "history", "listing", "all_actions", "stale_before"]
+__all__ = [
+    "add", "get", "change", "history", "listing", "all_actions", "stale_before",
+    "overdue_everywhere",
+]
 
 
 def _date(value: str | None) -> date | None:
@@ -193,3 +196,14 @@ def all_actions(db: Database, team_id: str) -> list[Action]:
 def stale_before(now: datetime) -> str:
     """The ``updated_at`` before which an open action counts as stale (30 days)."""
     return (now - timedelta(days=30)).isoformat()
+
+
+def overdue_everywhere(db: Database, before: date, limit: int = 5000) -> list[Action]:
+    """Open actions with an owner, due before ``before``, in every workspace (overdue nudges).
+
+    Callers pass tomorrow's date in UTC and check each owner's own date themselves.
+    """
+    rows = db.table("actions").rows_where(
+        "status = 'open' AND owner_id IS NOT NULL AND due < ?", [before.isoformat()],
+        order_by="id", limit=limit)
+    return [_action(row) for row in rows]

@@ -147,10 +147,87 @@ def m002_reflections_and_events(db: Database) -> None:
     db.execute("CREATE INDEX slack_events_received ON slack_events (received_at)")
 
 
+def m004_reminders_and_feeds(db: Database) -> None:
+    """Reminders (the truth for when nudges fire), blogging habits, feeds and their posts."""
+    db.execute(
+        """
+        CREATE TABLE reminders (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('me', 'follow_up')),
+            text TEXT NOT NULL,
+            person_id TEXT,
+            permalink TEXT,
+            recurrence TEXT,
+            tz TEXT NOT NULL,
+            next_at TEXT,
+            status TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active', 'done', 'cancelled')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            sent_at TEXT,
+            done_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX reminders_due ON reminders (status, next_at)")
+    db.execute("CREATE INDEX reminders_user ON reminders (team_id, user_id, status)")
+    db.execute(
+        """
+        CREATE TABLE habits (
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            every_weeks INTEGER NOT NULL CHECK (every_weeks BETWEEN 1 AND 52),
+            tz TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            nudged_at TEXT,
+            PRIMARY KEY (team_id, user_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            url TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            etag TEXT,
+            modified TEXT,
+            checked_at TEXT,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (team_id, user_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE posts (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
+            entry_id TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            link TEXT,
+            published_at TEXT,
+            seen_at TEXT NOT NULL,
+            UNIQUE (feed_id, entry_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX posts_user ON posts (team_id, user_id, seen_at)")
+    db.execute("CREATE INDEX posts_seen ON posts (team_id, seen_at)")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
     m003_deliveries_and_lease,
     m002_reflections_and_events,
+    m004_reminders_and_feeds,
 ]
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "set_shared",
     "delete",
     "shared_between",
+    "last_shared_at",
 ]
 
 VISIBLE = "r.team_id = :team AND (r.shared = 1 OR r.author_id = :viewer)"
@@ -220,3 +221,10 @@ def shared_between(db: Database, team_id: str, start: datetime, end: datetime) -
                    params={"start": _utc(start), "end": _utc(end)},
                    order="r.shared_at, r.id")
     return [_reflection(row) for row in rows]
+
+
+def last_shared_at(db: Database, team_id: str, author_id: str) -> datetime | None:
+    """When ``author_id`` last shared a reflection (what resets their blogging habit)."""
+    [row] = _select(db, team_id, None, where="r.author_id = :author",
+                    params={"author": author_id}, select="max(r.shared_at) AS at", order="1")
+    return _datetime(row["at"])

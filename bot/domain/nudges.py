@@ -1,0 +1,257 @@
+"""Nudges: reading ``/nudge`` commands, and the rules for when a reminder or habit fires.
+
+Pure: every function takes ``now`` (aware) and, where it matters, the member's time zone.
+
+Rules:
+- A reminder fires at ``next_at``. Delivered more than ``LATE_AFTER`` after that (the bot
+  was down), it says it is late.
+- A recurring reminder that missed several occurrences delivers one catch-up, then
+  continues on its schedule: :func:`after_delivery` skips the missed ones.
+- A blogging habit nudges when neither a post nor a shared reflection came in the
+  period; the period runs from the latest of: the habit's start, the last post or
+  shared reflection, the last nudge. Nudges go out at 09:00 in the member's time zone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.domain.errors import ParseError
+from bot.domain.text import Mention, parse_id
+from bot.domain.when import Recurrence, When, parse_when, split_when
+
+__all__ = [
+    "Reminder",
+    "NudgeCommand",
+    "EXAMPLE",
+    "FOLLOW_UP_EXAMPLE",
+    "TEXT_MAX",
+    "LATE_AFTER",
+    "SNOOZES",
+    "parse_nudge_command",
+    "is_late",
+    "after_delivery",
+    "habit_due_at",
+    "overdue_nudge_due",
+]
+
+EXAMPLE = "/nudge me to write my weeknote every Friday at 4pm"
+FOLLOW_UP_EXAMPLE = "/nudge follow up with @pete about the charter on Friday"
+BLOG_EXAMPLE = "/nudge blog every 2 weeks"
+TEXT_MAX = 300
+COMMAND_MAX = 1000
+URL_MAX = 2000
+LATE_AFTER = timedelta(minutes=2)
+SNOOZES = {"1h": timedelta(hours=1), "1d": timedelta(days=1), "1w": timedelta(weeks=1)}
+HABIT_HOUR = time(9, 0)
+OVERDUE_HOUR = time(9, 0)
+
+Kind = Literal["me", "follow_up"]
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A reminder as stored; ``next_at`` is ``None`` once a one-off has gone out."""
+
+    id: int
+    team_id: str
+    user_id: str
+    kind: Kind
+    text: str
+    person_id: str | None
+    permalink: str | None
+    recurrence: Recurrence | None
+    tz: str
+    next_at: datetime | None
+    status: Literal["active", "done", "cancelled"]
+    created_at: datetime
+
+    @property
+    def ref(self) -> str:
+        """The id as members see it: ``N3``."""
+        return f"N{self.id}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone the reminder was set in."""
+        return ZoneInfo(self.tz)
+
+    def subject(self) -> str:
+        """What it is about, in mrkdwn: "write my weeknote", "follow up with <@U2> about …"."""
+        if self.kind == "me":
+            return self.text
+        about = f" about {self.text}" if self.text else ""
+        return f"follow up with <@{self.person_id}>{about}"
+
+
+@dataclass(frozen=True)
+class NudgeCommand:
+    """One parsed ``/nudge`` command: a verb and what it needs."""
+
+    verb: Literal[
+        "help", "me", "follow_up", "list", "cancel", "blog_every", "blog_off", "blog_feed",
+        "blog", "mydata", "forget",
+    ]
+    text: str = ""
+    person: Mention | None = None
+    when: When | None = None
+    reminder_id: int | None = None
+    weeks: int | None = None
+    url: str = ""
+
+
+_LEADING_MENTION = re.compile(r"^(?:<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|@([\w.\-]{1,80}))\s*")
+_BLOG_EVERY = re.compile(r"every\s+(?:(\d{1,3}|two|three|four|other)\s+)?(weeks?|fortnight)")
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "other": 2}
+
+
+def parse_nudge_command(text: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
+    """Read what follows ``/nudge``; raises ParseError with an example.
+
+    >>> now = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    >>> c = parse_nudge_command("me to call Sam tomorrow at 9am", now, ZoneInfo("Europe/London"))
+    >>> c.verb, c.text, c.when.first
+    ('me', 'call Sam', datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.timezone.utc))
+    """
+    text = " ".join((text or "").split())
+    if len(text) > COMMAND_MAX:
+        raise ParseError(
+            f"That's {len(text):,} characters; a reminder needs far fewer (up to {TEXT_MAX}).",
+            example=EXAMPLE,
+        )
+    lower = text.lower()
+    if lower in ("", "help"):
+        return NudgeCommand("help")
+    if lower == "list":
+        return NudgeCommand("list")
+    if lower == "mydata":
+        return NudgeCommand("mydata")
+    if lower == "forget me":
+        return NudgeCommand("forget")
+    if lower.startswith("cancel"):
+        rest = text[len("cancel"):].strip()
+        if not rest:
+            raise ParseError("Which reminder? Give its id from `/nudge list`.",
+                             example="/nudge cancel N3")
+        return NudgeCommand("cancel", reminder_id=parse_id(rest, "N"))
+    if lower.startswith("me to "):
+        subject, when = split_when(text[len("me to "):], now, tz)
+        return NudgeCommand("me", text=_check_text(subject, EXAMPLE), when=when)
+    if lower.startswith("follow up with "):
+        return _follow_up(text[len("follow up with "):], now, tz)
+    if lower == "blog" or lower.startswith("blog "):
+        return _blog(text[len("blog"):].strip())
+    if lower.startswith(("me ", "remind me")):
+        raise ParseError("Say what to remind you of after “me to”.", example=EXAMPLE)
+    if lower.startswith("follow"):
+        raise ParseError("Name the person after “follow up with”.", example=FOLLOW_UP_EXAMPLE)
+    raise ParseError(
+        f"I don't know “{text[:60]}”. Try `/nudge help`.", example=EXAMPLE
+    )
+
+
+def _check_text(text: str, example: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ParseError("What should I remind you about?", example=example)
+    if len(text) > TEXT_MAX:
+        raise ParseError(
+            f"A reminder can be up to {TEXT_MAX} characters; that one is {len(text):,}.",
+            example=example,
+        )
+    return text
+
+
+def _follow_up(rest: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
+    m = _LEADING_MENTION.match(rest)
+    if not m:
+        raise ParseError(
+            "Who with? Pick them with @ so Slack fills in their name.", example=FOLLOW_UP_EXAMPLE
+        )
+    person = Mention(m[1], None) if m[1] else Mention(None, m[2])
+    rest = rest[m.end():].strip()
+    if rest.lower().startswith("about "):
+        topic, when = split_when(rest[len("about "):], now, tz)
+        return NudgeCommand("follow_up", text=_check_text(topic, FOLLOW_UP_EXAMPLE),
+                            person=person, when=when)
+    if not rest:
+        raise ParseError("When should I remind you?", example=FOLLOW_UP_EXAMPLE)
+    try:
+        when = parse_when(rest, now, tz)
+    except ParseError as err:
+        raise ParseError(err.message, example=FOLLOW_UP_EXAMPLE) from err
+    return NudgeCommand("follow_up", person=person, when=when)
+
+
+def _blog(rest: str) -> NudgeCommand:
+    lower = rest.lower()
+    if not rest:
+        return NudgeCommand("blog")
+    if lower == "off":
+        return NudgeCommand("blog_off")
+    if lower.startswith("feed"):
+        url = rest[len("feed"):].strip().strip("<>").split("|")[0]
+        if not url:
+            raise ParseError("Which feed? Give its address.",
+                             example="/nudge blog feed https://example.org/feed.xml")
+        if len(url) > URL_MAX or " " in url:
+            raise ParseError("That doesn't look like one web address.",
+                             example="/nudge blog feed https://example.org/feed.xml")
+        return NudgeCommand("blog_feed", url=url)
+    m = _BLOG_EVERY.fullmatch(lower)
+    if not m:
+        raise ParseError("How often? Say every so many weeks.", example=BLOG_EXAMPLE)
+    n = m[1] or "1"
+    weeks = 2 if m[2] == "fortnight" else _NUMBERS.get(n) or int(n)
+    if not 1 <= weeks <= 52:
+        raise ParseError("Pick every 1 to 52 weeks.", example=BLOG_EXAMPLE)
+    return NudgeCommand("blog_every", weeks=weeks)
+
+
+def is_late(due_at: datetime, now: datetime) -> bool:
+    """Delivered more than ``LATE_AFTER`` after it was due (the bot was down, say)."""
+    return now - due_at > LATE_AFTER
+
+
+def after_delivery(reminder: Reminder, now: datetime) -> datetime | None:
+    """The next time once the occurrence at ``next_at`` has gone out; ``None`` for a one-off.
+
+    Missed occurrences are skipped: one catch-up, then the schedule.
+    """
+    if reminder.recurrence is None:
+        return None
+    return reminder.recurrence.next_after(reminder.next_at, now)
+
+
+def _at_local(day_time: datetime, at: time, tz: ZoneInfo) -> datetime:
+    """The first ``at`` o'clock local at or after ``day_time``, in UTC."""
+    local = day_time.astimezone(tz)
+    candidate = datetime.combine(local.date(), at, tzinfo=tz)
+    if candidate < local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=tz)
+    return candidate.astimezone(UTC)
+
+
+def habit_due_at(
+    every_weeks: int, tz: ZoneInfo, *, started_at: datetime, last_activity: datetime | None,
+    nudged_at: datetime | None,
+) -> datetime:
+    """When the next habit nudge is due: a period after the latest start, activity or nudge,
+    at 09:00 local.
+
+    >>> start = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    >>> habit_due_at(1, ZoneInfo("Europe/London"), started_at=start, last_activity=None,
+    ...              nudged_at=None)
+    datetime.datetime(2026, 12, 9, 9, 0, tzinfo=datetime.timezone.utc)
+    """
+    anchor = max(t for t in (started_at, last_activity, nudged_at) if t is not None)
+    return _at_local(anchor + timedelta(weeks=every_weeks), HABIT_HOUR, tz)
+
+
+def overdue_nudge_due(now: datetime, tz: ZoneInfo) -> bool:
+    """Overdue nudges go out from 09:00 in the owner's time zone."""
+    return now.astimezone(tz).time() >= OVERDUE_HOUR

@@ -1,0 +1,219 @@
+"""Block Kit for nudges: reminder DMs with their buttons, listings, modals, habit nudges."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    DatePickerElement,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.actions import Action
+from bot.domain.dates import format_date, format_due
+from bot.domain.nudges import BLOG_EXAMPLE, EXAMPLE, FOLLOW_UP_EXAMPLE, Reminder, is_late
+from bot.domain.when import WHEN_EXAMPLE, describe_next
+from handlers import ids
+from handlers.blocks.common import Rendered, dicts, render_help, render_text
+
+__all__ = [
+    "render_reminder_dm",
+    "render_reminder_set",
+    "render_reminder_closed",
+    "render_reminder_list",
+    "render_overdue_dm",
+    "render_habit_nudge",
+    "render_follow_up_modal",
+    "render_due_modal",
+    "render_nudge_help",
+]
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _subject(reminder: Reminder) -> str:
+    if reminder.kind == "me":
+        return _escape(reminder.text)
+    about = f" about {_escape(reminder.text)}" if reminder.text else ""
+    return f"follow up with <@{reminder.person_id}>{about}"
+
+
+def _schedule(reminder: Reminder, now: datetime, zone: ZoneInfo) -> str:
+    if reminder.recurrence is not None:
+        return reminder.recurrence.describe()
+    if reminder.next_at is None:
+        return "sent"
+    return describe_next(reminder.next_at, zone, now)
+
+
+def render_reminder_dm(reminder: Reminder, due_at: datetime, now: datetime) -> Rendered:
+    """The reminder itself, with Done, Snooze and (for a follow-up) Track as action."""
+    zone = reminder.zone
+    text = f":alarm_clock: Reminder: {_subject(reminder)}"
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=text))]
+    if reminder.permalink:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(
+            text=f"<{reminder.permalink}|The conversation>")]))
+    notes = [reminder.ref]
+    if reminder.recurrence is not None:
+        notes.append(reminder.recurrence.describe())
+    if is_late(due_at, now):
+        local = due_at.astimezone(zone)
+        late = (f":hourglass: This is late: it was due {format_date(local.date())} at "
+                f"{local:%H:%M}, while I was offline.")
+        text += f" ({late.removeprefix(':hourglass: ')})"
+        notes.append(late)
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(notes))]))
+    value = str(reminder.id)
+    buttons = [ButtonElement(text="Done", action_id=ids.NUDGE_DONE, value=value, style="primary")]
+    buttons += [
+        ButtonElement(text=f"Snooze {label}", action_id=f"{ids.NUDGE_SNOOZE}:{key}", value=value)
+        for key, label in (("1h", "1 hour"), ("1d", "1 day"), ("1w", "1 week"))
+    ]
+    if reminder.kind == "follow_up":
+        buttons.append(ButtonElement(text="Track as action", action_id=ids.NUDGE_TRACK,
+                                     value=value))
+    blocks.append(ActionsBlock(elements=buttons))
+    return text, dicts(blocks)
+
+
+def render_reminder_set(reminder: Reminder, now: datetime, zone: ZoneInfo) -> Rendered:
+    """The confirmation: "OK, I'll remind you … (N3)"."""
+    when = _schedule(reminder, now, zone)
+    if reminder.recurrence is not None and reminder.next_at is not None:
+        when += f", first {describe_next(reminder.next_at, zone, now)}"
+    return render_text(
+        f":white_check_mark: *{reminder.ref}* OK, I'll remind you to {_subject(reminder)} "
+        f"{when}. Cancel with `/nudge cancel {reminder.ref}`."
+    )
+
+
+def render_reminder_closed(reminder: Reminder, what: str) -> Rendered:
+    """The reminder DM after a button: its text, what happened, no buttons."""
+    text = f":alarm_clock: ~Reminder: {_subject(reminder)}~ {what}"
+    return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
+
+
+def render_reminder_list(
+    reminders: list[Reminder], now: datetime, zone: ZoneInfo, habit_line: str | None
+) -> Rendered:
+    """The member's reminders, next times in their time zone, and their blogging habit."""
+    lines = [f"*{r.ref}* {_subject(r)} · {_schedule(r, now, zone)}"
+             + (f" (next {describe_next(r.next_at, zone, now)})"
+                if r.recurrence is not None and r.next_at else "")
+             for r in reminders]
+    if not lines and not habit_line:
+        return render_text(f"You have no reminders. Set one with `{EXAMPLE}`.")
+    blocks: list = [SectionBlock(text=MarkdownTextObject(
+        text="*Your reminders*\n" + ("\n".join(lines) or "_none_")))]
+    if habit_line:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=habit_line)))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(
+        text="Times are in your Slack time zone. Stop one with `/nudge cancel N3`.")]))
+    fallback = "\n".join(["Your reminders", *lines, *([habit_line] if habit_line else [])])
+    return fallback, dicts(blocks)
+
+
+def render_overdue_dm(action: Action, today: date) -> Rendered:
+    """An overdue action's daily nudge to its owner: Done and New due date."""
+    assert action.due is not None
+    text = (f":warning: *{action.ref}* {_escape(action.title)} was due "
+            f"{format_due(action.due, today)} and is overdue.")
+    value = str(action.id)
+    buttons = [
+        ButtonElement(text="Done", action_id=f"{ids.ACTION_DONE}:{action.id}", value=value,
+                      style="primary"),
+        ButtonElement(text="New due date", action_id=ids.NUDGE_NEW_DUE, value=value),
+    ]
+    return text, dicts([SectionBlock(text=MarkdownTextObject(text=text)),
+                        ActionsBlock(elements=buttons)])
+
+
+def render_habit_nudge(every_weeks: int, feed_url: str | None) -> Rendered:
+    """The blogging-habit nudge."""
+    period = "week" if every_weeks == 1 else f"{every_weeks} weeks"
+    text = (f":writing_hand: It's been {period} without a blog post or a shared reflection. "
+            "A few lines about what you learned this week would do: `/reflect share <text>`.")
+    hint = "Change the rhythm with `/nudge blog every 2 weeks`, or stop with `/nudge blog off`."
+    if not feed_url:
+        hint += " Tell me your blog's feed with `/nudge blog feed <url>`."
+    return text, dicts([SectionBlock(text=MarkdownTextObject(text=text)),
+                        ContextBlock(elements=[MarkdownTextObject(text=hint)])])
+
+
+def render_follow_up_modal(message_text: str, permalink: str | None, metadata: dict) -> dict:
+    """"Remind me to follow up": the message, a link to it, and when."""
+    quoted = _escape(message_text[:500]) or "_(no text)_"
+    link = f"\n<{permalink}|Open the conversation>" if permalink else ""
+    view = View(
+        type="modal",
+        callback_id=ids.NUDGE_FOLLOW_UP_MODAL,
+        title=PlainTextObject(text="Remind me to follow up"),
+        submit=PlainTextObject(text="Remind me"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=json.dumps(metadata)[:3000],
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=f">{quoted}{link}")),
+            InputBlock(
+                block_id=ids.NUDGE_FOLLOW_UP_WHEN,
+                label=PlainTextObject(text="When?"),
+                element=PlainTextInputElement(
+                    action_id=ids.NUDGE_FOLLOW_UP_WHEN, max_length=100,
+                    placeholder=PlainTextObject(text="tomorrow at 9am"),
+                ),
+                hint=PlainTextObject(text=f"For example: {WHEN_EXAMPLE}"),
+            ),
+        ],
+    )
+    return view.to_dict()
+
+
+def render_due_modal(action: Action, today: date) -> dict:
+    """"New due date" for an overdue action: a date picker."""
+    view = View(
+        type="modal",
+        callback_id=ids.NUDGE_DUE_MODAL,
+        title=PlainTextObject(text="New due date"),
+        submit=PlainTextObject(text="Save"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=json.dumps({"action_id": action.id}),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=f"*{action.ref}* {_escape(action.title)}")),
+            InputBlock(block_id=ids.NUDGE_DUE_DATE, label=PlainTextObject(text="Due"),
+                       element=DatePickerElement(action_id=ids.NUDGE_DUE_DATE,
+                                                 initial_date=today.isoformat())),
+        ],
+    )
+    return view.to_dict()
+
+
+def render_nudge_help() -> Rendered:
+    """``/nudge help``."""
+    return render_help(
+        "/nudge: reminders to blog and to follow up",
+        [
+            ("/nudge me to <text> <when>", "a reminder by DM, once or repeating"),
+            ("/nudge follow up with @person [about <topic>] <when>", "a follow-up reminder"),
+            ("/nudge list", "your reminders and your blogging habit"),
+            ("/nudge cancel N3", "stop a reminder"),
+            ("/nudge blog every <n> weeks", "a nudge when you haven't blogged or reflected"),
+            ("/nudge blog off", "stop the blogging nudge"),
+            ("/nudge blog feed <url>", "your blog's RSS or Atom feed"),
+        ],
+        f"Examples: `{EXAMPLE}` · `{FOLLOW_UP_EXAMPLE}` · `{BLOG_EXAMPLE}`. When: "
+        "in 20 minutes, tomorrow at 9am, on Friday, next Tuesday at 14:30, on 4 December, "
+        "every weekday at 9:00, every 2 weeks on Monday, every month on the 1st. "
+        "Times are in your Slack time zone; a date without a time means 09:00.",
+    )

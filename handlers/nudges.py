@@ -1,0 +1,515 @@
+"""``/nudge``, reminder DMs and their buttons, "Remind me to follow up", and the nudge jobs.
+
+Reminders are rows; one frequent job (``nudge:tick``) sends what is due: reminders whose
+``next_at`` has come, overdue-action nudges (09:00 in the owner's time zone) and habit
+nudges. Every send goes through ``deliver_once`` with a key naming the occurrence, and a
+row moves on only once its delivery is recorded as sent, so a failed send is retried
+(after ``storage.deliveries``' backoff) and a restart never loses or repeats one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.base import BaseScheduler
+from slack_bolt import Ack, App, Respond
+from slack_bolt.context import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.deps import Deps
+from bot.domain.errors import ParseError, UserError
+from bot.domain.nudges import (
+    SNOOZES,
+    TEXT_MAX,
+    NudgeCommand,
+    after_delivery,
+    habit_due_at,
+    overdue_nudge_due,
+    parse_nudge_command,
+)
+from bot.domain.people import Actor
+from bot.domain.when import describe_next, parse_when
+from handlers import ids
+from handlers.actions import open_action_modal
+from handlers.blocks import nudges as blocks
+from handlers.blocks.actions import render_action_changed
+from handlers.blocks.common import Rendered, render_text
+from handlers.delivery import Outcome, deliver_once
+from handlers.listeners import bind
+from handlers.people import actor_for, member_tz, resolve
+from storage import actions as action_store
+from storage import deliveries, members, reminders
+from storage import feeds as feed_store
+from storage.reminders import ts
+
+__all__ = [
+    "register",
+    "register_jobs",
+    "on_nudge_command",
+    "on_done_button",
+    "on_snooze_button",
+    "on_track_button",
+    "on_new_due_button",
+    "on_due_modal",
+    "on_follow_up_shortcut",
+    "on_follow_up_modal",
+    "tick",
+    "send_due_reminders",
+    "send_overdue_nudges",
+    "send_habit_nudges",
+    "poll_feeds",
+]
+
+log = logging.getLogger(__name__)
+
+SNOOZE_BUTTON = re.compile(rf"^{ids.NUDGE_SNOOZE}:(1h|1d|1w)$")
+TICK_JOB = "nudge:tick"
+FEEDS_JOB = "nudge:feeds"
+
+
+def register(app: App, deps: Deps) -> None:
+    """Wire the ``/nudge`` listeners."""
+    app.command("/nudge")(bind(on_nudge_command, deps))
+    app.action(ids.NUDGE_DONE)(bind(on_done_button, deps))
+    app.action(SNOOZE_BUTTON)(bind(on_snooze_button, deps))
+    app.action(ids.NUDGE_TRACK)(bind(on_track_button, deps))
+    app.action(ids.NUDGE_NEW_DUE)(bind(on_new_due_button, deps))
+    app.view(ids.NUDGE_DUE_MODAL)(bind(on_due_modal, deps))
+    app.shortcut(ids.REMIND_FOLLOW_UP)(bind(on_follow_up_shortcut, deps))
+    app.view(ids.NUDGE_FOLLOW_UP_MODAL)(bind(on_follow_up_modal, deps))
+
+
+def register_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
+    """The tick (due reminders, overdue and habit nudges, retries) and the feed poll."""
+    scheduler.add_job(tick, "interval", seconds=deps.settings.tick_seconds, id=TICK_JOB,
+                      replace_existing=True, kwargs={"deps": deps},
+                      next_run_time=datetime.now(UTC))  # catch up as soon as we schedule
+    scheduler.add_job(poll_feeds, "interval", minutes=deps.settings.feed_poll_minutes,
+                      id=FEEDS_JOB, replace_existing=True, kwargs={"deps": deps})
+
+
+# --- /nudge -------------------------------------------------------------------------------
+
+
+def on_nudge_command(
+    ack: Ack, command: dict, respond: Respond, client: WebClient, context: BoltContext, *,
+    deps: Deps,
+) -> None:
+    """``/nudge …``: ack, read the text, do it, reply ephemerally."""
+    ack()
+    actor = actor_for(deps, client, context.team_id, command["user_id"])
+    parsed = parse_nudge_command(command.get("text", ""), deps.now(), actor.zone)
+    text, blocks_ = _VERBS[parsed.verb](parsed, actor, deps)
+    respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+
+
+def _help(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+    return blocks.render_nudge_help()
+
+
+def _remind(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+    assert parsed.when is not None
+    person_id = resolve(deps, actor.team_id, parsed.person) if parsed.person else None
+    now = deps.now()
+    with deps.db() as db:
+        reminder = reminders.add(
+            db, team_id=actor.team_id, user_id=actor.user_id, kind=parsed.verb,
+            text=parsed.text, tz=actor.tz, first=parsed.when.first,
+            recurrence=parsed.when.recurrence, now=now, person_id=person_id)
+    return blocks.render_reminder_set(reminder, now, actor.zone)
+
+
+def _list(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+    now = deps.now()
+    with deps.db() as db:
+        found = reminders.upcoming(db, actor.team_id, actor.user_id)
+        habit_line = _habit_line(db, actor, now)
+    return blocks.render_reminder_list(found, now, actor.zone, habit_line)
+
+
+def _habit_line(db, actor: Actor, now: datetime) -> str | None:
+    habit = feed_store.get_habit(db, actor.team_id, actor.user_id)
+    feed = feed_store.get_feed(db, actor.team_id, actor.user_id)
+    parts = []
+    if habit:
+        due = _habit_due(db, habit)
+        period = "week" if habit.every_weeks == 1 else f"{habit.every_weeks} weeks"
+        parts.append(f"*Blogging habit:* every {period}; if you haven't posted or shared a "
+                     f"reflection by then, a nudge {describe_next(due, actor.zone, now)}.")
+    if feed:
+        parts.append(f"*Blog feed:* {feed.title or feed.url}"
+                     + (f" (last check failed: {feed.error})" if feed.error else ""))
+    return "\n".join(parts) or None
+
+
+def _cancel(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+    assert parsed.reminder_id is not None
+    with deps.db() as db:
+        reminder = reminders.cancel(db, actor.team_id, actor.user_id, parsed.reminder_id,
+                                    deps.now())
+    return render_text(f"Cancelled *{reminder.ref}*: I won't remind you to "
+                       f"{reminder.subject()}.")
+
+
+def _blog_every(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+    assert parsed.weeks is not None
+    now = deps.now()
+    with deps.db() as db:
+        habit = feed_store.set_habit(db, actor.team_id, actor.user_id, parsed.weeks, actor.tz,
+                                     now)
+        due = _habit_due(db, habit)
+        has_feed = feed_store.get_feed(db, actor.team_id, actor.user_id) is not None
+    period = "week" if parsed.weeks == 1 else f"{parsed.weeks} weeks"
+    text = (f":writing_hand: OK: every {period}, if you haven't published a post or shared a "
+            f"reflection, I'll nudge you. The first would be "
+            f"{describe_next(due, actor.zone, now)}.")
+    if not has_feed:
+        text += " Tell me your blog's feed with `/nudge blog feed <url>` so posts count."
+    return render_text(text)
+
+
+def _blog_off(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+    with deps.db() as db:
+        stopped = feed_store.stop_habit(db, actor.team_id, actor.user_id)
+    if stopped:
+        return render_text("Blogging nudges stopped.")
+    return render_text("You had no blogging nudge. Start one with `/nudge blog every 2 weeks`.")
+
+
+def _blog(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+    with deps.db() as db:
+        line = _habit_line(db, actor, deps.now())
+    return render_text(line or "No blogging habit yet. Start one with `/nudge blog every 2 weeks`"
+                       " and tell me your feed with `/nudge blog feed <url>`.")
+
+
+def _blog_feed(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+    from bot import feeds as fetcher  # the feed fetcher (bot/feeds.py)
+
+    allow = deps.settings.allow_private_feeds
+    fetcher.check_url(parsed.url, allow)
+    result = fetcher.fetch_feed(parsed.url, allow_private=allow)
+    if result.status != "ok":
+        raise ParseError(f"I couldn't read that feed: {result.error}",
+                         example="/nudge blog feed https://example.org/feed.xml")
+    now = deps.now()
+    with deps.db() as db:
+        feed = feed_store.save_feed(db, actor.team_id, actor.user_id, parsed.url,
+                                    result.title or "", now)
+        feed_store.record_check(db, feed, now, etag=result.etag, modified=result.modified)
+        feed_store.add_posts(db, feed, _entries(result), now)
+    title = result.title or parsed.url
+    latest = max(result.entries, key=lambda e: e.published or datetime.min.replace(tzinfo=UTC),
+                 default=None)
+    text = f":newspaper: Your feed *{title}* is registered; I'll check it for new posts."
+    if latest is not None:
+        when = f" ({latest.published.astimezone(actor.zone):%a %-d %b %Y})" if latest.published \
+            else ""
+        text += f" Latest post: <{latest.link}|{latest.title or 'untitled'}>{when}." \
+            if latest.link else f" Latest post: {latest.title or 'untitled'}{when}."
+    else:
+        text += " It has no posts yet."
+    return render_text(text)
+
+
+def _not_yet(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+    raise UserError(f"`/nudge {'forget me' if parsed.verb == 'forget' else parsed.verb}` is "
+                    "coming soon.")
+
+
+_VERBS = {
+    "help": _help,
+    "me": _remind,
+    "follow_up": _remind,
+    "list": _list,
+    "cancel": _cancel,
+    "blog": _blog,
+    "blog_every": _blog_every,
+    "blog_off": _blog_off,
+    "blog_feed": _blog_feed,
+    "mydata": _not_yet,
+    "forget": _not_yet,
+}
+
+
+# --- buttons on a reminder DM ---------------------------------------------------------------
+
+
+def _own_reminder(deps: Deps, body: dict, action: dict, team_id: str) -> reminders.Reminder:
+    try:
+        reminder_id = int(action.get("value", ""))
+    except ValueError:
+        raise ParseError("That button is broken; try `/nudge list`.") from None
+    with deps.db() as db:
+        return reminders.get(db, team_id, reminder_id, body["user"]["id"])
+
+
+def on_done_button(
+    ack: Ack, body: dict, action: dict, respond: Respond, context: BoltContext, *, deps: Deps
+) -> None:
+    """Done on a reminder: a one-off is finished; a recurring one carries on."""
+    ack()
+    reminder = _own_reminder(deps, body, action, context.team_id)
+    with deps.db() as db:
+        after = reminders.mark_done(db, reminder, deps.now())
+    what = ":white_check_mark: Done."
+    if after.status == "active" and after.next_at:
+        what += f" Next: {describe_next(after.next_at, after.zone, deps.now())}."
+    text, blocks_ = blocks.render_reminder_closed(after, what)
+    respond(text=text, blocks=blocks_, replace_original=True)
+
+
+def on_snooze_button(
+    ack: Ack, body: dict, action: dict, respond: Respond, context: BoltContext, *, deps: Deps
+) -> None:
+    """Snooze 1 hour, 1 day or 1 week: the reminder comes again then."""
+    ack()
+    reminder = _own_reminder(deps, body, action, context.team_id)
+    match = SNOOZE_BUTTON.match(action["action_id"])
+    assert match is not None
+    now = deps.now()
+    with deps.db() as db:
+        again = reminders.snooze(db, reminder, now + SNOOZES[match[1]], now)
+    assert again.next_at is not None
+    text, blocks_ = blocks.render_reminder_closed(
+        reminder, f":zzz: Snoozed until {describe_next(again.next_at, again.zone, now)}.")
+    respond(text=text, blocks=blocks_, replace_original=True)
+
+
+def on_track_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, *, deps: Deps
+) -> None:
+    """Track as action on a follow-up: the action modal, pre-filled."""
+    ack()
+    reminder = _own_reminder(deps, body, action, context.team_id)
+    name = None
+    if reminder.person_id:
+        member_tz(deps, client, reminder.team_id, reminder.person_id)  # caches the name
+        with deps.db() as db:
+            known = members.get(db, reminder.team_id, reminder.person_id)
+        name = known.name if known and known.name else None
+    title = "Follow up" + (f" with {name}" if name else "") + (
+        f" about {reminder.text}" if reminder.text else "")
+    notes = f"From {reminder.permalink}" if reminder.permalink else ""
+    open_action_modal(client, body["trigger_id"], owner_id=reminder.user_id, title=title[:200],
+                      notes=notes, metadata={"permalink": reminder.permalink,
+                                             "response_url": body.get("response_url")})
+
+
+# --- overdue actions: New due date ----------------------------------------------------------
+
+
+def on_new_due_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, *, deps: Deps
+) -> None:
+    """"New due date" on an overdue nudge: a date picker."""
+    ack()
+    actor = actor_for(deps, client, context.team_id, body["user"]["id"])
+    try:
+        action_id = int(action.get("value", ""))
+    except ValueError:
+        raise ParseError("That button is broken; try `/action due A12 Friday`.") from None
+    with deps.db() as db:
+        found = action_store.get(db, actor.team_id, action_id)
+    today = deps.now().astimezone(actor.zone).date()
+    client.views_open(trigger_id=body["trigger_id"], view=blocks.render_due_modal(found, today))
+
+
+def on_due_modal(
+    ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext, *, deps: Deps
+) -> None:
+    """The new due date submitted: a past date is a field error; else changed, if allowed."""
+    picked = (view["state"]["values"].get(ids.NUDGE_DUE_DATE, {})
+              .get(ids.NUDGE_DUE_DATE, {}).get("selected_date"))
+    actor = actor_for(deps, client, context.team_id, body["user"]["id"])
+    today = deps.now().astimezone(actor.zone).date()
+    if not picked or date.fromisoformat(picked) < today:
+        ack(response_action="errors",
+            errors={ids.NUDGE_DUE_DATE: "Pick today or a later date."})
+        return
+    ack()
+    due = date.fromisoformat(picked)
+    action_id = int(json.loads(view.get("private_metadata") or "{}")["action_id"])
+    with deps.db() as db:
+        _, after = action_store.change(db, actor, action_id, "due", deps.now(),
+                                       detail=due.isoformat(), due=due)
+    text, blocks_ = render_action_changed(after, today, "New due date set.")
+    client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
+
+
+# --- "Remind me to follow up" ----------------------------------------------------------------
+
+
+def on_follow_up_shortcut(
+    ack: Ack, shortcut: dict, client: WebClient, context: BoltContext, *, deps: Deps
+) -> None:
+    """The message shortcut: a modal asking when, showing the message and a link to it."""
+    ack()
+    message = shortcut.get("message", {})
+    channel_id = shortcut.get("channel", {}).get("id")
+    permalink = None
+    if channel_id and message.get("ts"):
+        permalink = client.chat_getPermalink(channel=channel_id,
+                                             message_ts=message["ts"])["permalink"]
+    text = " ".join((message.get("text") or "").split())
+    metadata = {"permalink": permalink, "person_id": message.get("user"),
+                "topic": text[:120], "response_url": shortcut.get("response_url")}
+    client.views_open(trigger_id=shortcut["trigger_id"],
+                      view=blocks.render_follow_up_modal(text, permalink, metadata))
+
+
+def on_follow_up_modal(
+    ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext, *, deps: Deps
+) -> None:
+    """When to follow up, submitted: unreadable times are field errors; else stored."""
+    said = (view["state"]["values"].get(ids.NUDGE_FOLLOW_UP_WHEN, {})
+            .get(ids.NUDGE_FOLLOW_UP_WHEN, {}).get("value") or "")
+    actor = actor_for(deps, client, context.team_id, body["user"]["id"])
+    now = deps.now()
+    try:
+        when = parse_when(said, now, actor.zone)
+    except ParseError as err:
+        example = f" For example: {err.example}" if err.example else ""
+        ack(response_action="errors", errors={ids.NUDGE_FOLLOW_UP_WHEN: err.message + example})
+        return
+    ack()
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    person = metadata.get("person_id")
+    topic = (metadata.get("topic") or "")[:TEXT_MAX]
+    if len(topic) == 120:
+        topic = topic.rstrip() + "…"
+    with deps.db() as db:
+        reminder = reminders.add(
+            db, team_id=actor.team_id, user_id=actor.user_id,
+            kind="follow_up" if person else "me", text=f"“{topic}”" if topic else "",
+            tz=actor.tz, first=when.first, recurrence=when.recurrence, now=now,
+            person_id=person, permalink=metadata.get("permalink"))
+    text, blocks_ = blocks.render_reminder_set(reminder, now, actor.zone)
+    url = metadata.get("response_url")
+    if url and WebhookClient(url).send(text=text, blocks=blocks_, response_type="ephemeral",
+                                       replace_original=False).status_code == 200:
+        return
+    client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
+
+
+# --- the jobs ---------------------------------------------------------------------------------
+
+
+def tick(deps: Deps) -> None:
+    """One pass: habit nudges, overdue nudges, then due reminders (each on its own)."""
+    for step in (send_habit_nudges, send_overdue_nudges, send_due_reminders):
+        try:
+            step(deps)
+        except Exception:  # one failing step (a locked database, say) must not stop the rest
+            log.exception("%s failed; it runs again at the next tick", step.__name__)
+
+
+def _settled(deps: Deps, key: str) -> bool:
+    """The delivery went out (or never will): the row may move on."""
+    with deps.db() as db:
+        found = deliveries.get(db, key)
+    return found is not None and found.status in ("sent", "skipped")
+
+
+def send_due_reminders(deps: Deps) -> int:
+    """Send every reminder whose time has come, once; return how many went out."""
+    now = deps.now()
+    with deps.db() as db:
+        due = reminders.due(db, now)
+    sent = 0
+    for reminder in due:
+        assert reminder.next_at is not None
+        key = f"reminder:{reminder.id}:{ts(reminder.next_at)}"
+        text, blocks_ = blocks.render_reminder_dm(reminder, reminder.next_at, now)
+        outcome = deliver_once(
+            deps, key, team_id=reminder.team_id, kind="reminder", recipient=reminder.user_id,
+            send=lambda r=reminder, t=text, b=blocks_: deps.client.chat_postMessage(
+                channel=r.user_id, text=t, blocks=b))
+        sent += outcome is Outcome.SENT
+        if _settled(deps, key):
+            with deps.db() as db:
+                reminders.advance(db, reminder, after_delivery(reminder, now), now)
+    return sent
+
+
+def send_overdue_nudges(deps: Deps) -> int:
+    """One DM a day, from 09:00 in the owner's time zone, per overdue action."""
+    now = deps.now()
+    with deps.db() as db:
+        candidates = action_store.overdue_everywhere(db, (now + timedelta(days=1)).date())
+    sent = 0
+    for action in candidates:
+        assert action.owner_id is not None and action.due is not None
+        zone = ZoneInfo(member_tz(deps, deps.client, action.team_id, action.owner_id))
+        today = now.astimezone(zone).date()
+        if action.due >= today or not overdue_nudge_due(now, zone):
+            continue
+        key = f"overdue:{action.id}:{action.owner_id}:{today.isoformat()}"
+        text, blocks_ = blocks.render_overdue_dm(action, today)
+        outcome = deliver_once(
+            deps, key, team_id=action.team_id, kind="overdue", recipient=action.owner_id,
+            send=lambda a=action, t=text, b=blocks_: deps.client.chat_postMessage(
+                channel=a.owner_id, text=t, blocks=b))
+        sent += outcome is Outcome.SENT
+    return sent
+
+
+def _habit_due(db, habit: feed_store.Habit) -> datetime:
+    last = feed_store.last_activity(db, habit.team_id, habit.user_id)
+    return habit_due_at(habit.every_weeks, ZoneInfo(habit.tz), started_at=habit.started_at,
+                        last_activity=last, nudged_at=habit.nudged_at)
+
+
+def send_habit_nudges(deps: Deps) -> int:
+    """Nudge members whose blogging period passed with neither a post nor a shared reflection."""
+    now = deps.now()
+    with deps.db() as db:
+        due = [(h, at) for h in feed_store.habits(db) if (at := _habit_due(db, h)) <= now]
+    sent = 0
+    for habit, at in due:
+        key = f"habit:{habit.team_id}:{habit.user_id}:{ts(at)}"
+        with deps.db() as db:
+            feed = feed_store.get_feed(db, habit.team_id, habit.user_id)
+        text, blocks_ = blocks.render_habit_nudge(habit.every_weeks, feed.url if feed else None)
+        outcome = deliver_once(
+            deps, key, team_id=habit.team_id, kind="habit", recipient=habit.user_id,
+            send=lambda h=habit, t=text, b=blocks_: deps.client.chat_postMessage(
+                channel=h.user_id, text=t, blocks=b))
+        sent += outcome is Outcome.SENT
+        if _settled(deps, key):
+            with deps.db() as db:
+                feed_store.mark_nudged(db, habit, now)
+    return sent
+
+
+def _entries(result) -> list[dict]:
+    return [{"entry_id": e.id, "title": e.title, "link": e.link, "published_at": e.published}
+            for e in result.entries if e.id]
+
+
+def poll_feeds(deps: Deps) -> int:
+    """Fetch every registered feed (conditional GET); store new posts; return how many."""
+    from bot import feeds as fetcher  # the feed fetcher (bot/feeds.py)
+
+    with deps.db() as db:
+        registered = feed_store.feeds(db)
+    found = 0
+    for feed in registered:
+        result = fetcher.fetch_feed(feed.url, etag=feed.etag, modified=feed.modified,
+                                    allow_private=deps.settings.allow_private_feeds)
+        now = deps.now()
+        with deps.db() as db:
+            if result.status == "error":
+                log.info("feed %s of %s: %s", feed.id, feed.user_id, result.error)
+                feed_store.record_check(db, feed, now, error=result.error or "unreadable")
+                continue
+            feed_store.record_check(db, feed, now, title=result.title, etag=result.etag,
+                                    modified=result.modified)
+            if result.status == "ok":
+                found += len(feed_store.add_posts(db, feed, _entries(result), now))
+    return found

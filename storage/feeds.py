@@ -1,0 +1,214 @@
+"""Blogging habits, members' feeds and the posts found in them.
+
+Posts feed the digest (``posts_between``) and reset a member's habit clock
+(``last_activity``, together with the member's last shared reflection).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from storage import reflections
+from storage.reminders import ts
+
+__all__ = [
+    "Habit",
+    "Feed",
+    "Post",
+    "set_habit",
+    "stop_habit",
+    "get_habit",
+    "habits",
+    "mark_nudged",
+    "save_feed",
+    "get_feed",
+    "feeds",
+    "record_check",
+    "add_posts",
+    "posts_between",
+    "last_post_at",
+    "last_activity",
+]
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class Habit:
+    """A member's blogging habit: a nudge when a period passes without a post."""
+
+    team_id: str
+    user_id: str
+    every_weeks: int
+    tz: str
+    started_at: datetime
+    nudged_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A member's blog feed and what the last fetch said."""
+
+    id: int
+    team_id: str
+    user_id: str
+    url: str
+    title: str
+    etag: str | None
+    modified: str | None
+    checked_at: datetime | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Post:
+    """A post found in a member's feed."""
+
+    id: int
+    team_id: str
+    user_id: str
+    feed_id: int
+    entry_id: str
+    title: str
+    link: str | None
+    published_at: datetime | None
+    seen_at: datetime
+
+
+def _habit(row: dict) -> Habit:
+    return Habit(row["team_id"], row["user_id"], row["every_weeks"], row["tz"],
+                 datetime.fromisoformat(row["started_at"]), _dt(row["nudged_at"]))
+
+
+def _feed(row: dict) -> Feed:
+    return Feed(row["id"], row["team_id"], row["user_id"], row["url"], row["title"],
+                row["etag"], row["modified"], _dt(row["checked_at"]), row["error"])
+
+
+def _post(row: dict) -> Post:
+    return Post(row["id"], row["team_id"], row["user_id"], row["feed_id"], row["entry_id"],
+                row["title"], row["link"], _dt(row["published_at"]),
+                datetime.fromisoformat(row["seen_at"]))
+
+
+def set_habit(db: Database, team_id: str, user_id: str, every_weeks: int, tz: str,
+              now: datetime) -> Habit:
+    """Start (or change) a member's habit; the period starts now."""
+    db.table("habits").upsert({
+        "team_id": team_id, "user_id": user_id, "every_weeks": every_weeks, "tz": tz,
+        "started_at": ts(now), "nudged_at": None}, pk=("team_id", "user_id"))
+    return get_habit(db, team_id, user_id)
+
+
+def stop_habit(db: Database, team_id: str, user_id: str) -> bool:
+    """Stop a member's habit; ``False`` if there was none."""
+    cursor = db.execute("DELETE FROM habits WHERE team_id = ? AND user_id = ?",
+                        [team_id, user_id])
+    return cursor.rowcount == 1
+
+
+def get_habit(db: Database, team_id: str, user_id: str) -> Habit | None:
+    """The member's habit, or ``None``."""
+    rows = list(db.table("habits").rows_where("team_id = ? AND user_id = ?",
+                                              [team_id, user_id]))
+    return _habit(rows[0]) if rows else None
+
+
+def habits(db: Database) -> list[Habit]:
+    """Every habit, every workspace."""
+    return [_habit(row) for row in db.table("habits").rows_where(order_by="team_id, user_id")]
+
+
+def mark_nudged(db: Database, habit: Habit, at: datetime) -> None:
+    """The habit nudge due at ``at`` went out: the next period starts there."""
+    db.table("habits").update((habit.team_id, habit.user_id), {"nudged_at": ts(at)})
+
+
+def save_feed(db: Database, team_id: str, user_id: str, url: str, title: str,
+              now: datetime) -> Feed:
+    """Register (or replace) a member's feed; a new URL forgets the old one's validators."""
+    existing = get_feed(db, team_id, user_id)
+    row = {"team_id": team_id, "user_id": user_id, "url": url, "title": title[:200],
+           "etag": None, "modified": None, "checked_at": None, "error": None,
+           "created_at": ts(now)}
+    if existing is None:
+        db.table("feeds").insert(row)
+    else:
+        if existing.url != url:
+            db.execute("DELETE FROM posts WHERE feed_id = ?", [existing.id])
+        db.table("feeds").update(existing.id, row)
+    found = get_feed(db, team_id, user_id)
+    assert found is not None
+    return found
+
+
+def get_feed(db: Database, team_id: str, user_id: str) -> Feed | None:
+    """The member's feed, or ``None``."""
+    rows = list(db.table("feeds").rows_where("team_id = ? AND user_id = ?",
+                                             [team_id, user_id]))
+    return _feed(rows[0]) if rows else None
+
+
+def feeds(db: Database) -> list[Feed]:
+    """Every registered feed, every workspace."""
+    return [_feed(row) for row in db.table("feeds").rows_where(order_by="id")]
+
+
+def record_check(db: Database, feed: Feed, now: datetime, *, title: str | None = None,
+                 etag: str | None = None, modified: str | None = None,
+                 error: str | None = None) -> None:
+    """What a fetch said: new validators (kept when the fetch gave none) or an error."""
+    changes: dict[str, object] = {"checked_at": ts(now), "error": error}
+    if error is None:
+        changes |= {"etag": etag or feed.etag, "modified": modified or feed.modified}
+    if title:
+        changes["title"] = title[:200]
+    db.table("feeds").update(feed.id, changes)
+
+
+def add_posts(db: Database, feed: Feed, entries: list[dict], now: datetime) -> list[Post]:
+    """Store the entries not seen before; return the new posts.
+
+    Each entry is ``{"entry_id", "title", "link", "published_at"}``.
+    """
+    new = []
+    for entry in entries:
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO posts (team_id, user_id, feed_id, entry_id, title, link, "
+            "published_at, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [feed.team_id, feed.user_id, feed.id, entry["entry_id"][:500],
+             (entry.get("title") or "")[:300], entry.get("link"),
+             ts(entry["published_at"]) if entry.get("published_at") else None, ts(now)],
+        )
+        if cursor.rowcount == 1:
+            new.append(cursor.lastrowid)
+    db.conn.commit()
+    rows = db.table("posts").rows_where(f"id IN ({','.join('?' * len(new))})", new) if new else []
+    return [_post(row) for row in rows]
+
+
+def posts_between(db: Database, team_id: str, start: datetime, end: datetime) -> list[Post]:
+    """Posts first seen in ``[start, end)`` (the digest's blog section)."""
+    rows = db.table("posts").rows_where("team_id = ? AND seen_at >= ? AND seen_at < ?",
+                                        [team_id, ts(start), ts(end)], order_by="seen_at")
+    return [_post(row) for row in rows]
+
+
+def last_post_at(db: Database, team_id: str, user_id: str) -> datetime | None:
+    """When the member last published: the newest post's date (or when it was first seen)."""
+    row = db.execute(
+        "SELECT max(coalesce(published_at, seen_at)) FROM posts WHERE team_id = ? AND user_id = ?",
+        [team_id, user_id]).fetchone()
+    return _dt(row[0])
+
+
+def last_activity(db: Database, team_id: str, user_id: str) -> datetime | None:
+    """The latest post or shared reflection of the member (what resets the habit)."""
+    found = [t for t in (last_post_at(db, team_id, user_id),
+                         reflections.last_shared_at(db, team_id, user_id)) if t is not None]
+    return max(found) if found else None

@@ -1,0 +1,149 @@
+"""Reminders: the rows that decide when nudges fire (APScheduler only wakes us up).
+
+Times are stored as UTC ISO strings of one fixed shape (:func:`ts`), so ``next_at <= ?``
+compares correctly as text and uses the ``reminders_due`` index.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from bot.domain.errors import NotFound
+from bot.domain.nudges import Reminder
+from bot.domain.when import Recurrence
+from storage.db import immediate
+
+__all__ = [
+    "ts",
+    "add",
+    "get",
+    "due",
+    "upcoming",
+    "advance",
+    "snooze",
+    "cancel",
+    "mark_done",
+    "done_between",
+]
+
+
+def ts(dt: datetime) -> str:
+    """A UTC timestamp as stored: ``2026-12-01T10:00:00.000000+00:00``."""
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _reminder(row: dict) -> Reminder:
+    rec = Recurrence.from_dict(json.loads(row["recurrence"])) if row["recurrence"] else None
+    return Reminder(
+        id=row["id"], team_id=row["team_id"], user_id=row["user_id"], kind=row["kind"],
+        text=row["text"], person_id=row["person_id"], permalink=row["permalink"],
+        recurrence=rec, tz=row["tz"], next_at=_dt(row["next_at"]), status=row["status"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
+
+
+def add(
+    db: Database, *, team_id: str, user_id: str, kind: str, text: str, tz: str,
+    first: datetime, recurrence: Recurrence | None, now: datetime,
+    person_id: str | None = None, permalink: str | None = None,
+) -> Reminder:
+    """Store a new reminder due at ``first``.
+
+    >>> add(db, team_id="T1", user_id="U1", kind="me", text="write my weeknote",
+    ...     tz="Europe/London", first=friday_4pm, recurrence=None, now=now)  # doctest: +SKIP
+    """
+    row = {
+        "team_id": team_id, "user_id": user_id, "kind": kind, "text": text,
+        "person_id": person_id, "permalink": permalink,
+        "recurrence": json.dumps(recurrence.to_dict()) if recurrence else None,
+        "tz": tz, "next_at": ts(first), "status": "active",
+        "created_at": ts(now), "updated_at": ts(now),
+    }
+    pk = db.table("reminders").insert(row).last_pk
+    return get(db, team_id, pk)
+
+
+def get(db: Database, team_id: str, reminder_id: int, user_id: str | None = None) -> Reminder:
+    """The reminder; ``NotFound`` if there is none (or it is not ``user_id``'s)."""
+    rows = list(db.table("reminders").rows_where("team_id = ? AND id = ?",
+                                                 [team_id, reminder_id]))
+    if not rows or (user_id is not None and rows[0]["user_id"] != user_id):
+        raise NotFound(f"You have no reminder N{reminder_id}. `/nudge list` shows yours.",
+                       example="/nudge cancel N3")
+    return _reminder(rows[0])
+
+
+def due(db: Database, now: datetime, limit: int = 200) -> list[Reminder]:
+    """Active reminders whose time has come, oldest first (every workspace)."""
+    rows = db.table("reminders").rows_where(
+        "status = 'active' AND next_at <= ?", [ts(now)], order_by="next_at", limit=limit)
+    return [_reminder(row) for row in rows]
+
+
+def upcoming(db: Database, team_id: str, user_id: str, limit: int = 50) -> list[Reminder]:
+    """A member's active reminders, soonest first."""
+    rows = db.table("reminders").rows_where(
+        "team_id = ? AND user_id = ? AND status = 'active' AND next_at IS NOT NULL",
+        [team_id, user_id], order_by="next_at", limit=limit)
+    return [_reminder(row) for row in rows]
+
+
+def advance(db: Database, reminder: Reminder, next_at: datetime | None, now: datetime) -> bool:
+    """After the occurrence at ``reminder.next_at`` went out: move on to ``next_at``.
+
+    Only if the row still says that occurrence (a snooze or cancel meanwhile wins).
+    A one-off (``next_at`` None) stays active, waiting for Done or a snooze.
+    """
+    with immediate(db):
+        cursor = db.execute(
+            "UPDATE reminders SET next_at = ?, sent_at = ?, updated_at = ? "
+            "WHERE id = ? AND next_at = ? AND status = 'active'",
+            [ts(next_at) if next_at else None, ts(now), ts(now), reminder.id,
+             ts(reminder.next_at)],
+        )
+    return cursor.rowcount == 1
+
+
+def snooze(db: Database, reminder: Reminder, until: datetime, now: datetime) -> Reminder:
+    """Remind again at ``until``: a one-off moves; a recurring one gets a one-off copy."""
+    if reminder.recurrence is None:
+        db.table("reminders").update(reminder.id, {
+            "next_at": ts(until), "status": "active", "updated_at": ts(now)})
+        return get(db, reminder.team_id, reminder.id)
+    return add(db, team_id=reminder.team_id, user_id=reminder.user_id, kind=reminder.kind,
+               text=reminder.text, tz=reminder.tz, first=until, recurrence=None, now=now,
+               person_id=reminder.person_id, permalink=reminder.permalink)
+
+
+def cancel(db: Database, team_id: str, user_id: str, reminder_id: int, now: datetime) -> Reminder:
+    """Stop a member's reminder; ``NotFound`` if it is not theirs or already stopped."""
+    found = get(db, team_id, reminder_id, user_id)
+    if found.status != "active":
+        raise NotFound(f"{found.ref} is already {found.status}.", example="/nudge list")
+    db.table("reminders").update(reminder_id, {"status": "cancelled", "updated_at": ts(now)})
+    return get(db, team_id, reminder_id)
+
+
+def mark_done(db: Database, reminder: Reminder, now: datetime) -> Reminder:
+    """Done: a one-off is finished; a recurring one notes it and carries on."""
+    changes = {"done_at": ts(now), "updated_at": ts(now)}
+    if reminder.recurrence is None:
+        changes |= {"status": "done", "next_at": None}
+    db.table("reminders").update(reminder.id, changes)
+    return get(db, reminder.team_id, reminder.id)
+
+
+def done_between(db: Database, team_id: str, start: datetime, end: datetime,
+                 kind: str = "follow_up") -> list[Reminder]:
+    """Reminders marked done in ``[start, end)`` (the digest's follow-ups done)."""
+    rows = db.table("reminders").rows_where(
+        "team_id = ? AND kind = ? AND done_at >= ? AND done_at < ?",
+        [team_id, kind, ts(start), ts(end)], order_by="done_at")
+    return [_reminder(row) for row in rows]

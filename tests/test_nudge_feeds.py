@@ -1,0 +1,90 @@
+"""``/nudge blog feed`` end to end, against blogs served on loopback (tests/feeds_server.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from handlers.nudges import FEEDS_JOB, poll_feeds, tick
+from tests.conftest import ANA
+from tests.feeds_server import RSS_POSTS, FeedServer, Post, rss
+
+
+@pytest.fixture
+def blog():
+    with FeedServer(slow_seconds=0.1) as server:
+        yield server
+
+
+@pytest.fixture
+def driven(make_bot):
+    return make_bot(tick_seconds=3600)
+
+
+def rows(bot, table: str) -> list[dict]:
+    with bot.db() as db:
+        return list(db.table(table).rows_where(order_by="rowid"))
+
+
+def test_registering_an_rss_feed_answers_with_its_title_and_latest_post(driven, blog):
+    reply = driven.command("/nudge", f"blog feed {blog.url('/rss.xml')}")
+    assert "Ana's blog" in reply.text and "Third post: on listening" in reply.text
+    [feed] = rows(driven, "feeds")
+    assert (feed["team_id"], feed["user_id"], feed["title"]) == ("T0001", ANA, "Ana's blog")
+    assert feed["etag"] and feed["modified"]
+    posts = rows(driven, "posts")
+    assert {p["entry_id"] for p in posts} == {"ana-1", "ana-2", "ana-3"}
+    assert all(p["team_id"] == "T0001" and p["user_id"] == ANA for p in posts)
+    assert "Ana's blog" in driven.command("/nudge", "list").text
+
+
+def test_registering_an_atom_feed(driven, blog):
+    reply = driven.command("/nudge", f"blog feed {blog.url('/atom.xml')}")
+    assert "Pete writes" in reply.text and "Notes from the workshop" in reply.text
+    assert len(rows(driven, "posts")) == 2
+
+
+def test_polling_uses_a_conditional_get_and_stores_only_new_posts(driven, blog, clock):
+    assert driven.runtime._scheduler.get_job(FEEDS_JOB).trigger.interval == timedelta(minutes=60)
+    blog.feed("/ana.xml", rss("Ana's blog", RSS_POSTS))
+    driven.command("/nudge", f"blog feed {blog.url('/ana.xml')}")
+    assert poll_feeds(driven.runtime.deps) == 0
+    assert blog.seen("/ana.xml")[-1].header("If-None-Match")  # answered 304
+    new = Post("ana-4", "Fourth post", "https://ana.example.org/p/4", clock())
+    blog.feed("/ana.xml", rss("Ana's blog", [new, *RSS_POSTS]))
+    assert poll_feeds(driven.runtime.deps) == 1
+    assert rows(driven, "posts")[-1]["title"] == "Fourth post"
+
+
+@pytest.mark.parametrize("path", ["/malformed.xml", "/huge.xml", "/loop/a", "/status/404"])
+def test_a_feed_that_cannot_be_read_is_explained_and_not_stored(driven, blog, path):
+    reply = driven.command("/nudge", f"blog feed {blog.url(path)}")
+    assert "couldn't read that feed" in reply.text and "For example" in reply.text
+    assert rows(driven, "feeds") == [] and rows(driven, "posts") == []
+
+
+def test_a_private_address_is_refused_without_the_setting(make_bot, blog):
+    bot = make_bot(allow_private_feeds=False)
+    reply = bot.command("/nudge", f"blog feed {blog.url('/rss.xml')}")
+    assert "private" in reply.text.lower() or "local" in reply.text.lower()
+    assert blog.seen("/rss.xml") == []
+    assert rows(bot, "feeds") == []
+    reply = bot.command("/nudge", "blog feed ftp://example.org/feed.xml")
+    assert "For example" in reply.text and rows(bot, "feeds") == []
+
+
+def test_a_new_post_resets_the_habit_so_no_nudge_is_sent(driven, blog, clock):
+    blog.feed("/ana.xml", rss("Ana's blog", RSS_POSTS))  # posts from 2024: no reset
+    driven.command("/nudge", f"blog feed {blog.url('/ana.xml')}")
+    driven.command("/nudge", "blog every 1 week")  # first nudge Wed 9 Dec 09:00
+    clock.set(datetime(2026, 12, 7, 18, 0, tzinfo=UTC))
+    new = Post("ana-4", "Fourth post", "https://ana.example.org/p/4", clock())
+    blog.feed("/ana.xml", rss("Ana's blog", [new, *RSS_POSTS]))
+    poll_feeds(driven.runtime.deps)
+    clock.set(datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
+    tick(driven.runtime.deps)
+    assert driven.standin.dms_to(ANA) == []
+    clock.set(datetime(2026, 12, 15, 9, 0, tzinfo=UTC))  # a week after the post
+    tick(driven.runtime.deps)
+    assert len(driven.standin.dms_to(ANA)) == 1
