@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackClientError
 from bot.deps import Deps
 from bot.domain.actions import ListFilter
 from bot.domain.home import HomeData, summarise_network
+from bot.domain.people import Actor
 from handlers.blocks.home import MAX_ACTIONS, MAX_REFLECTIONS, render_home
 from handlers.listeners import bind
 from handlers.people import is_steering, member_tz
@@ -44,8 +45,11 @@ def on_home_opened(event: dict, client: WebClient, context: BoltContext, *, deps
 
 def build_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> HomeData:
     """What ``user_id``'s home shows, read through the storage rules (privacy included)."""
+    from handlers.nudges import home_sections  # imported here: nudges republishes homes
+
     tz = member_tz(deps, client, team_id, user_id)
     steering = is_steering(deps, client, user_id)
+    upcoming, habit = home_sections(deps, Actor(team_id, user_id, tz, steering))
     now = deps.now()
     today = now.astimezone(ZoneInfo(tz)).date()
     with deps.db() as db:
@@ -61,7 +65,7 @@ def build_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> Hom
         user_id=user_id, today=today, tz=tz,
         open_actions=tuple(actions), open_total=open_total,
         reflections=tuple(reflections), reflections_total=reflections_total,
-        network=network,
+        network=network, upcoming_reminders=upcoming, blogging_habit=habit,
     )
 
 

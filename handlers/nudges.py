@@ -23,7 +23,9 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
 from bot.domain.errors import ParseError, UserError
+from bot.domain.home import HomeSection
 from bot.domain.nudges import (
+    EXAMPLE,
     SNOOZES,
     TEXT_MAX,
     NudgeCommand,
@@ -40,6 +42,7 @@ from handlers.blocks import nudges as blocks
 from handlers.blocks.actions import render_action_changed
 from handlers.blocks.common import Rendered, render_text
 from handlers.delivery import Outcome, deliver_once
+from handlers.home import refresh_home
 from handlers.listeners import bind
 from handlers.people import actor_for, member_tz, resolve
 from storage import actions as action_store
@@ -106,6 +109,25 @@ def on_nudge_command(
     parsed = parse_nudge_command(command.get("text", ""), deps.now(), actor.zone)
     text, blocks_ = _VERBS[parsed.verb](parsed, actor, deps)
     respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+    if parsed.verb not in ("help", "list"):  # the App Home shows reminders and the habit
+        refresh_home(deps, client, actor.team_id, [actor.user_id])
+
+
+HOME_REMINDERS = 5
+
+
+def home_sections(deps: Deps, actor: Actor) -> tuple[HomeSection, HomeSection | None]:
+    """The App Home's "Upcoming reminders" and "Blogging habit" sections for ``actor``."""
+    now = deps.now()
+    with deps.db() as db:
+        upcoming = reminders.upcoming(db, actor.team_id, actor.user_id)
+        habit = _habit_line(db, actor, now)
+    lines = tuple(blocks.render_reminder_line(r, now, actor.zone)
+                  for r in upcoming[:HOME_REMINDERS])
+    section = HomeSection("Upcoming reminders", lines, more=max(0, len(upcoming) - len(lines)),
+                          hint="See them all with `/nudge list`.",
+                          empty=f"None. Try `{EXAMPLE}`.")
+    return section, HomeSection("Blogging habit", (habit,)) if habit else None
 
 
 def _help(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:

@@ -106,14 +106,19 @@ def render_reminder_closed(reminder: Reminder, what: str) -> Rendered:
     return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
 
 
+def render_reminder_line(reminder: Reminder, now: datetime, zone: ZoneInfo) -> str:
+    """``*N3* write my weeknote · every Friday at 16:00 (next Fri 4 Dec at 16:00)``."""
+    line = f"*{reminder.ref}* {_subject(reminder)} · {_schedule(reminder, now, zone)}"
+    if reminder.recurrence is not None and reminder.next_at:
+        line += f" (next {describe_next(reminder.next_at, zone, now)})"
+    return line
+
+
 def render_reminder_list(
     reminders: list[Reminder], now: datetime, zone: ZoneInfo, habit_line: str | None
 ) -> Rendered:
     """The member's reminders, next times in their time zone, and their blogging habit."""
-    lines = [f"*{r.ref}* {_subject(r)} · {_schedule(r, now, zone)}"
-             + (f" (next {describe_next(r.next_at, zone, now)})"
-                if r.recurrence is not None and r.next_at else "")
-             for r in reminders]
+    lines = [render_reminder_line(r, now, zone) for r in reminders]
     if not lines and not habit_line:
         return render_text(f"You have no reminders. Set one with `{EXAMPLE}`.")
     blocks: list = [SectionBlock(text=MarkdownTextObject(
