@@ -74,7 +74,7 @@ class Plan:
         if small:
             return cls((200, 1_000), 15, 500, 50, (10, 20), 1.5)
         return cls((1_000, 100_000), 300, 50_000, 1_000,
-                   (25, 50, 100, 150, 200, 250, 300, 400), 6.0)
+                   (25, 50, 100, 150, 200, 300, 400, 500, 600), 6.0)
 
 
 @dataclass(frozen=True)
@@ -311,14 +311,16 @@ class Sender:
         self.client.close()
 
 
-def wait_for_reply(standin: SlackStandIn, key: str, since: int, timeout: float = 10.0) -> bool:
-    """Wait until the reply on response URL ``key`` arrives (looking from index ``since``)."""
+def wait_for_reply(standin: SlackStandIn, key: str, since: int,
+                   timeout: float = 10.0) -> float | None:
+    """When the reply on response URL ``key`` arrived (``time.time()``), looking from ``since``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(r.key == key for r in standin.responses[since:]):
-            return True
+        found = next((r for r in standin.responses[since:] if r.key == key), None)
+        if found is not None:
+            return found.time
         time.sleep(0.001)
-    return False
+    return None
 
 
 def quiet(standin: SlackStandIn, seconds: float = 0.3, limit: float = 30.0) -> None:
@@ -339,22 +341,27 @@ def quiet(standin: SlackStandIn, seconds: float = 0.3, limit: float = 30.0) -> N
 ACKED = (
     ("`/action <title> by Friday`", "/action", lambda n: f"Bench action {n} by Friday"),
     ("`/action list`", "/action", lambda n: "list"),
+    ("`/action list all`", "/action", lambda n: "list all"),
     ("`/reflect search`", "/reflect", lambda n: "search practice"),
     ("`app_home_opened`", None, lambda n: ""),
 )
 
 
-def timed(sender: Sender, bench: Bench, command: str | None, text: str) -> tuple[float, int]:
-    """One request; waits for its reply (if it has one) so requests do not pile up."""
+def timed(sender: Sender, bench: Bench, command: str | None, text: str
+          ) -> tuple[float, int, float | None]:
+    """One request: (ack round trip, HTTP status, seconds until its reply arrived).
+
+    It waits for the reply, so requests do not pile up behind each other.
+    """
     since = len(bench.standin.responses)
     if command is None:
         elapsed, status, _ = sender.home()
         quiet(bench.standin, 0.02, 2.0)
-        return elapsed, status
+        return elapsed, status, None
+    sent = time.time()
     elapsed, status, key = sender.command(command, text)
-    if status == 200:
-        wait_for_reply(bench.standin, key, since)
-    return elapsed, status
+    arrived = wait_for_reply(bench.standin, key, since) if status == 200 else None
+    return elapsed, status, (arrived - sent) if arrived else None
 
 
 def measure_floor(bench: Bench) -> list[Row]:
@@ -392,16 +399,20 @@ def measure_acks(bench: Bench) -> list[Row]:
                     continue
                 for n in range(10):  # warm up
                     timed(sender, bench, command, text(n))
-                samples = []
+                samples, replies = [], []
                 for n in range(bench.plan.requests):
-                    elapsed, status = timed(sender, bench, command, text(n))
+                    elapsed, status, reply = timed(sender, bench, command, text(n))
                     if status != 200:
                         raise RuntimeError(f"{label} answered HTTP {status}")
                     samples.append(elapsed)
+                    replies += [reply] if reply is not None else []
                 median = statistics.median(samples)
                 ratio = f"{median / bench.floor_median:.1f}×" if bench.floor_median else ""
+                said = [f"reply median {ms(statistics.median(replies))}, p99 {ms(p99(replies))}"
+                        ] if replies else []
+                said += notes if "reflect" in label else []
                 rows.append(Row(f"ack {label}", f"{size:,}", ms(median), ms(p99(samples)),
-                                ratio, "; ".join(notes) if "reflect" in label else ""))
+                                ratio, "; ".join(said)))
             bench.startup[size] = (served.started_in, served.rss_kib())
         finally:
             sender.close()
@@ -462,6 +473,7 @@ MIXED = (
     ("/action", lambda n: f"Mixed load {n} by Friday #ws{n % 20}"),
     ("/action", lambda n: f"show A{n % 500 + 1}"),
     ("/action", lambda n: f"list #ws{n % 20}"),
+    ("/action", lambda n: "list all"),
     ("/action", lambda n: "help"),
     ("/reflect", lambda n: "search practice"),
 )
@@ -484,6 +496,7 @@ def measure_throughput(bench: Bench) -> list[Row]:
             log(f"sustained load: {rate} commands a second")
             acks, replies, errors = _load_step(bench, sender, mix, rate)
             worst_reply = p99(replies) if replies else float("inf")
+            log(f"  ack p99 {ms(p99(acks))}, reply p99 {ms(worst_reply)}, {errors} failed")
             if errors or p99(acks) >= 1.0 or worst_reply >= 1.0:
                 failed = (f"at {rate}/s: ack p99 {ms(p99(acks))}, reply p99 "
                           f"{ms(worst_reply) if replies else 'none'}, {errors} failed")

