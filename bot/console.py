@@ -444,9 +444,12 @@ class Console:
                 self.say("")
                 break
             self._at_prompt = False
-            if not self.handle(line):
-                break
-            self.settle(limit=5.0)
+            try:
+                if not self.handle(line):
+                    break
+                self.settle(limit=5.0)
+            except KeyboardInterrupt:  # Ctrl-C while waiting on the bot: back to the prompt
+                self.say("")
         return 0
 
 

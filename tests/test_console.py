@@ -119,7 +119,8 @@ def test_what_was_done_is_there_next_time(tmp_path):
 
 
 def test_commands_and_surfaces_the_bot_does_not_have_are_said_plainly(tmp_path):
-    out = console(tmp_path, "/nonsense please", ":home", ":frobnicate", "hello", ":help")
+    out = console(tmp_path, "/nonsense please", ":home", ":frobnicate", "hello", ":wait 0.2",
+                  ":help")
     assert "(/nonsense is not a command this bot handles yet.)" in out
     assert "no App Home yet" in out or "App Home of ana" in out
     assert "':frobnicate' is not a console command" in out
