@@ -21,18 +21,18 @@ run: $(STAMP)
 	fi
 
 test: $(STAMP)
-	$(BIN)/ruff check bot handlers storage tests
+	$(BIN)/ruff check bot handlers storage tests bench
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers storage tests
-	$(BIN)/ruff format --check bot handlers storage tests
+	$(BIN)/ruff check bot handlers storage tests bench
+	$(BIN)/ruff format --check bot handlers storage tests bench
 
 format: $(STAMP)
-	$(BIN)/ruff format bot handlers storage tests
+	$(BIN)/ruff format bot handlers storage tests bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -178,6 +178,7 @@ def listing(
         "done": ("status = 'done'", []),
         "all": ("1", []),
     }[filter.kind]
+    # these orders match the indexes of migration m008 (keep them in step)
     order = ("done_at DESC, id DESC" if filter.kind == "done"
              else "status != 'open', due IS NULL, due, id")
     table = db.table("actions")

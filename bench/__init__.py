@@ -1,0 +1,1 @@
+"""Benchmarks of Nudge: ``python -m bench [--small]`` (see ``bench/__main__.py``)."""

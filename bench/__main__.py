@@ -1,0 +1,657 @@
+"""``python -m bench [--small]``: how fast Nudge answers Slack, as a markdown table.
+
+The bot runs as its own process (``nudge run --http``, waitress on loopback) against the
+Slack stand-in in this process, on databases seeded straight into the tables with
+sqlite-utils. Each measurement is a small function returning rows; one that needs a
+feature not built yet raises :class:`NotYet` and its row says ``n/a``, so a new row is a
+new function in ``MEASURES`` and a command that gets registered is picked up by itself.
+
+Ack times are HTTP round trips of signed requests (the ack is what Slack waits for),
+each request sent after the previous one's reply arrived; the floor is a Bolt app that
+only acks, served the same way (``bench/floor.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from bot.domain.when import Recurrence
+from bot.standin.server import SlackStandIn
+from bot.standin.signing import SlackSender
+from storage.db import connect, create
+
+__all__ = ["main", "Plan", "Row", "NotYet", "MEASURES"]
+
+SECRET = "bench-signing-secret-0123456789abcdef"
+TEAM = "T0001"
+ROOT = Path(__file__).resolve().parent.parent
+CALLER = "U0M0001"  # a member who owns and created a fair share of the seeded actions
+STEERING = "U0M0002"
+WORDS = [
+    "plan", "draft", "review", "charter", "council", "budget", "inclusion", "service", "design",
+    "data", "digital", "workshop", "show", "tell", "user", "research", "accessibility", "cloud",
+    "procurement", "platform", "strategy", "meeting", "notes", "response", "survey", "blog",
+    "community", "practice", "reflection", "standards",
+]
+WORKSTREAMS = [f"ws{n}" for n in range(20)]
+
+
+class NotYet(Exception):
+    """The feature a measurement needs is not in this build; the row shows ``n/a`` and why."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How big and how long: ``--small`` for a smoke run, else the full run."""
+
+    sizes: tuple[int, ...]
+    requests: int  # per command and size
+    reminders: int
+    due_together: int
+    rates: tuple[int, ...]  # mixed commands a second, tried in turn
+    step_seconds: float
+
+    @classmethod
+    def for_run(cls, small: bool) -> Plan:
+        """The full plan, or a small one that finishes in seconds."""
+        if small:
+            return cls((200, 1_000), 15, 500, 50, (10, 20), 1.5)
+        return cls((1_000, 100_000), 300, 50_000, 1_000,
+                   (25, 50, 100, 150, 200, 300, 400, 500, 600), 6.0)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table."""
+
+    what: str
+    size: str
+    median: str = "n/a"
+    p99: str = "n/a"
+    vs_floor: str = ""
+    note: str = ""
+
+
+@dataclass
+class Bench:
+    """What the measurements share: the plan, the stand-in, a scratch directory, the floor."""
+
+    plan: Plan
+    standin: SlackStandIn
+    workdir: Path
+    floor_median: float | None = None
+    startup: dict[int, tuple[float, int]] = field(default_factory=dict)  # size -> (s, KiB)
+
+
+def log(message: str) -> None:
+    """Progress on standard error, so the table alone goes to standard output."""
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def ms(seconds: float) -> str:
+    """``12.3 ms``."""
+    return f"{seconds * 1000:.1f} ms"
+
+
+def p99(samples: list[float]) -> float:
+    """The 99th percentile (the largest sample when there are few)."""
+    if len(samples) < 100:
+        return max(samples)
+    return statistics.quantiles(samples, n=100, method="inclusive")[98]
+
+
+# --- seeding ---------------------------------------------------------------------------------
+
+
+def member(n: int) -> str:
+    """The n-th seeded member's user id: ``U0M0001``."""
+    return f"U0M{n:04d}"
+
+
+def seed(path: Path, size: int, rng: random.Random) -> list[str]:
+    """A migrated database with ``size`` actions (and reflections, when that table exists).
+
+    Returns notes on what could not be seeded.
+    """
+    db = create(path)
+    now = datetime.now(UTC)
+    members = 500
+    db.table("members").insert_all(
+        ({"team_id": TEAM, "user_id": member(n), "name": f"m{n}", "tz": "Europe/London",
+          "fetched_at": now.isoformat()} for n in range(1, members + 1)), batch_size=1000)
+
+    def actions() -> Iterator[dict]:
+        for n in range(1, size + 1):
+            created = now - timedelta(days=rng.randint(0, 400))
+            status = rng.choices(("open", "done", "dropped"), (80, 15, 5))[0]
+            yield {
+                "id": n, "team_id": TEAM,
+                "title": " ".join(rng.choices(WORDS, k=rng.randint(3, 8))).capitalize(),
+                "owner_id": member(rng.randint(1, members)),
+                "creator_id": member(rng.randint(1, members)),
+                "due": (now + timedelta(days=rng.randint(-60, 90))).date().isoformat()
+                if rng.random() < 0.7 else None,
+                "workstream": rng.choice(WORKSTREAMS) if rng.random() < 0.6 else None,
+                "notes": "", "permalink": None, "status": status,
+                "created_at": created.isoformat(), "updated_at": created.isoformat(),
+                "done_at": created.isoformat() if status == "done" else None,
+            }
+
+    def events() -> Iterator[dict]:
+        for n in range(1, size + 1):
+            yield {"team_id": TEAM, "action_id": n, "actor_id": member(rng.randint(1, members)),
+                   "kind": "created", "detail": "", "at": now.isoformat()}
+
+    with db.atomic():
+        db.table("actions").insert_all(actions(), batch_size=2000)
+        db.table("action_events").insert_all(events(), batch_size=2000)
+    notes = []
+    if "reflections" in db.table_names():
+        try:
+            seed_like(db, "reflections", size, rng, now)
+        except Exception as err:  # a schema this generic seeder cannot fill
+            notes.append(f"reflections not seeded ({err})")
+    else:
+        notes.append("no reflections table yet")
+    db.execute("ANALYZE")
+    db.close()
+    return notes
+
+
+def seed_reminders(db, count: int, now: datetime, rng: random.Random,
+                   due: datetime | None = None) -> None:
+    """``count`` active reminders: due together at ``due``, or spread over the next month
+    (every fourth one weekly), as ``storage.reminders.add`` writes them."""
+    weekly = json.dumps(Recurrence("weekly", 9, 0, "Europe/London", days=("fri",)).to_dict())
+
+    def rows() -> Iterator[dict]:
+        for n in range(count):
+            at = due or now + timedelta(minutes=rng.randint(10, 60 * 24 * 30))
+            yield {"team_id": TEAM, "user_id": member(n % 500 + 1), "kind": "me",
+                   "text": f"reminder {n}", "tz": "Europe/London",
+                   "recurrence": weekly if due is None and n % 4 == 0 else None,
+                   "next_at": at.isoformat(), "status": "active",
+                   "created_at": now.isoformat(), "updated_at": now.isoformat()}
+
+    with db.atomic():
+        db.table("reminders").insert_all(rows(), batch_size=2000)
+
+
+def seed_like(db, name: str, count: int, rng: random.Random, now: datetime,
+              future: bool = False) -> None:
+    """Fill a table this script does not know, guessing values from its column names.
+
+    Used for tables built in parallel (reflections, reminders): when the guess fails the
+    row says so, and a seeder written for the table should replace this call.
+    """
+    columns = [c for c in db.table(name).columns if not c.is_pk]
+
+    def value(column, n: int):
+        col, kind = column.name.lower(), (column.type or "").upper()
+        if col == "team_id":
+            return TEAM
+        if col.endswith(("user_id", "author_id", "owner_id", "creator_id", "member_id")):
+            return member(rng.randint(1, 500))
+        if col.endswith(("_at", "_time")) or col in ("at", "when", "due"):
+            delta = timedelta(minutes=rng.randint(60, 60 * 24 * 30))
+            return (now + delta if future and not col.startswith(("created", "updated"))
+                    else now - delta).isoformat()
+        if col in ("shared", "is_shared", "public", "active", "enabled"):
+            return rng.randint(0, 1)
+        if col in ("private", "is_private", "deleted", "done", "cancelled"):
+            return 0
+        if col in ("visibility",):
+            return rng.choice(("private", "shared"))
+        if col in ("tags",):
+            return "#" + rng.choice(WORDS)
+        if "INT" in kind or "REAL" in kind:
+            return 0
+        return " ".join(rng.choices(WORDS, k=rng.randint(5, 30)))
+
+    rows = ({c.name: value(c, n) for c in columns} for n in range(count))
+    with db.atomic():
+        db.table(name).insert_all(rows, batch_size=2000)
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+@dataclass
+class Served:
+    """A server process on loopback and its events URL."""
+
+    process: subprocess.Popen
+    url: str
+    started_in: float
+
+    def rss_kib(self) -> int:
+        """Resident memory (Linux ``VmRSS``), 0 where /proc is not there."""
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return 0
+        found = re.search(r"VmRSS:\s+(\d+) kB", status)
+        return int(found[1]) if found else 0
+
+    def stop(self) -> None:
+        """Terminate it (it stops cleanly on SIGTERM) and wait."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _serve(argv: list[str], env: dict[str, str], pattern: str) -> Served:
+    """Start ``argv`` and wait for the line matching ``pattern`` (its URL) on stdout/stderr."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        found = re.search(pattern, line)
+        if found:
+            elapsed = time.perf_counter() - started
+            threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+            return Served(process, found[1], elapsed)
+    raise RuntimeError(f"{argv[2]} did not start:\n{''.join(seen[-20:])}")
+
+
+def start_bot(bench: Bench, db_path: Path) -> Served:
+    """``nudge run --http`` on a free loopback port, against the stand-in, on ``db_path``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NUDGE_"))}
+    env.update({
+        "SLACK_BOT_TOKEN": bench.standin.bot_token, "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": bench.standin.api_url, "NUDGE_DB": str(db_path),
+        "NUDGE_STEERING": STEERING, "NUDGE_LOG_LEVEL": "INFO",
+    })
+    return _serve([sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1",
+                   "--port", "0"], env, r"Serving Slack requests on (http://\S+/slack/events)")
+
+
+def start_floor(bench: Bench) -> Served:
+    """The Bolt app that only acks, in its own process."""
+    return _serve([sys.executable, "-m", "bench.floor", SECRET, bench.standin.bot_token,
+                   bench.standin.api_url], dict(os.environ),
+                  r"Serving on (http://\S+/slack/events)")
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Sender:
+    """Signed requests to one server, each timed as an HTTP round trip."""
+
+    standin: SlackStandIn
+    url: str
+    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30.0))
+    keys: Iterator[int] = field(default_factory=lambda: iter(range(1, 10**9)))
+
+    def __post_init__(self) -> None:
+        self.slack = SlackSender(self.url, SECRET, self.standin, client=self.client)
+
+    def command(self, command: str, text: str, user: str = CALLER) -> tuple[float, int, str]:
+        """Send a slash command: (round trip in seconds, HTTP status, response URL key)."""
+        key = f"b{next(self.keys)}"
+        started = time.perf_counter()
+        answer = self.slack.command(command, text, user,
+                                    response_url=self.standin.response_url(key))
+        return time.perf_counter() - started, answer.status_code, key
+
+    def home(self, user: str = CALLER) -> tuple[float, int, str]:
+        """Send ``app_home_opened``: (round trip, HTTP status, "")."""
+        started = time.perf_counter()
+        answer = self.slack.event({"type": "app_home_opened", "user": user,
+                                   "channel": f"D{user}", "tab": "home"})
+        return time.perf_counter() - started, answer.status_code, ""
+
+    def close(self) -> None:
+        """Close the connections."""
+        self.client.close()
+
+
+def wait_for_reply(standin: SlackStandIn, key: str, since: int,
+                   timeout: float = 10.0) -> float | None:
+    """When the reply on response URL ``key`` arrived (``time.time()``), looking from ``since``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = next((r for r in standin.responses[since:] if r.key == key), None)
+        if found is not None:
+            return found.time
+        time.sleep(0.001)
+    return None
+
+
+def quiet(standin: SlackStandIn, seconds: float = 0.3, limit: float = 30.0) -> None:
+    """Wait until the bot has made no Slack call for ``seconds``."""
+    start = last = time.monotonic()
+    count = len(standin.calls) + len(standin.responses)
+    while time.monotonic() - start < limit:
+        time.sleep(0.05)
+        now_count = len(standin.calls) + len(standin.responses)
+        if now_count != count:
+            count, last = now_count, time.monotonic()
+        elif time.monotonic() - last >= seconds:
+            return
+
+
+# --- measurements ----------------------------------------------------------------------------
+
+ACKED = (
+    ("`/action <title> by Friday`", "/action", lambda n: f"Bench action {n} by Friday"),
+    ("`/action list`", "/action", lambda n: "list"),
+    ("`/action list all`", "/action", lambda n: "list all"),
+    ("`/reflect search`", "/reflect", lambda n: "search practice"),
+    ("`app_home_opened`", None, lambda n: ""),
+)
+
+
+def timed(sender: Sender, bench: Bench, command: str | None, text: str
+          ) -> tuple[float, int, float | None]:
+    """One request: (ack round trip, HTTP status, seconds until its reply arrived).
+
+    It waits for the reply, so requests do not pile up behind each other.
+    """
+    since = len(bench.standin.responses)
+    if command is None:
+        elapsed, status, _ = sender.home()
+        quiet(bench.standin, 0.02, 2.0)
+        return elapsed, status, None
+    sent = time.time()
+    elapsed, status, key = sender.command(command, text)
+    arrived = wait_for_reply(bench.standin, key, since) if status == 200 else None
+    return elapsed, status, (arrived - sent) if arrived else None
+
+
+def measure_floor(bench: Bench) -> list[Row]:
+    """The floor: a Bolt app that only acks, over the same HTTP path."""
+    served = start_floor(bench)
+    sender = Sender(bench.standin, served.url)
+    try:
+        for _ in range(20):
+            sender.command("/action", "list")
+        samples = [sender.command("/action", "list")[0] for _ in range(bench.plan.requests)]
+    finally:
+        sender.close()
+        served.stop()
+    bench.floor_median = statistics.median(samples)
+    return [Row("floor: Bolt app that only acks", "any", ms(bench.floor_median),
+                ms(p99(samples)), "1.0×", "waitress, signed requests")]
+
+
+def measure_acks(bench: Bench) -> list[Row]:
+    """Ack times of each command at each size; unregistered ones (404) are ``n/a``."""
+    rows = []
+    for size in bench.plan.sizes:
+        path = bench.workdir / f"acks-{size}.db"
+        log(f"seeding {size:,} actions")
+        notes = seed(path, size, random.Random(size))
+        log(f"measuring acknowledgements at {size:,}")
+        served = start_bot(bench, path)
+        bench.startup[size] = (served.started_in, served.rss_kib())
+        sender = Sender(bench.standin, served.url)
+        try:
+            for label, command, text in ACKED:
+                status = timed(sender, bench, command, text(0))[1]
+                if status == 404:
+                    rows.append(Row(f"ack {label}", f"{size:,}", note="not registered yet"))
+                    continue
+                for n in range(10):  # warm up
+                    timed(sender, bench, command, text(n))
+                samples, replies = [], []
+                for n in range(bench.plan.requests):
+                    elapsed, status, reply = timed(sender, bench, command, text(n))
+                    if status != 200:
+                        raise RuntimeError(f"{label} answered HTTP {status}")
+                    samples.append(elapsed)
+                    replies += [reply] if reply is not None else []
+                median = statistics.median(samples)
+                ratio = f"{median / bench.floor_median:.1f}×" if bench.floor_median else ""
+                said = [f"reply median {ms(statistics.median(replies))}, p99 {ms(p99(replies))}"
+                        ] if replies else []
+                said += notes if "reflect" in label else []
+                rows.append(Row(f"ack {label}", f"{size:,}", ms(median), ms(p99(samples)),
+                                ratio, "; ".join(said)))
+            bench.startup[size] = (served.started_in, served.rss_kib())
+        finally:
+            sender.close()
+            served.stop()
+    return rows
+
+
+def measure_startup(bench: Bench) -> list[Row]:
+    """Start-up time and memory of the processes measured above (no reminders yet)."""
+    return [Row("start-up (process to serving) and resident memory", f"{size:,} actions",
+                f"{seconds:.2f} s", f"{kib / 1024:.0f} MB RSS", "",
+                "no reminders yet; RSS after the ack runs")
+            for size, (seconds, kib) in sorted(bench.startup.items())]
+
+
+def measure_digest(bench: Bench) -> list[Row]:
+    """Digest build time at each size: needs the digest (``bot.domain.digest``)."""
+    import importlib.util
+
+    if importlib.util.find_spec("bot.domain.digest") is None:
+        raise NotYet("the digest is not built yet")
+    raise NotYet("the digest exists: add its build call to bench.measure_digest")
+
+
+def measure_reminder_startup(bench: Bench) -> list[Row]:
+    """Start-up time and resident memory with many reminders scheduled."""
+    path = bench.workdir / "reminders.db"
+    create(path).close()
+    with connect(path) as db:
+        if "reminders" not in db.table_names():
+            raise NotYet("reminders are not built yet")
+        seed_reminders(db, bench.plan.reminders, datetime.now(UTC), random.Random(7))
+    served = start_bot(bench, path)
+    try:
+        time.sleep(1.0)
+        rss = served.rss_kib()
+    finally:
+        served.stop()
+    return [Row("start-up and resident memory with reminders", f"{bench.plan.reminders:,}",
+                f"{served.started_in:.2f} s", f"{rss / 1024:.0f} MB RSS", "",
+                "one-off and weekly reminders over the next month")]
+
+
+def measure_reminder_delivery(bench: Bench) -> list[Row]:
+    """Time to deliver reminders that fall due in the same minute."""
+    path = bench.workdir / "due.db"
+    create(path).close()
+    with connect(path) as db:
+        if "reminders" not in db.table_names():
+            raise NotYet("reminders are not built yet")
+    raise NotYet("reminders exist: add a seeder of due reminders to "
+                 "bench.measure_reminder_delivery")
+
+
+MIXED = (
+    ("/action", lambda n: "list"),
+    ("/action", lambda n: f"Mixed load {n} by Friday #ws{n % 20}"),
+    ("/action", lambda n: f"show A{n % 500 + 1}"),
+    ("/action", lambda n: f"list #ws{n % 20}"),
+    ("/action", lambda n: "list all"),
+    ("/action", lambda n: "help"),
+    ("/reflect", lambda n: "search practice"),
+)
+
+
+def measure_throughput(bench: Bench) -> list[Row]:
+    """The highest rate of mixed commands held with ack and reply p99 under one second."""
+    size = bench.plan.sizes[-1]
+    path = bench.workdir / "load.db"
+    log(f"seeding {size:,} actions for the sustained load")
+    seed(path, size, random.Random(3))
+    served = start_bot(bench, path)
+    sender = Sender(bench.standin, served.url,
+                    httpx.Client(timeout=30.0, limits=httpx.Limits(max_connections=64)))
+    mix = [(c, t) for c, t in MIXED if timed(sender, bench, c, t(0))[1] != 404]
+    held: tuple[int, float, float] | None = None
+    failed = ""
+    try:
+        for rate in bench.plan.rates:
+            log(f"sustained load: {rate} commands a second")
+            acks, replies, errors = _load_step(bench, sender, mix, rate)
+            worst_reply = p99(replies) if replies else float("inf")
+            log(f"  ack p99 {ms(p99(acks))}, reply p99 {ms(worst_reply)}, {errors} failed")
+            if errors or p99(acks) >= 1.0 or worst_reply >= 1.0:
+                failed = (f"at {rate}/s: ack p99 {ms(p99(acks))}, reply p99 "
+                          f"{ms(worst_reply) if replies else 'none'}, {errors} failed")
+                break
+            held = (rate, p99(acks), worst_reply)
+            quiet(bench.standin, 0.5)
+    finally:
+        sender.close()
+        served.stop()
+    commands = ", ".join(sorted({f"`{c} {t(0).split()[0].lower()}`" for c, t in mix}))
+    if held is None:
+        return [Row("sustained mixed commands a second", f"{size:,}", "none held", "", "",
+                    failed)]
+    most = "the most tried" if not failed else f"next step failed {failed}"
+    return [Row("sustained mixed commands a second (ack and reply p99 < 1 s)", f"{size:,}",
+                f"{held[0]}/s held", f"ack {ms(held[1])}, reply {ms(held[2])}", "",
+                f"{most}; mix: {commands}")]
+
+
+def _load_step(bench: Bench, sender: Sender, mix: list, rate: int
+               ) -> tuple[list[float], list[float], int]:
+    """Send ``rate`` commands a second for a step, open loop; (ack times, reply times, errors).
+
+    Times run from when each command was due, not from when a client thread got to it, so
+    a backlog anywhere (here included) shows in the percentiles instead of hiding.
+    """
+    count = max(1, int(rate * bench.plan.step_seconds))
+    sent: dict[str, float] = {}
+    acks: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    since = len(bench.standin.responses)
+
+    def one(n: int, due: float, wall: float) -> None:
+        """Send command ``n``, timed from when it was due (a late send counts against us)."""
+        nonlocal errors
+        command, text = mix[n % len(mix)]
+        key = f"load{rate}-{n}"
+        started = due
+        with lock:
+            sent[key] = wall
+        try:
+            answer = sender.slack.command(command, text(n), CALLER,
+                                          response_url=bench.standin.response_url(key))
+            ok = answer.status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        with lock:
+            acks.append(time.perf_counter() - started)
+            errors += not ok
+
+    start, wall = time.perf_counter(), time.time()
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        for n in range(count):
+            due = start + n / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(one, n, due, wall + n / rate)
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:
+        answered = {r.key: r.time for r in bench.standin.responses[since:] if r.key in sent}
+        if len(answered) >= len(sent):
+            break
+        time.sleep(0.05)
+    replies = [answered[k] - sent[k] for k in sent if k in answered]
+    return acks, replies, errors + (len(sent) - len(answered))
+
+
+MEASURES: tuple[Callable[[Bench], list[Row]], ...] = (
+    measure_floor,
+    measure_acks,
+    measure_startup,
+    measure_digest,
+    measure_reminder_startup,
+    measure_reminder_delivery,
+    measure_throughput,
+)
+
+_NOT_YET_LABELS = {
+    "measure_digest": "digest build time",
+    "measure_reminder_startup": "start-up and resident memory with reminders",
+    "measure_reminder_delivery": "deliver reminders due in the same minute",
+}
+
+
+# --- the table -------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    """``2 cores (nproc), AMD EPYC …, Python 3.11.7``."""
+    cpu = platform.processor() or "unknown CPU"
+    with contextlib.suppress(OSError):
+        found = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+        cpu = found[1].strip() if found else cpu
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cores} cores (nproc), {cpu}, Python {platform.python_version()}"
+
+
+def table(rows: list[Row]) -> str:
+    """The rows as a markdown table."""
+    lines = ["| measurement | size | median (or result) | p99 | median vs floor | note |",
+             "| --- | --- | ---: | ---: | ---: | --- |"]
+    lines += [f"| {r.what} | {r.size} | {r.median} | {r.p99} | {r.vs_floor} | {r.note} |"
+              for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every measurement and print the table."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--small", action="store_true", help="a smoke run at small sizes")
+    args = parser.parse_args(argv)
+    plan = Plan.for_run(args.small)
+    rows: list[Row] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="nudge-bench-") as scratch, SlackStandIn(
+        bot_token="xoxb-bench", app_token="xapp-bench"
+    ) as standin:
+        standin.add_user(CALLER, "m1")
+        standin.add_user(STEERING, "m2")
+        bench = Bench(plan, standin, Path(scratch))
+        for measure in MEASURES:
+            log(measure.__doc__.split("\n")[0])
+            try:
+                rows += measure(bench)
+            except NotYet as why:
+                rows.append(Row(_NOT_YET_LABELS.get(measure.__name__, measure.__name__),
+                                "", note=f"n/a: {why}"))
+            standin.clear()
+    print(f"Measured on {machine()}; sizes {', '.join(f'{s:,}' for s in plan.sizes)}; "
+          f"{plan.requests} requests per ack row; {time.perf_counter() - started:.0f} s in all.\n")
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The floor for the benchmark: a Bolt app that only acks, served like Nudge (waitress, HTTP).
+
+    python -m bench.floor SECRET TOKEN API_URL   # prints "Serving on http://127.0.0.1:PORT/..."
+
+Bolt calls ``auth.test`` once for its token; ``API_URL`` is the stand-in's, so nothing
+leaves loopback.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.http import make_server
+
+__all__ = ["build_floor_app", "main"]
+
+
+def build_floor_app(signing_secret: str, token: str, api_url: str) -> App:
+    """Every slash command and ``app_home_opened`` acknowledged, nothing else done."""
+    app = App(client=WebClient(token=token, base_url=api_url), signing_secret=signing_secret,
+              token_verification_enabled=False, request_verification_enabled=True)
+
+    @app.command(re.compile(r"^/.*"))
+    def on_any_command(ack: Ack) -> None:
+        """Ack and stop."""
+        ack()
+
+    @app.event("app_home_opened")
+    def on_home(ack: Ack) -> None:
+        """Ack and stop."""
+        ack()
+
+    return app
+
+
+def main(argv: list[str]) -> int:
+    """Serve the floor app on a free loopback port until killed."""
+    logging.basicConfig(level=logging.WARNING)
+    server = make_server(build_floor_app(*argv[:3]), "127.0.0.1", 0)
+    print(f"Serving on http://127.0.0.1:{server.effective_port}/slack/events", flush=True)
+    threading.Thread(target=server.run, daemon=True).start()
+    threading.Event().wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

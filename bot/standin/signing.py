@@ -1,0 +1,481 @@
+"""Signed requests from "Slack" to a bot served over HTTP, and the payloads they carry.
+
+The payload builders are plain functions shared by the HTTP sender and Socket Mode tests:
+
+    >>> socket_server.send_envelope("slash_commands", command_payload(
+    ...     "/action", "list", "U1", response_url=standin.response_url(),
+    ...     trigger_id=standin.trigger_id()))
+
+Shapes follow Slack's documentation of slash commands, interactivity payloads
+(block_actions, view_submission, message_action) and the Events API.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from bot.standin.server import Message, SlackStandIn
+
+__all__ = [
+    "SlackSender",
+    "block_actions_payload",
+    "command_payload",
+    "event_callback_payload",
+    "message_shortcut_payload",
+    "sign",
+    "state_values",
+    "view_submission_payload",
+]
+
+API_APP_ID = "A0001"
+TEAM_DOMAIN = "nudge-test"
+VERIFICATION_TOKEN = "verification-token"  # deprecated by Slack, still sent
+_ids = itertools.count(1)
+
+
+def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack sends with ``body``: v0 signature, timestamp and content type.
+
+    >>> sign("s3cret", b"a=1", timestamp=1531420618)["X-Slack-Signature"][:3]
+    'v0='
+    """
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    base = b"v0:" + str(timestamp).encode() + b":" + body
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    content_type = (
+        "application/json" if body.lstrip()[:1] == b"{" else "application/x-www-form-urlencoded"
+    )
+    return {
+        "X-Slack-Request-Timestamp": str(timestamp),
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": content_type,
+    }
+
+
+# --- payload builders --------------------------------------------------------------------
+
+
+def _user(user_id: str, team_id: str, user_name: str | None = None) -> dict[str, Any]:
+    name = user_name or user_id.lower()
+    return {"id": user_id, "username": name, "name": name, "team_id": team_id}
+
+
+def _team(team_id: str) -> dict[str, Any]:
+    return {"id": team_id, "domain": TEAM_DOMAIN}
+
+
+def _action_ts() -> str:
+    return f"{time.time():.6f}"
+
+
+def command_payload(
+    command: str,
+    text: str,
+    user_id: str,
+    *,
+    response_url: str,
+    trigger_id: str,
+    channel_id: str = "C0GENERAL",
+    user_name: str | None = None,
+    team_id: str = "T0001",
+) -> dict[str, str]:
+    """A slash command's fields (form-encoded over HTTP, a dict in Socket Mode)."""
+    return {
+        "token": VERIFICATION_TOKEN,
+        "team_id": team_id,
+        "team_domain": TEAM_DOMAIN,
+        "channel_id": channel_id,
+        "channel_name": "directmessage" if channel_id.startswith("D") else "general",
+        "user_id": user_id,
+        "user_name": user_name or user_id.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": API_APP_ID,
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": trigger_id,
+    }
+
+
+def _find_element(blocks: list[dict[str, Any]], action_id: str) -> tuple[str | None, dict]:
+    """The block_id and element carrying ``action_id`` in ``blocks``."""
+    for block in blocks:
+        candidates = [block.get("accessory"), block.get("element"), *block.get("elements", [])]
+        for element in candidates:
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                return block.get("block_id"), element
+    return None, {}
+
+
+def _action(action_id: str, value: Any, block_id: str | None, element: dict) -> dict[str, Any]:
+    """One entry of ``actions``, shaped by the element type (button unless found otherwise)."""
+    kind = element.get("type", "button")
+    action: dict[str, Any] = {
+        "type": kind,
+        "action_id": action_id,
+        "block_id": block_id or "block",
+        "action_ts": _action_ts(),
+    }
+    if kind == "button":
+        action["text"] = element.get("text", {"type": "plain_text", "text": str(value)})
+        action["value"] = value
+    else:
+        action.update(_selected(kind, value))
+    return action
+
+
+def _selected(kind: str, value: Any) -> dict[str, Any]:
+    """The key Slack uses for a chosen value of an element of type ``kind``."""
+    option = {"text": {"type": "plain_text", "text": str(value)}, "value": value}
+    keys = {
+        "users_select": "selected_user",
+        "multi_users_select": "selected_users",
+        "conversations_select": "selected_conversation",
+        "multi_conversations_select": "selected_conversations",
+        "channels_select": "selected_channel",
+        "multi_channels_select": "selected_channels",
+        "datepicker": "selected_date",
+        "timepicker": "selected_time",
+        "datetimepicker": "selected_date_time",
+    }
+    if kind in keys:
+        return {keys[kind]: value}
+    if kind in ("static_select", "external_select", "overflow", "radio_buttons"):
+        return {"selected_option": None if value is None else option}
+    if kind in ("multi_static_select", "multi_external_select", "checkboxes"):
+        return {
+            "selected_options": [
+                {"text": {"type": "plain_text", "text": str(v)}, "value": v} for v in value or []
+            ]
+        }
+    return {"value": value}
+
+
+def block_actions_payload(
+    user_id: str,
+    action_id: str,
+    value: Any,
+    *,
+    trigger_id: str,
+    response_url: str | None = None,
+    block_id: str | None = None,
+    message: dict[str, Any] | None = None,
+    view: dict[str, Any] | None = None,
+    container: dict[str, Any] | None = None,
+    channel_id: str | None = None,
+    team_id: str = "T0001",
+) -> dict[str, Any]:
+    """A block_actions payload for a click on a message's or a view's element.
+
+    With ``message`` or ``view`` given, the block_id and element type are found from its
+    blocks, so ``value`` lands where Slack puts it (``value``, ``selected_user``, ...).
+    """
+    source = message if message is not None else view or {}
+    found_block, element = _find_element(source.get("blocks", []), action_id)
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": _user(user_id, team_id),
+        "api_app_id": API_APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": trigger_id,
+        "team": _team(team_id),
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "state": {"values": {}},
+        "actions": [_action(action_id, value, block_id or found_block, element)],
+    }
+    if view is not None:
+        payload["view"] = view
+        payload["container"] = container or {"type": "view", "view_id": view.get("id")}
+    else:
+        channel = channel_id or (message or {}).get("channel") or "C0GENERAL"
+        payload["channel"] = {"id": channel, "name": "general"}
+        payload["response_url"] = response_url
+        if message is not None:
+            payload["message"] = message
+        payload["container"] = container or {
+            "type": "message",
+            "message_ts": (message or {}).get("ts", "0.0"),
+            "channel_id": channel,
+            "is_ephemeral": message is None,
+        }
+    return payload
+
+
+def state_values(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``view.state.values`` for a modal's input blocks, given ``{action_id: value}``.
+
+    Inputs not in ``values`` are present with no value, as Slack sends them.
+
+    >>> state_values(view, {"title": "Draft the charter", "owner": "U2"})
+    {'b_title': {'title': {'type': 'plain_text_input', 'value': 'Draft the charter'}}, ...}
+    """
+    state: dict[str, Any] = {}
+    for block in view.get("blocks", []):
+        element = block.get("element")
+        if block.get("type") != "input" or not isinstance(element, dict):
+            continue
+        kind, action_id = element.get("type", "plain_text_input"), element.get("action_id")
+        state.setdefault(block.get("block_id"), {})[action_id] = {
+            "type": kind,
+            **_selected(kind, values.get(action_id)),
+        }
+    unknown = set(values) - {a for block in state.values() for a in block}
+    if unknown:
+        raise ValueError(f"no input with action_id {sorted(unknown)} in the view")
+    return state
+
+
+def view_submission_payload(
+    user_id: str,
+    view: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    trigger_id: str,
+    team_id: str = "T0001",
+) -> dict[str, Any]:
+    """A view_submission payload; ``values`` maps input action_ids to values."""
+    return {
+        "type": "view_submission",
+        "team": _team(team_id),
+        "user": _user(user_id, team_id),
+        "api_app_id": API_APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": trigger_id,
+        "view": {**view, "state": {"values": state_values(view, values)}},
+        "response_urls": [],
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
+
+
+def message_shortcut_payload(
+    user_id: str,
+    callback_id: str,
+    message: dict[str, Any],
+    channel_id: str,
+    *,
+    response_url: str,
+    trigger_id: str,
+    team_id: str = "T0001",
+) -> dict[str, Any]:
+    """A message shortcut (``message_action``) payload on ``message`` in ``channel_id``."""
+    return {
+        "type": "message_action",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": _action_ts(),
+        "team": _team(team_id),
+        "user": _user(user_id, team_id),
+        "channel": {"id": channel_id, "name": "general"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id,
+        "response_url": response_url,
+        "message_ts": message.get("ts"),
+        "message": {"type": "message", **message},
+    }
+
+
+def event_callback_payload(
+    event: dict[str, Any],
+    *,
+    team_id: str = "T0001",
+    event_id: str | None = None,
+    event_time: int | None = None,
+    bot_user_id: str = "U0BOT",
+) -> dict[str, Any]:
+    """An Events API ``event_callback`` wrapping ``event``."""
+    event_time = int(time.time()) if event_time is None else event_time
+    return {
+        "token": VERIFICATION_TOKEN,
+        "team_id": team_id,
+        "api_app_id": API_APP_ID,
+        "event": {"event_ts": f"{event_time}.000100", **event},
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{next(_ids):08d}",
+        "event_time": event_time,
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": team_id,
+                "user_id": bot_user_id,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+    }
+
+
+# --- the sender ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class SlackSender:
+    """Sends signed requests to a bot's ``/slack/events`` as Slack does.
+
+    >>> sender = SlackSender(f"{base}/slack/events", "s3cret", standin)
+    >>> sender.command("/action", "list", "U1").status_code
+    200
+    >>> sender.tampered().command("/action", "list", "U1").status_code
+    401
+    """
+
+    events_url: str
+    signing_secret: str
+    standin: SlackStandIn
+    team_id: str = "T0001"
+    bad_signature: bool = False
+    clock_skew: int = 0  # seconds added to the signed timestamp
+    timeout: float = 10.0
+    client: httpx.Client | None = None  # reuse connections (the console, the benchmark)
+
+    def tampered(self) -> SlackSender:
+        """A sender whose signatures do not match."""
+        return dataclasses.replace(self, bad_signature=True)
+
+    def late(self, seconds: int = 600) -> SlackSender:
+        """A sender whose timestamps are ``seconds`` old (Slack's limit is five minutes)."""
+        return dataclasses.replace(self, clock_skew=-seconds)
+
+    def raw(self, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
+        """POST ``body`` signed (per this sender's settings), with extra ``headers``."""
+        signed = sign(self.signing_secret, body, int(time.time()) + self.clock_skew)
+        if self.bad_signature:
+            signed["X-Slack-Signature"] = "v0=" + "0" * 64
+        post = self.client.post if self.client is not None else httpx.post
+        return post(
+            self.events_url,
+            content=body,
+            headers={**signed, **(headers or {})},
+            timeout=self.timeout,
+        )
+
+    def _form(self, fields: dict[str, str]) -> httpx.Response:
+        return self.raw(urlencode(fields).encode())
+
+    def _interactive(self, payload: dict[str, Any]) -> httpx.Response:
+        return self._form({"payload": json.dumps(payload)})
+
+    def _user_name(self, user_id: str) -> str | None:
+        user = self.standin.users.get(user_id)
+        return user["name"] if user else None
+
+    def command(
+        self,
+        command: str,
+        text: str,
+        user_id: str,
+        *,
+        channel_id: str = "C0GENERAL",
+        user_name: str | None = None,
+        response_url: str | None = None,
+        trigger_id: str | None = None,
+    ) -> httpx.Response:
+        """Type ``command text`` as ``user_id`` in ``channel_id``.
+
+        ``response_url`` and ``trigger_id`` are minted by the stand-in unless given.
+        """
+        return self._form(
+            command_payload(
+                command,
+                text,
+                user_id,
+                response_url=response_url or self.standin.response_url(),
+                trigger_id=trigger_id or self.standin.trigger_id(),
+                channel_id=channel_id,
+                user_name=user_name or self._user_name(user_id),
+                team_id=self.team_id,
+            )
+        )
+
+    def block_action(
+        self,
+        user_id: str,
+        action_id: str,
+        value: Any,
+        *,
+        block_id: str | None = None,
+        message: dict[str, Any] | Message | None = None,
+        view: dict[str, Any] | None = None,
+        container: dict[str, Any] | None = None,
+        channel_id: str | None = None,
+        response_url: str | None = None,
+    ) -> httpx.Response:
+        """Click ``action_id`` (with ``value``) on ``message`` or ``view``.
+
+        ``message`` may be a stand-in ``Message`` (e.g. ``standin.dms_to("U1")[-1]``);
+        ``response_url`` is minted by the stand-in unless given.
+        """
+        if isinstance(message, Message):
+            channel_id = channel_id or message.channel
+            message = message.as_slack(self.standin.bot_user_id)
+        return self._interactive(
+            block_actions_payload(
+                user_id,
+                action_id,
+                value,
+                trigger_id=self.standin.trigger_id(),
+                response_url=response_url or self.standin.response_url(),
+                block_id=block_id,
+                message=message,
+                view=view,
+                container=container,
+                channel_id=channel_id,
+                team_id=self.team_id,
+            )
+        )
+
+    def view_submission(
+        self, user_id: str, view: dict[str, Any], values: dict[str, Any]
+    ) -> httpx.Response:
+        """Submit ``view`` (as Slack returned it) with ``{action_id: value}``."""
+        return self._interactive(
+            view_submission_payload(
+                user_id, view, values, trigger_id=self.standin.trigger_id(), team_id=self.team_id
+            )
+        )
+
+    def message_shortcut(
+        self, user_id: str, callback_id: str, message: dict[str, Any], channel_id: str
+    ) -> httpx.Response:
+        """Use the message shortcut ``callback_id`` on ``message``."""
+        return self._interactive(
+            message_shortcut_payload(
+                user_id,
+                callback_id,
+                message,
+                channel_id,
+                response_url=self.standin.response_url(),
+                trigger_id=self.standin.trigger_id(),
+                team_id=self.team_id,
+            )
+        )
+
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        retry_reason: str | None = None,
+    ) -> httpx.Response:
+        """Deliver an Events API ``event``; a retry carries ``X-Slack-Retry-*`` headers."""
+        payload = event_callback_payload(
+            event, team_id=self.team_id, event_id=event_id, bot_user_id=self.standin.bot_user_id
+        )
+        headers = {}
+        if retry_num is not None:
+            headers["X-Slack-Retry-Num"] = str(retry_num)
+            headers["X-Slack-Retry-Reason"] = retry_reason or "http_timeout"
+        return self.raw(json.dumps(payload).encode(), headers)
