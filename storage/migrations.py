@@ -223,11 +223,25 @@ def m004_reminders_and_feeds(db: Database) -> None:
     db.execute("CREATE INDEX posts_seen ON posts (team_id, seen_at)")
 
 
+def m007_loop(db: Database) -> None:
+    """Quiet hours and the action-to-lesson loop.
+
+    ``reminders.explicit_time``: whether the member named a time of day (then quiet hours
+    do not apply). Rows from before this migration keep the behaviour they were set with
+    (1: delivered at their time). An index finds the reflections linked to an action.
+    """
+    db.execute("ALTER TABLE reminders ADD COLUMN explicit_time INTEGER NOT NULL DEFAULT 1 "
+               "CHECK (explicit_time IN (0, 1))")
+    db.execute("CREATE INDEX reflections_action ON reflections (team_id, action_id) "
+               "WHERE action_id IS NOT NULL")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
     m003_deliveries_and_lease,
     m002_reflections_and_events,
     m004_reminders_and_feeds,
+    m007_loop,
 ]
 
 
