@@ -34,6 +34,7 @@ from handlers.home import refresh_home
 from handlers.listeners import bind
 from handlers.people import actor_for, resolve
 from storage import actions as store
+from storage import reflections as reflection_store
 
 __all__ = [
     "register",
@@ -164,8 +165,8 @@ def change_status(deps: Deps, actor: Actor, action_id: int, verb: str) -> Action
 def _status(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
     after = change_status(deps, actor, parsed.action_id, parsed.verb)
     refresh_home(deps, client, actor.team_id, [after.owner_id, after.creator_id])
-    return blocks.render_action_changed(after, _today(deps, actor),
-                                        _STATUS_CHANGES[parsed.verb][2])
+    render = blocks.render_action_done if parsed.verb == "done" else blocks.render_action_changed
+    return render(after, _today(deps, actor), _STATUS_CHANGES[parsed.verb][2])
 
 
 def _assign(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
@@ -203,7 +204,9 @@ def _show(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
     with deps.db() as db:
         action = store.get(db, actor.team_id, parsed.action_id)
         events = store.history(db, actor.team_id, parsed.action_id)
-    return blocks.render_action_detail(action, events, _today(deps, actor), actor.zone)
+        learned = reflection_store.for_action(db, actor.team_id, actor.user_id, action.id)
+    return blocks.render_action_detail(action, events, _today(deps, actor), actor.zone,
+                                       learned, actor.user_id)
 
 
 def _steering_only(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
@@ -230,14 +233,17 @@ def on_done_button(
     ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient,
     context: BoltContext, *, deps: Deps,
 ) -> None:
-    """The Done button on a list, a DM or the App Home."""
+    """The Done button on a list, a DM or the App Home; the confirmation asks what was learned
+    (by DM when the click came from the App Home, which has no reply URL)."""
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     after = change_status(deps, actor, parse_id(action.get("value", ""), "A"), "done")
-    text, blocks_ = blocks.render_action_changed(after, _today(deps, actor),
-                                                 _STATUS_CHANGES["done"][2])
+    text, blocks_ = blocks.render_action_done(after, _today(deps, actor),
+                                              _STATUS_CHANGES["done"][2])
     if body.get("response_url"):
         respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+    else:
+        client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
     refresh_home(deps, client, actor.team_id, [after.owner_id, after.creator_id])
 
 

@@ -17,6 +17,8 @@ __all__ = [
     "NUDGE_NEW_DUE",
     "NUDGE_FOLLOW_UP_MODAL",
     "NUDGE_DUE_MODAL",
+    "ACTION_LEARNED",
+    "WEEKNOTE_DRAFT",
     "COMMANDS",
     "SHORTCUTS",
     "EVENTS",
@@ -37,6 +39,10 @@ REFLECT_MODAL = "reflect_modal"
 REFLECT_MODAL_TEXT = "reflection_text"
 REFLECT_MODAL_TAGS = "reflection_tags"
 REFLECT_MODAL_VISIBILITY = "reflection_visibility"
+# the loop: "What did you learn?" on a done action (the value is the action id) opens the
+# reflection modal linked to it; "Draft my weeknote" on the blogging nudge
+ACTION_LEARNED = "action_learned"
+WEEKNOTE_DRAFT = "weeknote_draft"
 # /nudge: buttons on reminder DMs (the value is the reminder id; snooze ids end in 1h/1d/1w)
 NUDGE_DONE = "nudge_done"
 NUDGE_SNOOZE = "nudge_snooze"

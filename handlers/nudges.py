@@ -26,15 +26,17 @@ from bot.domain.errors import ParseError, UserError
 from bot.domain.home import HomeSection
 from bot.domain.nudges import (
     EXAMPLE,
-    SNOOZES,
     TEXT_MAX,
     NudgeCommand,
     after_delivery,
+    deliver_at,
     habit_due_at,
     overdue_nudge_due,
     parse_nudge_command,
+    snooze_until,
 )
 from bot.domain.people import Actor
+from bot.domain.quiet import delivery_time
 from bot.domain.when import describe_next, parse_when
 from handlers import ids
 from handlers.actions import open_action_modal
@@ -141,8 +143,11 @@ def _remind(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
     with deps.db() as db:
         reminder = reminders.add(
             db, team_id=actor.team_id, user_id=actor.user_id, kind=parsed.verb,
-            text=parsed.text, tz=actor.tz, first=parsed.when.first,
-            recurrence=parsed.when.recurrence, now=now, person_id=person_id)
+            text=parsed.text, tz=actor.tz,
+            first=delivery_time(parsed.when.first, actor.zone,
+                                explicit=parsed.when.explicit_time),
+            recurrence=parsed.when.recurrence, now=now, person_id=person_id,
+            explicit_time=parsed.when.explicit_time)
     return blocks.render_reminder_set(reminder, now, actor.zone)
 
 
@@ -296,7 +301,7 @@ def on_snooze_button(
     assert match is not None
     now = deps.now()
     with deps.db() as db:
-        again = reminders.snooze(db, reminder, now + SNOOZES[match[1]], now)
+        again = reminders.snooze(db, reminder, snooze_until(now, match[1], reminder.zone), now)
     assert again.next_at is not None
     text, blocks_ = blocks.render_reminder_closed(
         reminder, f":zzz: Snoozed until {describe_next(again.next_at, again.zone, now)}.")
@@ -409,8 +414,9 @@ def on_follow_up_modal(
         reminder = reminders.add(
             db, team_id=actor.team_id, user_id=actor.user_id,
             kind="follow_up" if person else "me", text=f"“{topic}”" if topic else "",
-            tz=actor.tz, first=when.first, recurrence=when.recurrence, now=now,
-            person_id=person, permalink=metadata.get("permalink"))
+            tz=actor.tz, first=delivery_time(when.first, actor.zone, explicit=when.explicit_time),
+            recurrence=when.recurrence, now=now, person_id=person,
+            permalink=metadata.get("permalink"), explicit_time=when.explicit_time)
     text, blocks_ = blocks.render_reminder_set(reminder, now, actor.zone)
     url = metadata.get("response_url")
     if url and WebhookClient(url).send(text=text, blocks=blocks_, response_type="ephemeral",
@@ -439,13 +445,21 @@ def _settled(deps: Deps, key: str) -> bool:
 
 
 def send_due_reminders(deps: Deps) -> int:
-    """Send every reminder whose time has come, once; return how many went out."""
+    """Send every reminder whose time has come, once; return how many went out.
+
+    One whose time of day was not named and that falls in the member's quiet hours is
+    held (its row moves to the next allowed minute) rather than sent.
+    """
     now = deps.now()
     with deps.db() as db:
         due = reminders.due(db, now)
     sent = 0
     for reminder in due:
         assert reminder.next_at is not None
+        if (held := deliver_at(reminder)) > now:
+            with deps.db() as db:
+                reminders.defer(db, reminder, held, now)
+            continue
         key = f"reminder:{reminder.id}:{ts(reminder.next_at)}"
         text, blocks_ = blocks.render_reminder_dm(reminder, reminder.next_at, now)
         outcome = deliver_once(

@@ -1,8 +1,14 @@
-"""``/reflect``, its modal and the "Share with the network" button.
+"""``/reflect``, its modal, the "Share with the network" button, and the loop from a done
+action to a lesson to a weeknote.
 
 Each listener acks first, reads the request with ``bot.domain.reflections``, calls
 ``storage.reflections`` (where the privacy rule lives) and replies with
 ``handlers.blocks.reflections``; the author's App Home is then republished.
+
+"What did you learn?" (on a done action's confirmation) opens the reflection modal with
+the action's id in its ``private_metadata``; the saved reflection is linked to it.
+``/reflect weeknote`` and "Draft my weeknote" (on the blogging nudge) send a Markdown
+draft of the member's week by DM; ``/reflect lessons`` lists the network's shared ones.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
 from bot.domain.errors import ParseError, UserError
+from bot.domain.lessons import group_lessons
 from bot.domain.people import Actor
 from bot.domain.reflections import (
     ReflectCommand,
@@ -25,12 +32,17 @@ from bot.domain.reflections import (
     parse_reflect_command,
     parse_tag_list,
 )
+from bot.domain.text import parse_id
+from bot.domain.weeknote import build_weeknote, week_span, weeknote_data, weeknote_filename
 from handlers import ids
 from handlers.blocks import reflections as blocks
+from handlers.blocks.actions import render_action_line
 from handlers.blocks.common import Rendered
 from handlers.home import refresh_home
 from handlers.listeners import bind
 from handlers.people import actor_for
+from storage import actions as action_store
+from storage import members, weeknotes
 from storage import reflections as store
 
 __all__ = [
@@ -38,9 +50,14 @@ __all__ = [
     "on_reflect_command",
     "on_share_button",
     "on_reflect_modal",
+    "on_learned_button",
+    "on_weeknote_button",
     "save_reflection",
+    "send_weeknote",
     "share",
 ]
+
+LESSONS_LIMIT = 60
 
 SHARE_BUTTON = re.compile(rf"^{ids.REFLECTION_SHARE}(:\d+)?$")
 
@@ -50,6 +67,8 @@ def register(app: App, deps: Deps) -> None:
     app.command("/reflect")(bind(on_reflect_command, deps))
     app.action(SHARE_BUTTON)(bind(on_share_button, deps))
     app.view(ids.REFLECT_MODAL)(bind(on_reflect_modal, deps))
+    app.action(ids.ACTION_LEARNED)(bind(on_learned_button, deps))
+    app.action(ids.WEEKNOTE_DRAFT)(bind(on_weeknote_button, deps))
 
 
 def on_reflect_command(
@@ -64,6 +83,10 @@ def on_reflect_command(
         client.views_open(trigger_id=command["trigger_id"], view=view)
         return
     actor = actor_for(deps, client, context.team_id, command["user_id"])
+    if parsed.verb == "weeknote":
+        text, blocks_ = send_weeknote(deps, client, actor, last=parsed.last)
+        respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+        return
     text, blocks_, changed = _VERBS[parsed.verb](parsed, actor, deps)
     respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
     if changed:
@@ -77,10 +100,14 @@ def _help(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
     return (*blocks.render_reflect_help(), False)
 
 
-def save_reflection(deps: Deps, actor: Actor, draft: ReflectionDraft) -> Rendered:
-    """Store a reflection by ``actor``; the confirmation (with a Share button if private)."""
+def save_reflection(
+    deps: Deps, actor: Actor, draft: ReflectionDraft, action_id: int | None = None
+) -> Rendered:
+    """Store a reflection by ``actor`` (learned from ``action_id``, if given); the
+    confirmation (with a Share button if private)."""
     with deps.db() as db:
-        reflection = store.add(db, actor.team_id, actor.user_id, draft, deps.now())
+        reflection = store.add(db, actor.team_id, actor.user_id, draft, deps.now(),
+                               action_id=action_id)
     return blocks.render_reflection_saved(reflection, actor.zone)
 
 
@@ -132,6 +159,32 @@ def _delete(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
         gone, actor.zone, f":wastebasket: Deleted {gone.ref} for good."), True)
 
 
+def _lessons(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
+    with deps.db() as db:
+        found = store.lessons(db, actor.team_id, None, LESSONS_LIMIT, topic=parsed.tag)
+        total = store.count_lessons(db, actor.team_id, topic=parsed.tag)
+    groups = group_lessons(found, topic=parsed.tag)
+    shown = len({lesson.reflection.id for group in groups for lesson in group.lessons})
+    return (*blocks.render_lessons(groups, shown, total, parsed.tag, actor.user_id, actor.zone),
+            False)
+
+
+def send_weeknote(deps: Deps, client: WebClient, actor: Actor, *, last: bool = False) -> Rendered:
+    """Draft ``actor``'s weeknote (this week so far, or last week) and send it to them by DM
+    as a Markdown file; the reply says where it went."""
+    monday, start, end = week_span(deps.now(), actor.zone, last=last)
+    with deps.db() as db:
+        week = weeknotes.member_week(db, actor.team_id, actor.user_id, start, end)
+        member = members.get(db, actor.team_id, actor.user_id)
+    data = weeknote_data(week, member.name if member and member.name else actor.user_id, monday)
+    filename = weeknote_filename(monday)
+    dm = client.conversations_open(users=actor.user_id)["channel"]["id"]
+    client.files_upload_v2(channel=dm, filename=filename, content=build_weeknote(data),
+                           title=f"Weeknote draft: week of {monday:%-d %b %Y}",
+                           initial_comment="Your weeknote draft: edit it, then publish it.")
+    return blocks.render_weeknote_sent(filename, monday, data.is_empty, last)
+
+
 _VERBS = {
     "help": _help,
     "create": _create,
@@ -140,6 +193,7 @@ _VERBS = {
     "share": _share,
     "unshare": _share,
     "delete": _delete,
+    "lessons": _lessons,
 }
 
 
@@ -188,9 +242,40 @@ def on_reflect_modal(
         return
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
-    text, blocks_ = save_reflection(deps, actor, draft)
-    url = json.loads(view.get("private_metadata") or "{}").get("response_url")
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    action_id = metadata.get("action_id")
+    text, blocks_ = save_reflection(deps, actor, draft,
+                                    int(action_id) if action_id is not None else None)
+    url = metadata.get("response_url")
     if not url or WebhookClient(url).send(text=text, blocks=blocks_, response_type="ephemeral",
                                           replace_original=False).status_code != 200:
         client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
     refresh_home(deps, client, actor.team_id, [actor.user_id])
+
+
+def on_learned_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, *, deps: Deps
+) -> None:
+    """"What did you learn?" on a done action: the reflection modal, linked to that action."""
+    ack()
+    actor = actor_for(deps, client, context.team_id, body["user"]["id"])
+    action_id = parse_id(action.get("value", ""), "A")
+    with deps.db() as db:
+        done = action_store.get(db, actor.team_id, action_id)
+    today = deps.now().astimezone(actor.zone).date()
+    view = blocks.render_reflect_modal(
+        metadata={"action_id": done.id, "response_url": body.get("response_url")},
+        action_line=render_action_line(done, today))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def on_weeknote_button(
+    ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext, *,
+    deps: Deps,
+) -> None:
+    """"Draft my weeknote" on the blogging nudge: this week's draft, by DM."""
+    ack()
+    actor = actor_for(deps, client, context.team_id, body["user"]["id"])
+    text, blocks_ = send_weeknote(deps, client, actor)
+    if body.get("response_url"):
+        respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)

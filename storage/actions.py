@@ -7,7 +7,7 @@ IMMEDIATE`` transaction, so the rule cannot be skipped and two changes cannot ra
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -18,7 +18,7 @@ from storage.db import immediate
 
 __all__ = [
     "add", "get", "change", "history", "listing", "all_actions", "stale_before",
-    "overdue_everywhere",
+    "overdue_everywhere", "of_week",
 ]
 
 
@@ -178,7 +178,7 @@ def listing(
         "done": ("status = 'done'", []),
         "all": ("1", []),
     }[filter.kind]
-    # these orders match the indexes of migration m008 (keep them in step)
+    # these orders match the indexes of migration m005 (keep them in step)
     order = ("done_at DESC, id DESC" if filter.kind == "done"
              else "status != 'open', due IS NULL, due, id")
     table = db.table("actions")
@@ -208,3 +208,19 @@ def overdue_everywhere(db: Database, before: date, limit: int = 5000) -> list[Ac
         "status = 'open' AND owner_id IS NOT NULL AND due < ?", [before.isoformat()],
         order_by="id", limit=limit)
     return [_action(row) for row in rows]
+
+
+def of_week(
+    db: Database, team_id: str, user_id: str, start: datetime, end: datetime
+) -> tuple[list[Action], list[Action]]:
+    """The member's week: actions they own that were done in ``[start, end)``, and actions
+    created then that they own or created (a weeknote's "finished" and "started")."""
+    bounds = [start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()]
+    table = db.table("actions")
+    done = table.rows_where("team_id = ? AND owner_id = ? AND status = 'done' "
+                            "AND done_at >= ? AND done_at < ?", [team_id, user_id, *bounds],
+                            order_by="done_at, id")
+    started = table.rows_where("team_id = ? AND (owner_id = ? OR creator_id = ?) "
+                               "AND created_at >= ? AND created_at < ?",
+                               [team_id, user_id, user_id, *bounds], order_by="created_at, id")
+    return [_action(row) for row in done], [_action(row) for row in started]

@@ -29,6 +29,7 @@ __all__ = [
     "record_check",
     "add_posts",
     "posts_between",
+    "posts_of",
     "last_post_at",
     "last_activity",
 ]
@@ -212,3 +213,13 @@ def last_activity(db: Database, team_id: str, user_id: str) -> datetime | None:
     found = [t for t in (last_post_at(db, team_id, user_id),
                          reflections.last_shared_at(db, team_id, user_id)) if t is not None]
     return max(found) if found else None
+
+
+def posts_of(db: Database, team_id: str, user_id: str, start: datetime, end: datetime
+             ) -> list[Post]:
+    """The member's posts published in ``[start, end)`` (when first seen, if undated)."""
+    rows = db.query(
+        "SELECT * FROM posts WHERE team_id = ? AND user_id = ? "
+        "AND coalesce(published_at, seen_at) >= ? AND coalesce(published_at, seen_at) < ? "
+        "ORDER BY coalesce(published_at, seen_at), id", [team_id, user_id, ts(start), ts(end)])
+    return [_post(row) for row in rows]

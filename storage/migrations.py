@@ -221,7 +221,7 @@ def m004_reminders_and_feeds(db: Database) -> None:
     )
     db.execute("CREATE INDEX posts_user ON posts (team_id, user_id, seen_at)")
     db.execute("CREATE INDEX posts_seen ON posts (team_id, seen_at)")
-def m008_action_list_order_indexes(db: Database) -> None:
+def m005_action_list_order_indexes(db: Database) -> None:
     """Indexes in the order ``/action list all`` and ``list done`` show actions.
 
     Without them, at 100,000 actions each of those lists sorted the whole table after the
@@ -235,12 +235,26 @@ def m008_action_list_order_indexes(db: Database) -> None:
     db.execute("CREATE INDEX actions_done_order ON actions (team_id, status, done_at, id)")
 
 
+def m006_loop(db: Database) -> None:
+    """Quiet hours and the action-to-lesson loop.
+
+    ``reminders.explicit_time``: whether the member named a time of day (then quiet hours
+    do not apply). Rows from before this migration keep the behaviour they were set with
+    (1: delivered at their time). An index finds the reflections linked to an action.
+    """
+    db.execute("ALTER TABLE reminders ADD COLUMN explicit_time INTEGER NOT NULL DEFAULT 1 "
+               "CHECK (explicit_time IN (0, 1))")
+    db.execute("CREATE INDEX reflections_action ON reflections (team_id, action_id) "
+               "WHERE action_id IS NOT NULL")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
     m002_deliveries_and_lease,
     m003_reflections_and_events,
     m004_reminders_and_feeds,
-    m008_action_list_order_indexes,
+    m005_action_list_order_indexes,
+    m006_loop,
 ]
 
 

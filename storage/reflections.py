@@ -3,8 +3,9 @@
 Every read goes through :func:`_select`, which always applies :data:`VISIBLE`: a
 reflection is seen by its author, or by anyone once it is shared. The rule takes a
 viewer and nothing else: no role can widen it, so the steering group sees exactly what
-any member sees. The digest asks through :func:`shared_between`, which has no viewer
-at all and so can only get shared reflections. A new surface (an export, a digest
+any member sees. The digest asks through :func:`shared_between`,
+:func:`shared_for_actions` and :func:`lessons`, which have no viewer at all and so can
+only get shared reflections. A new surface (an export, a digest
 section, a home tab) reads through these functions and inherits the rule.
 
 Search uses the ``reflections_fts`` index (FTS5, Porter stemming) kept in step by
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from bot.domain.errors import NotAllowed, NotFound
+from bot.domain.lessons import Lesson
 from bot.domain.reflections import Found, Reflection, ReflectionDraft
 from storage.db import immediate
 
@@ -31,6 +33,11 @@ __all__ = [
     "delete",
     "shared_between",
     "last_shared_at",
+    "for_action",
+    "shared_for_actions",
+    "written_between",
+    "lessons",
+    "count_lessons",
 ]
 
 VISIBLE = "r.team_id = :team AND (r.shared = 1 OR r.author_id = :viewer)"
@@ -88,15 +95,19 @@ def _count(db: Database, team_id: str, viewer_id: str | None, *, where: str = "1
 
 
 def add(
-    db: Database, team_id: str, author_id: str, draft: ReflectionDraft, now: datetime
+    db: Database, team_id: str, author_id: str, draft: ReflectionDraft, now: datetime,
+    *, action_id: int | None = None,
 ) -> Reflection:
-    """Store a new reflection by ``author_id``.
+    """Store a new reflection by ``author_id``, learned from action ``action_id`` if given.
 
     >>> add(db, "T1", "U1", ReflectionDraft("Listening beats talking"), now).ref  # doctest: +SKIP
     'R1'
     """
     table = db.table("reflections")
     with db.atomic():
+        if action_id is not None and not db.table("actions").count_where(
+                "id = ? AND team_id = ?", [action_id, team_id]):
+            raise NotFound(f"There's no action A{action_id}.", example="/action list")
         table.insert(
             {
                 "team_id": team_id,
@@ -107,6 +118,7 @@ def add(
                 "created_at": _utc(now),
                 "updated_at": _utc(now),
                 "shared_at": _utc(now) if draft.shared else None,
+                "action_id": action_id,
             }
         )
         reflection_id = table.last_pk
@@ -228,3 +240,85 @@ def last_shared_at(db: Database, team_id: str, author_id: str) -> datetime | Non
     [row] = _select(db, team_id, None, where="r.author_id = :author",
                     params={"author": author_id}, select="max(r.shared_at) AS at", order="1")
     return _datetime(row["at"])
+
+
+def for_action(db: Database, team_id: str, viewer_id: str, action_id: int) -> list[Reflection]:
+    """What was learned from an action that ``viewer_id`` may see (``/action show``), oldest first.
+
+    >>> for_action(db, "T1", "U2", 12)  # doctest: +SKIP
+    [Reflection(id=4, ..., shared=True, ..., action_id=12)]
+    """
+    rows = _select(db, team_id, viewer_id, where="r.action_id = :action",
+                   params={"action": action_id}, order="r.id")
+    return [_reflection(row) for row in rows]
+
+
+def shared_for_actions(
+    db: Database, team_id: str, action_ids: list[int] | tuple[int, ...]
+) -> dict[int, list[Reflection]]:
+    """Shared reflections linked to each of ``action_ids``, oldest first: for the digest.
+
+    Actions without one are left out of the answer.
+
+    >>> shared_for_actions(db, "T1", [12, 13])  # doctest: +SKIP
+    {12: [Reflection(id=4, ..., shared=True, ..., action_id=12)]}
+    """
+    wanted = sorted({int(i) for i in action_ids})
+    found: dict[int, list[Reflection]] = {}
+    for start in range(0, len(wanted), 500):  # bounded IN lists
+        chunk = ", ".join(str(i) for i in wanted[start:start + 500])
+        for row in _select(db, team_id, None, where=f"r.action_id IN ({chunk})",
+                           order="r.action_id, r.id"):
+            found.setdefault(row["action_id"], []).append(_reflection(row))
+    return found
+
+
+def written_between(
+    db: Database, team_id: str, author_id: str, start: datetime, end: datetime
+) -> list[Reflection]:
+    """The author's own reflections written in ``[start, end)``, private ones included."""
+    rows = _select(db, team_id, author_id,
+                   where="r.author_id = :viewer AND r.created_at >= :start AND r.created_at < :end",
+                   params={"start": _utc(start), "end": _utc(end)}, order="r.created_at, r.id")
+    return [_reflection(row) for row in rows]
+
+
+_LESSONS = ("reflections r LEFT JOIN actions a ON a.id = r.action_id AND a.team_id = r.team_id")
+
+
+def _lesson_filter(since: datetime | None, topic: str | None) -> tuple[str, dict]:
+    clauses, params = ["r.shared = 1"], {}
+    if since is not None:
+        clauses.append("r.shared_at >= :since")
+        params["since"] = _utc(since)
+    if topic:
+        clauses.append("(instr(' ' || r.tags || ' ', :tag) > 0 OR a.workstream = :topic)")
+        params |= {"tag": f" {topic} ", "topic": topic}
+    return " AND ".join(clauses), params
+
+
+def lessons(
+    db: Database, team_id: str, since: datetime | None = None, limit: int = 50, *,
+    topic: str | None = None,
+) -> list[Lesson]:
+    """The network's shared reflections, most recently shared first, each with its action's
+    workstream: the lessons library and the digest's "what we learned".
+
+    ``topic`` keeps those tagged with it or linked to an action in that workstream.
+
+    >>> lessons(db, "T1", since=monday, limit=20)  # doctest: +SKIP
+    [Lesson(reflection=Reflection(id=4, ...), action_id=12, ..., workstream='inclusion')]
+    """
+    where, params = _lesson_filter(since, topic)
+    rows = _select(db, team_id, None, source=_LESSONS, where=where, params=params,
+                   select="r.*, a.title AS action_title, a.workstream AS workstream",
+                   order="r.shared_at DESC, r.id DESC", limit=limit)
+    return [Lesson(_reflection(row), row["action_id"], row["action_title"], row["workstream"])
+            for row in rows]
+
+
+def count_lessons(db: Database, team_id: str, since: datetime | None = None, *,
+                  topic: str | None = None) -> int:
+    """How many lessons :func:`lessons` would find without a limit."""
+    where, params = _lesson_filter(since, topic)
+    return _count(db, team_id, None, source=_LESSONS, where=where, params=params)

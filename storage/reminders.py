@@ -23,6 +23,7 @@ __all__ = [
     "due",
     "upcoming",
     "advance",
+    "defer",
     "snooze",
     "cancel",
     "mark_done",
@@ -46,15 +47,16 @@ def _reminder(row: dict) -> Reminder:
         text=row["text"], person_id=row["person_id"], permalink=row["permalink"],
         recurrence=rec, tz=row["tz"], next_at=_dt(row["next_at"]), status=row["status"],
         created_at=datetime.fromisoformat(row["created_at"]),
+        explicit_time=bool(row["explicit_time"]),
     )
 
 
 def add(
     db: Database, *, team_id: str, user_id: str, kind: str, text: str, tz: str,
     first: datetime, recurrence: Recurrence | None, now: datetime,
-    person_id: str | None = None, permalink: str | None = None,
+    person_id: str | None = None, permalink: str | None = None, explicit_time: bool = True,
 ) -> Reminder:
-    """Store a new reminder due at ``first``.
+    """Store a new reminder due at ``first``; ``explicit_time``: the member named the time of day.
 
     >>> add(db, team_id="T1", user_id="U1", kind="me", text="write my weeknote",
     ...     tz="Europe/London", first=friday_4pm, recurrence=None, now=now)  # doctest: +SKIP
@@ -64,7 +66,7 @@ def add(
         "person_id": person_id, "permalink": permalink,
         "recurrence": json.dumps(recurrence.to_dict()) if recurrence else None,
         "tz": tz, "next_at": ts(first), "status": "active",
-        "created_at": ts(now), "updated_at": ts(now),
+        "created_at": ts(now), "updated_at": ts(now), "explicit_time": int(explicit_time),
     }
     pk = db.table("reminders").insert(row).last_pk
     return get(db, team_id, pk)
@@ -111,6 +113,17 @@ def advance(db: Database, reminder: Reminder, next_at: datetime | None, now: dat
     return cursor.rowcount == 1
 
 
+def defer(db: Database, reminder: Reminder, until: datetime, now: datetime) -> bool:
+    """Hold the due occurrence until ``until`` (quiet hours), unless the row moved meanwhile."""
+    with immediate(db):
+        cursor = db.execute(
+            "UPDATE reminders SET next_at = ?, updated_at = ? "
+            "WHERE id = ? AND next_at = ? AND status = 'active'",
+            [ts(until), ts(now), reminder.id, ts(reminder.next_at)],
+        )
+    return cursor.rowcount == 1
+
+
 def snooze(db: Database, reminder: Reminder, until: datetime, now: datetime) -> Reminder:
     """Remind again at ``until``: a one-off moves; a recurring one gets a one-off copy."""
     if reminder.recurrence is None:
@@ -119,7 +132,7 @@ def snooze(db: Database, reminder: Reminder, until: datetime, now: datetime) -> 
         return get(db, reminder.team_id, reminder.id)
     return add(db, team_id=reminder.team_id, user_id=reminder.user_id, kind=reminder.kind,
                text=reminder.text, tz=reminder.tz, first=until, recurrence=None, now=now,
-               person_id=reminder.person_id, permalink=reminder.permalink)
+               person_id=reminder.person_id, permalink=reminder.permalink, explicit_time=False)
 
 
 def cancel(db: Database, team_id: str, user_id: str, reminder_id: int, now: datetime) -> Reminder:
@@ -141,9 +154,12 @@ def mark_done(db: Database, reminder: Reminder, now: datetime) -> Reminder:
 
 
 def done_between(db: Database, team_id: str, start: datetime, end: datetime,
-                 kind: str = "follow_up") -> list[Reminder]:
-    """Reminders marked done in ``[start, end)`` (the digest's follow-ups done)."""
-    rows = db.table("reminders").rows_where(
-        "team_id = ? AND kind = ? AND done_at >= ? AND done_at < ?",
-        [team_id, kind, ts(start), ts(end)], order_by="done_at")
+                 kind: str = "follow_up", user_id: str | None = None) -> list[Reminder]:
+    """Reminders marked done in ``[start, end)`` (the digest's follow-ups done; a weeknote's
+    when ``user_id`` is given)."""
+    where, args = "team_id = ? AND kind = ? AND done_at >= ? AND done_at < ?", [
+        team_id, kind, ts(start), ts(end)]
+    if user_id is not None:
+        where, args = where + " AND user_id = ?", [*args, user_id]
+    rows = db.table("reminders").rows_where(where, args, order_by="done_at")
     return [_reminder(row) for row in rows]

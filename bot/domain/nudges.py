@@ -10,6 +10,12 @@ Rules:
 - A blogging habit nudges when neither a post nor a shared reflection came in the
   period; the period runs from the latest of: the habit's start, the last post or
   shared reflection, the last nudge. Nudges go out at 09:00 in the member's time zone.
+- Quiet hours (:mod:`bot.domain.quiet`: 19:00-08:00 and weekends, the member's time):
+  a reminder whose time of day was not named, and the habit nudge, wait for the next
+  allowed minute; a reminder at a named time ("every Saturday at 10am") keeps it. The
+  overdue nudge is daily, so a quiet day is skipped, never carried over: it goes out
+  from 09:00 on a weekday, and a day whose window has closed (the weekend, or the bot
+  down until the evening) sends nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import ParseError
+from bot.domain.quiet import delivery_time, is_quiet
 from bot.domain.text import Mention, parse_id
 from bot.domain.when import Recurrence, When, parse_when, split_when
 
@@ -35,6 +42,8 @@ __all__ = [
     "parse_nudge_command",
     "is_late",
     "after_delivery",
+    "deliver_at",
+    "snooze_until",
     "habit_due_at",
     "overdue_nudge_due",
 ]
@@ -69,6 +78,7 @@ class Reminder:
     next_at: datetime | None
     status: Literal["active", "done", "cancelled"]
     created_at: datetime
+    explicit_time: bool = True  # the member named a time of day: quiet hours do not apply
 
     @property
     def ref(self) -> str:
@@ -220,11 +230,37 @@ def is_late(due_at: datetime, now: datetime) -> bool:
 def after_delivery(reminder: Reminder, now: datetime) -> datetime | None:
     """The next time once the occurrence at ``next_at`` has gone out; ``None`` for a one-off.
 
-    Missed occurrences are skipped: one catch-up, then the schedule.
+    Missed occurrences are skipped: one catch-up, then the schedule. Without a named
+    time of day, an occurrence in quiet hours moves to the next allowed minute.
     """
     if reminder.recurrence is None:
         return None
-    return reminder.recurrence.next_after(reminder.next_at, now)
+    upcoming = reminder.recurrence.next_after(reminder.next_at, now)
+    if upcoming is None:
+        return None
+    return delivery_time(upcoming, reminder.zone, explicit=reminder.explicit_time)
+
+
+def deliver_at(reminder: Reminder) -> datetime:
+    """When the due occurrence may go out: ``next_at``, or after quiet hours if no time was named.
+
+    >>> r = Reminder(1, "T1", "U1", "me", "water the plants", None, None, None,
+    ...              "Europe/London", datetime(2026, 12, 5, 10, tzinfo=UTC), "active",
+    ...              datetime(2026, 12, 1, tzinfo=UTC), explicit_time=False)
+    >>> deliver_at(r)  # Saturday 10:00 -> Monday 08:00
+    datetime.datetime(2026, 12, 7, 8, 0, tzinfo=datetime.timezone.utc)
+    """
+    assert reminder.next_at is not None
+    return delivery_time(reminder.next_at, reminder.zone, explicit=reminder.explicit_time)
+
+
+def snooze_until(now: datetime, snooze: str, tz: ZoneInfo) -> datetime:
+    """The end of a snooze (``1h``, ``1d``, ``1w``), moved out of quiet hours (no time was named).
+
+    >>> snooze_until(datetime(2026, 12, 4, 10, tzinfo=UTC), "1d", ZoneInfo("Europe/London"))
+    datetime.datetime(2026, 12, 7, 8, 0, tzinfo=datetime.timezone.utc)
+    """
+    return delivery_time(now + SNOOZES[snooze], tz, explicit=False)
 
 
 def _at_local(day_time: datetime, at: time, tz: ZoneInfo) -> datetime:
@@ -241,7 +277,7 @@ def habit_due_at(
     nudged_at: datetime | None,
 ) -> datetime:
     """When the next habit nudge is due: a period after the latest start, activity or nudge,
-    at 09:00 local.
+    at 09:00 local, or the next weekday's 08:00 when that falls in quiet hours.
 
     >>> start = datetime(2026, 12, 1, 10, tzinfo=UTC)
     >>> habit_due_at(1, ZoneInfo("Europe/London"), started_at=start, last_activity=None,
@@ -249,9 +285,16 @@ def habit_due_at(
     datetime.datetime(2026, 12, 9, 9, 0, tzinfo=datetime.timezone.utc)
     """
     anchor = max(t for t in (started_at, last_activity, nudged_at) if t is not None)
-    return _at_local(anchor + timedelta(weeks=every_weeks), HABIT_HOUR, tz)
+    return delivery_time(_at_local(anchor + timedelta(weeks=every_weeks), HABIT_HOUR, tz), tz,
+                         explicit=False)
 
 
 def overdue_nudge_due(now: datetime, tz: ZoneInfo) -> bool:
-    """Overdue nudges go out from 09:00 in the owner's time zone."""
-    return now.astimezone(tz).time() >= OVERDUE_HOUR
+    """Overdue nudges go out from 09:00 in the owner's time zone, outside quiet hours.
+
+    A quiet day is skipped, not carried over (one nudge a day, never a pile on Monday).
+
+    >>> overdue_nudge_due(datetime(2026, 12, 5, 9, tzinfo=UTC), ZoneInfo("Europe/London"))
+    False
+    """
+    return now.astimezone(tz).time() >= OVERDUE_HOUR and not is_quiet(now, tz)

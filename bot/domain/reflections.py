@@ -82,11 +82,13 @@ class ReflectionDraft:
 class ReflectCommand:
     """One parsed ``/reflect`` command: a verb and what it needs."""
 
-    verb: Literal["help", "modal", "create", "list", "search", "share", "unshare", "delete"]
+    verb: Literal["help", "modal", "create", "list", "search", "share", "unshare", "delete",
+                  "weeknote", "lessons"]
     draft: ReflectionDraft | None = None
     reflection_id: int | None = None
-    tag: str | None = None
+    tag: str | None = None  # list: the tag; lessons: the tag or workstream
     terms: tuple[str, ...] = ()
+    last: bool = False  # weeknote: last week rather than this one
 
 
 _ID_VERBS = ("share", "unshare", "delete")
@@ -98,7 +100,8 @@ def parse_reflect_command(text: str) -> ReflectCommand:
     A verb counts only when what follows it fits; otherwise the text is a new
     reflection, so ``/reflect list of things I learned`` saves a reflection.
     ``share`` followed by a lone id shares that reflection; followed by text, it
-    saves a new shared one.
+    saves a new shared one. ``weeknote [last]`` drafts a weeknote; ``lessons [#topic]``
+    lists the network's lessons.
 
     >>> parse_reflect_command("share R7").verb, parse_reflect_command("share R7").reflection_id
     ('share', 7)
@@ -126,6 +129,16 @@ def parse_reflect_command(text: str) -> ReflectCommand:
             return ReflectCommand("list", tag=tags[0])
     if verb == "search":
         return ReflectCommand("search", terms=parse_search(rest))
+    if verb == "weeknote" and rest.lower() in ("", "last", "last week", "this", "this week"):
+        return ReflectCommand("weeknote", last=rest.lower().startswith("last"))
+    if verb == "lessons":
+        if not rest:
+            return ReflectCommand("lessons")
+        remaining, tags = _tags_or_none(rest)
+        if len(tags) == 1 and not remaining.strip():
+            return ReflectCommand("lessons", tag=tags[0])
+        if re.fullmatch(r"[\w\-]{1,40}", rest):
+            return ReflectCommand("lessons", tag=normalise_tag(rest))
     if verb in _ID_VERBS:
         if not rest:
             raise ParseError("Which reflection? Give its id.", example=f"/reflect {verb} R7")

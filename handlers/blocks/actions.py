@@ -23,8 +23,10 @@ from slack_sdk.models.views import View
 
 from bot.domain.actions import EXAMPLE, NOTE_MAX, TITLE_MAX, Action, ActionEvent
 from bot.domain.dates import format_due
+from bot.domain.reflections import Reflection
 from handlers import ids
 from handlers.blocks.common import Rendered, dicts, more_line, render_help
+from handlers.blocks.reflections import render_reflection_line
 
 __all__ = [
     "render_action_line",
@@ -32,6 +34,7 @@ __all__ = [
     "render_action_detail",
     "render_action_created",
     "render_action_changed",
+    "render_action_done",
     "render_new_owner_dm",
     "render_action_modal",
     "render_action_help",
@@ -103,6 +106,18 @@ def render_action_changed(action: Action, today: date, what: str) -> Rendered:
     )
 
 
+def render_action_done(action: Action, today: date, what: str) -> Rendered:
+    """The confirmation of a done action, asking "What did you learn?" (the loop's first step)."""
+    text, blocks = render_action_changed(action, today, what)
+    ask = SectionBlock(
+        text=MarkdownTextObject(text=":bulb: *What did you learn?* A line or two helps the next "
+                                     "person who does something like it."),
+        accessory=ButtonElement(text="What did you learn?", action_id=ids.ACTION_LEARNED,
+                                value=str(action.id), style="primary"),
+    )
+    return f"{text} What did you learn?", [*blocks, *dicts([ask])]
+
+
 def render_new_owner_dm(action: Action, today: date, by_id: str) -> Rendered:
     """The DM to someone who has been given an action."""
     text = f"<@{by_id}> has given you an action: {action.ref} {action.title}"
@@ -128,9 +143,11 @@ _KIND = {
 
 
 def render_action_detail(
-    action: Action, events: list[ActionEvent], today: date, tz: ZoneInfo
+    action: Action, events: list[ActionEvent], today: date, tz: ZoneInfo,
+    learned: list[Reflection] | None = None, viewer_id: str = "",
 ) -> Rendered:
-    """One action with its full history, times in the viewer's time zone."""
+    """One action with its full history, times in the viewer's time zone, and what was
+    learned from it (the reflections linked to it that the viewer may see)."""
     fields = [render_action_line(action, today)]
     if action.notes:
         fields.append(f"_Notes:_ {_escape(action.notes[:2500])}")
@@ -154,6 +171,14 @@ def render_action_detail(
         chunk.append(line)
     if chunk:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+    if learned:
+        blocks += [DividerBlock(),
+                   SectionBlock(text=MarkdownTextObject(text="*What was learned*"))]
+        blocks += [SectionBlock(text=MarkdownTextObject(
+            text=render_reflection_line(r, viewer_id, tz, limit=600))) for r in learned[:10]]
+        more = more_line(min(len(learned), 10), len(learned), "See `/reflect lessons`.")
+        if more:
+            blocks.append(more)
     text = f"{action.ref} {action.title}"
     return text, dicts(blocks)
 

@@ -154,7 +154,9 @@ def render_habit_nudge(every_weeks: int, feed_url: str | None) -> Rendered:
     hint = "Change the rhythm with `/nudge blog every 2 weeks`, or stop with `/nudge blog off`."
     if not feed_url:
         hint += " Tell me your blog's feed with `/nudge blog feed <url>`."
+    draft = ButtonElement(text="Draft my weeknote", action_id=ids.WEEKNOTE_DRAFT, value="this")
     return text, dicts([SectionBlock(text=MarkdownTextObject(text=text)),
+                        ActionsBlock(elements=[draft]),
                         ContextBlock(elements=[MarkdownTextObject(text=hint)])])
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ButtonElement,
+    ContextBlock,
+    HeaderBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -18,6 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.lessons import LessonGroup
 from bot.domain.reflections import (
     EXAMPLE,
     TAGS_MAX,
@@ -36,6 +39,8 @@ __all__ = [
     "render_search_results",
     "render_reflect_modal",
     "render_reflect_help",
+    "render_lessons",
+    "render_weeknote_sent",
     "clip",
     "PRIVATE",
     "SHARED",
@@ -71,6 +76,8 @@ def render_reflection_line(
     parts = [f"*{reflection.ref}*", author, _when(reflection.created_at, tz)]
     if reflection.tags:
         parts.append(" ".join(f"#{tag}" for tag in reflection.tags))
+    if reflection.action_id:
+        parts.append(f"from *A{reflection.action_id}*")
     parts.append(":globe_with_meridians: shared" if reflection.shared else ":lock: private")
     body = text if text is not None else clip(reflection.text, limit)
     return " · ".join(parts) + "\n" + _quote(body)
@@ -150,18 +157,27 @@ def render_search_results(
     return text[:3000], dicts(blocks)
 
 
-def render_reflect_modal(*, metadata: dict | None = None) -> dict:
-    """The modal for a new reflection: text, tags, private or shared (private first)."""
+def render_reflect_modal(*, metadata: dict | None = None, action_line: str = "") -> dict:
+    """The modal for a new reflection: text, tags, private or shared (private first).
+
+    With ``action_line`` (mrkdwn naming a done action) it asks what was learned from it;
+    the action's id travels in ``metadata``.
+    """
     private = Option(value=PRIVATE, text="Private: only I can see it")
     shared = Option(value=SHARED, text="Shared with the network")
+    intro = []
+    if action_line:
+        intro = [ContextBlock(elements=[MarkdownTextObject(
+            text=f":white_check_mark: From {action_line}"[:2000])])]
     view = View(
         type="modal",
         callback_id=ids.REFLECT_MODAL,
-        title=PlainTextObject(text="Reflect"),
+        title=PlainTextObject(text="What did you learn?" if action_line else "Reflect"),
         submit=PlainTextObject(text="Save"),
         close=PlainTextObject(text="Cancel"),
         private_metadata=json.dumps(metadata or {})[:3000],
         blocks=[
+            *intro,
             InputBlock(
                 block_id=ids.REFLECT_MODAL_TEXT,
                 label=PlainTextObject(text="What did you notice or learn?"),
@@ -205,8 +221,56 @@ def render_reflect_help() -> Rendered:
             ("/reflect list [#tag]", "your reflections and the network's shared ones"),
             ("/reflect search <words>", "full-text search, best match first"),
             ("/reflect share R7", "share one of yours (also unshare, delete)"),
+            ("/reflect lessons [#tag | #workstream]",
+             "the network's shared lessons, by tag and by workstream"),
+            ("/reflect weeknote [last]", "a Markdown draft of your week (or last week), by DM"),
         ],
         f"Example: `{EXAMPLE}`. Private reflections are seen by you alone, steering group "
         f"included. Up to {TEXT_MAX:,} characters and {TAGS_MAX} tags; tags at the end "
         "are taken off the text.",
     )
+
+
+def render_lessons(
+    groups: list[LessonGroup], shown: int, total: int, topic: str | None, viewer_id: str,
+    tz: ZoneInfo,
+) -> Rendered:
+    """The lessons library: one section per tag or workstream, newest first, "and N more"."""
+    scope = f" on #{topic}" if topic else ""
+    if not groups:
+        text = (f"No shared lessons{scope} yet. Mark an action done and answer “What did you "
+                "learn?”, or `/reflect share <text> #tag`.")
+        return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
+    heading = f"What the network learned{scope}, most recent first"
+    blocks: list = [HeaderBlock(text=PlainTextObject(text=heading[:150]))]
+    for group in groups:
+        lines = [f"*{group.title}*"]
+        for lesson in group.lessons:
+            r = lesson.reflection
+            author = "you" if r.author_id == viewer_id else f"<@{r.author_id}>"
+            source = ""
+            if lesson.action_ref:
+                source = f" · from *{lesson.action_ref}* {clip(lesson.action_title or '', 60)}"
+            when = _when(r.shared_at or r.created_at, tz)
+            lines.append(f"• {clip(r.text, 300)} — {author}, {when}{source}")
+        if group.total > len(group.lessons):
+            lines.append(f"_…and {group.total - len(group.lessons)} more in {group.title}_")
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:3000])))
+    more = more_line(shown, total, "Narrow it down with `/reflect lessons #tag`.")
+    if more:
+        blocks.append(more)
+    text = f"{heading}: " + "; ".join(g.title for g in groups)
+    return text[:3000], dicts(blocks)
+
+
+def render_weeknote_sent(filename: str, monday: date, empty: bool, last: bool) -> Rendered:
+    """The reply to ``/reflect weeknote``: where the draft went."""
+    span = f"the week of {monday:%a %-d %b %Y}"
+    text = (f":memo: Your weeknote draft for {span} is in our DM as `{filename}`: edit it and "
+            "publish it where you blog.")
+    if empty:
+        text += " I saw nothing of yours that week, so it's a starting page."
+    hint = ("This week so far: `/reflect weeknote`." if last
+            else "Last week instead: `/reflect weeknote last`.")
+    return text, dicts([SectionBlock(text=MarkdownTextObject(text=text)),
+                        ContextBlock(elements=[MarkdownTextObject(text=hint)])])
