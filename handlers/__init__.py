@@ -16,9 +16,9 @@ __all__ = ["register_all", "register_all_jobs"]
 
 
 def _features() -> tuple[ModuleType, ...]:
-    from handlers import actions
+    from handlers import actions, digest
 
-    return (actions,)
+    return (actions, digest)
 
 
 def register_all(app: App, deps: Deps) -> None:

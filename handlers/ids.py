@@ -26,6 +26,6 @@ ACTION_MODAL_NOTES = "notes"
 TRACK_AS_ACTION = "track_as_action"
 
 # What the manifest declares; tests check that each is declared and handled.
-COMMANDS = ("/action",)
+COMMANDS = ("/action", "/digest")
 SHORTCUTS = (TRACK_AS_ACTION,)
 EVENTS: tuple[str, ...] = ()
