@@ -142,8 +142,8 @@ def _skip_last_week(deps: Deps, channel: str, due: datetime) -> None:
         if deliveries.claim(db, key, team_id=deps.team_id, kind="digest", recipient=channel,
                             holder=deps.instance_id, now=deps.now()):
             deliveries.mark_skipped(db, key, deps.now(), "missed: its week had ended")
-            log.warning("digest for %s was not posted (the bot was not running when it was "
-                        "due) and its week has ended: skipped", last)
+            log.warning("digest for %s was not posted (the bot was not running, or had no "
+                        "digest channel, when it was due) and its week has ended: skipped", last)
 
 
 def _messages(deps: Deps, start: datetime, end: datetime, *, preview: bool = False):

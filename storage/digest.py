@@ -1,6 +1,7 @@
 """The digest's data: one week gathered from every feature, settings, subscribers, editions.
 
-Each source is one small function returning ``[]`` while its table does not exist
+The period is ``start < t <= end``, so consecutive weeks neither overlap nor leave a
+gap. Each source is one small function returning ``[]`` while its table does not exist
 (reflections, posts and reminders land on other branches).
 """
 
@@ -42,13 +43,13 @@ def _actions(db: Database, where: str, args: list) -> list[Action]:
 
 def created(db: Database, team_id: str, start: datetime, end: datetime) -> list[Action]:
     """Actions created in the period."""
-    return _actions(db, "team_id = ? AND created_at >= ? AND created_at < ?",
+    return _actions(db, "team_id = ? AND created_at > ? AND created_at <= ?",
                     [team_id, *_range(start, end)])
 
 
 def completed(db: Database, team_id: str, start: datetime, end: datetime) -> list[Action]:
     """Actions done in the period (still done now)."""
-    return _actions(db, "team_id = ? AND status = 'done' AND done_at >= ? AND done_at < ?",
+    return _actions(db, "team_id = ? AND status = 'done' AND done_at > ? AND done_at <= ?",
                     [team_id, *_range(start, end)])
 
 
@@ -73,7 +74,7 @@ def shared_reflections(
     # that decides what a viewer may see) instead of this query. Until then: shared = 1 only.
     rows = db.query(
         "SELECT id, author_id, text, tags, created_at FROM reflections "
-        "WHERE team_id = ? AND shared = 1 AND created_at >= ? AND created_at < ? "
+        "WHERE team_id = ? AND shared = 1 AND created_at > ? AND created_at <= ? "
         "ORDER BY created_at, id", [team_id, *_range(start, end)])
     return [SharedReflection(r["id"], r["author_id"], r["text"], _tags(r["tags"]),
                              datetime.fromisoformat(r["created_at"])) for r in rows]
@@ -93,7 +94,7 @@ def posts(db: Database, team_id: str, start: datetime, end: datetime) -> list[Po
         return []
     rows = db.query(
         "SELECT user_id, title, link, published_at FROM posts "
-        "WHERE team_id = ? AND published_at >= ? AND published_at < ? ORDER BY published_at",
+        "WHERE team_id = ? AND published_at > ? AND published_at <= ? ORDER BY published_at",
         [team_id, *_range(start, end)])
     return [Post(r["user_id"], r["title"] or r["link"], r["link"],
                  datetime.fromisoformat(r["published_at"])) for r in rows]
@@ -106,13 +107,13 @@ def follow_ups_done(db: Database, team_id: str, start: datetime, end: datetime) 
     rows = db.query(
         "SELECT user_id, person_id, topic, done_at FROM reminders "
         "WHERE team_id = ? AND kind = 'follow_up' AND status = 'done' "
-        "AND done_at >= ? AND done_at < ? ORDER BY done_at", [team_id, *_range(start, end)])
+        "AND done_at > ? AND done_at <= ? ORDER BY done_at", [team_id, *_range(start, end)])
     return [FollowUp(r["user_id"], r["person_id"], r["topic"] or "",
                      datetime.fromisoformat(r["done_at"])) for r in rows]
 
 
 def week_data(db: Database, team_id: str, start: datetime, end: datetime, tz: str) -> WeekData:
-    """Everything the digest of ``start <= t < end`` shows.
+    """Everything the digest of ``start < t <= end`` shows.
 
     >>> week_data(db, "T1", start, end, "Europe/London").created  # doctest: +SKIP
     [Action(id=1, ...)]

@@ -123,7 +123,7 @@ def test_sources_on_other_branches_are_empty_until_their_tables_exist(tmp_path):
         dict(team_id="T1", user_id="U0PETE", title="In", link="https://x.org/1",
              published_at=AT.isoformat()),
         dict(team_id="T1", user_id="U0PETE", title="Too old", link="https://x.org/0",
-             published_at=(START - timedelta(seconds=1)).isoformat())])
+             published_at=START.isoformat())])
     db.table("reminders").insert_all([
         dict(team_id="T1", user_id="U0ANA", kind="follow_up", status="done",
              done_at=AT.isoformat(), topic="budget", person_id="U0SAM"),

@@ -78,7 +78,7 @@ class FollowUp:
 
 @dataclass(frozen=True)
 class WeekData:
-    """Everything one digest needs, gathered for ``start <= t < end`` in time zone ``tz``."""
+    """Everything one digest needs, gathered for ``start < t <= end`` in time zone ``tz``."""
 
     start: datetime
     end: datetime
@@ -146,7 +146,7 @@ def build_digest(week: WeekData) -> Digest:
     """
     tz = ZoneInfo(week.tz)
     start = week.start.astimezone(tz).date()
-    end = (week.end.astimezone(tz) - timedelta(microseconds=1)).date()
+    end = week.end.astimezone(tz).date()
     owners = sorted({a.owner_id for a in week.completed if a.owner_id})
     thanks = "Completed: thank you " + (
         ", ".join(f"<@{o}>" for o in owners[:10]) + (" and everyone else" if len(owners) > 10
