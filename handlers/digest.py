@@ -16,6 +16,7 @@ settings changed with ``/digest settings`` (in any process) reschedule ``digest`
 from __future__ import annotations
 
 import logging
+import threading
 import time as clock
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -106,7 +107,12 @@ def sync_schedule(scheduler: BaseScheduler, deps: Deps) -> None:
 
 
 def _catch_up(deps: Deps, scheduler: BaseScheduler) -> None:
-    sync_schedule(scheduler, deps)
+    # Rescheduling touches the scheduler's job-store lock, which APScheduler 3 holds in
+    # shutdown(wait=True) while it waits for running jobs: done from this job's own thread,
+    # a stop during it would deadlock. A helper thread may wait; the job never does.
+    if scheduler.state == STATE_RUNNING:
+        threading.Thread(target=sync_schedule, args=(scheduler, deps), name="digest-schedule",
+                         daemon=True).start()
     run_digest(deps, _keep_going(scheduler))
 
 
