@@ -28,7 +28,7 @@ from bot.domain.actions import (
 from bot.domain.errors import ParseError, UserError
 from bot.domain.people import Actor
 from bot.domain.text import normalise_tag, parse_id
-from handlers import ids
+from handlers import ids, review
 from handlers.blocks import actions as blocks
 from handlers.home import refresh_home
 from handlers.listeners import bind
@@ -209,10 +209,6 @@ def _show(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
                                        learned, actor.user_id)
 
 
-def _steering_only(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
-    raise UserError(f"`/action {parsed.verb}` is coming soon for the steering group.")
-
-
 _VERBS = {
     "help": _help,
     "create": _create,
@@ -224,8 +220,8 @@ _VERBS = {
     "due": _due,
     "note": _note,
     "show": _show,
-    "review": _steering_only,
-    "export": _steering_only,
+    "review": review.on_review,
+    "export": review.on_export,
 }
 
 

@@ -58,6 +58,6 @@ TRACK_AS_ACTION = "track_as_action"
 REMIND_FOLLOW_UP = "remind_follow_up"
 
 # What the manifest declares; tests check that each is declared and handled.
-COMMANDS = ("/action", "/reflect", "/nudge")
+COMMANDS = ("/action", "/reflect", "/nudge", "/digest")
 SHORTCUTS = (TRACK_AS_ACTION, REMIND_FOLLOW_UP)
 EVENTS: tuple[str, ...] = ("app_home_opened",)

@@ -248,6 +248,44 @@ def m006_loop(db: Database) -> None:
                "WHERE action_id IS NOT NULL")
 
 
+def m007_digest(db: Database) -> None:
+    """Digest settings (override the environment), DM subscriptions and each week's edition."""
+    db.execute(
+        """
+        CREATE TABLE digest_settings (
+            team_id TEXT PRIMARY KEY,
+            channel TEXT,
+            weekday TEXT,
+            at TEXT,
+            updated_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE digest_subscriptions (
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, user_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE digest_editions (
+            team_id TEXT NOT NULL,
+            week TEXT NOT NULL,
+            period_start TEXT NOT NULL,
+            period_end TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, week)
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
     m002_deliveries_and_lease,
@@ -255,6 +293,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m004_reminders_and_feeds,
     m005_action_list_order_indexes,
     m006_loop,
+    m007_digest,
 ]
 
 

@@ -47,7 +47,7 @@ def _reminder(row: dict) -> Reminder:
         text=row["text"], person_id=row["person_id"], permalink=row["permalink"],
         recurrence=rec, tz=row["tz"], next_at=_dt(row["next_at"]), status=row["status"],
         created_at=datetime.fromisoformat(row["created_at"]),
-        explicit_time=bool(row["explicit_time"]),
+        explicit_time=bool(row["explicit_time"]), done_at=_dt(row["done_at"]),
     )
 
 

@@ -79,6 +79,7 @@ class Reminder:
     status: Literal["active", "done", "cancelled"]
     created_at: datetime
     explicit_time: bool = True  # the member named a time of day: quiet hours do not apply
+    done_at: datetime | None = None  # when it was last marked done
 
     @property
     def ref(self) -> str:

@@ -1,0 +1,294 @@
+"""The weekly digest: which week, when it fires, and what it says. Pure: no Slack, no SQL.
+
+A digest covers the seven days up to the moment it is built (for the scheduled one, the
+scheduled time), so consecutive weekly digests neither overlap nor leave a gap. It is
+posted once per ISO week of the network's time zone: the delivery key names the week.
+
+>>> schedule = DigestSchedule("fri", time(16, 0))
+>>> scheduled_in_week(datetime(2026, 12, 1, 10, tzinfo=UTC), schedule, ZoneInfo("Europe/London"))
+datetime.datetime(2026, 12, 4, 16, 0, tzinfo=datetime.timezone.utc)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.config import WEEKDAYS, DigestSchedule
+from bot.domain.actions import Action
+from bot.domain.errors import ParseError
+from bot.domain.text import _ESCAPED_CHANNEL
+
+__all__ = [
+    "SharedReflection",
+    "Post",
+    "FollowUp",
+    "WeekData",
+    "Section",
+    "Digest",
+    "DigestCommand",
+    "SECTION_MAX_ITEMS",
+    "build_digest",
+    "digest_trigger",
+    "iso_week",
+    "period_ending",
+    "scheduled_in_week",
+    "parse_digest_command",
+]
+
+SECTION_MAX_ITEMS = 300  # a section lists at most this many items, then "…and N more"
+SETTINGS_EXAMPLE = "/digest settings channel #network-news day fri time 16:00"
+
+
+@dataclass(frozen=True)
+class SharedReflection:
+    """A reflection its author shared with the network."""
+
+    id: int
+    author_id: str
+    text: str
+    tags: tuple[str, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Post:
+    """A blog post a member published (from their feed)."""
+
+    user_id: str
+    title: str
+    link: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A follow-up conversation a member marked done."""
+
+    user_id: str
+    person_id: str | None
+    topic: str
+    done_at: datetime
+
+
+@dataclass(frozen=True)
+class WeekData:
+    """Everything one digest needs, gathered for ``start < t <= end`` in time zone ``tz``."""
+
+    start: datetime
+    end: datetime
+    tz: str
+    created: list[Action] = field(default_factory=list)
+    completed: list[Action] = field(default_factory=list)
+    overdue: list[Action] = field(default_factory=list)
+    reflections: list[SharedReflection] = field(default_factory=list)
+    posts: list[Post] = field(default_factory=list)
+    follow_ups: list[FollowUp] = field(default_factory=list)
+    open_actions: int = 0
+
+    @property
+    def today(self) -> date:
+        """The local date at the end of the period (what "overdue" is measured against)."""
+        return self.end.astimezone(ZoneInfo(self.tz)).date()
+
+
+SectionKey = Literal["created", "completed", "overdue", "reflections", "posts", "follow_ups"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the digest: a heading and its items (actions, reflections, posts…)."""
+
+    key: SectionKey
+    heading: str
+    items: tuple[object, ...]
+    more: int = 0  # items left out beyond SECTION_MAX_ITEMS
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A digest ready to render: title, period, sections (never empty ones), numbers."""
+
+    title: str
+    start: date
+    end: date
+    today: date
+    sections: tuple[Section, ...]
+    numbers: str
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing happened in the period."""
+        return not self.sections
+
+
+def _section(key: SectionKey, heading: str, items: list) -> Section | None:
+    if not items:
+        return None
+    return Section(key, heading, tuple(items[:SECTION_MAX_ITEMS]),
+                   max(0, len(items) - SECTION_MAX_ITEMS))
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
+def build_digest(week: WeekData) -> Digest:
+    """The digest of ``week``: sections with content, in a fixed order, and a line of numbers.
+
+    >>> build_digest(WeekData(start, end, "Europe/London")).sections  # doctest: +SKIP
+    ()
+    """
+    tz = ZoneInfo(week.tz)
+    start = week.start.astimezone(tz).date()
+    end = week.end.astimezone(tz).date()
+    owners = sorted({a.owner_id for a in week.completed if a.owner_id})
+    thanks = "Completed: thank you " + (
+        ", ".join(f"<@{o}>" for o in owners[:10]) + (" and everyone else" if len(owners) > 10
+                                                     else "") if owners else "everyone"
+    ) + "!"
+    sections = [
+        _section("created", "New actions", sorted(week.created, key=lambda a: a.id)),
+        _section("completed", thanks, sorted(week.completed, key=lambda a: a.id)),
+        _section("overdue", "Overdue: can anyone help?",
+                 sorted(week.overdue, key=lambda a: (a.due or week.today, a.id))),
+        _section("reflections", "Reflections shared with the network",
+                 sorted(week.reflections, key=lambda r: r.created_at)),
+        _section("posts", "Blog posts by members",
+                 sorted(week.posts, key=lambda p: p.published_at)),
+        _section("follow_ups", "Follow-up conversations done",
+                 sorted(week.follow_ups, key=lambda f: f.done_at)),
+    ]
+    numbers = " · ".join([
+        f"{_plural(len(week.created), 'action')} created",
+        f"{len(week.completed):,} completed",
+        f"{len(week.overdue):,} overdue",
+        f"{week.open_actions:,} open in all",
+        _plural(len(week.reflections), "reflection") + " shared",
+        _plural(len(week.posts), "blog post"),
+        _plural(len(week.follow_ups), "follow-up") + " done",
+    ])
+    return Digest(
+        title="The network's week",
+        start=start,
+        end=end,
+        today=week.today,
+        sections=tuple(s for s in sections if s is not None),
+        numbers=numbers,
+    )
+
+
+# --- when -------------------------------------------------------------------------------
+
+
+def digest_trigger(schedule: DigestSchedule, tz: ZoneInfo) -> CronTrigger:
+    """The weekly trigger: day *names* (numbers mean other days in cron) and local time.
+
+    >>> digest_trigger(DigestSchedule("fri", time(16, 0)), ZoneInfo("Europe/London"))
+    <CronTrigger (day_of_week='fri', hour='16', minute='0', timezone='Europe/London')>
+    """
+    return CronTrigger(day_of_week=schedule.weekday, hour=schedule.at.hour,
+                       minute=schedule.at.minute, timezone=tz)
+
+
+def scheduled_in_week(now: datetime, schedule: DigestSchedule, tz: ZoneInfo) -> datetime:
+    """When this (local, Monday-to-Sunday) week's digest is due, in UTC."""
+    local = now.astimezone(tz)
+    monday = local.date() - timedelta(days=local.weekday())
+    day = monday + timedelta(days=WEEKDAYS.index(schedule.weekday))
+    return datetime.combine(day, schedule.at, tzinfo=tz).astimezone(UTC)
+
+
+def iso_week(moment: datetime, tz: ZoneInfo) -> str:
+    """The ISO week of ``moment`` in ``tz``: ``2026-W49``."""
+    year, week, _ = moment.astimezone(tz).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_end(moment: datetime, tz: ZoneInfo) -> datetime:
+    """The end of ``moment``'s local week (next Monday 00:00), in UTC."""
+    local = moment.astimezone(tz)
+    monday = local.date() + timedelta(days=7 - local.weekday())
+    return datetime.combine(monday, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def period_ending(end: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The seven local days up to ``end`` (wall-clock, so a DST change keeps the hour)."""
+    local = end.astimezone(tz)
+    start = datetime.combine(local.date() - timedelta(days=7), local.timetz().replace(tzinfo=None),
+                             tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+# --- /digest ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestCommand:
+    """One parsed ``/digest`` command."""
+
+    verb: Literal["preview", "subscribe", "unsubscribe", "post", "settings", "help"]
+    channel: str | None = None
+    weekday: str | None = None
+    at: time | None = None
+
+
+_SIMPLE = {"": "preview", "preview": "preview", "subscribe": "subscribe",
+           "unsubscribe": "unsubscribe", "post": "post", "help": "help"}
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+def parse_digest_command(text: str) -> DigestCommand:
+    """Read what follows ``/digest``.
+
+    >>> parse_digest_command("settings channel <#C0NEWS|news> day Thursday time 9:30")
+    DigestCommand(verb='settings', channel='C0NEWS', weekday='thu', at=datetime.time(9, 30))
+    """
+    text = " ".join((text or "").split())
+    if len(text) > 300:
+        raise ParseError("That's too long for `/digest`.", example=SETTINGS_EXAMPLE)
+    word, _, rest = text.partition(" ")
+    verb = _SIMPLE.get(word.lower())
+    if verb and not rest:
+        return DigestCommand(verb)  # type: ignore[arg-type]
+    if word.lower() != "settings":
+        raise ParseError(f"I don't know `/digest {text}`. Try `/digest help`.",
+                         example="/digest subscribe")
+    words = rest.split(" ") if rest else []
+    changes: dict[str, object] = {}
+    while words:
+        key = words.pop(0).lower()
+        if not words or key not in ("channel", "day", "time") or key in changes:
+            raise ParseError("Settings go in pairs: `channel #c`, `day <weekday>`, "
+                             "`time <HH:MM>`, each at most once.", example=SETTINGS_EXAMPLE)
+        value = words.pop(0)
+        changes[key] = _setting(key, value)
+    return DigestCommand("settings", channel=changes.get("channel"),  # type: ignore[arg-type]
+                         weekday=changes.get("day"), at=changes.get("time"))  # type: ignore[arg-type]
+
+
+def _setting(key: str, value: str) -> object:
+    if key == "channel":
+        match = _ESCAPED_CHANNEL.fullmatch(value)
+        if match:
+            return match[1]
+        if _CHANNEL_ID.match(value):
+            return value
+        raise ParseError("Pick the channel from Slack's # list so it fills in the link "
+                         f"(`{value}` isn't one).", example=SETTINGS_EXAMPLE)
+    if key == "day":
+        day = value.lower()[:3]
+        if day not in WEEKDAYS or not "monday tuesday wednesday thursday friday saturday sunday"\
+                .count(value.lower()):
+            raise ParseError(f"`{value}` isn't a weekday.", example="/digest settings day fri")
+        return day
+    try:
+        return DigestSchedule.parse(f"mon {value}").at
+    except ValueError:
+        raise ParseError(f"`{value}` isn't a time of day like 16:00.",
+                         example="/digest settings time 16:00") from None

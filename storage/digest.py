@@ -1,0 +1,209 @@
+"""The digest's data: one week gathered from every feature, settings, subscribers, editions.
+
+The period is ``start < t <= end``, so consecutive weeks neither overlap nor leave a
+gap. Each source is one small function; shared reflections come through the privacy
+rule of ``storage.reflections`` and can never include a private one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from bot.config import DigestSchedule, Settings
+from bot.domain.actions import Action
+from bot.domain.digest import FollowUp, Post, SharedReflection, WeekData
+from storage import feeds as feed_store
+from storage import reflections as reflection_store
+from storage import reminders as reminder_store
+from storage.actions import _action
+from storage.db import immediate
+
+__all__ = [
+    "DigestSettings",
+    "week_data",
+    "settings_for",
+    "save_settings",
+    "subscribe",
+    "unsubscribe",
+    "subscribers",
+    "is_subscribed",
+    "edition",
+]
+
+
+def _range(start: datetime, end: datetime) -> list[str]:
+    return [start.isoformat(), end.isoformat()]
+
+
+def _actions(db: Database, where: str, args: list) -> list[Action]:
+    return [_action(r) for r in db.table("actions").rows_where(where, args, order_by="id")]
+
+
+def created(db: Database, team_id: str, start: datetime, end: datetime) -> list[Action]:
+    """Actions created in the period."""
+    return _actions(db, "team_id = ? AND created_at > ? AND created_at <= ?",
+                    [team_id, *_range(start, end)])
+
+
+def completed(db: Database, team_id: str, start: datetime, end: datetime) -> list[Action]:
+    """Actions done in the period (still done now)."""
+    return _actions(db, "team_id = ? AND status = 'done' AND done_at > ? AND done_at <= ?",
+                    [team_id, *_range(start, end)])
+
+
+def overdue(db: Database, team_id: str, today: date) -> list[Action]:
+    """Open actions due before ``today``."""
+    return _actions(db, "team_id = ? AND status = 'open' AND due < ?",
+                    [team_id, today.isoformat()])
+
+
+def open_count(db: Database, team_id: str) -> int:
+    """How many actions are open."""
+    return db.table("actions").count_where("team_id = ? AND status = 'open'", [team_id])
+
+
+def shared_reflections(
+    db: Database, team_id: str, start: datetime, end: datetime
+) -> list[SharedReflection]:
+    """Reflections shared with the network in the period, through the privacy rule."""
+    return [SharedReflection(r.id, r.author_id, r.text, r.tags, r.shared_at or r.created_at)
+            for r in reflection_store.shared_between(db, team_id, start, end)]
+
+
+def posts(db: Database, team_id: str, start: datetime, end: datetime) -> list[Post]:
+    """Blog posts members' feeds brought in the period."""
+    return [Post(p.user_id, p.title or p.link or "a new post", p.link or "",
+                 p.published_at or p.seen_at)
+            for p in feed_store.posts_between(db, team_id, start, end)]
+
+
+def follow_ups_done(db: Database, team_id: str, start: datetime, end: datetime) -> list[FollowUp]:
+    """Follow-up reminders marked done in the period."""
+    return [FollowUp(r.user_id, r.person_id, r.text, r.done_at)
+            for r in reminder_store.done_between(db, team_id, start, end)]
+
+
+def week_data(db: Database, team_id: str, start: datetime, end: datetime, tz: str) -> WeekData:
+    """Everything the digest of ``start < t <= end`` shows.
+
+    >>> week_data(db, "T1", start, end, "Europe/London").created  # doctest: +SKIP
+    [Action(id=1, ...)]
+    """
+    today = end.astimezone(ZoneInfo(tz)).date()
+    return WeekData(
+        start=start, end=end, tz=tz,
+        created=created(db, team_id, start, end),
+        completed=completed(db, team_id, start, end),
+        overdue=overdue(db, team_id, today),
+        reflections=shared_reflections(db, team_id, start, end),
+        posts=posts(db, team_id, start, end),
+        follow_ups=follow_ups_done(db, team_id, start, end),
+        open_actions=open_count(db, team_id),
+    )
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """Where and when the digest goes: the database's settings over the environment's."""
+
+    channel: str | None
+    schedule: DigestSchedule
+    from_database: bool = False
+
+
+def settings_for(db: Database, team_id: str, settings: Settings) -> DigestSettings:
+    """The effective digest settings: stored ones override ``NUDGE_DIGEST_*``."""
+    rows = list(db.table("digest_settings").rows_where("team_id = ?", [team_id]))
+    if not rows:
+        return DigestSettings(settings.digest_channel, settings.digest_schedule)
+    row = rows[0]
+    env = settings.digest_schedule
+    schedule = DigestSchedule(row["weekday"] or env.weekday,
+                              time.fromisoformat(row["at"]) if row["at"] else env.at)
+    return DigestSettings(row["channel"] or settings.digest_channel, schedule, True)
+
+
+def save_settings(
+    db: Database, team_id: str, user_id: str, now: datetime, *, channel: str | None = None,
+    weekday: str | None = None, at: time | None = None,
+) -> None:
+    """Store the given settings (others unchanged)."""
+    with immediate(db):
+        rows = list(db.table("digest_settings").rows_where("team_id = ?", [team_id]))
+        row = rows[0] if rows else {"team_id": team_id, "channel": None, "weekday": None,
+                                    "at": None}
+        if channel:
+            row["channel"] = channel
+        if weekday:
+            row["weekday"] = weekday
+        if at:
+            row["at"] = at.strftime("%H:%M")
+        row.update(updated_by=user_id, updated_at=now.isoformat())
+        db.table("digest_settings").upsert(row, pk="team_id")
+
+
+# --- subscriptions ---------------------------------------------------------------------
+
+
+def subscribe(db: Database, team_id: str, user_id: str, now: datetime) -> bool:
+    """Subscribe a member to digest DMs; ``False`` if they already were."""
+    if is_subscribed(db, team_id, user_id):
+        return False
+    db.table("digest_subscriptions").insert(
+        {"team_id": team_id, "user_id": user_id, "created_at": now.isoformat()}, ignore=True)
+    return True
+
+
+def unsubscribe(db: Database, team_id: str, user_id: str) -> bool:
+    """Stop digest DMs to a member; ``False`` if they were not subscribed."""
+    cursor = db.execute("DELETE FROM digest_subscriptions WHERE team_id = ? AND user_id = ?",
+                        [team_id, user_id])
+    db.conn.commit()
+    return cursor.rowcount > 0
+
+
+def is_subscribed(db: Database, team_id: str, user_id: str) -> bool:
+    """Whether the member gets the digest by DM."""
+    return db.table("digest_subscriptions").count_where(
+        "team_id = ? AND user_id = ?", [team_id, user_id]) > 0
+
+
+def subscribers(db: Database, team_id: str) -> list[str]:
+    """Every subscriber's user id, oldest subscription first."""
+    return [r["user_id"] for r in db.table("digest_subscriptions").rows_where(
+        "team_id = ?", [team_id], order_by="created_at, user_id")]
+
+
+# --- editions ---------------------------------------------------------------------------
+
+
+def edition(
+    db: Database, team_id: str, week: str, start: datetime, end: datetime, now: datetime
+) -> tuple[datetime, datetime]:
+    """The period of ``week``'s digest: the first caller decides it, later ones read it.
+
+    A digest resumed after a crash thus shows the same content to every subscriber.
+    """
+    with immediate(db):
+        rows = list(db.table("digest_editions").rows_where(
+            "team_id = ? AND week = ?", [team_id, week]))
+        if rows:
+            return (datetime.fromisoformat(rows[0]["period_start"]),
+                    datetime.fromisoformat(rows[0]["period_end"]))
+        db.table("digest_editions").insert({
+            "team_id": team_id, "week": week, "period_start": start.isoformat(),
+            "period_end": end.isoformat(), "created_at": now.isoformat()})
+    return start, end
+
+
+def has_edition(db: Database, team_id: str, week: str) -> bool:
+    """Whether ``week``'s digest was started (posted, or being posted)."""
+    return db.table("digest_editions").count_where(
+        "team_id = ? AND week = ?", [team_id, week]) > 0
