@@ -8,7 +8,7 @@ rule of ``storage.reflections`` and can never include a private one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from bot.config import DigestSchedule, Settings
 from bot.domain.actions import Action
 from bot.domain.digest import FollowUp, Post, SharedReflection, WeekData
+from bot.domain.reflections import Reflection
 from storage import feeds as feed_store
 from storage import reflections as reflection_store
 from storage import reminders as reminder_store
@@ -33,6 +34,12 @@ __all__ = [
     "is_subscribed",
     "edition",
 ]
+
+
+def _as_closed(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The digest's ``(start, end]`` as the ``[start, end)`` other modules' queries take."""
+    tick = timedelta(microseconds=1)
+    return start + tick, end + tick
 
 
 def _range(start: datetime, end: datetime) -> list[str]:
@@ -70,21 +77,32 @@ def shared_reflections(
     db: Database, team_id: str, start: datetime, end: datetime
 ) -> list[SharedReflection]:
     """Reflections shared with the network in the period, through the privacy rule."""
-    return [SharedReflection(r.id, r.author_id, r.text, r.tags, r.shared_at or r.created_at)
-            for r in reflection_store.shared_between(db, team_id, start, end)]
+    found = reflection_store.shared_between(db, team_id, *_as_closed(start, end))
+    return [_shared(r) for r in found]
+
+
+def _shared(r: Reflection) -> SharedReflection:
+    return SharedReflection(r.id, r.author_id, r.text, r.tags, r.shared_at or r.created_at,
+                            r.action_id)
+
+
+def lessons(db: Database, team_id: str, actions: list[Action]) -> dict[int, list[SharedReflection]]:
+    """The shared lessons linked to ``actions``, by action id (through the privacy rule)."""
+    found = reflection_store.shared_for_actions(db, team_id, [a.id for a in actions])
+    return {action_id: [_shared(r) for r in found_] for action_id, found_ in found.items()}
 
 
 def posts(db: Database, team_id: str, start: datetime, end: datetime) -> list[Post]:
     """Blog posts members' feeds brought in the period."""
     return [Post(p.user_id, p.title or p.link or "a new post", p.link or "",
                  p.published_at or p.seen_at)
-            for p in feed_store.posts_between(db, team_id, start, end)]
+            for p in feed_store.posts_between(db, team_id, *_as_closed(start, end))]
 
 
 def follow_ups_done(db: Database, team_id: str, start: datetime, end: datetime) -> list[FollowUp]:
     """Follow-up reminders marked done in the period."""
     return [FollowUp(r.user_id, r.person_id, r.text, r.done_at)
-            for r in reminder_store.done_between(db, team_id, start, end)]
+            for r in reminder_store.done_between(db, team_id, *_as_closed(start, end))]
 
 
 def week_data(db: Database, team_id: str, start: datetime, end: datetime, tz: str) -> WeekData:
@@ -94,10 +112,12 @@ def week_data(db: Database, team_id: str, start: datetime, end: datetime, tz: st
     [Action(id=1, ...)]
     """
     today = end.astimezone(ZoneInfo(tz)).date()
+    done = completed(db, team_id, start, end)
     return WeekData(
         start=start, end=end, tz=tz,
         created=created(db, team_id, start, end),
-        completed=completed(db, team_id, start, end),
+        completed=done,
+        lessons=lessons(db, team_id, done),
         overdue=overdue(db, team_id, today),
         reflections=shared_reflections(db, team_id, start, end),
         posts=posts(db, team_id, start, end),

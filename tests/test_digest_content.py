@@ -215,3 +215,20 @@ def test_bad_digest_commands_are_refused_with_an_example(text, says):
     with pytest.raises(ParseError) as caught:
         parse_digest_command(text)
     assert says in caught.value.message and caught.value.example
+
+
+def test_lessons_from_actions_lead_as_what_we_learned_and_sit_beside_their_action():
+    week = full_week()
+    done = week.completed[0]
+    lesson = SharedReflection(9, "U0SAM", "Ask the CDO first", ("influence",), AT,
+                              action_id=done.id)
+    digest = build_digest(WeekData(**{**week.__dict__,
+                                      "reflections": [*week.reflections, lesson],
+                                      "lessons": {done.id: [lesson]}}))
+    assert [s.key for s in digest.sections][:2] == ["learned", "created"]
+    assert digest.sections[0].items == (lesson,)
+    reflections = next(s for s in digest.sections if s.key == "reflections")
+    assert lesson not in reflections.items and reflections.heading.startswith("More")
+    shown = texts(render_digest_messages(digest))
+    assert f"(a lesson from A{done.id})" in shown
+    assert "_learned:_ Ask the CDO first (R9)" in shown

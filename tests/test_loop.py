@@ -107,6 +107,12 @@ def test_a_done_action_asks_what_was_learned_and_the_answer_is_linked_to_it(bot)
         linked = store.shared_for_actions(db, TEAM, [1, 2])
     assert list(linked) == [1] and [r.id for r in linked[1]] == [1]
 
+    # the digest: the lesson beside the completed action, and leading "What we learned"
+    preview = bot.command("/digest", "", PETE)
+    shown = str(preview.blocks)
+    assert "What we learned" in shown and "(a lesson from A1)" in shown
+    assert "_learned:_ Asking the CDO first saved us a round of edits (R1)" in shown
+
 
 def test_a_private_lesson_from_the_list_done_button_is_shown_to_its_author_only(bot):
     bot.command("/action", "Book the venue #events", ANA)
@@ -125,6 +131,7 @@ def test_a_private_lesson_from_the_list_done_button_is_shown_to_its_author_only(
         assert "good rooms" not in shown and "What was learned" not in shown
     with bot.db() as db:
         assert store.shared_for_actions(db, TEAM, [1]) == {}
+    assert "good rooms" not in str(bot.command("/digest", "", ANA).blocks)  # not even hers
 
 
 def test_done_from_the_app_home_asks_by_dm(bot):

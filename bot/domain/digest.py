@@ -54,6 +54,7 @@ class SharedReflection:
     text: str
     tags: tuple[str, ...]
     created_at: datetime
+    action_id: int | None = None  # the action it is a lesson from, if any
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class WeekData:
     posts: list[Post] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)
     open_actions: int = 0
+    lessons: dict[int, list[SharedReflection]] = field(default_factory=dict)  # by action id
 
     @property
     def today(self) -> date:
@@ -97,7 +99,8 @@ class WeekData:
         return self.end.astimezone(ZoneInfo(self.tz)).date()
 
 
-SectionKey = Literal["created", "completed", "overdue", "reflections", "posts", "follow_ups"]
+SectionKey = Literal[
+    "learned", "created", "completed", "overdue", "reflections", "posts", "follow_ups"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ class Digest:
     today: date
     sections: tuple[Section, ...]
     numbers: str
+    lessons: dict[int, list[SharedReflection]] = field(default_factory=dict)  # by action id
 
     @property
     def is_empty(self) -> bool:
@@ -138,6 +142,21 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
+LEARNED_MAX = 3
+
+
+def choose_learned(reflections: list[SharedReflection]) -> list[SharedReflection]:
+    """What "What we learned" leads with: the week's shared lessons from actions (a
+    reflection written when the action was done), newest first, a few at most.
+
+    >>> r = lambda n, **k: SharedReflection(n, "U1", "x", (), datetime(2026, 12, n), **k)
+    >>> [x.id for x in choose_learned([r(1), r(2, action_id=7), r(3, action_id=8), r(4)])]
+    [3, 2]
+    """
+    lessons = [r for r in reflections if r.action_id is not None]
+    return sorted(lessons, key=lambda r: (r.created_at, r.id), reverse=True)[:LEARNED_MAX]
+
+
 def build_digest(week: WeekData) -> Digest:
     """The digest of ``week``: sections with content, in a fixed order, and a line of numbers.
 
@@ -152,13 +171,17 @@ def build_digest(week: WeekData) -> Digest:
         ", ".join(f"<@{o}>" for o in owners[:10]) + (" and everyone else" if len(owners) > 10
                                                      else "") if owners else "everyone"
     ) + "!"
+    learned = choose_learned(week.reflections)
     sections = [
+        _section("learned", "What we learned", learned),
         _section("created", "New actions", sorted(week.created, key=lambda a: a.id)),
         _section("completed", thanks, sorted(week.completed, key=lambda a: a.id)),
         _section("overdue", "Overdue: can anyone help?",
                  sorted(week.overdue, key=lambda a: (a.due or week.today, a.id))),
-        _section("reflections", "Reflections shared with the network",
-                 sorted(week.reflections, key=lambda r: r.created_at)),
+        _section("reflections", "More reflections shared with the network"
+                 if learned else "Reflections shared with the network",
+                 sorted((r for r in week.reflections if r not in learned),
+                        key=lambda r: r.created_at)),
         _section("posts", "Blog posts by members",
                  sorted(week.posts, key=lambda p: p.published_at)),
         _section("follow_ups", "Follow-up conversations done",
@@ -180,6 +203,7 @@ def build_digest(week: WeekData) -> Digest:
         today=week.today,
         sections=tuple(s for s in sections if s is not None),
         numbers=numbers,
+        lessons=week.lessons,
     )
 
 

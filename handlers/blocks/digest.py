@@ -53,6 +53,8 @@ def _action_line(action: Action, digest: Digest, key: str) -> str:
         line += f" · due {format_due(action.due, digest.today)}"
     if action.workstream:
         line += f" · #{action.workstream}"
+    for lesson in digest.lessons.get(action.id, [])[:2] if key == "completed" else ():
+        line += f"\n    _learned:_ {_escape(_clip(lesson.text, 200))} (R{lesson.id})"
     return line
 
 
@@ -62,6 +64,8 @@ def _line(item: object, digest: Digest, key: str) -> str:
     elif isinstance(item, SharedReflection):
         tags = " ".join(f"#{t}" for t in item.tags[:5])
         line = f"*R{item.id}* <@{item.author_id}>: {_escape(_clip(item.text, 400))} {tags}"
+        if item.action_id:
+            line += f" (a lesson from A{item.action_id})"
     elif isinstance(item, Post):
         title = _escape(_clip(item.title, 150)).replace("|", "¦")
         line = f"<{item.link}|{title}> by <@{item.user_id}>"
