@@ -18,13 +18,14 @@ from slack_sdk.errors import SlackClientError
 
 from bot.deps import Deps
 from bot.domain.actions import ListFilter
-from bot.domain.home import HomeData, summarise_network
+from bot.domain.home import HomeData
 from bot.domain.people import Actor
 from handlers.blocks.home import MAX_ACTIONS, MAX_REFLECTIONS, render_home
 from handlers.listeners import bind
 from handlers.people import is_steering, member_tz
 from storage import actions as action_store
 from storage import reflections as reflection_store
+from storage import review as review_store
 
 __all__ = ["register", "on_home_opened", "build_home", "publish_home", "refresh_home"]
 
@@ -60,7 +61,7 @@ def build_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> Hom
             db, team_id, user_id, limit=MAX_REFLECTIONS)
         network = None
         if steering:
-            network = summarise_network(action_store.all_actions(db, team_id), today, now)
+            network = review_store.review_summary(db, team_id, today, now)
     return HomeData(
         user_id=user_id, today=today, tz=tz,
         open_actions=tuple(actions), open_total=open_total,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.domain.actions import Action
-from bot.domain.home import HomeData, HomeSection, summarise_network
+from bot.domain.home import HomeData, HomeSection
+from bot.domain.review import summarise
 from handlers.blocks.home import MAX_BLOCKS, render_home
 from tests.conftest import ANA, GROUPIE, PETE, SAM, STEER
 from tests.test_reflections import open_home
@@ -53,7 +54,7 @@ def test_the_steering_group_also_sees_the_networks_open_overdue_and_stale_action
     for steering in (STEER, GROUPIE):  # by NUDGE_STEERING and by the user group
         blob = str(open_home(bot, steering))
         assert "The network's actions" in blob
-        assert "*4* open · *2* overdue · *1* stale" in blob
+        assert "*4* open · *2* overdue · *0* due this week · *1* stale" in blob
         assert "*A1* Seeded action 0 · <@U0PETE> · :warning: *overdue*" in blob
         assert "*A3* Seeded action 0 · <@U0SAM>" in blob  # the stale one
     assert "The network's actions" not in str(open_home(bot, SAM))
@@ -143,7 +144,7 @@ def test_sections_added_later_are_rendered_when_present_and_kept_within_limits()
         for i in range(1, 40))
     data = HomeData(
         user_id=ANA, today=today, tz="Europe/London", open_actions=actions, open_total=39,
-        network=summarise_network(list(actions), today, datetime(2026, 12, 1, tzinfo=UTC)),
+        network=summarise(list(actions), today, datetime(2026, 12, 1, tzinfo=UTC)),
         upcoming_reminders=HomeSection("Upcoming reminders", ("*N3* Blog · Fri 09:00",)),
         blogging_habit=HomeSection("Blogging habit", (), empty="Every 2 weeks; due Friday"),
         extra=tuple(HomeSection(f"More {n}", (f"line {n}",), more=3, hint="h")

@@ -21,8 +21,9 @@ from slack_sdk.models.views import View
 
 from bot.domain.actions import EXAMPLE as ACTION_EXAMPLE
 from bot.domain.actions import Action
-from bot.domain.home import HomeData, HomeSection, NetworkSummary
+from bot.domain.home import HomeData, HomeSection
 from bot.domain.reflections import EXAMPLE as REFLECT_EXAMPLE
+from bot.domain.review import ReviewSummary
 from handlers import ids
 from handlers.blocks.actions import render_action_line
 from handlers.blocks.common import more_line
@@ -98,12 +99,14 @@ def _lines(actions: tuple[Action, ...], data: HomeData) -> str:
     return "\n".join(render_action_line(a, data.today) for a in actions[:MAX_SUMMARY_LINES])
 
 
-def _network(summary: NetworkSummary, data: HomeData) -> list:
+def _network(summary: ReviewSummary, data: HomeData) -> list:
+    without = {a.id for a in (*summary.no_owner, *summary.no_due)}
     blocks: list = [
         _header("The network's actions"),
         _text(f"*{summary.open:,}* open · *{len(summary.overdue):,}* overdue · "
+              f"*{len(summary.due_this_week):,}* due this week · "
               f"*{len(summary.stale):,}* stale (no change in 30 days) · "
-              f"*{summary.without_owner_or_due:,}* without an owner or due date"),
+              f"*{len(without):,}* without an owner or due date"),
     ]
     for title, actions in (("Overdue", summary.overdue), ("Stale", summary.stale)):
         if not actions:
