@@ -16,9 +16,9 @@ __all__ = ["register_all", "register_all_jobs"]
 
 
 def _features() -> tuple[ModuleType, ...]:
-    from handlers import actions, events, home, nudges, reflections
+    from handlers import actions, data_rights, events, home, nudges, reflections
 
-    return (events, actions, reflections, home, nudges)
+    return (events, actions, reflections, home, nudges, data_rights)
 
 
 def register_all(app: App, deps: Deps) -> None:

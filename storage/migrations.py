@@ -223,11 +223,29 @@ def m004_reminders_and_feeds(db: Database) -> None:
     db.execute("CREATE INDEX posts_seen ON posts (team_id, seen_at)")
 
 
+def m006_data_rights(db: Database) -> None:
+    """Erasures done by ``/nudge forget me``: when (a date) and how much, never by whom."""
+    db.execute(
+        """
+        CREATE TABLE erasures (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            erased_on TEXT NOT NULL,
+            rows_deleted INTEGER NOT NULL,
+            rows_anonymised INTEGER NOT NULL,
+            messages_deleted INTEGER NOT NULL DEFAULT 0,
+            messages_failed INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
     m003_deliveries_and_lease,
     m002_reflections_and_events,
     m004_reminders_and_feeds,
+    m006_data_rights,
 ]
 
 

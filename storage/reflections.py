@@ -31,6 +31,7 @@ __all__ = [
     "delete",
     "shared_between",
     "last_shared_at",
+    "authored_rows",
 ]
 
 VISIBLE = "r.team_id = :team AND (r.shared = 1 OR r.author_id = :viewer)"
@@ -228,3 +229,12 @@ def last_shared_at(db: Database, team_id: str, author_id: str) -> datetime | Non
     [row] = _select(db, team_id, None, where="r.author_id = :author",
                     params={"author": author_id}, select="max(r.shared_at) AS at", order="1")
     return _datetime(row["at"])
+
+
+def authored_rows(db: Database, team_id: str, author_id: str) -> list[dict]:
+    """Every reflection ``author_id`` wrote, private ones included, as stored (their export).
+
+    Read through the privacy rule with the author as viewer, so it can return nothing
+    private of anyone else.
+    """
+    return _select(db, team_id, author_id, where="r.author_id = :viewer", order="r.id")
