@@ -354,3 +354,25 @@ def test_the_export_and_erasure_work_before_the_digest_tables_exist():
     assert member_data.export(db, "T1", "U1")["digest_subscriptions"] == []
     erasure = member_data.erase(db, "T1", "U1", clock_now())
     assert erasure.deleted["digest_subscriptions"] == 0
+
+
+def test_the_database_part_of_an_erasure_is_one_transaction():
+    from bot.domain.reflections import ReflectionDraft
+    from storage import reflections
+
+    db = create(":memory:")
+    db.executescript(DIGEST_SCHEMA)
+    reflections.add(db, "T1", "U1", ReflectionDraft("mine alone"), clock_now())
+    db.table("digest_subscriptions").insert({"team_id": "T1", "user_id": "U1",
+                                             "created_at": "2026-11-30"})
+    db.conn.commit()
+    # the last step fails (a real failure, inside SQLite): nothing before it may stay done
+    db.execute("CREATE TRIGGER refuse BEFORE DELETE ON digest_subscriptions "
+               "BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+    with pytest.raises(Exception, match="disk says no"):
+        member_data.erase(db, "T1", "U1", clock_now())
+    assert db.table("reflections").count == 1 and db.table("erasures").count == 0
+    db.execute("DROP TRIGGER refuse")
+    erasure = member_data.erase(db, "T1", "U1", clock_now())
+    assert (erasure.deleted["reflections"], erasure.deleted["digest_subscriptions"]) == (1, 1)
+    assert "U1" not in json.dumps(member_data.erasures(db, "T1"))

@@ -212,6 +212,8 @@ def render_nudge_help() -> Rendered:
             ("/nudge blog every <n> weeks", "a nudge when you haven't blogged or reflected"),
             ("/nudge blog off", "stop the blogging nudge"),
             ("/nudge blog feed <url>", "your blog's RSS or Atom feed"),
+            ("/nudge mydata", "everything I store about you, as a file by DM"),
+            ("/nudge forget me", "erase your data (asks first)"),
         ],
         f"Examples: `{EXAMPLE}` · `{FOLLOW_UP_EXAMPLE}` · `{BLOG_EXAMPLE}`. When: "
         "in 20 minutes, tomorrow at 9am, on Friday, next Tuesday at 14:30, on 4 December, "
