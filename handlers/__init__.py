@@ -16,9 +16,9 @@ __all__ = ["register_all", "register_all_jobs"]
 
 
 def _features() -> tuple[ModuleType, ...]:
-    from handlers import actions, digest, events, home, nudges, reflections
+    from handlers import actions, data_rights, digest, events, home, nudges, reflections
 
-    return (events, actions, reflections, home, nudges, digest)
+    return (events, actions, reflections, home, nudges, digest, data_rights)
 
 
 def register_all(app: App, deps: Deps) -> None:

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackClientError
 from bot.deps import Deps
 from bot.domain.actions import ListFilter
 from bot.domain.home import HomeData
-from bot.domain.people import Actor
+from bot.domain.people import Actor, is_former
 from handlers.blocks.home import MAX_ACTIONS, MAX_REFLECTIONS, render_home
 from handlers.listeners import bind
 from handlers.people import is_steering, member_tz
@@ -83,7 +83,7 @@ def refresh_home(
 
     >>> refresh_home(deps, client, "T1", [action.owner_id, action.creator_id])  # doctest: +SKIP
     """
-    for user_id in dict.fromkeys(u for u in user_ids if u):
+    for user_id in dict.fromkeys(u for u in user_ids if u and not is_former(u)):
         try:
             publish_home(deps, client, team_id, user_id)
         except (SlackClientError, OSError) as err:  # best effort: rebuilt when next opened

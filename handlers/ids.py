@@ -19,6 +19,8 @@ __all__ = [
     "NUDGE_DUE_MODAL",
     "ACTION_LEARNED",
     "WEEKNOTE_DRAFT",
+    "FORGET_ERASE",
+    "FORGET_KEEP",
     "COMMANDS",
     "SHORTCUTS",
     "EVENTS",
@@ -52,6 +54,9 @@ NUDGE_FOLLOW_UP_MODAL = "nudge_follow_up_modal"
 NUDGE_FOLLOW_UP_WHEN = "when"
 NUDGE_DUE_MODAL = "nudge_due_modal"
 NUDGE_DUE_DATE = "due"
+# /nudge forget me: the confirmation (the value binds it to the member, see bot.domain.data_rights)
+FORGET_ERASE = "forget_erase"
+FORGET_KEEP = "forget_keep"
 
 # message shortcuts (callback ids)
 TRACK_AS_ACTION = "track_as_action"

@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
-from bot.domain.errors import ParseError, UserError
+from bot.domain.errors import ParseError
 from bot.domain.home import HomeSection
 from bot.domain.nudges import (
     EXAMPLE,
@@ -35,10 +35,10 @@ from bot.domain.nudges import (
     parse_nudge_command,
     snooze_until,
 )
-from bot.domain.people import Actor
+from bot.domain.people import Actor, is_former
 from bot.domain.quiet import delivery_time
 from bot.domain.when import describe_next, parse_when
-from handlers import ids
+from handlers import data_rights, ids
 from handlers.actions import open_action_modal
 from handlers.blocks import nudges as blocks
 from handlers.blocks.actions import render_action_changed
@@ -244,9 +244,12 @@ def _blog_feed(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
     return render_text(text)
 
 
-def _not_yet(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
-    raise UserError(f"`/nudge {'forget me' if parsed.verb == 'forget' else parsed.verb}` is "
-                    "coming soon.")
+def _mydata(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+    return data_rights.send_export(deps, deps.client, actor)
+
+
+def _forget(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+    return data_rights.ask_to_forget(deps, actor)
 
 
 _VERBS = {
@@ -259,8 +262,8 @@ _VERBS = {
     "blog_every": _blog_every,
     "blog_off": _blog_off,
     "blog_feed": _blog_feed,
-    "mydata": _not_yet,
-    "forget": _not_yet,
+    "mydata": _mydata,
+    "forget": _forget,
 }
 
 
@@ -315,7 +318,7 @@ def on_track_button(
     ack()
     reminder = _own_reminder(deps, body, action, context.team_id)
     name = None
-    if reminder.person_id:
+    if reminder.person_id and not is_former(reminder.person_id):
         member_tz(deps, client, reminder.team_id, reminder.person_id)  # caches the name
         with deps.db() as db:
             known = members.get(db, reminder.team_id, reminder.person_id)

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from bot.domain.actions import Action, ActionEvent, ListFilter, check_change
 from bot.domain.errors import NotFound
-from bot.domain.people import Actor
+from bot.domain.people import FORMER_MEMBER, Actor
 from storage.db import immediate
 
 __all__ = [
@@ -205,7 +205,8 @@ def overdue_everywhere(db: Database, before: date, limit: int = 5000) -> list[Ac
     Callers pass tomorrow's date in UTC and check each owner's own date themselves.
     """
     rows = db.table("actions").rows_where(
-        "status = 'open' AND owner_id IS NOT NULL AND due < ?", [before.isoformat()],
+        "status = 'open' AND owner_id IS NOT NULL AND owner_id != ? AND due < ?",
+        [FORMER_MEMBER, before.isoformat()],
         order_by="id", limit=limit)
     return [_action(row) for row in rows]
 

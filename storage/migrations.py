@@ -286,6 +286,23 @@ def m007_digest(db: Database) -> None:
     )
 
 
+def m008_data_rights(db: Database) -> None:
+    """Erasures done by ``/nudge forget me``: when (a date) and how much, never by whom."""
+    db.execute(
+        """
+        CREATE TABLE erasures (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            erased_on TEXT NOT NULL,
+            rows_deleted INTEGER NOT NULL,
+            rows_anonymised INTEGER NOT NULL,
+            messages_deleted INTEGER NOT NULL DEFAULT 0,
+            messages_failed INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
     m002_deliveries_and_lease,
@@ -294,6 +311,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m005_action_list_order_indexes,
     m006_loop,
     m007_digest,
+    m008_data_rights,
 ]
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "written_between",
     "lessons",
     "count_lessons",
+    "authored_rows",
 ]
 
 VISIBLE = "r.team_id = :team AND (r.shared = 1 OR r.author_id = :viewer)"
@@ -322,3 +323,10 @@ def count_lessons(db: Database, team_id: str, since: datetime | None = None, *,
     """How many lessons :func:`lessons` would find without a limit."""
     where, params = _lesson_filter(since, topic)
     return _count(db, team_id, None, source=_LESSONS, where=where, params=params)
+def authored_rows(db: Database, team_id: str, author_id: str) -> list[dict]:
+    """Every reflection ``author_id`` wrote, private ones included, as stored (their export).
+
+    Read through the privacy rule with the author as viewer, so it can return nothing
+    private of anyone else.
+    """
+    return _select(db, team_id, author_id, where="r.author_id = :viewer", order="r.id")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.dates import parse_due
 from bot.domain.errors import NotAllowed, ParseError
-from bot.domain.people import Actor
+from bot.domain.people import Actor, mention
 from bot.domain.text import Mention, parse_id, parse_mention, take_mentions, take_tags
 
 __all__ = [
@@ -270,7 +270,7 @@ def may_change(action: Action, actor: Actor) -> bool:
 def check_change(action: Action, actor: Actor) -> None:
     """Raise :class:`NotAllowed` unless ``actor`` may change ``action``."""
     if not may_change(action, actor):
-        owner = f"<@{action.owner_id}>" if action.owner_id else "its creator"
+        owner = mention(action.owner_id) if action.owner_id else "its creator"
         raise NotAllowed(
             f"{action.ref} belongs to {owner}: only its owner, its creator or the "
             "steering group can change it. You can add your voice in the thread where "

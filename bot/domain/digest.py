@@ -22,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.config import WEEKDAYS, DigestSchedule
 from bot.domain.actions import Action
 from bot.domain.errors import ParseError
+from bot.domain.people import is_former
 from bot.domain.text import _ESCAPED_CHANNEL
 
 __all__ = [
@@ -166,7 +167,8 @@ def build_digest(week: WeekData) -> Digest:
     tz = ZoneInfo(week.tz)
     start = week.start.astimezone(tz).date()
     end = week.end.astimezone(tz).date()
-    owners = sorted({a.owner_id for a in week.completed if a.owner_id})
+    owners = sorted({a.owner_id for a in week.completed if a.owner_id
+                     and not is_former(a.owner_id)})
     thanks = "Completed: thank you " + (
         ", ".join(f"<@{o}>" for o in owners[:10]) + (" and everyone else" if len(owners) > 10
                                                      else "") if owners else "everyone"

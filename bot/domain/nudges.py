@@ -26,9 +26,10 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.domain.errors import ParseError
+from bot.domain.errors import NotAllowed, ParseError
+from bot.domain.people import mention
 from bot.domain.quiet import delivery_time, is_quiet
-from bot.domain.text import Mention, parse_id
+from bot.domain.text import Mention, parse_id, take_mentions
 from bot.domain.when import Recurrence, When, parse_when, split_when
 
 __all__ = [
@@ -96,7 +97,7 @@ class Reminder:
         if self.kind == "me":
             return self.text
         about = f" about {self.text}" if self.text else ""
-        return f"follow up with <@{self.person_id}>{about}"
+        return f"follow up with {mention(self.person_id or '')}{about}"
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,8 @@ def parse_nudge_command(text: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
         return NudgeCommand("mydata")
     if lower == "forget me":
         return NudgeCommand("forget")
+    if lower.startswith(("mydata", "forget")):
+        _refuse_others(text)
     if lower.startswith("cancel"):
         rest = text[len("cancel"):].strip()
         if not rest:
@@ -163,6 +166,24 @@ def parse_nudge_command(text: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
     raise ParseError(
         f"I don't know “{text[:60]}”. Try `/nudge help`.", example=EXAMPLE
     )
+
+
+def _refuse_others(text: str) -> None:
+    """``mydata``/``forget`` followed by anything else: refused, naming someone most clearly.
+
+    >>> _refuse_others("mydata <@U0PETE|pete>")
+    Traceback (most recent call last):
+    ...
+    bot.domain.errors.NotAllowed: You can export or erase only your own data: ...
+    """
+    verb = "mydata" if text.lower().startswith("mydata") else "forget me"
+    _, mentions = take_mentions(text)
+    if mentions:
+        raise NotAllowed(
+            "You can export or erase only your own data: no one, the steering group "
+            "included, can do it for someone else. They can type `/nudge mydata` or "
+            "`/nudge forget me` themselves.", example=f"/nudge {verb}")
+    raise ParseError(f"Did you mean `/nudge {verb}`?", example=f"/nudge {verb}")
 
 
 def _check_text(text: str, example: str) -> str:

@@ -23,6 +23,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.actions import EXAMPLE, NOTE_MAX, TITLE_MAX, Action, ActionEvent
 from bot.domain.dates import format_due
+from bot.domain.people import mention
 from bot.domain.reflections import Reflection
 from handlers import ids
 from handlers.blocks.common import Rendered, dicts, more_line, render_help
@@ -50,7 +51,7 @@ def _escape(text: str) -> str:
 def render_action_line(action: Action, today: date) -> str:
     """``*A12* Draft the response · <@U2> · due Fri 4 Dec · #inclusion`` in mrkdwn."""
     parts = [f"*{action.ref}* {_escape(action.title)}"]
-    parts.append(f"<@{action.owner_id}>" if action.owner_id else "_no owner_")
+    parts.append(mention(action.owner_id) if action.owner_id else "_no owner_")
     if action.due:
         due = f"due {format_due(action.due, today)}"
         parts.append(f":warning: *overdue*, {due}" if action.is_overdue(today) else due)
@@ -90,7 +91,7 @@ def render_action_created(action: Action, today: date, creator_id: str) -> Rende
     """The confirmation to whoever created the action."""
     told = ""
     if action.owner_id and action.owner_id != creator_id:
-        told = f" I've let <@{action.owner_id}> know."
+        told = f" I've let {mention(action.owner_id)} know."
     text = f"Tracked {action.ref}: {action.title}.{told}"
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=f":pushpin: Tracked. {told}".strip())),
@@ -136,7 +137,7 @@ _KIND = {
     "done": "marked it done",
     "reopened": "reopened it",
     "dropped": "dropped it",
-    "assigned": "gave it to <@{user}>",
+    "assigned": "gave it to {user}",
     "due": "set the due date to {detail}",
     "note": "noted: {detail}",
 }
@@ -156,8 +157,8 @@ def render_action_detail(
     history = []
     for event in events[-40:]:
         what = _KIND.get(event.kind, event.kind).format(
-            detail=_escape(event.detail[:300]), user=event.detail)
-        history.append(f"{_when(event.at, tz)} · <@{event.actor_id}> {what}")
+            detail=_escape(event.detail[:300]), user=mention(event.detail))
+        history.append(f"{_when(event.at, tz)} · {mention(event.actor_id)} {what}")
     blocks: list = [
         HeaderBlock(text=PlainTextObject(text=f"{action.ref} {action.title}"[:150])),
         SectionBlock(text=MarkdownTextObject(text="\n".join(fields)[:3000])),

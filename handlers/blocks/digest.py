@@ -19,6 +19,7 @@ from bot.config import DigestSchedule
 from bot.domain.actions import Action
 from bot.domain.dates import format_date, format_due
 from bot.domain.digest import Digest, FollowUp, Post, Section, SharedReflection
+from bot.domain.people import mention
 from handlers.blocks.common import Rendered, dicts, render_help
 
 __all__ = [
@@ -48,7 +49,7 @@ def _clip(text: str, limit: int) -> str:
 def _action_line(action: Action, digest: Digest, key: str) -> str:
     line = f"*A{action.id}* {_escape(_clip(action.title, 200))}"
     if action.owner_id:
-        line += f" · <@{action.owner_id}>"
+        line += f" · {mention(action.owner_id)}"
     if key == "overdue" and action.due:
         line += f" · due {format_due(action.due, digest.today)}"
     if action.workstream:
@@ -63,18 +64,18 @@ def _line(item: object, digest: Digest, key: str) -> str:
         line = _action_line(item, digest, key)
     elif isinstance(item, SharedReflection):
         tags = " ".join(f"#{t}" for t in item.tags[:5])
-        line = f"*R{item.id}* <@{item.author_id}>: {_escape(_clip(item.text, 400))} {tags}"
+        line = f"*R{item.id}* {mention(item.author_id)}: {_escape(_clip(item.text, 400))} {tags}"
         if item.action_id:
             line += f" (a lesson from A{item.action_id})"
     elif isinstance(item, Post):
         title = _escape(_clip(item.title, 150)).replace("|", "¦")
-        line = f"<{item.link}|{title}> by <@{item.user_id}>"
+        line = f"<{item.link}|{title}> by {mention(item.user_id)}"
         if len(item.link) > 300 or "|" in item.link or ">" in item.link:
-            line = f"{title} by <@{item.user_id}>"
+            line = f"{title} by {mention(item.user_id)}"
     elif isinstance(item, FollowUp):
-        who = f" with <@{item.person_id}>" if item.person_id else ""
+        who = f" with {mention(item.person_id)}" if item.person_id else ""
         about = f" about {_escape(_clip(item.topic, 150))}" if item.topic else ""
-        line = f"<@{item.user_id}> followed up{who}{about}"
+        line = f"{mention(item.user_id)} followed up{who}{about}"
     else:  # pragma: no cover - the domain only makes the four kinds above
         line = _escape(str(item))
     return "• " + _clip(line, _LINE_CHARS)

@@ -22,6 +22,7 @@ from slack_sdk.models.views import View
 from bot.domain.actions import Action
 from bot.domain.dates import format_date, format_due
 from bot.domain.nudges import BLOG_EXAMPLE, EXAMPLE, FOLLOW_UP_EXAMPLE, Reminder, is_late
+from bot.domain.people import mention
 from bot.domain.when import WHEN_EXAMPLE, describe_next
 from handlers import ids
 from handlers.blocks.common import Rendered, dicts, render_help, render_text
@@ -47,7 +48,7 @@ def _subject(reminder: Reminder) -> str:
     if reminder.kind == "me":
         return _escape(reminder.text)
     about = f" about {_escape(reminder.text)}" if reminder.text else ""
-    return f"follow up with <@{reminder.person_id}>{about}"
+    return f"follow up with {mention(reminder.person_id or '')}{about}"
 
 
 def _schedule(reminder: Reminder, now: datetime, zone: ZoneInfo) -> str:
@@ -218,6 +219,8 @@ def render_nudge_help() -> Rendered:
             ("/nudge blog every <n> weeks", "a nudge when you haven't blogged or reflected"),
             ("/nudge blog off", "stop the blogging nudge"),
             ("/nudge blog feed <url>", "your blog's RSS or Atom feed"),
+            ("/nudge mydata", "everything I store about you, as a file by DM"),
+            ("/nudge forget me", "erase your data (asks first)"),
         ],
         f"Examples: `{EXAMPLE}` · `{FOLLOW_UP_EXAMPLE}` · `{BLOG_EXAMPLE}`. When: "
         "in 20 minutes, tomorrow at 9am, on Friday, next Tuesday at 14:30, on 4 December, "

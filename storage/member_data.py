@@ -1,0 +1,353 @@
+"""Every table that holds a member's personal data, and how to export and erase it.
+
+The one place that knows where a person appears. :data:`HOLDINGS` names, per table, the
+columns holding a member's Slack id; :data:`NOT_PERSONAL` names the tables that hold
+none, with the reason. ``tests/test_data_rights.py`` scans the schema and fails when a
+table has a column that looks like a person (``*_id``, ``*_by``, ``recipient`` …) and is
+in neither, so a new table cannot be forgotten by ``/nudge mydata`` or
+``/nudge forget me``.
+
+Each table has one export function and one erase function. A table that does not exist
+(yet: the digest's tables arrive from another feature) exports ``[]`` and erases nothing.
+
+Erasure deletes what is the member's own (reflections, reminders, habit, feed, posts,
+member record, subscription, the record of messages sent to them) and keeps shared
+records (actions and their history) with the member replaced by
+:data:`~bot.domain.people.FORMER_MEMBER`, mentions of them in those records' text
+included. It runs in one ``BEGIN IMMEDIATE`` transaction with ``secure_delete`` on and
+the reflections' search index optimised, so erased text does not linger in free pages or
+old index segments of the database file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from bot.domain.data_rights import scrub_mentions
+from bot.domain.people import FORMER_MEMBER
+from storage import deliveries, reflections
+from storage.db import immediate
+
+__all__ = [
+    "HOLDINGS",
+    "NOT_PERSONAL",
+    "NOT_PERSON_COLUMNS",
+    "EXPORTS",
+    "ERASERS",
+    "Erasure",
+    "export",
+    "sent_messages",
+    "erase",
+    "record_messages",
+    "erasures",
+]
+
+HOLDINGS: dict[str, tuple[str, ...]] = {
+    "members": ("user_id",),
+    "actions": ("owner_id", "creator_id"),
+    "action_events": ("actor_id",),  # and ``detail`` of an ``assigned`` event
+    "reflections": ("author_id",),
+    "reminders": ("user_id", "person_id"),
+    "habits": ("user_id",),
+    "feeds": ("user_id",),
+    "posts": ("user_id",),
+    "deliveries": ("recipient",),
+    "digest_subscriptions": ("user_id",),
+    "digest_settings": ("updated_by",),
+}
+"""Tables holding personal data, and their columns that hold a member's Slack id."""
+
+NOT_PERSONAL: dict[str, str] = {
+    "_migrations": "names of applied migrations",
+    "leases": "which process holds the scheduler lease",
+    "slack_events": "ids of Slack events already handled (kept three days), no person",
+    "erasures": "a count per erasure and its date, never who",
+    "digest_editions": "which weeks' digests were made",
+    "reflections_fts": "the search index of reflections, kept in step by triggers",
+    "reflections_fts_data": "the search index's storage",
+    "reflections_fts_idx": "the search index's storage",
+    "reflections_fts_docsize": "the search index's storage",
+    "reflections_fts_config": "the search index's storage",
+}
+"""Tables with no personal data, and why."""
+
+NOT_PERSON_COLUMNS = frozenset({"id", "team_id", "action_id", "feed_id", "event_id",
+                                "entry_id"})
+"""Columns that look like an id but name no person."""
+
+
+def _exists(db: Database, table: str) -> bool:
+    return db.table(table).exists()
+
+
+def _rows(db: Database, table: str, where: str, params: list) -> list[dict]:
+    """Rows of ``table`` (``[]`` if there is no such table), in insertion order."""
+    if not _exists(db, table):
+        return []
+    return list(db.table(table).rows_where(where, params, order_by="rowid"))
+
+
+# --- export: one function per table ---------------------------------------------------------
+
+Reader = Callable[[Database, str, str], list[dict]]
+
+_OWN_ACTIONS = "team_id = ? AND (owner_id = ? OR creator_id = ?)"
+
+
+def _export_members(db: Database, team_id: str, user_id: str) -> list[dict]:
+    return _rows(db, "members", "team_id = ? AND user_id = ?", [team_id, user_id])
+
+
+def _export_actions(db: Database, team_id: str, user_id: str) -> list[dict]:
+    return _rows(db, "actions", _OWN_ACTIONS, [team_id, user_id, user_id])
+
+
+def _export_action_events(db: Database, team_id: str, user_id: str) -> list[dict]:
+    return _rows(
+        db, "action_events",
+        f"team_id = ? AND (actor_id = ? OR (kind = 'assigned' AND detail = ?) OR action_id IN "
+        f"(SELECT id FROM actions WHERE {_OWN_ACTIONS}))",
+        [team_id, user_id, user_id, team_id, user_id, user_id])
+
+
+def _export_reflections(db: Database, team_id: str, user_id: str) -> list[dict]:
+    rows = reflections.authored_rows(db, team_id, user_id)  # through the privacy rule
+    return [{**row, "shared": bool(row["shared"])} for row in rows]
+
+
+def _export_reminders(db: Database, team_id: str, user_id: str) -> list[dict]:
+    return _rows(db, "reminders", "team_id = ? AND user_id = ?", [team_id, user_id])
+
+
+def _export_habits(db: Database, team_id: str, user_id: str) -> list[dict]:
+    return _rows(db, "habits", "team_id = ? AND user_id = ?", [team_id, user_id])
+
+
+def _export_feeds(db: Database, team_id: str, user_id: str) -> list[dict]:
+    return _rows(db, "feeds", "team_id = ? AND user_id = ?", [team_id, user_id])
+
+
+def _export_posts(db: Database, team_id: str, user_id: str) -> list[dict]:
+    return _rows(db, "posts", "team_id = ? AND user_id = ?", [team_id, user_id])
+
+
+def _export_deliveries(db: Database, team_id: str, user_id: str) -> list[dict]:
+    return _rows(db, "deliveries", "team_id = ? AND recipient = ?", [team_id, user_id])
+
+
+def _export_digest_subscriptions(db: Database, team_id: str, user_id: str) -> list[dict]:
+    return _rows(db, "digest_subscriptions", "team_id = ? AND user_id = ?", [team_id, user_id])
+
+
+def _export_digest_settings(db: Database, team_id: str, user_id: str) -> list[dict]:
+    return _rows(db, "digest_settings", "team_id = ? AND updated_by = ?", [team_id, user_id])
+
+
+EXPORTS: dict[str, Reader] = {
+    "members": _export_members,
+    "actions": _export_actions,
+    "action_events": _export_action_events,
+    "reflections": _export_reflections,
+    "reminders": _export_reminders,
+    "habits": _export_habits,
+    "feeds": _export_feeds,
+    "posts": _export_posts,
+    "deliveries": _export_deliveries,
+    "digest_subscriptions": _export_digest_subscriptions,
+    "digest_settings": _export_digest_settings,
+}
+
+
+def export(db: Database, team_id: str, user_id: str) -> dict[str, list[dict]]:
+    """The member's rows in every table of :data:`HOLDINGS`, read in one transaction.
+
+    >>> export(db, "T1", "U1")["reflections"]
+    []
+    """
+    with db.atomic():  # one consistent snapshot
+        return {table: read(db, team_id, user_id) for table, read in EXPORTS.items()}
+
+
+# --- erasure: one function per table ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure did: rows deleted and anonymised per table, and its record's id."""
+
+    id: int
+    deleted: dict[str, int] = field(default_factory=dict)
+    anonymised: dict[str, int] = field(default_factory=dict)
+    messages: list[tuple[str, str]] = field(default_factory=list)
+    """Messages recorded as sent to the member that the caller has still to delete."""
+
+
+Eraser = Callable[[Database, str, str], tuple[int, int]]
+"""Erase a member from one table; return (rows deleted, rows anonymised)."""
+
+
+def _delete(db: Database, table: str, where: str, params: list) -> int:
+    if not _exists(db, table):
+        return 0
+    return db.execute(f"DELETE FROM [{table}] WHERE {where}", params).rowcount
+
+
+def _replace(db: Database, table: str, column: str, team_id: str, user_id: str,
+             extra: str = "1") -> set[int]:
+    """Set ``column`` to the placeholder where it is ``user_id``; return the rowids changed."""
+    if not _exists(db, table):
+        return set()
+    where = f"team_id = ? AND [{column}] = ? AND ({extra})"
+    changed = {row[0] for row in db.execute(
+        f"SELECT rowid FROM [{table}] WHERE {where}", [team_id, user_id]).fetchall()}
+    db.execute(f"UPDATE [{table}] SET [{column}] = ? WHERE {where}",
+               [FORMER_MEMBER, team_id, user_id])
+    return changed
+
+
+def _scrub(db: Database, table: str, columns: tuple[str, ...], team_id: str,
+           user_id: str) -> set[int]:
+    """Replace mentions of ``user_id`` in free-text ``columns``; return the rowids changed."""
+    changed = set()
+    for column in columns:
+        rows = db.execute(
+            f"SELECT rowid, [{column}] FROM [{table}] WHERE team_id = ? AND instr([{column}], ?)",
+            [team_id, f"<@{user_id}"]).fetchall()
+        for rowid, text in rows:
+            scrubbed = scrub_mentions(text, user_id)
+            if scrubbed != text:
+                db.execute(f"UPDATE [{table}] SET [{column}] = ? WHERE rowid = ?",
+                           [scrubbed, rowid])
+                changed.add(rowid)
+    return changed
+
+
+def _erase_members(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    return _delete(db, "members", "team_id = ? AND user_id = ?", [team_id, user_id]), 0
+
+
+def _erase_actions(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    changed = (_replace(db, "actions", "owner_id", team_id, user_id)
+               | _replace(db, "actions", "creator_id", team_id, user_id)
+               | _scrub(db, "actions", ("title", "notes"), team_id, user_id))
+    return 0, len(changed)
+
+
+def _erase_action_events(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    changed = (_replace(db, "action_events", "actor_id", team_id, user_id)
+               | _replace(db, "action_events", "detail", team_id, user_id,
+                          extra="kind = 'assigned'")
+               | _scrub(db, "action_events", ("detail",), team_id, user_id))
+    return 0, len(changed)
+
+
+def _erase_reflections(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    deleted = _delete(db, "reflections", "team_id = ? AND author_id = ?", [team_id, user_id])
+    if deleted:  # merge the index's segments, so no deleted entry stays in an old one
+        db.execute("INSERT INTO reflections_fts (reflections_fts) VALUES ('optimize')")
+    return deleted, 0
+
+
+def _erase_reminders(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    deleted = _delete(db, "reminders", "team_id = ? AND user_id = ?", [team_id, user_id])
+    # other members' follow-ups with them stay the other members', without their id
+    changed = (_replace(db, "reminders", "person_id", team_id, user_id)
+               | _scrub(db, "reminders", ("text",), team_id, user_id))
+    return deleted, len(changed)
+
+
+def _erase_habits(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    return _delete(db, "habits", "team_id = ? AND user_id = ?", [team_id, user_id]), 0
+
+
+def _erase_posts(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    return _delete(db, "posts", "team_id = ? AND user_id = ?", [team_id, user_id]), 0
+
+
+def _erase_feeds(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    return _delete(db, "feeds", "team_id = ? AND user_id = ?", [team_id, user_id]), 0
+
+
+def _erase_deliveries(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    return _delete(db, "deliveries", "team_id = ? AND recipient = ?", [team_id, user_id]), 0
+
+
+def _erase_digest_subscriptions(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    return _delete(db, "digest_subscriptions", "team_id = ? AND user_id = ?",
+                   [team_id, user_id]), 0
+
+
+def _erase_digest_settings(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    return 0, len(_replace(db, "digest_settings", "updated_by", team_id, user_id))
+
+
+ERASERS: dict[str, Eraser] = {
+    "members": _erase_members,
+    "actions": _erase_actions,
+    "action_events": _erase_action_events,
+    "reflections": _erase_reflections,
+    "reminders": _erase_reminders,
+    "habits": _erase_habits,
+    "posts": _erase_posts,  # before feeds: posts refer to them
+    "feeds": _erase_feeds,
+    "deliveries": _erase_deliveries,
+    "digest_subscriptions": _erase_digest_subscriptions,
+    "digest_settings": _erase_digest_settings,
+}
+
+
+def sent_messages(db: Database, team_id: str, user_id: str) -> list[tuple[str, str]]:
+    """``(channel, ts)`` of every message recorded as sent to the member (to delete them)."""
+    return [(d.channel, d.ts) for d in deliveries.sent_to(db, team_id, user_id)
+            if d.channel and d.ts]
+
+
+def erase(
+    db: Database, team_id: str, user_id: str, now: datetime, *,
+    handled: Collection[tuple[str, str]] = (),
+    messages_deleted: int = 0, messages_failed: int = 0,
+) -> Erasure:
+    """Erase the member in one transaction, and record that an erasure happened (counts only).
+
+    ``handled`` are the messages the caller already tried to delete (with the outcome
+    counted in ``messages_deleted``/``messages_failed``); messages sent meanwhile come
+    back in :attr:`Erasure.messages` for the caller to delete.
+
+    >>> erase(db, "T1", "U1", now).deleted["reflections"]
+    0
+    """
+    db.execute("PRAGMA secure_delete = ON")  # erased rows are overwritten, not just unlinked
+    try:
+        with immediate(db):
+            left = [m for m in sent_messages(db, team_id, user_id) if m not in handled]
+            deleted, anonymised = {}, {}
+            for table, erase_from in ERASERS.items():
+                deleted[table], anonymised[table] = erase_from(db, team_id, user_id)
+            erasure_id = db.table("erasures").insert({
+                "team_id": team_id, "erased_on": now.astimezone(UTC).date().isoformat(),
+                "rows_deleted": sum(deleted.values()),
+                "rows_anonymised": sum(anonymised.values()),
+                "messages_deleted": messages_deleted, "messages_failed": messages_failed,
+            }).last_pk
+    finally:
+        db.execute("PRAGMA secure_delete = OFF")
+    # copy the overwritten pages into the database file now, and empty the write-ahead log
+    # (best effort: a reader elsewhere may delay it until the next checkpoint)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return Erasure(erasure_id, deleted, anonymised, left)
+
+
+def record_messages(db: Database, erasure_id: int, deleted: int, failed: int) -> None:
+    """Add messages deleted (or not) after the transaction to the erasure's record."""
+    db.execute("UPDATE erasures SET messages_deleted = messages_deleted + ?, "
+               "messages_failed = messages_failed + ? WHERE id = ?", [deleted, failed, erasure_id])
+    db.conn.commit()
+
+
+def erasures(db: Database, team_id: str) -> list[dict]:
+    """The record of erasures in a workspace: dates and counts, no one named."""
+    return list(db.table("erasures").rows_where("team_id = ?", [team_id], order_by="id"))
