@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -159,8 +160,16 @@ class SocketModeServer:
             "retry_attempt": 0,
             "retry_reason": "",
         }
-        self._open[-1].send(json.dumps(envelope))
-        return envelope_id
+        deadline = time.monotonic() + 3.0
+        while True:  # like Slack: deliver over a live connection, not one being closed
+            self.wait_for_connections(1, timeout=3.0)
+            try:
+                self._open[-1].send(json.dumps(envelope))
+                return envelope_id
+            except ConnectionClosed:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def wait_for_ack(self, envelope_id: str, timeout: float = 3.0) -> dict[str, Any]:
         """The client's ack of ``envelope_id`` (``{"envelope_id", "payload"?}``)."""
