@@ -253,18 +253,23 @@ def open_action_modal(
     client.views_open(trigger_id=trigger_id, view=view)
 
 
-def on_track_shortcut(
-    ack: Ack, shortcut: dict, client: WebClient, context: BoltContext, *, deps: Deps
-) -> None:
-    """"Track as action" on a message: the modal pre-filled with its text and a link to it."""
-    ack()
+def message_and_link(client: WebClient, shortcut: dict) -> tuple[str, str | None]:
+    """A message shortcut's message: its text on one line, and a permalink back to it."""
     message = shortcut.get("message", {})
     channel_id = shortcut.get("channel", {}).get("id")
     permalink = None
     if channel_id and message.get("ts"):
         permalink = client.chat_getPermalink(channel=channel_id,
                                              message_ts=message["ts"])["permalink"]
-    text = " ".join((message.get("text") or "").split())
+    return " ".join((message.get("text") or "").split()), permalink
+
+
+def on_track_shortcut(
+    ack: Ack, shortcut: dict, client: WebClient, context: BoltContext, *, deps: Deps
+) -> None:
+    """"Track as action" on a message: the modal pre-filled with its text and a link to it."""
+    ack()
+    text, permalink = message_and_link(client, shortcut)
     open_action_modal(
         client, shortcut["trigger_id"], owner_id=shortcut["user"]["id"],
         title=text[:200], notes=f"From {permalink}" if permalink else "",

@@ -39,7 +39,7 @@ from bot.domain.people import Actor, is_former
 from bot.domain.quiet import delivery_time
 from bot.domain.when import describe_next, parse_when
 from handlers import data_rights, ids
-from handlers.actions import open_action_modal
+from handlers.actions import message_and_link, open_action_modal
 from handlers.blocks import nudges as blocks
 from handlers.blocks.actions import render_action_changed
 from handlers.blocks.common import Rendered, render_text
@@ -381,12 +381,7 @@ def on_follow_up_shortcut(
     """The message shortcut: a modal asking when, showing the message and a link to it."""
     ack()
     message = shortcut.get("message", {})
-    channel_id = shortcut.get("channel", {}).get("id")
-    permalink = None
-    if channel_id and message.get("ts"):
-        permalink = client.chat_getPermalink(channel=channel_id,
-                                             message_ts=message["ts"])["permalink"]
-    text = " ".join((message.get("text") or "").split())
+    text, permalink = message_and_link(client, shortcut)
     metadata = {"permalink": permalink, "person_id": message.get("user"),
                 "topic": text[:120], "response_url": shortcut.get("response_url")}
     client.views_open(trigger_id=shortcut["trigger_id"],
