@@ -37,7 +37,7 @@ from bot.domain.weeknote import build_weeknote, week_span, weeknote_data, weekno
 from handlers import ids
 from handlers.blocks import reflections as blocks
 from handlers.blocks.actions import render_action_line
-from handlers.blocks.common import Rendered
+from handlers.blocks.common import Rendered, escape
 from handlers.home import refresh_home
 from handlers.listeners import bind
 from handlers.people import actor_for
@@ -231,7 +231,7 @@ def on_reflect_modal(
     choice = (field(ids.REFLECT_MODAL_VISIBILITY).get("selected_option") or {}).get("value")
     text = (field(ids.REFLECT_MODAL_TEXT).get("value") or "")
     # what is typed in a modal is plain text; commands arrive escaped, so store both alike
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = escape(text)
     draft = None
     try:
         draft = check_reflection(text, tags, shared=choice == blocks.SHARED)

@@ -26,7 +26,7 @@ from bot.domain.dates import format_due
 from bot.domain.people import mention
 from bot.domain.reflections import Reflection
 from handlers import ids
-from handlers.blocks.common import Rendered, dicts, more_line, render_help
+from handlers.blocks.common import Rendered, dicts, escape, more_line, render_help
 from handlers.blocks.reflections import render_reflection_line
 
 __all__ = [
@@ -44,13 +44,10 @@ __all__ = [
 _STATUS = {"open": "", "done": ":white_check_mark: done", "dropped": ":heavy_minus_sign: dropped"}
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
 
 def render_action_line(action: Action, today: date) -> str:
     """``*A12* Draft the response · <@U2> · due Fri 4 Dec · #inclusion`` in mrkdwn."""
-    parts = [f"*{action.ref}* {_escape(action.title)}"]
+    parts = [f"*{action.ref}* {escape(action.title)}"]
     parts.append(mention(action.owner_id) if action.owner_id else "_no owner_")
     if action.due:
         due = f"due {format_due(action.due, today)}"
@@ -94,7 +91,7 @@ def render_action_created(action: Action, today: date, creator_id: str) -> Rende
         told = f" I've let {mention(action.owner_id)} know."
     text = f"Tracked {action.ref}: {action.title}.{told}"
     blocks = [
-        SectionBlock(text=MarkdownTextObject(text=f":pushpin: Tracked. {told}".strip())),
+        SectionBlock(text=MarkdownTextObject(text=f":pushpin: Tracked.{told}")),
         _line_block(action, today),
     ]
     return text, dicts(blocks)
@@ -151,13 +148,13 @@ def render_action_detail(
     learned from it (the reflections linked to it that the viewer may see)."""
     fields = [render_action_line(action, today)]
     if action.notes:
-        fields.append(f"_Notes:_ {_escape(action.notes[:2500])}")
+        fields.append(f"_Notes:_ {escape(action.notes[:2500])}")
     if action.permalink:
         fields.append(f"<{action.permalink}|Where it was agreed>")
     history = []
     for event in events[-40:]:
         what = _KIND.get(event.kind, event.kind).format(
-            detail=_escape(event.detail[:300]), user=mention(event.detail))
+            detail=escape(event.detail[:300]), user=mention(event.detail))
         history.append(f"{_when(event.at, tz)} · {mention(event.actor_id)} {what}")
     blocks: list = [
         HeaderBlock(text=PlainTextObject(text=f"{action.ref} {action.title}"[:150])),

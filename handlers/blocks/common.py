@@ -6,7 +6,7 @@ from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlo
 
 from bot.domain.errors import UserError
 
-__all__ = ["Rendered", "render_error", "render_help", "render_text", "more_line", "dicts"]
+__all__ = ["Rendered", "escape", "render_error", "render_help", "render_text", "more_line", "dicts"]
 
 Rendered = tuple[str, list[dict]]
 
@@ -36,9 +36,20 @@ def render_error(error: UserError) -> Rendered:
     return text, dicts(blocks)
 
 
+def escape(text: str) -> str:
+    """Text for mrkdwn: ``&``, ``<`` and ``>`` escaped as Slack asks."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def render_help(title: str, lines: list[tuple[str, str]], footer: str = "") -> Rendered:
-    """A command's grammar as ``usage — meaning`` lines, with examples in the footer."""
-    body = "\n".join(f"`{usage}`  {meaning}" for usage, meaning in lines)
+    """A command's grammar as ``usage — meaning`` lines, with examples in the footer.
+
+    ``<title>`` in a usage is escaped, or Slack would read it as a link.
+
+    >>> render_help("Actions", [("/action <title>", "track one")])[1][0]["text"]["text"]
+    '*Actions*\\n`/action &lt;title&gt;`  track one'
+    """
+    body = "\n".join(f"`{escape(usage)}`  {escape(meaning)}" for usage, meaning in lines)
     blocks = [SectionBlock(text=MarkdownTextObject(text=f"*{title}*\n{body}"))]
     if footer:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))

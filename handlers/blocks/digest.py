@@ -20,7 +20,7 @@ from bot.domain.actions import Action
 from bot.domain.dates import format_date, format_due
 from bot.domain.digest import Digest, FollowUp, Post, Section, SharedReflection
 from bot.domain.people import mention
-from handlers.blocks.common import Rendered, dicts, render_help
+from handlers.blocks.common import Rendered, dicts, escape, render_help
 
 __all__ = [
     "render_digest_messages",
@@ -37,9 +37,6 @@ _CHARS_PER_MESSAGE = 12_000  # keep each message comfortably readable and small
 _LINE_CHARS = 600
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
 
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
@@ -47,7 +44,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _action_line(action: Action, digest: Digest, key: str) -> str:
-    line = f"*A{action.id}* {_escape(_clip(action.title, 200))}"
+    line = f"*A{action.id}* {escape(_clip(action.title, 200))}"
     if action.owner_id:
         line += f" · {mention(action.owner_id)}"
     if key == "overdue" and action.due:
@@ -55,7 +52,7 @@ def _action_line(action: Action, digest: Digest, key: str) -> str:
     if action.workstream:
         line += f" · #{action.workstream}"
     for lesson in digest.lessons.get(action.id, [])[:2] if key == "completed" else ():
-        line += f"\n    _learned:_ {_escape(_clip(lesson.text, 200))} (R{lesson.id})"
+        line += f"\n    _learned:_ {escape(_clip(lesson.text, 200))} (R{lesson.id})"
     return line
 
 
@@ -64,20 +61,20 @@ def _line(item: object, digest: Digest, key: str) -> str:
         line = _action_line(item, digest, key)
     elif isinstance(item, SharedReflection):
         tags = " ".join(f"#{t}" for t in item.tags[:5])
-        line = f"*R{item.id}* {mention(item.author_id)}: {_escape(_clip(item.text, 400))} {tags}"
+        line = f"*R{item.id}* {mention(item.author_id)}: {escape(_clip(item.text, 400))} {tags}"
         if item.action_id:
             line += f" (a lesson from A{item.action_id})"
     elif isinstance(item, Post):
-        title = _escape(_clip(item.title, 150)).replace("|", "¦")
+        title = escape(_clip(item.title, 150)).replace("|", "¦")
         line = f"<{item.link}|{title}> by {mention(item.user_id)}"
         if len(item.link) > 300 or "|" in item.link or ">" in item.link:
             line = f"{title} by {mention(item.user_id)}"
     elif isinstance(item, FollowUp):
         who = f" with {mention(item.person_id)}" if item.person_id else ""
-        about = f" about {_escape(_clip(item.topic, 150))}" if item.topic else ""
+        about = f" about {escape(_clip(item.topic, 150))}" if item.topic else ""
         line = f"{mention(item.user_id)} followed up{who}{about}"
     else:  # pragma: no cover - the domain only makes the four kinds above
-        line = _escape(str(item))
+        line = escape(str(item))
     return "• " + _clip(line, _LINE_CHARS)
 
 

@@ -25,7 +25,7 @@ from bot.domain.nudges import BLOG_EXAMPLE, EXAMPLE, FOLLOW_UP_EXAMPLE, Reminder
 from bot.domain.people import mention
 from bot.domain.when import WHEN_EXAMPLE, describe_next
 from handlers import ids
-from handlers.blocks.common import Rendered, dicts, render_help, render_text
+from handlers.blocks.common import Rendered, dicts, escape, render_help, render_text
 
 __all__ = [
     "render_reminder_dm",
@@ -40,14 +40,11 @@ __all__ = [
 ]
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
 
 def _subject(reminder: Reminder) -> str:
     if reminder.kind == "me":
-        return _escape(reminder.text)
-    about = f" about {_escape(reminder.text)}" if reminder.text else ""
+        return escape(reminder.text)
+    about = f" about {escape(reminder.text)}" if reminder.text else ""
     return f"follow up with {mention(reminder.person_id or '')}{about}"
 
 
@@ -135,7 +132,7 @@ def render_reminder_list(
 def render_overdue_dm(action: Action, today: date) -> Rendered:
     """An overdue action's daily nudge to its owner: Done and New due date."""
     assert action.due is not None
-    text = (f":warning: *{action.ref}* {_escape(action.title)} was due "
+    text = (f":warning: *{action.ref}* {escape(action.title)} was due "
             f"{format_due(action.due, today)} and is overdue.")
     value = str(action.id)
     buttons = [
@@ -163,7 +160,7 @@ def render_habit_nudge(every_weeks: int, feed_url: str | None) -> Rendered:
 
 def render_follow_up_modal(message_text: str, permalink: str | None, metadata: dict) -> dict:
     """"Remind me to follow up": the message, a link to it, and when."""
-    quoted = _escape(message_text[:500]) or "_(no text)_"
+    quoted = escape(message_text[:500]) or "_(no text)_"
     link = f"\n<{permalink}|Open the conversation>" if permalink else ""
     view = View(
         type="modal",
@@ -198,7 +195,7 @@ def render_due_modal(action: Action, today: date) -> dict:
         close=PlainTextObject(text="Cancel"),
         private_metadata=json.dumps({"action_id": action.id}),
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=f"*{action.ref}* {_escape(action.title)}")),
+            SectionBlock(text=MarkdownTextObject(text=f"*{action.ref}* {escape(action.title)}")),
             InputBlock(block_id=ids.NUDGE_DUE_DATE, label=PlainTextObject(text="Due"),
                        element=DatePickerElement(action_id=ids.NUDGE_DUE_DATE,
                                                  initial_date=today.isoformat())),
