@@ -4,7 +4,9 @@ Reminders are rows; one frequent job (``nudge:tick``) sends what is due: reminde
 ``next_at`` has come, overdue-action nudges (09:00 in the owner's time zone) and habit
 nudges. Every send goes through ``deliver_once`` with a key naming the occurrence, and a
 row moves on only once its delivery is recorded as sent, so a failed send is retried
-(after ``storage.deliveries``' backoff) and a restart never loses or repeats one.
+(after ``storage.deliveries``' backoff) and a restart never loses or repeats one. A pass
+stops at the first failed send: when Slack is down, the rest wait for the next tick
+instead of each spending the client's retries in turn.
 """
 
 from __future__ import annotations
@@ -431,6 +433,8 @@ def send_due_reminders(deps: Deps) -> int:
             send=lambda r=reminder, t=text, b=blocks_: deps.client.chat_postMessage(
                 channel=r.user_id, text=t, blocks=b))
         sent += outcome is Outcome.SENT
+        if outcome is Outcome.FAILED:  # Slack is down or refusing: the rest wait a tick
+            break
         if _settled(deps, key):
             with deps.db() as db:
                 reminders.advance(db, reminder, after_delivery(reminder, now), now)
@@ -456,6 +460,8 @@ def send_overdue_nudges(deps: Deps) -> int:
             send=lambda a=action, t=text, b=blocks_: deps.client.chat_postMessage(
                 channel=a.owner_id, text=t, blocks=b))
         sent += outcome is Outcome.SENT
+        if outcome is Outcome.FAILED:
+            break
     return sent
 
 
@@ -481,6 +487,8 @@ def send_habit_nudges(deps: Deps) -> int:
             send=lambda h=habit, t=text, b=blocks_: deps.client.chat_postMessage(
                 channel=h.user_id, text=t, blocks=b))
         sent += outcome is Outcome.SENT
+        if outcome is Outcome.FAILED:
+            break
         if _settled(deps, key):
             with deps.db() as db:
                 feed_store.mark_nudged(db, habit, now)
