@@ -35,6 +35,7 @@ from bot.domain.nudges import (
     parse_nudge_command,
 )
 from bot.domain.people import Actor
+from bot.domain.text import parse_id
 from bot.domain.when import describe_next, parse_when
 from handlers import ids
 from handlers.actions import open_action_modal
@@ -244,8 +245,8 @@ _VERBS = {
 
 def _own_reminder(deps: Deps, body: dict, action: dict, team_id: str) -> reminders.Reminder:
     try:
-        reminder_id = int(action.get("value", ""))
-    except ValueError:
+        reminder_id = parse_id(action.get("value", ""), "N")
+    except ParseError:
         raise ParseError("That button is broken; try `/nudge list`.") from None
     with deps.db() as db:
         return reminders.get(db, team_id, reminder_id, body["user"]["id"])
@@ -313,8 +314,8 @@ def on_new_due_button(
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     try:
-        action_id = int(action.get("value", ""))
-    except ValueError:
+        action_id = parse_id(action.get("value", ""), "A")
+    except ParseError:
         raise ParseError("That button is broken; try `/action due A12 Friday`.") from None
     with deps.db() as db:
         found = action_store.get(db, actor.team_id, action_id)

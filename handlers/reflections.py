@@ -25,6 +25,7 @@ from bot.domain.reflections import (
     parse_reflect_command,
     parse_tag_list,
 )
+from bot.domain.text import parse_id
 from handlers import ids
 from handlers.blocks import reflections as blocks
 from handlers.blocks.common import Rendered
@@ -151,8 +152,8 @@ def on_share_button(
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     try:
-        reflection_id = int(action.get("value", ""))
-    except ValueError:
+        reflection_id = parse_id(action.get("value", ""), "R")
+    except ParseError:
         raise ParseError("That button is broken; try `/reflect share R7`.") from None
     text, blocks_ = share(deps, actor, reflection_id, True)
     if body.get("response_url"):
