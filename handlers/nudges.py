@@ -11,10 +11,9 @@ instead of each spending the client's retries in turn.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -24,6 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
+from bot.domain.dates import picked_date
 from bot.domain.errors import ParseError, UserError
 from bot.domain.nudges import (
     SNOOZES,
@@ -43,7 +43,7 @@ from handlers.blocks import nudges as blocks
 from handlers.blocks.actions import render_action_changed
 from handlers.blocks.common import Rendered, render_text
 from handlers.delivery import Outcome, deliver_once
-from handlers.listeners import bind
+from handlers.listeners import bind, view_metadata
 from handlers.people import actor_for, member_tz, resolve
 from storage import actions as action_store
 from storage import deliveries, members, reminders
@@ -331,13 +331,19 @@ def on_due_modal(
               .get(ids.NUDGE_DUE_DATE, {}).get("selected_date"))
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     today = deps.now().astimezone(actor.zone).date()
-    if not picked or date.fromisoformat(picked) < today:
+    try:
+        due = picked_date(picked)
+    except UserError as err:
+        ack(response_action="errors", errors={ids.NUDGE_DUE_DATE: err.message})
+        return
+    if due is None or due < today:
         ack(response_action="errors",
             errors={ids.NUDGE_DUE_DATE: "Pick today or a later date."})
         return
     ack()
-    due = date.fromisoformat(picked)
-    action_id = int(json.loads(view.get("private_metadata") or "{}")["action_id"])
+    action_id = view_metadata(view).get("action_id")
+    if not isinstance(action_id, int) or isinstance(action_id, bool):
+        raise ParseError("That form is broken; try `/action due A12 Friday`.")
     with deps.db() as db:
         _, after = action_store.change(db, actor, action_id, "due", deps.now(),
                                        detail=due.isoformat(), due=due)
@@ -381,9 +387,9 @@ def on_follow_up_modal(
         ack(response_action="errors", errors={ids.NUDGE_FOLLOW_UP_WHEN: err.message + example})
         return
     ack()
-    metadata = json.loads(view.get("private_metadata") or "{}")
-    person = metadata.get("person_id")
-    topic = (metadata.get("topic") or "")[:TEXT_MAX]
+    metadata = view_metadata(view)
+    person = metadata.get("person_id") if isinstance(metadata.get("person_id"), str) else None
+    topic = str(metadata.get("topic") or "")[:TEXT_MAX]
     if len(topic) == 120:
         topic = topic.rstrip() + "…"
     with deps.db() as db:

@@ -7,7 +7,6 @@ Each listener acks first, reads the request with ``bot.domain.reflections``, cal
 
 from __future__ import annotations
 
-import json
 import re
 
 from slack_bolt import Ack, App, Respond
@@ -30,7 +29,7 @@ from handlers import ids
 from handlers.blocks import reflections as blocks
 from handlers.blocks.common import Rendered
 from handlers.home import refresh_home
-from handlers.listeners import bind
+from handlers.listeners import bind, view_metadata
 from handlers.people import actor_for
 from storage import reflections as store
 
@@ -190,7 +189,7 @@ def on_reflect_modal(
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     text, blocks_ = save_reflection(deps, actor, draft)
-    url = json.loads(view.get("private_metadata") or "{}").get("response_url")
+    url = view_metadata(view).get("response_url")
     if not url or WebhookClient(url).send(text=text, blocks=blocks_, response_type="ephemeral",
                                           replace_original=False).status_code != 200:
         client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
