@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
+from bot.domain.actions import check_change
 from bot.domain.dates import picked_date
 from bot.domain.errors import ParseError, UserError
 from bot.domain.nudges import (
@@ -319,6 +320,7 @@ def on_new_due_button(
         raise ParseError("That button is broken; try `/action due A12 Friday`.") from None
     with deps.db() as db:
         found = action_store.get(db, actor.team_id, action_id)
+    check_change(found, actor)  # refused now, not after the date is picked
     today = deps.now().astimezone(actor.zone).date()
     client.views_open(trigger_id=body["trigger_id"], view=blocks.render_due_modal(found, today))
 
