@@ -3,8 +3,6 @@ on a refusal."""
 
 from __future__ import annotations
 
-import logging
-import re
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -17,6 +15,7 @@ from bot.domain.actions import parse_action_command
 from bot.domain.errors import UserError
 from handlers import ids
 from tests.conftest import ANA, PETE, SAM
+from tests.outcomes import UNEXPECTED, Outcomes, outcome_of
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
@@ -97,28 +96,7 @@ def test_forged_button_values_are_refused(bot):
 
 # --- every button and every modal, forged and junk ------------------------------------------
 
-UNEXPECTED = re.compile(r" outcome=(?!ok |ParseError |NotFound |NotAllowed |UserError )(\S+)")
-TABLES = ("actions", "action_events", "reflections", "reminders", "action_deliveries")
-
-
-class Outcomes:
-    """The ``handlers`` log's one line per request: wait for the next, read its outcome."""
-
-    def __init__(self, caplog) -> None:
-        caplog.set_level(logging.INFO, logger="handlers")
-        self.caplog, self.seen = caplog, 0
-
-    def lines(self) -> list[str]:
-        return [r.getMessage() for r in list(self.caplog.records)
-                if r.name == "handlers" and " outcome=" in r.getMessage()]
-
-    def next(self) -> str:
-        deadline = time.monotonic() + 10
-        while len(self.lines()) <= self.seen:
-            assert time.monotonic() < deadline, "the request was never handled"
-            time.sleep(0.01)
-        self.seen += 1
-        return self.lines()[self.seen - 1]
+TABLES = ("actions", "action_events", "reflections", "reminders", "deliveries")
 
 
 def state(bot) -> list:
@@ -147,7 +125,6 @@ BUTTON_VALUES = st.one_of(
 def test_every_button_with_forged_or_junk_values_is_refused_and_changes_nothing(bot, caplog):
     owned_by_ana(bot)
     outcomes = Outcomes(caplog)
-    outcomes.seen = len(outcomes.lines())
     before = state(bot)
     tried = Counter()
 
@@ -158,7 +135,7 @@ def test_every_button_with_forged_or_junk_values_is_refused_and_changes_nothing(
         assert bot.slack.block_action(SAM, action_id, value).status_code == 200
         line = outcomes.next()
         assert not UNEXPECTED.search(line), (action_id, value, line)
-        tried[line.split(" outcome=")[1].split()[0]] += 1
+        tried[outcome_of(line)] += 1
         assert state(bot) == before, (action_id, value)
 
     check()
@@ -216,7 +193,6 @@ def test_every_modal_with_junk_in_every_field_answers_and_stores_nothing_when_re
     owned_by_ana(bot)
     modals = _modals(bot)
     outcomes = Outcomes(caplog)
-    outcomes.seen = len(outcomes.lines())
     tried, refused = Counter(), Counter()
 
     @st.composite
