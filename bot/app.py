@@ -39,7 +39,9 @@ def build_app(deps: Deps, *, http: bool) -> App:
         client=make_client(deps.settings, interactive=True),
         signing_secret=deps.settings.signing_secret or "",
         request_verification_enabled=http,
-        token_verification_enabled=False,
+        # auth.test now, at start-up, not lazily on the first request: a first command
+        # while Slack is down would otherwise get Bolt's "unable to respond" and no listener
+        token_verification_enabled=True,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("slack_bolt"),
     )
