@@ -28,14 +28,20 @@ def build_deps(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
 
 
 def build_app(deps: Deps, *, http: bool) -> App:
-    """The Bolt app with every feature's listeners; ``http`` turns on signature checks."""
+    """The Bolt app with every feature's listeners; ``http`` turns on signature checks.
+
+    Listeners get Bolt's per-request copy of the app's client: the interactive one, quick
+    to give up; scheduled jobs keep ``deps.client``, which retries patiently.
+    """
     if http:
         deps.settings.require("signing_secret")
     app = App(
-        client=deps.client,
+        client=make_client(deps.settings, interactive=True),
         signing_secret=deps.settings.signing_secret or "",
         request_verification_enabled=http,
-        token_verification_enabled=False,
+        # auth.test now, at start-up, not lazily on the first request: a first command
+        # while Slack is down would otherwise get Bolt's "unable to respond" and no listener
+        token_verification_enabled=True,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("slack_bolt"),
     )

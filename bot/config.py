@@ -71,9 +71,13 @@ class Settings:
     feed_poll_minutes: int = 60
     allow_private_feeds: bool = False
     log_level: str = "INFO"
-    # How often (seconds) the scheduler looks for due reminders and retries; not an
-    # environment variable: 5 s keeps every reminder within 30 s of its time. Tests lower it.
+    # How often (seconds) the scheduler looks for due reminders and retries (NUDGE_TICK_SECONDS).
     tick_seconds: float = 5.0
+    # How long the scheduler lease outlives its holder (NUDGE_LEASE_SECONDS); renewed at a third.
+    lease_seconds: int = 45
+    # Waits (seconds) before retrying a failed delivery, then the last one repeated; not an
+    # environment variable; storage.deliveries.RETRY_BACKOFF is the same. Tests shorten it.
+    retry_backoff: tuple[float, ...] = (30, 60, 120, 300, 600, 1800)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -140,6 +144,18 @@ class Settings:
         if allow not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
             raise ConfigError("NUDGE_ALLOW_PRIVATE_FEEDS must be 1 or 0")
 
+        tick = get("NUDGE_TICK_SECONDS") or "5"
+        try:
+            tick_seconds = float(tick)
+        except ValueError:
+            tick_seconds = -1.0
+        if not 0.1 <= tick_seconds <= 60:
+            raise ConfigError("NUDGE_TICK_SECONDS must be a number of seconds from 0.1 to 60")
+
+        lease_seconds = get("NUDGE_LEASE_SECONDS") or "45"
+        if not lease_seconds.isdigit() or not 3 <= int(lease_seconds) <= 300:
+            raise ConfigError("NUDGE_LEASE_SECONDS must be a whole number from 3 to 300")
+
         level = (get("NUDGE_LOG_LEVEL") or "INFO").upper()
         if level not in _LOG_LEVELS:
             raise ConfigError(f"NUDGE_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
@@ -158,6 +174,8 @@ class Settings:
             feed_poll_minutes=int(poll),
             allow_private_feeds=allow in ("1", "true", "yes", "on"),
             log_level=level,
+            tick_seconds=tick_seconds,
+            lease_seconds=int(lease_seconds),
         )
 
     def require(self, *names: str) -> None:

@@ -21,9 +21,11 @@ from sqlite_utils import Database
 from bot.config import Settings
 from storage.db import connect
 
-__all__ = ["Deps", "make_client", "utcnow"]
+__all__ = ["Deps", "make_client", "utcnow", "INTERACTIVE_TIMEOUT_SECONDS"]
 
 SLACK_TIMEOUT_SECONDS = 10
+# A member is waiting on the interactive path: answer within seconds, even with Slack down.
+INTERACTIVE_TIMEOUT_SECONDS = 4
 
 
 def utcnow() -> datetime:
@@ -31,20 +33,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_client(settings: Settings, token: str | None = None) -> WebClient:
+def make_client(
+    settings: Settings, token: str | None = None, *, interactive: bool = False
+) -> WebClient:
     """A Web API client for ``SLACK_API_URL`` that retries what Slack asks to be retried.
 
-    Connection errors and 5xx answers are retried twice with backoff; 429 answers
-    are retried after ``Retry-After``, up to three times.
+    The scheduler's client is patient: connection errors and 5xx answers are retried
+    twice with backoff, 429 answers after ``Retry-After`` up to three times, 10 s per
+    call. The ``interactive`` one (listeners: a member waits for the reply) retries each
+    once and gives up after 4 s, so a command is answered within seconds when Slack is
+    down; a failed delivery is retried later by ``storage.deliveries`` anyway.
     """
+    retries = 1 if interactive else 2
     return WebClient(
         token=token or settings.bot_token,
         base_url=settings.api_url,
-        timeout=SLACK_TIMEOUT_SECONDS,
+        timeout=INTERACTIVE_TIMEOUT_SECONDS if interactive else SLACK_TIMEOUT_SECONDS,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=retries),
+            RateLimitErrorRetryHandler(max_retry_count=1 if interactive else 3),
+            ServerErrorRetryHandler(max_retry_count=retries),
         ],
     )
 

@@ -1,8 +1,8 @@
 """One process: the Slack connection (Socket Mode or HTTP) and the scheduler.
 
 Every process serves Slack; only the holder of the scheduler lease runs scheduled
-jobs. The lease is renewed every ``LEASE_RENEW`` seconds and lasts ``LEASE_TTL``, so
-a holder that dies loses it within a minute and a waiting process takes over.
+jobs. The lease lasts ``NUDGE_LEASE_SECONDS`` (45 by default) and is renewed every third of
+that, so a holder that dies loses it within a minute and a waiting process takes over.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ __all__ = ["Runtime", "LEASE_TTL", "LEASE_RENEW"]
 
 log = logging.getLogger(__name__)
 
-LEASE_TTL = timedelta(seconds=45)
-LEASE_RENEW = 15.0  # seconds
+LEASE_TTL = timedelta(seconds=45)  # the default of Settings.lease_seconds
+LEASE_RENEW = 15.0  # seconds: a third of the lease
 
 
 class Runtime:
@@ -46,8 +46,8 @@ class Runtime:
         host: str = "127.0.0.1",
         port: int = 3000,
         clock: Callable[[], datetime] = utcnow,
-        lease_ttl: timedelta = LEASE_TTL,
-        lease_renew: float = LEASE_RENEW,
+        lease_ttl: timedelta | None = None,
+        lease_renew: float | None = None,
     ) -> None:
         self.settings, self.http, self.host, self.port, self.clock = (
             settings, http, host, port, clock)
@@ -57,7 +57,8 @@ class Runtime:
         self._socket: SocketModeHandler | None = None
         self._scheduler = None
         self._stopped = threading.Event()
-        self.lease_ttl, self.lease_renew = lease_ttl, lease_renew
+        self.lease_ttl = lease_ttl or timedelta(seconds=settings.lease_seconds)
+        self.lease_renew = lease_renew or self.lease_ttl.total_seconds() / 3
         self.scheduling = False  # holding the lease and running the jobs
 
     def start(self) -> Runtime:

@@ -8,7 +8,6 @@ by the app's error handler.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 
@@ -20,18 +19,21 @@ from slack_sdk.webhook import WebhookClient
 from bot.deps import Deps
 from bot.domain.actions import (
     EXAMPLE,
+    NOTE_MAX,
+    TITLE_MAX,
     Action,
     ActionCommand,
     check_change,
     parse_action_command,
 )
+from bot.domain.dates import picked_date
 from bot.domain.errors import ParseError, UserError
 from bot.domain.people import Actor
 from bot.domain.text import normalise_tag, parse_id
 from handlers import ids, review
 from handlers.blocks import actions as blocks
 from handlers.home import refresh_home
-from handlers.listeners import bind
+from handlers.listeners import bind, view_metadata
 from handlers.people import actor_for, resolve
 from storage import actions as store
 from storage import reflections as reflection_store
@@ -47,6 +49,7 @@ __all__ = [
 ]
 
 DONE_BUTTON = re.compile(rf"^{ids.ACTION_DONE}(:\d+)?$")
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")  # what a users_select sends
 
 
 def register(app: App, deps: Deps) -> None:
@@ -291,11 +294,21 @@ def on_action_modal(
     title = " ".join((value(ids.ACTION_MODAL_TITLE) or "").split())
     if not title:
         errors[ids.ACTION_MODAL_TITLE] = "What needs doing? A title is needed."
+    elif len(title) > TITLE_MAX:
+        errors[ids.ACTION_MODAL_TITLE] = f"A title can be up to {TITLE_MAX} characters."
+    notes = (value(ids.ACTION_MODAL_NOTES) or "").strip()
+    if len(notes) > NOTE_MAX:
+        errors[ids.ACTION_MODAL_NOTES] = f"Notes can be up to {NOTE_MAX:,} characters."
     due = None
-    if value(ids.ACTION_MODAL_DUE, "selected_date"):
-        due = date.fromisoformat(value(ids.ACTION_MODAL_DUE, "selected_date"))
-        if due < _today(deps, actor):
-            errors[ids.ACTION_MODAL_DUE] = "That date has passed; pick today or later."
+    try:
+        due = picked_date(value(ids.ACTION_MODAL_DUE, "selected_date"))
+    except UserError as err:
+        errors[ids.ACTION_MODAL_DUE] = err.message
+    if due is not None and due < _today(deps, actor):
+        errors[ids.ACTION_MODAL_DUE] = "That date has passed; pick today or later."
+    owner_id = value(ids.ACTION_MODAL_OWNER, "selected_user") or actor.user_id
+    if not USER_ID.fullmatch(owner_id):
+        errors[ids.ACTION_MODAL_OWNER] = "Pick the owner from the list of people."
     workstream = None
     if (value(ids.ACTION_MODAL_WORKSTREAM) or "").strip():
         try:
@@ -306,11 +319,10 @@ def on_action_modal(
         ack(response_action="errors", errors=errors)
         return
     ack()
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = view_metadata(view)
     action = create_action(
-        deps, client, actor, title=title,
-        owner_id=value(ids.ACTION_MODAL_OWNER, "selected_user") or actor.user_id,
-        due=due, workstream=workstream, notes=(value(ids.ACTION_MODAL_NOTES) or "").strip(),
+        deps, client, actor, title=title, owner_id=owner_id,
+        due=due, workstream=workstream, notes=notes,
         permalink=metadata.get("permalink"),
     )
     text, blocks_ = blocks.render_action_created(action, _today(deps, actor), actor.user_id)

@@ -68,12 +68,14 @@ def deliver_once(
                 log.warning("delivery %s skipped: Slack answered %s", key, error)
                 deliveries.mark_skipped(db, key, deps.now(), error)
                 return Outcome.SKIPPED
-            retry_at = deliveries.mark_failed(db, key, deps.now(), error)
+            retry_at = deliveries.mark_failed(db, key, deps.now(), error,
+                                              deps.settings.retry_backoff)
         log.warning("delivery %s failed (%s); retrying at %s", key, error, retry_at)
         return Outcome.FAILED
     except (SlackClientError, OSError) as err:
         with deps.db() as db:
-            retry_at = deliveries.mark_failed(db, key, deps.now(), f"unreachable: {err}")
+            retry_at = deliveries.mark_failed(db, key, deps.now(), f"unreachable: {err}",
+                                              deps.settings.retry_backoff)
         log.warning("delivery %s: Slack unreachable (%s); retrying at %s", key, err, retry_at)
         return Outcome.FAILED
     with deps.db() as db:

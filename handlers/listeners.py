@@ -13,6 +13,7 @@ after ``ack()`` it races with the acknowledgement and can turn it into a 404.)
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import time
 import uuid
@@ -27,7 +28,7 @@ from bot.domain.errors import UserError
 from bot.logs import request_id
 from handlers.blocks.common import Rendered, render_error, render_text
 
-__all__ = ["bind", "answer_error", "render_failure"]
+__all__ = ["bind", "answer_error", "render_failure", "view_metadata"]
 
 log = logging.getLogger("handlers")
 
@@ -98,3 +99,16 @@ def answer_error(error: Exception, body: dict, respond, client: WebClient) -> No
             client.chat_postMessage(channel=user, text=text, blocks=blocks)
     except (SlackClientError, OSError) as failure:  # Slack is down too: the log has it
         log.warning("could not tell the member about an error: %s", failure)
+
+
+def view_metadata(view: dict) -> dict:
+    """A submitted modal's ``private_metadata`` as we wrote it (a JSON object), else ``{}``.
+
+    >>> view_metadata({"private_metadata": '{"action_id": 3}'}), view_metadata({})
+    ({'action_id': 3}, {})
+    """
+    try:
+        found = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}

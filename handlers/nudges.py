@@ -4,15 +4,16 @@ Reminders are rows; one frequent job (``nudge:tick``) sends what is due: reminde
 ``next_at`` has come, overdue-action nudges (09:00 in the owner's time zone) and habit
 nudges. Every send goes through ``deliver_once`` with a key naming the occurrence, and a
 row moves on only once its delivery is recorded as sent, so a failed send is retried
-(after ``storage.deliveries``' backoff) and a restart never loses or repeats one.
+(after ``storage.deliveries``' backoff) and a restart never loses or repeats one. A pass
+stops at the first failed send: when Slack is down, the rest wait for the next tick
+instead of each spending the client's retries in turn.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -22,7 +23,9 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
-from bot.domain.errors import ParseError
+from bot.domain.actions import check_change
+from bot.domain.dates import picked_date
+from bot.domain.errors import ParseError, UserError
 from bot.domain.home import HomeSection
 from bot.domain.nudges import (
     EXAMPLE,
@@ -37,6 +40,7 @@ from bot.domain.nudges import (
 )
 from bot.domain.people import Actor, is_former
 from bot.domain.quiet import delivery_time
+from bot.domain.text import parse_id
 from bot.domain.when import describe_next, parse_when
 from handlers import data_rights, ids
 from handlers.actions import message_and_link, open_action_modal
@@ -45,7 +49,7 @@ from handlers.blocks.actions import render_action_changed
 from handlers.blocks.common import Rendered, render_text
 from handlers.delivery import Outcome, deliver_once
 from handlers.home import refresh_home
-from handlers.listeners import bind
+from handlers.listeners import bind, view_metadata
 from handlers.people import actor_for, member_tz, resolve
 from storage import actions as action_store
 from storage import deliveries, members, reminders
@@ -272,8 +276,8 @@ _VERBS = {
 
 def _own_reminder(deps: Deps, body: dict, action: dict, team_id: str) -> reminders.Reminder:
     try:
-        reminder_id = int(action.get("value", ""))
-    except ValueError:
+        reminder_id = parse_id(action.get("value", ""), "N")
+    except ParseError:
         raise ParseError("That button is broken; try `/nudge list`.") from None
     with deps.db() as db:
         return reminders.get(db, team_id, reminder_id, body["user"]["id"])
@@ -341,11 +345,12 @@ def on_new_due_button(
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     try:
-        action_id = int(action.get("value", ""))
-    except ValueError:
+        action_id = parse_id(action.get("value", ""), "A")
+    except ParseError:
         raise ParseError("That button is broken; try `/action due A12 Friday`.") from None
     with deps.db() as db:
         found = action_store.get(db, actor.team_id, action_id)
+    check_change(found, actor)  # refused now, not after the date is picked
     today = deps.now().astimezone(actor.zone).date()
     client.views_open(trigger_id=body["trigger_id"], view=blocks.render_due_modal(found, today))
 
@@ -358,13 +363,19 @@ def on_due_modal(
               .get(ids.NUDGE_DUE_DATE, {}).get("selected_date"))
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     today = deps.now().astimezone(actor.zone).date()
-    if not picked or date.fromisoformat(picked) < today:
+    try:
+        due = picked_date(picked)
+    except UserError as err:
+        ack(response_action="errors", errors={ids.NUDGE_DUE_DATE: err.message})
+        return
+    if due is None or due < today:
         ack(response_action="errors",
             errors={ids.NUDGE_DUE_DATE: "Pick today or a later date."})
         return
     ack()
-    due = date.fromisoformat(picked)
-    action_id = int(json.loads(view.get("private_metadata") or "{}")["action_id"])
+    action_id = view_metadata(view).get("action_id")
+    if not isinstance(action_id, int) or isinstance(action_id, bool):
+        raise ParseError("That form is broken; try `/action due A12 Friday`.")
     with deps.db() as db:
         _, after = action_store.change(db, actor, action_id, "due", deps.now(),
                                        detail=due.isoformat(), due=due)
@@ -403,9 +414,9 @@ def on_follow_up_modal(
         ack(response_action="errors", errors={ids.NUDGE_FOLLOW_UP_WHEN: err.message + example})
         return
     ack()
-    metadata = json.loads(view.get("private_metadata") or "{}")
-    person = metadata.get("person_id")
-    topic = (metadata.get("topic") or "")[:TEXT_MAX]
+    metadata = view_metadata(view)
+    person = metadata.get("person_id") if isinstance(metadata.get("person_id"), str) else None
+    topic = str(metadata.get("topic") or "")[:TEXT_MAX]
     if len(topic) == 120:
         topic = topic.rstrip() + "…"
     with deps.db() as db:
@@ -465,6 +476,8 @@ def send_due_reminders(deps: Deps) -> int:
             send=lambda r=reminder, t=text, b=blocks_: deps.client.chat_postMessage(
                 channel=r.user_id, text=t, blocks=b))
         sent += outcome is Outcome.SENT
+        if outcome is Outcome.FAILED:  # Slack is down or refusing: the rest wait a tick
+            break
         if _settled(deps, key):
             with deps.db() as db:
                 reminders.advance(db, reminder, after_delivery(reminder, now), now)
@@ -490,6 +503,8 @@ def send_overdue_nudges(deps: Deps) -> int:
             send=lambda a=action, t=text, b=blocks_: deps.client.chat_postMessage(
                 channel=a.owner_id, text=t, blocks=b))
         sent += outcome is Outcome.SENT
+        if outcome is Outcome.FAILED:
+            break
     return sent
 
 
@@ -515,6 +530,8 @@ def send_habit_nudges(deps: Deps) -> int:
             send=lambda h=habit, t=text, b=blocks_: deps.client.chat_postMessage(
                 channel=h.user_id, text=t, blocks=b))
         sent += outcome is Outcome.SENT
+        if outcome is Outcome.FAILED:
+            break
         if _settled(deps, key):
             with deps.db() as db:
                 feed_store.mark_nudged(db, habit, now)

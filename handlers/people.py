@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.deps import Deps
 from bot.domain.errors import NotFound
@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 def member_tz(deps: Deps, client: WebClient, team_id: str, user_id: str) -> str:
     """The member's Slack time zone, from the cache or ``users.info``.
 
-    Falls back to the network's time zone when Slack cannot say.
+    Falls back to the last known one, else the network's time zone, when Slack cannot
+    say (an error, or Slack unreachable): a command still works while Slack is down.
     """
     now = deps.now()
     with deps.db() as db:
@@ -32,6 +33,9 @@ def member_tz(deps: Deps, client: WebClient, team_id: str, user_id: str) -> str:
         user = client.users_info(user=user_id)["user"]
     except SlackApiError as err:
         log.warning("users.info failed for %s: %s", user_id, err.response.get("error"))
+        return cached.tz if cached else deps.settings.timezone
+    except (SlackClientError, OSError) as err:
+        log.warning("users.info unreachable for %s: %s", user_id, err)
         return cached.tz if cached else deps.settings.timezone
     name = user.get("name") or user.get("real_name") or ""
     tz = user.get("tz") or deps.settings.timezone

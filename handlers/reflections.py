@@ -13,7 +13,6 @@ draft of the member's week by DM; ``/reflect lessons`` lists the network's share
 
 from __future__ import annotations
 
-import json
 import re
 
 from slack_bolt import Ack, App, Respond
@@ -39,7 +38,7 @@ from handlers.blocks import reflections as blocks
 from handlers.blocks.actions import render_action_line
 from handlers.blocks.common import Rendered, escape
 from handlers.home import refresh_home
-from handlers.listeners import bind
+from handlers.listeners import bind, view_metadata
 from handlers.people import actor_for
 from storage import actions as action_store
 from storage import members, weeknotes
@@ -205,8 +204,8 @@ def on_share_button(
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     try:
-        reflection_id = int(action.get("value", ""))
-    except ValueError:
+        reflection_id = parse_id(action.get("value", ""), "R")
+    except ParseError:
         raise ParseError("That button is broken; try `/reflect share R7`.") from None
     text, blocks_ = share(deps, actor, reflection_id, True)
     if body.get("response_url"):
@@ -242,7 +241,7 @@ def on_reflect_modal(
         return
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = view_metadata(view)
     action_id = metadata.get("action_id")
     text, blocks_ = save_reflection(deps, actor, draft,
                                     int(action_id) if action_id is not None else None)

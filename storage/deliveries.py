@@ -14,6 +14,7 @@ or digest is ever lost. A ``sent`` row is never sent again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -114,14 +115,16 @@ def mark_sent(db: Database, key: str, now: datetime, channel: str | None = None,
                                         "channel": channel, "ts": ts, "error": None})
 
 
-def mark_failed(db: Database, key: str, now: datetime, error: str) -> datetime:
+def mark_failed(db: Database, key: str, now: datetime, error: str,
+                backoff: Sequence[float] = RETRY_BACKOFF) -> datetime:
     """The send failed for sure (Slack said no, or could not be reached): retry later.
 
+    The n-th failure waits ``backoff[n - 1]`` seconds (the last one thereafter).
     Returns when the next attempt is due.
     """
     found = get(db, key)
     attempts = found.attempts if found else 1
-    delay = RETRY_BACKOFF[min(attempts, len(RETRY_BACKOFF)) - 1]
+    delay = backoff[min(attempts, len(backoff)) - 1]
     retry_at = now + timedelta(seconds=delay)
     db.table("deliveries").update(key, {"status": "failed", "error": error[:500],
                                         "retry_at": retry_at.isoformat()})

@@ -17,6 +17,7 @@ def test_defaults():
     assert str(settings.digest_schedule) == "fri 16:00"
     assert settings.feed_poll_minutes == 60 and not settings.allow_private_feeds
     assert settings.api_url == "https://slack.com/api/"
+    assert (settings.tick_seconds, settings.lease_seconds) == (5.0, 45)
 
 
 def test_values_are_read():
@@ -24,7 +25,9 @@ def test_values_are_read():
         "SLACK_BOT_TOKEN": "xoxb-1", "NUDGE_STEERING": "U01, U02", "NUDGE_TIMEZONE":
         "America/New_York", "NUDGE_DIGEST_SCHEDULE": "Monday 9:30", "NUDGE_DIGEST_CHANNEL":
         "C0DIGEST", "NUDGE_STEERING_GROUP": "@steering", "NUDGE_ALLOW_PRIVATE_FEEDS": "1",
-        "SLACK_API_URL": "http://127.0.0.1:9/api"})
+        "SLACK_API_URL": "http://127.0.0.1:9/api", "NUDGE_TICK_SECONDS": "0.2",
+        "NUDGE_LEASE_SECONDS": "3"})
+    assert (settings.tick_seconds, settings.lease_seconds) == (0.2, 3)
     assert settings.steering == {"U01", "U02"}
     assert str(settings.digest_schedule) == "mon 09:30"
     assert settings.steering_group == "steering" and settings.allow_private_feeds
@@ -38,6 +41,9 @@ def test_values_are_read():
     ("NUDGE_TIMEZONE", "Mars/Olympus", "NUDGE_TIMEZONE"),
     ("NUDGE_DIGEST_SCHEDULE", "someday 25:00", "NUDGE_DIGEST_SCHEDULE"),
     ("NUDGE_DIGEST_CHANNEL", "#general", "NUDGE_DIGEST_CHANNEL"),
+    ("NUDGE_TICK_SECONDS", "0", "NUDGE_TICK_SECONDS"),
+    ("NUDGE_TICK_SECONDS", "soon", "NUDGE_TICK_SECONDS"),
+    ("NUDGE_LEASE_SECONDS", "1", "NUDGE_LEASE_SECONDS"),
     ("NUDGE_STEERING", "pete,sam", "NUDGE_STEERING"),
     ("NUDGE_FEED_POLL_MINUTES", "0", "NUDGE_FEED_POLL_MINUTES"),
     ("NUDGE_ALLOW_PRIVATE_FEEDS", "maybe", "NUDGE_ALLOW_PRIVATE_FEEDS"),

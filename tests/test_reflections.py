@@ -329,7 +329,7 @@ def test_the_migration_is_atomic_and_the_index_is_sqlite_utils():
     assert db.table("reflections").detect_fts() == "reflections_fts"
     assert {t.name for t in db.table("reflections").triggers} >= {
         "reflections_ai", "reflections_ad", "reflections_au"}
-    fresh = create(":memory:")  # back to before m002, then m002 runs and a later step fails
+    fresh = create(":memory:")  # back to before m003, then m003 runs and a later step fails
     fresh.execute("DROP TABLE reflections_fts")
     fresh.execute("DROP TABLE reflections")
     fresh.execute("DROP TABLE slack_events")

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.errors import ParseError
 
 __all__ = [
+    "picked_date",
     "DUE_EXAMPLE",
     "format_date",
     "format_due",
@@ -65,6 +66,24 @@ _END_OF_MONTH_RE = re.compile(r"end of (?:the )?month")
 _NUMERIC_DATE_RE = re.compile(r"(\d{1,4})([/.-])(\d{1,2})(?:\2(\d{1,4}))?")
 _NUMBER_RE = re.compile(r"\d{1,4}|\d{1,2}(?:st|nd|rd|th)")
 _LEADING_WORDS_RE = re.compile(r"^(?:(?:by|on|due)\s+)+")
+
+
+def picked_date(value: str | None) -> date | None:
+    """The date a date picker sent (``YYYY-MM-DD``), ``None`` if none was picked.
+
+    A value no date picker sends raises :class:`ParseError`.
+
+    >>> picked_date("2026-12-04"), picked_date(None)
+    (datetime.date(2026, 12, 4), None)
+    """
+    if not value:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+        raise ParseError("Pick a date with the date picker.", example="2026-12-04")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ParseError(f"There is no such date as {value}.", example="2026-12-04") from None
 
 
 def local_today(now: datetime, tz: ZoneInfo) -> date:

@@ -26,7 +26,7 @@ _ESCAPED_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 _PLAIN_USER = re.compile(r"(?<![\w<])@([\w.\-]{1,80})")
 _ESCAPED_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 _PLAIN_TAG = re.compile(r"(?<![\w<&])#([\w\-]{1,60})")
-_ID = re.compile(r"^\s*([A-Za-z])?\s*(\d{1,9})\s*$")
+_ID = re.compile(r"^\s*([A-Za-z])?\s*(\d{1,9})\s*$", re.ASCII)
 TAG_MAX = 40
 
 

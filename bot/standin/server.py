@@ -406,6 +406,12 @@ class SlackStandIn:
         """
         self._failing[method] = (error, when)
 
+    def heal(self) -> None:
+        """End every ``fail_next``, ``fail_every`` and ``fail_method`` still in force."""
+        with self._changed:
+            self._faults.clear()
+            self._failing.clear()
+
     def delay(self, seconds: float) -> None:
         """Answer every request ``seconds`` late (0 to stop)."""
         self._delay = seconds
