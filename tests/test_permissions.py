@@ -19,6 +19,7 @@ ROLES = {"author": ANA, "owner": PETE, "other": SAM, "steering": STEER}
 EVERYONE = set(ROLES)
 ACTION = {"author", "owner", "steering"}  # the creator, the owner, the steering group
 AUTHOR = {"author"}
+STEERING = {"steering"}
 
 # (what is done, who may do it[, what the author does first]). {A} a fresh action of Ana's
 # owned by Pete; {R} a private reflection and {S} a shared one by Ana; {N} Ana's follow-up.
@@ -43,9 +44,14 @@ TABLE = [
     (f"button {ids.NUDGE_SNOOZE}:1h {{N}}", AUTHOR),
     (f"button {ids.NUDGE_SNOOZE}:1w {{N}}", AUTHOR),
     (f"button {ids.NUDGE_TRACK} {{N}}", AUTHOR),
+    ("/action review", STEERING),
+    ("/action export", STEERING),
+    ("/digest settings", STEERING),
+    ("/digest settings time 15:30", STEERING),
+    ("/digest", EVERYONE),
+    ("/nudge mydata", EVERYONE),  # each member their own data; nobody anyone else's
+    ("/nudge mydata <@U0PETE|pete>", set()),
 ]
-# Not in the table yet: /action review and /action export (steering only) answer
-# "coming soon" to everyone on this branch.
 
 MAKE = {
     "A": ("/action", "Permissions check <@U0PETE|pete> by Friday", "actions"),
