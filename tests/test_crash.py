@@ -106,3 +106,63 @@ def test_reminders_survive_sigkill_at_random_points(standin, people, tmp_path):
         if got[number_of[int(key.split(":")[1])]] > 1:
             assert row["ambiguous"], key
     assert "Traceback" not in bot.all_logs()
+
+
+SUBSCRIBERS = 40  # paced at 4 a second: about 10 s of fan-out per full run
+DIGEST_KILLS = 2
+
+
+@pytest.mark.slow
+def test_a_digest_fan_out_killed_at_random_points_sends_each_copy_once(standin, tmp_path):
+    """The week's digest is due at start-up; its DMs to subscribers are cut off twice by
+    SIGKILL; after the restarts every subscriber has exactly one copy, but for the
+    ambiguous ones the stated policy allows (at most one per crash)."""
+    from zoneinfo import ZoneInfo
+
+    from storage import digest as digest_store
+
+    rng = random.Random()
+    seed_ = rng.randrange(10**6)
+    rng.seed(seed_)
+    local = utcnow().astimezone(ZoneInfo("Europe/London"))
+    due_now = f"{local:%a} {local:%H:%M}".lower()  # this week's digest is due this minute
+    subscribers = [f"U0SUB{n:03d}" for n in range(SUBSCRIBERS)]
+    bot = BotProcess(standin, tmp_path, NUDGE_DIGEST_CHANNEL="C0DIGEST",
+                     NUDGE_DIGEST_SCHEDULE=due_now, NUDGE_LEASE_SECONDS="3")
+    db = create(bot.db_path)
+    for user in subscribers:
+        digest_store.subscribe(db, "T0001", user, utcnow())
+    db.close()
+
+    def copies() -> Counter:
+        return Counter(m.channel for m in list(standin.messages)
+                       if m.channel in {standin.dm_channel(u) for u in subscribers})
+
+    kill_points = sorted(rng.sample(range(2, SUBSCRIBERS - 2), DIGEST_KILLS))
+    try:
+        for point in kill_points:
+            bot.start()
+            deadline = time.monotonic() + 60
+            while sum(copies().values()) < point and time.monotonic() < deadline:
+                time.sleep(0.01)
+            bot.kill()
+        bot.start()
+        deadline = time.monotonic() + 90
+        while len(copies()) < SUBSCRIBERS and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # anything further would show now
+    finally:
+        bot.stop()
+    got = copies()
+    with connect(bot.db_path) as db:
+        ambiguous = db.table("deliveries").count_where("kind = 'digest_dm' AND ambiguous = 1")
+    channel_posts = [m for m in standin.messages if m.channel == "C0DIGEST"]
+    duplicates = sum(n - 1 for n in got.values())
+    lost = SUBSCRIBERS - len(got)
+    print(f"digest crash trials (seed {seed_}): {bot.kills} kills after {kill_points} copies, "
+          f"{SUBSCRIBERS} subscribers, {sum(got.values())} copies, {duplicates} duplicate(s) "
+          f"({ambiguous} ambiguous), {lost} lost, {len(channel_posts)} channel post(s)")
+    assert lost == 0
+    assert duplicates <= ambiguous <= bot.kills
+    assert len(channel_posts) == 1
+    assert "Traceback" not in bot.all_logs()
