@@ -37,7 +37,9 @@ import httpx
 from bot.domain.when import Recurrence
 from bot.standin.server import SlackStandIn
 from bot.standin.signing import SlackSender
+from storage import reflections as reflection_store
 from storage.db import connect, create
+from storage.reminders import ts
 
 __all__ = ["main", "Plan", "Row", "NotYet", "MEASURES"]
 
@@ -127,10 +129,11 @@ def member(n: int) -> str:
     return f"U0M{n:04d}"
 
 
-def seed(path: Path, size: int, rng: random.Random) -> list[str]:
-    """A migrated database with ``size`` actions (and reflections, when that table exists).
+def seed(path: Path, size: int, rng: random.Random) -> dict[str, str]:
+    """A migrated database with ``size`` actions and ``size`` reflections.
 
-    Returns notes on what could not be seeded.
+    :data:`CALLER` owns or created about 2% of the actions and wrote about 2% of the
+    reflections, so their list and App Home have something to show at every size.
     """
     db = create(path)
     now = datetime.now(UTC)
@@ -139,6 +142,9 @@ def seed(path: Path, size: int, rng: random.Random) -> list[str]:
         ({"team_id": TEAM, "user_id": member(n), "name": f"m{n}", "tz": "Europe/London",
           "fetched_at": now.isoformat()} for n in range(1, members + 1)), batch_size=1000)
 
+    def someone() -> str:
+        return CALLER if rng.random() < 0.02 else member(rng.randint(1, members))
+
     def actions() -> Iterator[dict]:
         for n in range(1, size + 1):
             created = now - timedelta(days=rng.randint(0, 400))
@@ -146,8 +152,7 @@ def seed(path: Path, size: int, rng: random.Random) -> list[str]:
             yield {
                 "id": n, "team_id": TEAM,
                 "title": " ".join(rng.choices(WORDS, k=rng.randint(3, 8))).capitalize(),
-                "owner_id": member(rng.randint(1, members)),
-                "creator_id": member(rng.randint(1, members)),
+                "owner_id": someone(), "creator_id": someone(),
                 "due": (now + timedelta(days=rng.randint(-60, 90))).date().isoformat()
                 if rng.random() < 0.7 else None,
                 "workstream": rng.choice(WORKSTREAMS) if rng.random() < 0.6 else None,
@@ -164,17 +169,78 @@ def seed(path: Path, size: int, rng: random.Random) -> list[str]:
     with db.atomic():
         db.table("actions").insert_all(actions(), batch_size=2000)
         db.table("action_events").insert_all(events(), batch_size=2000)
-    notes = []
-    if "reflections" in db.table_names():
-        try:
-            seed_like(db, "reflections", size, rng, now)
-        except Exception as err:  # a schema this generic seeder cannot fill
-            notes.append(f"reflections not seeded ({err})")
-    else:
-        notes.append("no reflections table yet")
+    seed_reflections(db, size, now, rng, actions=size, author=someone)
     db.execute("ANALYZE")
+    _, hits = reflection_store.search(db, TEAM, CALLER, ("practice",))
+    if not hits:
+        raise RuntimeError("the seeded reflections are not in the search index")
+    _, seen = reflection_store.visible(db, TEAM, CALLER)
+    mine = db.table("actions").count_where(
+        "team_id = ? AND status = 'open' AND (owner_id = ? OR creator_id = ?)",
+        [TEAM, CALLER, CALLER])
     db.close()
-    return notes
+    return {"search": f"{hits:,} of the caller's {seen:,} visible reflections match",
+            "home": f"caller has {mine:,} open actions, {seen:,} visible reflections"}
+
+
+# Reflections are a sentence or three from these, so a word like "practice" is in some of
+# them (about one in ten), not all: search ranks and counts a realistic share of the table.
+OPENINGS = [
+    "Today I learned that", "In the workshop it turned out that", "Note to self:",
+    "Something I keep relearning:", "After the show and tell,", "Talking to the council team,",
+    "A lesson from the procurement review:", "What surprised me this week:",
+    "From the user research sessions,", "Reflecting on the budget meeting,",
+]
+CLAIMS = [
+    "open questions beat slides when the room is full of leaders",
+    "writing the decision down before the meeting saves an hour of debate",
+    "accessibility has to be in the first sketch, not the last sprint",
+    "people trust a service more when they can see who runs it",
+    "our community of practice works best when someone brings a real problem",
+    "a short weeknote gets read; a long report gets filed",
+    "the data was fine, the question we asked of it was not",
+    "small pilots with one service team move faster than a strategy document",
+    "good practice spreads by showing, not by telling",
+    "procurement rules leave more room than we assume, if we ask early",
+    "users describe the problem in their words, and the service should too",
+    "a platform is only shared when two teams actually depend on it",
+    "conversations in the corridor shaped the charter more than the consultation did",
+    "the inclusion survey told us who we had not reached yet",
+    "naming an owner for each action doubled how many got done",
+    "standards help most when they come with a worked example",
+    "cloud hosting was the easy part; changing the contract was hard",
+    "the blog post started more conversations than the conference talk",
+    "designing with frontline staff beats designing for them",
+    "reflection only sticks when it is shared with someone",
+]
+TAGS = ["influence", "leaders", "inclusion", "accessibility", "research", "procurement",
+        "practice", "data", "design", "community", "strategy", "writing", "cloud", "budget"]
+
+
+def seed_reflections(db, count: int, now: datetime, rng: random.Random, *, actions: int = 0,
+                     author: Callable[[], str] | None = None) -> None:
+    """``count`` reflections, as ``storage.reflections.add`` writes them (the FTS index is
+    filled by its triggers): about a quarter shared, the rest private; one in twenty
+    records the done action it came from, when there are ``actions`` to point at."""
+    author = author or (lambda: member(rng.randint(1, 500)))
+
+    def rows() -> Iterator[dict]:
+        for _ in range(count):
+            written = now - timedelta(minutes=rng.randint(0, 60 * 24 * 400))
+            shared = rng.random() < 0.25
+            claims = rng.sample(CLAIMS, rng.randint(1, 3))
+            text = f"{rng.choice(OPENINGS)} {claims[0]}." + "".join(
+                f" {c[0].upper()}{c[1:]}." for c in claims[1:])
+            yield {"team_id": TEAM, "author_id": author(), "text": text,
+                   "tags": " ".join(rng.sample(TAGS, rng.randint(0, 3))),
+                   "shared": int(shared),
+                   "action_id": rng.randint(1, actions) if actions and rng.random() < 0.05
+                   else None,
+                   "created_at": written.isoformat(), "updated_at": written.isoformat(),
+                   "shared_at": written.isoformat() if shared else None}
+
+    with db.atomic():
+        db.table("reflections").insert_all(rows(), batch_size=2000)
 
 
 def seed_reminders(db, count: int, now: datetime, rng: random.Random,
@@ -189,47 +255,11 @@ def seed_reminders(db, count: int, now: datetime, rng: random.Random,
             yield {"team_id": TEAM, "user_id": member(n % 500 + 1), "kind": "me",
                    "text": f"reminder {n}", "tz": "Europe/London",
                    "recurrence": weekly if due is None and n % 4 == 0 else None,
-                   "next_at": at.isoformat(), "status": "active",
-                   "created_at": now.isoformat(), "updated_at": now.isoformat()}
+                   "next_at": ts(at), "status": "active",
+                   "created_at": ts(now), "updated_at": ts(now)}
 
     with db.atomic():
         db.table("reminders").insert_all(rows(), batch_size=2000)
-
-
-def seed_like(db, name: str, count: int, rng: random.Random, now: datetime,
-              future: bool = False) -> None:
-    """Fill a table this script does not know, guessing values from its column names.
-
-    Used for tables built in parallel (reflections, reminders): when the guess fails the
-    row says so, and a seeder written for the table should replace this call.
-    """
-    columns = [c for c in db.table(name).columns if not c.is_pk]
-
-    def value(column, n: int):
-        col, kind = column.name.lower(), (column.type or "").upper()
-        if col == "team_id":
-            return TEAM
-        if col.endswith(("user_id", "author_id", "owner_id", "creator_id", "member_id")):
-            return member(rng.randint(1, 500))
-        if col.endswith(("_at", "_time")) or col in ("at", "when", "due"):
-            delta = timedelta(minutes=rng.randint(60, 60 * 24 * 30))
-            return (now + delta if future and not col.startswith(("created", "updated"))
-                    else now - delta).isoformat()
-        if col in ("shared", "is_shared", "public", "active", "enabled"):
-            return rng.randint(0, 1)
-        if col in ("private", "is_private", "deleted", "done", "cancelled"):
-            return 0
-        if col in ("visibility",):
-            return rng.choice(("private", "shared"))
-        if col in ("tags",):
-            return "#" + rng.choice(WORDS)
-        if "INT" in kind or "REAL" in kind:
-            return 0
-        return " ".join(rng.choices(WORDS, k=rng.randint(5, 30)))
-
-    rows = ({c.name: value(c, n) for c in columns} for n in range(count))
-    with db.atomic():
-        db.table(name).insert_all(rows, batch_size=2000)
 
 
 # --- processes -------------------------------------------------------------------------------
@@ -359,30 +389,48 @@ def quiet(standin: SlackStandIn, seconds: float = 0.3, limit: float = 30.0) -> N
 
 # --- measurements ----------------------------------------------------------------------------
 
-ACKED = (
-    ("`/action <title> by Friday`", "/action", lambda n: f"Bench action {n} by Friday"),
-    ("`/action list`", "/action", lambda n: "list"),
-    ("`/action list all`", "/action", lambda n: "list all"),
-    ("`/reflect search`", "/reflect", lambda n: "search practice"),
-    ("`app_home_opened`", None, lambda n: ""),
+ACKED = (  # (label, command or None for app_home_opened, text, who sends it)
+    ("`/action <title> by Friday`", "/action", lambda n: f"Bench action {n} by Friday", CALLER),
+    ("`/action list`", "/action", lambda n: "list", CALLER),
+    ("`/action list all`", "/action", lambda n: "list all", CALLER),
+    ("`/reflect search`", "/reflect", lambda n: "search practice", CALLER),
+    ("`app_home_opened`", None, lambda n: "", CALLER),
+    ("`app_home_opened`, steering group", None, lambda n: "", STEERING),
 )
 
 
-def timed(sender: Sender, bench: Bench, command: str | None, text: str
+def timed(sender: Sender, bench: Bench, command: str | None, text: str, user: str = CALLER
           ) -> tuple[float, int, float | None]:
     """One request: (ack round trip, HTTP status, seconds until its reply arrived).
 
+    The reply of a command is its post to the response URL; of ``app_home_opened``, the
+    ``views.publish`` of that member's home (Bolt acks events before the listener runs).
     It waits for the reply, so requests do not pile up behind each other.
     """
-    since = len(bench.standin.responses)
     if command is None:
-        elapsed, status, _ = sender.home()
-        quiet(bench.standin, 0.02, 2.0)
-        return elapsed, status, None
+        since = len(bench.standin.calls)
+        sent = time.time()
+        elapsed, status, _ = sender.home(user)
+        published = wait_for_publish(bench.standin, user, since) if status == 200 else None
+        return elapsed, status, (published - sent) if published else None
+    since = len(bench.standin.responses)
     sent = time.time()
-    elapsed, status, key = sender.command(command, text)
+    elapsed, status, key = sender.command(command, text, user)
     arrived = wait_for_reply(bench.standin, key, since) if status == 200 else None
     return elapsed, status, (arrived - sent) if arrived else None
+
+
+def wait_for_publish(standin: SlackStandIn, user: str, since: int,
+                     timeout: float = 10.0) -> float | None:
+    """When ``views.publish`` of ``user``'s home arrived, looking at calls from ``since``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = next((c for c in standin.calls[since:] if c.method == "views.publish"
+                      and c.params.get("user_id") == user), None)
+        if found is not None:
+            return found.time
+        time.sleep(0.001)
+    return None
 
 
 def measure_floor(bench: Bench) -> list[Row]:
@@ -406,34 +454,37 @@ def measure_acks(bench: Bench) -> list[Row]:
     rows = []
     for size in bench.plan.sizes:
         path = bench.workdir / f"acks-{size}.db"
-        log(f"seeding {size:,} actions")
-        notes = seed(path, size, random.Random(size))
+        log(f"seeding {size:,} actions and {size:,} reflections")
+        seeded = seed(path, size, random.Random(size))
         log(f"measuring acknowledgements at {size:,}")
         served = start_bot(bench, path)
         bench.startup[size] = (served.started_in, served.rss_kib())
         sender = Sender(bench.standin, served.url)
         try:
-            for label, command, text in ACKED:
-                status = timed(sender, bench, command, text(0))[1]
+            for label, command, text, user in ACKED:
+                status = timed(sender, bench, command, text(0), user)[1]
                 if status == 404:
                     rows.append(Row(f"ack {label}", f"{size:,}", note="not registered yet"))
                     continue
                 for n in range(10):  # warm up
-                    timed(sender, bench, command, text(n))
+                    timed(sender, bench, command, text(n), user)
                 samples, replies = [], []
                 for n in range(bench.plan.requests):
-                    elapsed, status, reply = timed(sender, bench, command, text(n))
+                    elapsed, status, reply = timed(sender, bench, command, text(n), user)
                     if status != 200:
                         raise RuntimeError(f"{label} answered HTTP {status}")
                     samples.append(elapsed)
                     replies += [reply] if reply is not None else []
                 median = statistics.median(samples)
                 ratio = f"{median / bench.floor_median:.1f}×" if bench.floor_median else ""
-                said = [f"reply median {ms(statistics.median(replies))}, p99 {ms(p99(replies))}"
-                        ] if replies else []
-                said += notes if "reflect" in label else []
+                what = "views.publish" if command is None else "reply"
+                said = (f"{what} median {ms(statistics.median(replies))}, p99 {ms(p99(replies))}"
+                        if replies else f"no {what} arrived")
+                extra = seeded["search"] if "reflect" in label else (
+                    seeded["home"] if label == "`app_home_opened`" else "")
+                said += f"; {extra}" if extra else ""
                 rows.append(Row(f"ack {label}", f"{size:,}", ms(median), ms(p99(samples)),
-                                ratio, "; ".join(said)))
+                                ratio, said))
             bench.startup[size] = (served.started_in, served.rss_kib())
         finally:
             sender.close()
@@ -450,12 +501,31 @@ def measure_startup(bench: Bench) -> list[Row]:
 
 
 def measure_digest(bench: Bench) -> list[Row]:
-    """Digest build time at each size: needs the digest (``bot.domain.digest``)."""
-    import importlib.util
+    """Digest build time at each size: gather the week, build it, render its messages."""
+    from bot.domain.digest import build_digest
+    from handlers.blocks.digest import render_digest_messages
+    from storage.digest import week_data
 
-    if importlib.util.find_spec("bot.domain.digest") is None:
-        raise NotYet("the digest is not built yet")
-    raise NotYet("the digest exists: add its build call to bench.measure_digest")
+    rows = []
+    for size in bench.plan.sizes:
+        path = bench.workdir / f"acks-{size}.db"  # seeded by the acknowledgement rows
+        if not path.exists():
+            seed(path, size, random.Random(size))
+        end = datetime.now(UTC)
+        samples, sections, messages = [], 0, 0
+        with connect(path) as db:
+            for _ in range(7):
+                started = time.perf_counter()
+                digest = build_digest(week_data(db, TEAM, end - timedelta(days=7), end,
+                                                "Europe/London"))
+                rendered = render_digest_messages(digest)
+                samples.append(time.perf_counter() - started)
+                sections, messages = len(digest.sections), len(rendered)
+        rows.append(Row("digest built (gather, build, render)", f"{size:,}",
+                        ms(statistics.median(samples)), ms(max(samples)), "",
+                        f"{sections} sections in {messages} message(s); p99 column: slowest "
+                        "of 7"))
+    return rows
 
 
 def measure_reminder_startup(bench: Bench) -> list[Row]:

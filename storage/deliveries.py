@@ -29,6 +29,7 @@ __all__ = [
     "mark_failed",
     "mark_skipped",
     "get",
+    "settled",
     "retryable",
     "sent_to",
     "counts",
@@ -71,6 +72,18 @@ def get(db: Database, key: str) -> Delivery | None:
     """The delivery with this key, or ``None``."""
     rows = list(db.table("deliveries").rows_where("key = ?", [key]))
     return _delivery(rows[0]) if rows else None
+
+
+def settled(db: Database, keys: list[str]) -> set[str]:
+    """Those of ``keys`` that were sent or skipped (never to be sent again): one query per
+    500 keys, so a job can pass over them without a write transaction each."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        found.update(row[0] for row in db.execute(
+            f"SELECT key FROM deliveries WHERE status IN ('sent', 'skipped') "
+            f"AND key IN ({', '.join('?' * len(chunk))})", chunk))
+    return found
 
 
 def claim(
