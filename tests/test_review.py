@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ import pytest
 from bot.domain.actions import Action
 from bot.domain.review import CSV_HEADER, actions_csv, summarise
 from storage import review as store
+from storage.db import create
 from tests.conftest import ANA, GROUPIE, PETE, STEER
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # Tuesday
@@ -33,14 +35,59 @@ def test_the_review_sorts_open_actions_for_attention():
         action(4, owner_id=None, updated_at=old, created_at=old),  # stale, no owner, no due
         action(5, status="done", due=date(2026, 11, 1)),  # done: not reviewed
     ], NOW.date(), NOW)
-    assert [a.id for a in summary.overdue] == [1]
-    assert [a.id for a in summary.due_this_week] == [2]
-    assert [a.id for a in summary.stale] == [4]
-    assert [a.id for a in summary.no_owner] == [4]
-    assert [a.id for a in summary.no_due] == [4]
-    assert list(summary.by_workstream) == ["inclusion", ""]
+    assert [a.id for a in summary.overdue.actions] == [1]
+    assert [a.id for a in summary.due_this_week.actions] == [2]
+    assert [a.id for a in summary.stale.actions] == [4]
+    assert [a.id for a in summary.no_owner.actions] == [4]
+    assert [a.id for a in summary.no_due.actions] == [4]
+    assert [(s.name, s.open, s.overdue) for s in summary.workstreams] == [
+        ("inclusion", 3, 1), ("", 1, 0)]
     assert summary.counts == {"open": 4, "overdue": 1, "due this week": 1, "stale": 1,
                               "without owner": 1, "without due date": 1}
+    assert summary.unplanned == 1
+
+
+def random_actions(rng: random.Random, count: int, now: datetime) -> list[Action]:
+    """Open and done actions with every mix of owner, due date, workstream and age,
+    many of them on the edges (due today or on Sunday, changed exactly 30 days ago)."""
+    def one(n: int) -> Action:
+        changed = now - timedelta(days=rng.choice([0, 29, 30, 31, 90]),
+                                  seconds=rng.choice([0, 1, 3600]))
+        return action(
+            n, owner_id=rng.choice([PETE, ANA, None, ""]),
+            due=rng.choice([None, now.date() + timedelta(days=rng.randint(-10, 10))]),
+            workstream=rng.choice([None, "", "inclusion", "research", "ai"]),
+            status=rng.choice(["open", "open", "open", "done"]),
+            created_at=changed, updated_at=changed)
+    return [one(n) for n in range(1, count + 1)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_stored_summary_applies_the_same_rules_as_the_plain_one(tmp_path, seed):
+    """storage.review counts in SQL and reads only the first of each list; it must agree
+    with bot.domain.review.summarise over every action, whatever the mix."""
+    rng = random.Random(seed)
+    today = NOW.date() + timedelta(days=seed)  # any day of the week
+    now = datetime.combine(today, NOW.timetz())
+    actions_ = random_actions(rng, [0, 5, 60, 400, 400, 400][seed], now)
+    db = create(tmp_path / "review.db")
+    db.table("actions").insert_all(
+        {**{k: v for k, v in vars(a).items() if k != "done_at"},
+         "due": a.due.isoformat() if a.due else None,
+         "created_at": a.created_at.isoformat(), "updated_at": a.updated_at.isoformat()}
+        for a in actions_)
+    plain = summarise(actions_, today, now, shown=7)
+    stored = store.review_summary(db, "T1", today, now, shown=7)
+    assert stored == plain
+
+
+def test_a_summary_keeps_the_first_of_each_list_and_counts_the_rest():
+    many = [action(n, due=date(2026, 11, 1) + timedelta(days=n % 20)) for n in range(1, 101)]
+    summary = summarise(many, NOW.date(), NOW, shown=10)
+    assert summary.overdue.total == 100 and len(summary.overdue.actions) == 10
+    assert [a.due for a in summary.overdue.actions] == sorted(a.due for a in
+                                                              summary.overdue.actions)
+    assert summary.overdue.actions[0].due == date(2026, 11, 1)
 
 
 def test_the_csv_opens_in_a_spreadsheet_with_quoting_and_no_formulas():

@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.actions import Action
 
-__all__ = ["ReviewSummary", "summarise", "actions_csv", "CSV_HEADER", "STALE_DAYS"]
+__all__ = ["ReviewSummary", "Attention", "Workstream", "ReviewWindow", "summarise",
+           "actions_csv", "CSV_HEADER", "STALE_DAYS", "SHOWN"]
 
 STALE_DAYS = 30
+SHOWN = 10  # actions kept in each list of a summary; the rest are only counted
 CSV_HEADER = (
     "id", "title", "status", "owner", "creator", "due", "workstream", "created_at",
     "updated_at", "done_at", "changes", "notes", "permalink",
@@ -21,50 +23,107 @@ CSV_HEADER = (
 
 
 @dataclass(frozen=True)
-class ReviewSummary:
-    """Open actions sorted for a review: by workstream, and what needs attention."""
+class ReviewWindow:
+    """The dates the review's rules compare with: this week runs from ``today`` to Sunday;
+    an action is stale when nothing changed since ``stale_before``.
+
+    >>> ReviewWindow.of(date(2026, 12, 1), datetime(2026, 12, 1, 10)).sunday
+    datetime.date(2026, 12, 6)
+    """
 
     today: date
-    by_workstream: dict[str, list[Action]] = field(default_factory=dict)  # "" = none
-    overdue: list[Action] = field(default_factory=list)
-    due_this_week: list[Action] = field(default_factory=list)
-    stale: list[Action] = field(default_factory=list)
-    no_owner: list[Action] = field(default_factory=list)
-    no_due: list[Action] = field(default_factory=list)
+    sunday: date
+    stale_before: datetime
+
+    @classmethod
+    def of(cls, today: date, now: datetime) -> ReviewWindow:
+        """The window for a review made at ``now``, on the steering member's ``today``."""
+        return cls(today, today + timedelta(days=6 - today.weekday()),
+                   now - timedelta(days=STALE_DAYS))
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One list the review draws attention to: its first actions, and how many in all."""
+
+    actions: tuple[Action, ...] = ()
+    total: int = 0
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+@dataclass(frozen=True)
+class Workstream:
+    """A workstream's open and overdue counts; ``name`` "" is actions without one."""
+
+    name: str
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    """Open actions sorted for a review: counts by workstream, and what needs attention.
+
+    Each list keeps its first :data:`SHOWN` actions (earliest due first) and its total,
+    so a summary is the same size at ten actions or a hundred thousand.
+    """
+
+    today: date
+    workstreams: tuple[Workstream, ...] = ()  # named ones by name, then "" (none)
+    overdue: Attention = Attention()
+    due_this_week: Attention = Attention()
+    stale: Attention = Attention()
+    no_owner: Attention = Attention()
+    no_due: Attention = Attention()
+    unplanned: int = 0  # without an owner or without a due date (or both)
 
     @property
     def open(self) -> int:
         """How many actions are open."""
-        return sum(len(actions) for actions in self.by_workstream.values())
+        return sum(stream.open for stream in self.workstreams)
 
     @property
     def counts(self) -> dict[str, int]:
         """The numbers, for a line or the App Home."""
-        return {"open": self.open, "overdue": len(self.overdue),
-                "due this week": len(self.due_this_week), "stale": len(self.stale),
-                "without owner": len(self.no_owner), "without due date": len(self.no_due)}
+        return {"open": self.open, "overdue": self.overdue.total,
+                "due this week": self.due_this_week.total, "stale": self.stale.total,
+                "without owner": self.no_owner.total, "without due date": self.no_due.total}
 
 
-def summarise(actions: list[Action], today: date, now: datetime) -> ReviewSummary:
-    """Sort the open ones among ``actions`` for review.
+def by_due(action: Action) -> tuple:
+    """The order of every list in a review: earliest due first, undated last, then by id."""
+    return (action.due is None, action.due or date.min, action.id)
 
-    Due this week: from ``today`` to Sunday. Stale: no change in 30 days.
+
+def summarise(actions: list[Action], today: date, now: datetime, shown: int = SHOWN
+              ) -> ReviewSummary:
+    """Sort the open ones among ``actions`` for review: the rules, over actions in hand.
+
+    ``storage.review.review_summary`` applies the same rules in SQL over a whole team,
+    and its tests check that both agree.
     """
-    open_ = sorted((a for a in actions if a.status == "open"),
-                   key=lambda a: (a.due is None, a.due or today, a.id))
-    by_workstream: dict[str, list[Action]] = defaultdict(list)
+    window = ReviewWindow.of(today, now)
+    open_ = sorted((a for a in actions if a.status == "open"), key=by_due)
+
+    def attention(chosen: list[Action]) -> Attention:
+        return Attention(tuple(chosen[:shown]), len(chosen))
+
+    streams: dict[str, list[Action]] = defaultdict(list)
     for action in open_:
-        by_workstream[action.workstream or ""].append(action)
-    sunday = today + timedelta(days=6 - today.weekday())
-    stale_before = now - timedelta(days=STALE_DAYS)
+        streams[action.workstream or ""].append(action)
     return ReviewSummary(
         today=today,
-        by_workstream=dict(sorted(by_workstream.items(), key=lambda kv: (kv[0] == "", kv[0]))),
-        overdue=[a for a in open_ if a.is_overdue(today)],
-        due_this_week=[a for a in open_ if a.due and today <= a.due <= sunday],
-        stale=[a for a in open_ if a.updated_at < stale_before],
-        no_owner=[a for a in open_ if not a.owner_id],
-        no_due=[a for a in open_ if a.due is None],
+        workstreams=tuple(
+            Workstream(name, len(group), sum(a.is_overdue(today) for a in group))
+            for name, group in sorted(streams.items(), key=lambda kv: (kv[0] == "", kv[0]))),
+        overdue=attention([a for a in open_ if a.is_overdue(today)]),
+        due_this_week=attention([a for a in open_ if a.due and today <= a.due <= window.sunday]),
+        stale=attention([a for a in open_ if a.updated_at < window.stale_before]),
+        no_owner=attention([a for a in open_ if not a.owner_id]),
+        no_due=attention([a for a in open_ if a.due is None]),
+        unplanned=sum(1 for a in open_ if not a.owner_id or a.due is None),
     )
 
 

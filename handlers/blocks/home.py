@@ -100,19 +100,18 @@ def _lines(actions: tuple[Action, ...], data: HomeData) -> str:
 
 
 def _network(summary: ReviewSummary, data: HomeData) -> list:
-    without = {a.id for a in (*summary.no_owner, *summary.no_due)}
     blocks: list = [
         _header("The network's actions"),
-        _text(f"*{summary.open:,}* open · *{len(summary.overdue):,}* overdue · "
-              f"*{len(summary.due_this_week):,}* due this week · "
-              f"*{len(summary.stale):,}* stale (no change in 30 days) · "
-              f"*{len(without):,}* without an owner or due date"),
+        _text(f"*{summary.open:,}* open · *{summary.overdue.total:,}* overdue · "
+              f"*{summary.due_this_week.total:,}* due this week · "
+              f"*{summary.stale.total:,}* stale (no change in 30 days) · "
+              f"*{summary.unplanned:,}* without an owner or due date"),
     ]
-    for title, actions in (("Overdue", summary.overdue), ("Stale", summary.stale)):
-        if not actions:
+    for title, attention in (("Overdue", summary.overdue), ("Stale", summary.stale)):
+        if not attention:
             continue
-        blocks.append(_text(f"*{title}*\n{_lines(actions, data)}"))
-        more = more_line(min(len(actions), MAX_SUMMARY_LINES), len(actions),
+        blocks.append(_text(f"*{title}*\n{_lines(attention.actions, data)}"))
+        more = more_line(min(attention.total, MAX_SUMMARY_LINES), attention.total,
                          "See the whole review with `/action review`.")
         if more:
             blocks.append(more)

@@ -10,24 +10,23 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain.actions import Action
-from bot.domain.review import ReviewSummary
+from bot.domain.review import Attention, ReviewSummary
 from handlers.blocks.actions import render_action_line
 from handlers.blocks.common import Rendered, dicts
 
 __all__ = ["render_review", "render_export_done"]
 
-PER_LIST = 10  # actions shown per list; the rest are counted
 _CHARS = 2900
 
 
-def _list(title: str, actions: list[Action], summary: ReviewSummary) -> list:
-    if not actions:
+def _list(title: str, attention: Attention, summary: ReviewSummary) -> list:
+    if not attention:
         return []
-    lines = [f"• {render_action_line(a, summary.today)}"[:600] for a in actions[:PER_LIST]]
-    if len(actions) > PER_LIST:
-        lines.append(f"…and {len(actions) - PER_LIST:,} more (`/action export` has them all).")
-    text = f"*{title}* ({len(actions):,})"
+    lines = [f"• {render_action_line(a, summary.today)}"[:600] for a in attention.actions]
+    if attention.total > len(attention.actions):
+        lines.append(f"…and {attention.total - len(attention.actions):,} more "
+                     "(`/action export` has them all).")
+    text = f"*{title}* ({attention.total:,})"
     blocks = []
     for line in lines:
         if len(text) + len(line) + 1 > _CHARS:
@@ -44,11 +43,8 @@ def render_review(summary: ReviewSummary) -> Rendered:
     if not summary.open:
         text = "Review: no open actions."
         return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
-    streams = [f"#{ws}" if ws else "_no workstream_" for ws in summary.by_workstream]
-    lines = []
-    for label, actions in zip(streams, summary.by_workstream.values(), strict=True):
-        late = sum(a.is_overdue(summary.today) for a in actions)
-        lines.append(f"• {label}: {len(actions):,} open" + (f", {late:,} overdue" if late else ""))
+    lines = [f"• {f'#{s.name}' if s.name else '_no workstream_'}: {s.open:,} open"
+             + (f", {s.overdue:,} overdue" if s.overdue else "") for s in summary.workstreams]
     by_stream = "*Open actions by workstream*\n" + "\n".join(lines[:60])
     if len(lines) > 60:
         by_stream += f"\n…and {len(lines) - 60:,} more workstreams."
@@ -58,12 +54,12 @@ def render_review(summary: ReviewSummary) -> Rendered:
         SectionBlock(text=MarkdownTextObject(text=by_stream[:_CHARS])),
         DividerBlock(),
     ]
-    for title, actions in (("Overdue", summary.overdue),
+    for title, attention in (("Overdue", summary.overdue),
                            ("Due this week", summary.due_this_week),
                            ("Stale: no change in 30 days", summary.stale),
                            ("Without an owner", summary.no_owner),
                            ("Without a due date", summary.no_due)):
-        blocks += _list(title, actions, summary)
+        blocks += _list(title, attention, summary)
     return f"Review of tracked actions: {counts}", dicts(blocks[:50])
 
 
