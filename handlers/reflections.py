@@ -236,15 +236,17 @@ def on_reflect_modal(
         draft = check_reflection(text, tags, shared=choice == blocks.SHARED)
     except UserError as err:
         errors[ids.REFLECT_MODAL_TEXT] = err.message
+    metadata = view_metadata(view)
+    action_id = metadata.get("action_id")  # we write an int; anything else was not ours
+    if action_id is not None and (type(action_id) is not int or action_id < 1):
+        errors[ids.REFLECT_MODAL_TEXT] = ("This form lost track of its action. Close it and "
+                                          "press \"What did you learn?\" on the action again.")
     if errors:
         ack(response_action="errors", errors=errors)
         return
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
-    metadata = view_metadata(view)
-    action_id = metadata.get("action_id")
-    text, blocks_ = save_reflection(deps, actor, draft,
-                                    int(action_id) if action_id is not None else None)
+    text, blocks_ = save_reflection(deps, actor, draft, action_id)
     url = metadata.get("response_url")
     if not url or WebhookClient(url).send(text=text, blocks=blocks_, response_type="ephemeral",
                                           replace_original=False).status_code != 200:

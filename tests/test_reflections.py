@@ -187,6 +187,18 @@ def test_bare_reflect_opens_the_modal_and_submitting_it_saves(bot):
     assert reflections(bot)[1]["shared"] == 0
 
 
+@pytest.mark.parametrize("forged", ['{"action_id": "A1"}', '{"action_id": 0}',
+                                    '{"action_id": true}', '{"action_id": 1.5}'])
+def test_a_modal_whose_action_link_was_tampered_with_is_refused_in_the_modal(bot, forged):
+    bot.command("/action", "Run the show and tell", ANA)
+    bot.slack.command("/reflect", "", ANA)
+    bot.standin.wait_for("views.open")
+    view = {**bot.standin.views[-1].as_slack("T0001"), "private_metadata": forged}
+    answer = bot.slack.view_submission(ANA, view, {ids.REFLECT_MODAL_TEXT: "Worth it"})
+    assert "lost track of its action" in answer.json()["errors"][ids.REFLECT_MODAL_TEXT]
+    assert reflections(bot) == []
+
+
 def test_list_by_tag_newest_first(bot):
     bot.command("/reflect", "First about inclusion #inclusion")
     bot.command("/reflect", "Something else #comms")
@@ -229,6 +241,25 @@ def test_search_finds_by_stem_and_ranks_best_first(bot):
     assert "*Conversations*" in text  # the matching words are highlighted
     assert "R1" in bot.command("/reflect", "search conversing CDOs").text  # stems both ways
     assert "Nothing found" in bot.command("/reflect", "search marmalade").text
+
+
+def test_search_counts_every_visible_match_but_reads_only_the_best(tmp_path):
+    db = create(tmp_path / "search.db")
+    now = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    for n in range(14):
+        store.add(db, "T1", PETE, ReflectionDraft(f"Conversation {n} " + "talk " * n,
+                                                  shared=True), now)
+    for n in range(6):
+        store.add(db, "T1", PETE, ReflectionDraft(f"Private conversation {n}"), now)
+    store.add(db, "T1", ANA, ReflectionDraft("My own conversation, conversation, conversation"),
+              now)
+    store.add(db, "T2", ANA, ReflectionDraft("Another workspace's conversation", shared=True),
+              now)
+    found, total = store.search(db, "T1", ANA, ("conversation",), limit=4)
+    assert total == 15  # 14 shared and Ana's own; Pete's private ones and T2's are not counted
+    assert [f.reflection.ref for f in found][0] == "R21"  # says it three times: ranked first
+    assert len(found) == 4 and all("*" in f.snippet for f in found)
+    assert store.search(db, "T1", ANA, ("marmalade",)) == ([], 0)
 
 
 def test_search_matches_tags_and_treats_operators_as_words(bot):
