@@ -170,7 +170,6 @@ def seed(path: Path, size: int, rng: random.Random) -> dict[str, str]:
         db.table("actions").insert_all(actions(), batch_size=2000)
         db.table("action_events").insert_all(events(), batch_size=2000)
     seed_reflections(db, size, now, rng, actions=size, author=someone)
-    db.execute("ANALYZE")
     _, hits = reflection_store.search(db, TEAM, CALLER, ("practice",))
     if not hits:
         raise RuntimeError("the seeded reflections are not in the search index")

@@ -12,8 +12,17 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.deps import Deps
 from handlers import register_all_jobs
+from storage.db import update_statistics
 
-__all__ = ["build_scheduler"]
+__all__ = ["build_scheduler", "STATISTICS_JOB"]
+
+STATISTICS_JOB = "storage:statistics"
+
+
+def _update_statistics(deps: Deps) -> None:
+    """Re-measure the tables as they grow (start-up measures them too)."""
+    with deps.db() as db:
+        update_statistics(db)
 
 
 def build_scheduler(deps: Deps) -> BackgroundScheduler:
@@ -22,4 +31,6 @@ def build_scheduler(deps: Deps) -> BackgroundScheduler:
         timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
     )
     register_all_jobs(scheduler, deps)
+    scheduler.add_job(_update_statistics, "cron", hour=3, minute=30, id=STATISTICS_JOB,
+                      replace_existing=True, kwargs={"deps": deps})
     return scheduler

@@ -69,6 +69,19 @@ def _reflection(row: dict) -> Reflection:
     )
 
 
+def _visible_sql(
+    *,
+    where: str = "1",
+    select: str = "r.*",
+    source: str = "reflections r",
+    order: str = "r.id DESC",
+    limit: int | None = None,
+) -> str:
+    """The SQL for rows visible to ``:viewer`` in ``:team``: every read is built here."""
+    sql = f"SELECT {select} FROM {source} WHERE {VISIBLE} AND ({where}) ORDER BY {order}"
+    return sql if limit is None else f"{sql} LIMIT {int(limit)}"
+
+
 def _select(
     db: Database,
     team_id: str,
@@ -80,11 +93,15 @@ def _select(
     source: str = "reflections r",
     order: str = "r.id DESC",
     limit: int | None = None,
+    outer: str = "{}",
 ) -> list[dict]:
-    """Rows visible to ``viewer_id``: the only way reflections are read."""
-    sql = f"SELECT {select} FROM {source} WHERE {VISIBLE} AND ({where}) ORDER BY {order}"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
+    """Rows visible to ``viewer_id``: the only way reflections are read.
+
+    ``outer`` wraps the visible rows in a further query (``{}`` is where they go), for a
+    ranking that needs them all first.
+    """
+    sql = outer.format(_visible_sql(where=where, select=select, source=source, order=order,
+                                    limit=limit))
     return list(db.query(sql, {**(params or {}), "team": team_id, "viewer": viewer_id}))
 
 
@@ -181,17 +198,21 @@ def search(
     """
     params = {"query": _match(terms)}
     match = "reflections_fts MATCH :query"
+    # bm25() cannot sit beside a window function, so rank in an inner query and count the
+    # visible matches over it: one pass over the matches gives the best ten and the total
     ranked = _select(db, team_id, viewer_id, source=_FTS, where=match, params=params,
-                     select="r.id", order="bm25(reflections_fts, 1.0, 2.0), r.id DESC",
-                     limit=limit)
+                     select="r.id AS id, bm25(reflections_fts, 1.0, 2.0) AS score", order="1",
+                     outer="SELECT id, count(*) OVER () AS total FROM ({}) "
+                           f"ORDER BY score, id DESC LIMIT {int(limit)}")
     ids = [row["id"] for row in ranked]
-    # snippets only for the hits shown (snippet() over every match is the slow part)
+    # snippets only for the hits shown, found by rowid (snippet() over every match is slow)
     rows = {row["id"]: row for row in _select(
         db, team_id, viewer_id, source=_FTS,
-        where=f"{match} AND r.id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})",
+        where=f"{match} AND reflections_fts.rowid IN "
+              f"({', '.join(str(int(i)) for i in ids) or 'NULL'})",
         params=params, select="r.*, snippet(reflections_fts, 0, '*', '*', '…', 24) AS snippet",
     )}
-    total = _count(db, team_id, viewer_id, source=_FTS, where=match, params=params)
+    total = ranked[0]["total"] if ranked else 0
     return [Found(_reflection(rows[i]), rows[i]["snippet"]) for i in ids], total
 
 

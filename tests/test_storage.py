@@ -1,0 +1,107 @@
+"""The store at size: lists read from indexes in the order they show, statistics kept."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.domain.actions import ListFilter
+from bot.scheduler import STATISTICS_JOB
+from storage import actions as store
+from storage.db import connect, create
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+TODAY = NOW.date()
+ME, OTHERS = "U0ME", ("U0ANA", "U0PETE", "U0SAM")
+
+
+def seed(path, count: int = 1500) -> None:
+    """Actions owned, created, both or neither by ME; open and done; dated and not."""
+    rng = random.Random(5)
+    db = create(path)
+    db.table("actions").insert_all({
+        "team_id": "T1", "title": f"Action {n}",
+        "owner_id": rng.choice([ME, None, *OTHERS]), "creator_id": rng.choice([ME, *OTHERS]),
+        "due": rng.choice([None, (TODAY + timedelta(days=rng.randint(-20, 20))).isoformat()]),
+        "workstream": rng.choice([None, "ai", "research"]),
+        "status": rng.choice(["open", "open", "done"]), "notes": "",
+        "created_at": NOW.isoformat(), "updated_at": NOW.isoformat(),
+        "done_at": NOW.isoformat(),
+    } for n in range(count))
+    db.close()
+
+
+FILTERS = {  # the list, and which rows it shows in what order, said plainly
+    "default": (ListFilter("default"),
+                lambda a: a.status == "open" and ME in (a.owner_id, a.creator_id)),
+    "mine": (ListFilter("mine"), lambda a: a.status == "open" and a.owner_id == ME),
+    "workstream": (ListFilter("workstream", workstream="ai"),
+                   lambda a: a.status == "open" and a.workstream == "ai"),
+    "overdue": (ListFilter("overdue"),
+                lambda a: a.status == "open" and a.due is not None and a.due < TODAY),
+    "all": (ListFilter("all"), lambda a: True),
+}
+
+
+def by_due(a) -> tuple:
+    return (a.status != "open", a.due is None, a.due or date.min, a.id)
+
+
+@pytest.mark.parametrize("kind", FILTERS)
+def test_each_list_shows_the_first_by_due_date_and_counts_them_all(tmp_path, kind):
+    seed(tmp_path / "n.db")
+    db = connect(tmp_path / "n.db")
+    every = [store._action(r) for r in db.table("actions").rows]
+    filter_, shown = FILTERS[kind]
+    expected = sorted((a for a in every if shown(a)), key=by_due)
+    got, total = store.listing(db, "T1", filter_, viewer_id=ME, today=TODAY, limit=40)
+    assert [a.id for a in got] == [a.id for a in expected[:40]]
+    assert total == len(expected)
+
+
+def plans(db, run) -> list[str]:
+    """The query plan of every statement ``run`` makes, one line per step."""
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    run()
+    db.conn.set_trace_callback(None)
+    return [row[3] for sql in statements if sql.lstrip().upper().startswith("SELECT")
+            for row in db.conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+
+
+@pytest.mark.parametrize(("kind", "indexes"), [
+    ("default", {"actions_owner_order", "actions_creator_order"}),
+    ("mine", {"actions_owner_order"}),
+    ("workstream", {"actions_workstream_order"}),
+])
+def test_a_members_list_reads_its_first_rows_from_an_index_in_order(tmp_path, kind, indexes):
+    """No list sorts all of a member's actions to show forty (m009); checked on the plan
+    SQLite chooses with the statistics start-up gathers."""
+    seed(tmp_path / "n.db")
+    create(tmp_path / "n.db").close()  # start-up again: now the tables are measured
+    db = connect(tmp_path / "n.db")
+    steps = plans(db, lambda: store.listing(db, "T1", FILTERS[kind][0], viewer_id=ME,
+                                            today=TODAY, limit=40))
+    used = {step.split(" INDEX ")[1].split()[0] for step in steps if " INDEX " in step}
+    assert indexes <= used, steps
+    assert not any(step.startswith("SCAN actions") for step in steps), steps
+    if kind != "default":  # the default list merges two index-ordered lists of forty
+        assert not any("TEMP B-TREE FOR ORDER BY" in step for step in steps), steps
+
+
+def test_start_up_measures_the_tables_for_the_query_planner(tmp_path):
+    seed(tmp_path / "n.db")
+    db = connect(tmp_path / "n.db")
+    db.execute("DELETE FROM sqlite_stat1")
+    db.conn.commit()
+    create(tmp_path / "n.db").close()
+    measured = {row["idx"] for row in connect(tmp_path / "n.db").query(
+        "SELECT idx FROM sqlite_stat1 WHERE tbl = 'actions'")}
+    assert {"actions_owner_order", "actions_list_order"} <= measured
+
+
+def test_the_scheduler_measures_them_again_every_day(make_bot):
+    job = make_bot().runtime._scheduler.get_job(STATISTICS_JOB)
+    assert "hour='3', minute='30'" in str(job.trigger)
