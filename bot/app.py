@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.deps import Deps, make_client, utcnow
 from handlers import register_all
 from handlers.listeners import answer_error
-from storage.db import create
+from storage.db import create, hold_open
 
 __all__ = ["build_deps", "build_app", "on_error"]
 
@@ -24,7 +24,8 @@ def build_deps(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
     client = make_client(settings)
     auth = client.auth_test()
     return Deps(settings=settings, client=client, team_id=auth["team_id"],
-                bot_user_id=auth.get("user_id", ""), clock=clock)
+                bot_user_id=auth.get("user_id", ""), clock=clock,
+                held_open=hold_open(settings.db_path))
 
 
 def build_app(deps: Deps, *, http: bool) -> App:

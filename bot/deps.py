@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 import uuid
@@ -88,6 +89,7 @@ class Deps:
     clock: Callable[[], datetime] = utcnow
     cache: TTLCache = field(default_factory=lambda: TTLCache(seconds=300))
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    held_open: sqlite3.Connection | None = None  # storage.db.hold_open; closed by close()
 
     @contextmanager
     def db(self) -> Iterator[Database]:
@@ -101,6 +103,11 @@ class Deps:
             yield db
         finally:
             db.close()
+
+    def close(self) -> None:
+        """Let go of the store when the process stops."""
+        if self.held_open is not None:
+            self.held_open.close()
 
     def now(self) -> datetime:
         """The current time from the clock (aware UTC)."""

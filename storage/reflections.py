@@ -105,11 +105,22 @@ def _select(
     return list(db.query(sql, {**(params or {}), "team": team_id, "viewer": viewer_id}))
 
 
+# The two kinds of reflection a viewer may see, which add up to VISIBLE with no overlap.
+_AUDIENCES = ("r.shared = 1", "r.shared = 0 AND r.author_id = :viewer")
+
+
 def _count(db: Database, team_id: str, viewer_id: str | None, *, where: str = "1",
            params: dict | None = None, source: str = "reflections r") -> int:
-    [row] = _select(db, team_id, viewer_id, where=where, params=params, source=source,
-                    select="count(*) AS n", order="1")
-    return row["n"]
+    """How many visible rows match: the shared ones plus the viewer's own private ones.
+
+    Counted apart, each is one range of the ``reflections_audience`` index; counted as
+    one, SQLite merges two index scans to drop duplicates, five times slower (26,000
+    visible reflections: 1 ms against 5 ms).
+    """
+    return sum(
+        _select(db, team_id, viewer_id, where=f"({where}) AND {audience}", params=params,
+                source=source, select="count(*) AS n", order="1")[0]["n"]
+        for audience in _AUDIENCES)
 
 
 def add(

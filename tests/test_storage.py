@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.domain.actions import ListFilter
 from bot.scheduler import STATISTICS_JOB
 from storage import actions as store
+from storage import reflections
 from storage.db import connect, create
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -105,3 +107,29 @@ def test_start_up_measures_the_tables_for_the_query_planner(tmp_path):
 def test_the_scheduler_measures_them_again_every_day(make_bot):
     job = make_bot().runtime._scheduler.get_job(STATISTICS_JOB)
     assert "hour='3', minute='30'" in str(job.trigger)
+
+
+def test_what_a_member_may_see_is_counted_from_an_index_and_counted_right(tmp_path):
+    rng = random.Random(8)
+    db = create(tmp_path / "n.db")
+    db.table("reflections").insert_all({
+        "team_id": rng.choice(["T1", "T2"]), "author_id": rng.choice([ME, *OTHERS]),
+        "text": f"Reflection {n}", "tags": "", "shared": rng.choice([0, 1]),
+        "created_at": NOW.isoformat(), "updated_at": NOW.isoformat(),
+    } for n in range(600))
+    for viewer in (ME, "U0ANA", "U0NOBODY"):
+        seen = [r for r in db.table("reflections").rows if r["team_id"] == "T1"
+                and (r["shared"] or r["author_id"] == viewer)]
+        steps = plans(db, lambda viewer=viewer: reflections.visible(db, "T1", viewer))
+        assert reflections.visible(db, "T1", viewer, limit=5)[1] == len(seen)
+        assert sum("COVERING INDEX reflections_audience" in step for step in steps) == 2, steps
+
+
+def test_the_running_bot_holds_the_store_open_so_closing_a_unit_of_work_is_cheap(bot):
+    """The last connection to close checkpoints the write-ahead log and deletes it; the
+    connection held open for the process means a unit of work is never the last."""
+    bot.command("/action", "Plan the show and tell by Friday")
+    wal = Path(f"{bot.settings.db_path}-wal")
+    assert wal.exists() and wal.stat().st_size > 0
+    bot.runtime.stop()
+    assert not wal.exists()  # the held connection was closed: the log checkpointed
