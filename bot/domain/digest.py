@@ -87,7 +87,8 @@ class WeekData:
     tz: str
     created: list[Action] = field(default_factory=list)
     completed: list[Action] = field(default_factory=list)
-    overdue: list[Action] = field(default_factory=list)
+    overdue: list[Action] = field(default_factory=list)  # the first, earliest due first
+    overdue_total: int | None = None  # how many in all, when ``overdue`` is cut short
     reflections: list[SharedReflection] = field(default_factory=list)
     posts: list[Post] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)
@@ -98,6 +99,11 @@ class WeekData:
     def today(self) -> date:
         """The local date at the end of the period (what "overdue" is measured against)."""
         return self.end.astimezone(ZoneInfo(self.tz)).date()
+
+    @property
+    def overdue_count(self) -> int:
+        """How many actions are overdue, listed or not."""
+        return len(self.overdue) if self.overdue_total is None else self.overdue_total
 
 
 SectionKey = Literal[
@@ -132,11 +138,13 @@ class Digest:
         return not self.sections
 
 
-def _section(key: SectionKey, heading: str, items: list) -> Section | None:
+def _section(key: SectionKey, heading: str, items: list, total: int | None = None
+             ) -> Section | None:
+    """A section of ``items`` (of ``total`` in all, when fewer were gathered)."""
     if not items:
         return None
-    return Section(key, heading, tuple(items[:SECTION_MAX_ITEMS]),
-                   max(0, len(items) - SECTION_MAX_ITEMS))
+    shown = items[:SECTION_MAX_ITEMS]
+    return Section(key, heading, tuple(shown), max(0, (total or len(items)) - len(shown)))
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
@@ -179,7 +187,8 @@ def build_digest(week: WeekData) -> Digest:
         _section("created", "New actions", sorted(week.created, key=lambda a: a.id)),
         _section("completed", thanks, sorted(week.completed, key=lambda a: a.id)),
         _section("overdue", "Overdue: can anyone help?",
-                 sorted(week.overdue, key=lambda a: (a.due or week.today, a.id))),
+                 sorted(week.overdue, key=lambda a: (a.due or week.today, a.id)),
+                 week.overdue_count),
         _section("reflections", "More reflections shared with the network"
                  if learned else "Reflections shared with the network",
                  sorted((r for r in week.reflections if r not in learned),
@@ -192,7 +201,7 @@ def build_digest(week: WeekData) -> Digest:
     numbers = " · ".join([
         f"{_plural(len(week.created), 'action')} created",
         f"{len(week.completed):,} completed",
-        f"{len(week.overdue):,} overdue",
+        f"{week.overdue_count:,} overdue",
         f"{week.open_actions:,} open in all",
         _plural(len(week.reflections), "reflection") + " shared",
         _plural(len(week.posts), "blog post"),
