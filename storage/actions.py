@@ -7,7 +7,7 @@ IMMEDIATE`` transaction, so the rule cannot be skipped and two changes cannot ra
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlite_utils import Database
 
@@ -17,7 +17,7 @@ from bot.domain.people import FORMER_MEMBER, Actor
 from storage.db import immediate
 
 __all__ = [
-    "add", "get", "change", "history", "listing", "all_actions", "stale_before",
+    "add", "get", "change", "history", "listing",
     "overdue_everywhere", "of_week",
 ]
 
@@ -197,17 +197,6 @@ def listing(
                                 limit=limit)
         total = table.count_where(f"team_id = ? AND {where}", [team_id, *args])
     return [_action(row) for row in rows], total
-
-
-def all_actions(db: Database, team_id: str) -> list[Action]:
-    """Every action in the workspace, by id (for the review and the export)."""
-    return [_action(row) for row in db.table("actions").rows_where(
-        "team_id = ?", [team_id], order_by="id")]
-
-
-def stale_before(now: datetime) -> str:
-    """The ``updated_at`` before which an open action counts as stale (30 days)."""
-    return (now - timedelta(days=30)).isoformat()
 
 
 def overdue_everywhere(db: Database, before: date, limit: int = 5000) -> list[Action]:

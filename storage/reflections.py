@@ -210,7 +210,7 @@ def search(
     matches among what the viewer may see by its ``audience`` words, without reading a
     row; the hits shown are then read through :func:`_select`, so :data:`VISIBLE` has
     the last word on every reflection returned. At 100,000 reflections, 7,400 of them
-    matching what a member may see, that is about 12 ms where joining every match to
+    matching what a member may see, that is about 15 ms where joining every match to
     its row to apply the rule took 30 ms.
     """
     params = {"query": _match(team_id, viewer_id, terms)}
