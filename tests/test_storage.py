@@ -13,6 +13,7 @@ from bot.scheduler import STATISTICS_JOB
 from storage import actions as store
 from storage import reflections
 from storage.db import connect, create
+from storage.migrations import MIGRATIONS, m011_search_by_audience
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -133,3 +134,23 @@ def test_the_running_bot_holds_the_store_open_so_closing_a_unit_of_work_is_cheap
     assert wal.exists() and wal.stat().st_size > 0
     bot.runtime.stop()
     assert not wal.exists()  # the held connection was closed: the log checkpointed
+
+
+def test_reflections_written_before_the_audience_index_are_found_after_it(tmp_path):
+    """m011 rebuilds the search index from what is already stored."""
+    db = connect(tmp_path / "old.db")
+    for migration in MIGRATIONS[:MIGRATIONS.index(m011_search_by_audience)]:
+        migration(db)
+    written = [("T1", ME, "Open questions in the charter meeting", 0),
+               ("T1", "U0ANA", "The charter needs owners", 1),
+               ("T1", "U0ANA", "Private charter worries", 0),
+               ("T2", ME, "Another workspace's charter", 1)]
+    db.table("reflections").insert_all(
+        {"team_id": team, "author_id": author, "text": text, "tags": "", "shared": shared,
+         "created_at": NOW.isoformat(), "updated_at": NOW.isoformat()}
+        for team, author, text, shared in written)
+    m011_search_by_audience(db)
+    found, total = reflections.search(db, "T1", ME, ("charter",))
+    assert sorted(f.reflection.text for f in found) == [
+        "Open questions in the charter meeting", "The charter needs owners"]
+    assert total == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -69,6 +70,17 @@ def _line_block(action: Action, today: date) -> SectionBlock:
                         accessory=accessory)
 
 
+@lru_cache(maxsize=4096)
+def _line_dict(action: Action, today: date) -> dict:
+    """:func:`_line_block` as a dict, built once per action as it stands and per day.
+
+    Lists show the same actions over and over, and building forty lines through the
+    Block Kit models (which check Slack's limits) was most of what a list cost. An action
+    that changes is a different key. Shared between callers: never modify the result.
+    """
+    return _line_block(action, today).to_dict()
+
+
 def render_action_list(
     actions: list[Action], total: int, heading: str, today: date, empty: str
 ) -> Rendered:
@@ -76,7 +88,7 @@ def render_action_list(
     if not actions:
         return empty, dicts([SectionBlock(text=MarkdownTextObject(text=empty))])
     blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{heading}*"))]
-    blocks += [_line_block(a, today) for a in actions]
+    blocks += [_line_dict(a, today) for a in actions]
     more = more_line(len(actions), total, "Narrow it down with `/action list #workstream`.")
     if more:
         blocks.append(more)

@@ -12,8 +12,9 @@ Rendered = tuple[str, list[dict]]
 
 
 def dicts(blocks: list) -> list[dict]:
-    """Block models as dicts; building them checks Slack's limits (SlackObjectFormationError)."""
-    return [block.to_dict() for block in blocks]
+    """Block models as dicts; building them checks Slack's limits (SlackObjectFormationError).
+    A block already a dict was built from a model and is passed on."""
+    return [block if isinstance(block, dict) else block.to_dict() for block in blocks]
 
 
 def render_text(text: str) -> Rendered:
