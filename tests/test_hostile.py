@@ -104,12 +104,18 @@ def state(bot) -> list:
         return [list(db.table(t).rows) for t in TABLES if db.table(t).exists()]
 
 
-def owned_by_ana(bot) -> None:
-    """A1 (Ana's, owned by Pete), R1 private and R2 shared (Ana's), N1 a follow-up of Ana's."""
+def owned_by_ana(bot, outcomes: Outcomes) -> None:
+    """A1 (Ana's, owned by Pete), R1 private and R2 shared (Ana's), N1 a follow-up of Ana's.
+
+    Each command's outcome line is read here: a listener logs it when it has finished
+    (after its reply), so one could otherwise be taken for a later request's.
+    """
     bot.command("/action", "Ana's action <@U0PETE|pete> by Friday", user=ANA)
     bot.command("/reflect", "A private thought", user=ANA)
     bot.command("/reflect", "share A shared thought", user=ANA)
     bot.command("/nudge", "follow up with <@U0PETE|pete> about the charter tomorrow", user=ANA)
+    for _ in range(4):
+        assert " outcome=ok " in outcomes.next()
 
 
 BUTTONS = [ids.ACTION_DONE, f"{ids.ACTION_DONE}:1", ids.REFLECTION_SHARE,
@@ -123,8 +129,8 @@ BUTTON_VALUES = st.one_of(
 
 
 def test_every_button_with_forged_or_junk_values_is_refused_and_changes_nothing(bot, caplog):
-    owned_by_ana(bot)
     outcomes = Outcomes(caplog)
+    owned_by_ana(bot, outcomes)
     before = state(bot)
     tried = Counter()
 
@@ -190,9 +196,9 @@ METADATA = st.sampled_from([None, "", "{}", '{"action_id": 1}', '{"action_id": 9
 
 def test_every_modal_with_junk_in_every_field_answers_and_stores_nothing_when_refused(
         bot, caplog):
-    owned_by_ana(bot)
-    modals = _modals(bot)
     outcomes = Outcomes(caplog)
+    owned_by_ana(bot, outcomes)
+    modals = _modals(bot)
     tried, refused = Counter(), Counter()
 
     @st.composite
