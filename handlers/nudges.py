@@ -484,47 +484,52 @@ def send_due_reminders(deps: Deps) -> int:
     return sent
 
 
-def send_overdue_nudges(deps: Deps) -> int:
+def send_overdue_nudges(deps: Deps, page: int = 5000) -> int:
     """One DM a day, from 09:00 in the owner's time zone, per overdue action.
 
-    It runs every tick over up to 5,000 overdue actions, so it reads the owners' cached
-    time zones in one query (``users.info`` only for those not cached or stale, once
-    each) and passes over the day's nudges already sent in one query, instead of a
-    connection and a write transaction per action (about 4 s a tick at 100,000 actions).
+    It runs every tick, over every overdue action a ``page`` at a time, so it reads each
+    page's owners' cached time zones in one query (``users.info`` only for those not
+    cached or stale, once each) and passes over the day's nudges already sent in one
+    query, instead of a connection and a write transaction per action (about 4 s a tick
+    at 100,000 actions).
     """
     now = deps.now()
-    with deps.db() as db:
-        candidates = action_store.overdue_everywhere(db, (now + timedelta(days=1)).date())
-        cached = members.of_teams(db, {a.team_id for a in candidates})
     zones: dict[tuple[str, str], ZoneInfo] = {}
-    due_now = []
-    for action in candidates:
-        assert action.owner_id is not None and action.due is not None
-        owner = (action.team_id, action.owner_id)
-        if owner not in zones:
-            known = cached.get(owner)
-            zones[owner] = ZoneInfo(known.tz if known and known.is_fresh(now)
-                                    else member_tz(deps, deps.client, *owner))
-        zone = zones[owner]
-        today = now.astimezone(zone).date()
-        if action.due >= today or not overdue_nudge_due(now, zone):
-            continue
-        due_now.append((action, today, f"overdue:{action.id}:{action.owner_id}:{today}"))
-    with deps.db() as db:
-        done = deliveries.settled(db, [key for _, _, key in due_now])
-    sent = 0
-    for action, today, key in due_now:
-        if key in done:
-            continue
-        text, blocks_ = blocks.render_overdue_dm(action, today)
-        outcome = deliver_once(
-            deps, key, team_id=action.team_id, kind="overdue", recipient=action.owner_id,
-            send=lambda a=action, t=text, b=blocks_: deps.client.chat_postMessage(
-                channel=a.owner_id, text=t, blocks=b))
-        sent += outcome is Outcome.SENT
-        if outcome is Outcome.FAILED:
-            break
-    return sent
+    sent, after_id = 0, 0
+    while True:
+        with deps.db() as db:
+            candidates = action_store.overdue_everywhere(
+                db, (now + timedelta(days=1)).date(), after_id=after_id, limit=page)
+            cached = members.of_teams(db, {a.team_id for a in candidates})
+        due_now = []
+        for action in candidates:
+            assert action.owner_id is not None and action.due is not None
+            owner = (action.team_id, action.owner_id)
+            if owner not in zones:
+                known = cached.get(owner)
+                zones[owner] = ZoneInfo(known.tz if known and known.is_fresh(now)
+                                        else member_tz(deps, deps.client, *owner))
+            zone = zones[owner]
+            today = now.astimezone(zone).date()
+            if action.due >= today or not overdue_nudge_due(now, zone):
+                continue
+            due_now.append((action, today, f"overdue:{action.id}:{action.owner_id}:{today}"))
+        with deps.db() as db:
+            done = deliveries.settled(db, [key for _, _, key in due_now])
+        for action, today, key in due_now:
+            if key in done:
+                continue
+            text, blocks_ = blocks.render_overdue_dm(action, today)
+            outcome = deliver_once(
+                deps, key, team_id=action.team_id, kind="overdue", recipient=action.owner_id,
+                send=lambda a=action, t=text, b=blocks_: deps.client.chat_postMessage(
+                    channel=a.owner_id, text=t, blocks=b))
+            sent += outcome is Outcome.SENT
+            if outcome is Outcome.FAILED:  # Slack is down or refusing: the rest wait a tick
+                return sent
+        if len(candidates) < page:
+            return sent
+        after_id = candidates[-1].id
 
 
 def _habit_due(db, habit: feed_store.Habit) -> datetime:

@@ -199,14 +199,16 @@ def listing(
     return [_action(row) for row in rows], total
 
 
-def overdue_everywhere(db: Database, before: date, limit: int = 5000) -> list[Action]:
-    """Open actions with an owner, due before ``before``, in every workspace (overdue nudges).
+def overdue_everywhere(db: Database, before: date, *, after_id: int = 0,
+                       limit: int = 5000) -> list[Action]:
+    """Open actions with an owner, due before ``before``, in every workspace (overdue nudges),
+    by id from just after ``after_id``: a page of ``limit``; pass the last id for the next.
 
     Callers pass tomorrow's date in UTC and check each owner's own date themselves.
     """
     rows = db.table("actions").rows_where(
-        "status = 'open' AND owner_id IS NOT NULL AND owner_id != ? AND due < ?",
-        [FORMER_MEMBER, before.isoformat()],
+        "id > ? AND status = 'open' AND owner_id IS NOT NULL AND owner_id != ? AND due < ?",
+        [after_id, FORMER_MEMBER, before.isoformat()],
         order_by="id", limit=limit)
     return [_action(row) for row in rows]
 

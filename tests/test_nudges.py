@@ -16,7 +16,7 @@ import pytest
 from bot.domain.errors import ParseError
 from bot.domain.nudges import habit_due_at, parse_nudge_command
 from handlers import ids
-from handlers.nudges import tick
+from handlers.nudges import send_overdue_nudges, tick
 from tests.conftest import ANA, PETE, SAM
 
 LONDON, NEW_YORK = ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
@@ -341,6 +341,21 @@ def test_slack_failing_delays_a_reminder_but_does_not_lose_it(driven, clock, sta
 
 
 # --- overdue actions --------------------------------------------------------------------------
+
+
+def test_every_overdue_action_is_nudged_however_many_pages_they_fill(driven, clock):
+    with driven.db() as db:
+        db.table("actions").insert_all({
+            "team_id": "T0001", "title": f"Late {n}", "owner_id": PETE, "creator_id": ANA,
+            "due": "2026-12-01", "status": "open", "notes": "",
+            "created_at": "2026-11-20T10:00:00+00:00", "updated_at": "2026-11-20T10:00:00+00:00",
+        } for n in range(12))
+    clock.set(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))  # Monday, 09:00 in London
+    assert send_overdue_nudges(driven.runtime.deps, page=5) == 12  # pages of 5, 5 and 2
+    nudged = sorted(int(dm.text.split("*A")[1].split("*")[0])
+                    for dm in driven.standin.dms_to(PETE))
+    assert nudged == list(range(1, 13))  # each once, the last page's too
+    assert send_overdue_nudges(driven.runtime.deps, page=5) == 0  # once a day
 
 
 def test_an_overdue_action_nudges_its_owner_once_a_day_at_nine_local(driven, clock):
