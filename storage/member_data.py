@@ -67,13 +67,15 @@ NOT_PERSONAL: dict[str, str] = {
     "slack_events": "ids of Slack events already handled (kept three days), no person",
     "erasures": "a count per erasure and its date, never who",
     "digest_editions": "which weeks' digests were made",
-    "reflections_fts": "the search index of reflections, kept in step by triggers",
+    "reflections_fts": "the search index of reflections (their words, and a private one's "
+                       "author as a hex word): derived by triggers, so erasing a "
+                       "reflection erases its entries",
     "reflections_fts_data": "the search index's storage",
     "reflections_fts_idx": "the search index's storage",
     "reflections_fts_docsize": "the search index's storage",
     "reflections_fts_config": "the search index's storage",
 }
-"""Tables with no personal data, and why."""
+"""Tables with no personal data of their own, and why."""
 
 NOT_PERSON_COLUMNS = frozenset({"id", "team_id", "action_id", "feed_id", "event_id",
                                 "entry_id"})

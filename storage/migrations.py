@@ -331,12 +331,15 @@ def m011_search_by_audience(db: Database) -> None:
     """The search index learns who may see each reflection, so a search of 100,000
     reflections looks only at those the searcher may see.
 
-    Its third column, ``audience``, holds one word: ``<team>all`` for a shared reflection,
-    ``<team>x<author>`` for a private one (both lower case, as the tokenizer keeps them).
-    It is read from the view ``reflections_searchable``, the index's content, so the
-    triggers and a rebuild derive it the same way. sqlite-utils' ``enable_fts`` indexes
-    table columns only, hence the hand-written index; the triggers are its, reading
-    the view (before a change, for the old words; after it, for the new).
+    Its third column, ``audience``, holds one word: ``<team>h0`` for a shared reflection,
+    ``<team>g<author>0`` for a private one, each id in hexadecimal. Hex keeps every id
+    distinct (the tokenizer would fold case and cut at punctuation), the letters g and h
+    never occur in it, and a word ending in a digit is one the Porter stemmer leaves
+    whole (``U0PETE`` and ``U0PET`` would otherwise stem alike). It is read from the
+    view ``reflections_searchable``, the index's content, so the triggers and a rebuild
+    derive it the same way. sqlite-utils' ``enable_fts`` indexes table columns only,
+    hence the hand-written index; the triggers are its, reading the view (before a
+    change, for the old word; after it, for the new).
     """
     for trigger in ("reflections_ai", "reflections_ad", "reflections_au"):
         db.execute(f"DROP TRIGGER {trigger}")
@@ -345,8 +348,8 @@ def m011_search_by_audience(db: Database) -> None:
         """
         CREATE VIEW reflections_searchable AS
         SELECT id, text, tags,
-               lower(team_id) || CASE WHEN shared = 1 THEN 'all'
-                                      ELSE 'x' || lower(author_id) END AS audience
+               hex(team_id) || CASE WHEN shared = 1 THEN 'h0'
+                                    ELSE 'g' || hex(author_id) || '0' END AS audience
         FROM reflections
         """
     )

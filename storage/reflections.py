@@ -187,15 +187,16 @@ def _phrases(words: tuple[str, ...]) -> str:
 
 def _match(team_id: str, viewer_id: str | None, terms: tuple[str, ...]) -> str:
     """An FTS5 query: every term in the text or tags, among the reflections ``viewer_id``
-    may see by the index's ``audience`` words (migration m011): the team's shared ones
-    and the viewer's own private ones, as :data:`VISIBLE` says.
+    may see by the index's ``audience`` words (migration m011 spells them): the team's
+    shared ones and the viewer's own private ones, as :data:`VISIBLE` says.
 
     >>> _match("T1", "U2", ("open", "questions"))
-    '{text tags} : ("open" "questions") AND audience : ("t1all" OR "t1xu2")'
+    '{text tags} : ("open" "questions") AND audience : ("5431h0" OR "5431g55320")'
     """
-    audiences = [f"{team_id}all"] + ([f"{team_id}x{viewer_id}"] if viewer_id else [])
+    team = team_id.encode().hex()
+    audiences = [f"{team}h0"] + ([f"{team}g{viewer_id.encode().hex()}0"] if viewer_id else [])
     return (f"{{text tags}} : ({_phrases(terms)}) AND audience : "
-            f"({' OR '.join(_phrases((a.lower(),)) for a in audiences)})")
+            f"({' OR '.join(_phrases((a,)) for a in audiences)})")
 
 
 def search(

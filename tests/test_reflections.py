@@ -387,6 +387,30 @@ def test_search_sees_exactly_what_the_privacy_rule_shows_through_every_change():
             assert total == len(expected)
 
 
+@pytest.mark.parametrize(("authors", "teams"), [
+    (("U0PET", "U0PETE"), ("T1",)),  # a final e is stemmed away
+    (("U0ABY", "U0ABI"), ("T1",)),  # a final y becomes i
+    (("U0ABCDEER", "U0ABCDEIC", "U0ABCDEES"), ("T1",)),  # -er, -ic, -es
+    (("U9ALL", "U0OTHER"), ("T01", "T01XU9")),  # an id that spells another team's word
+])
+def test_no_one_can_count_anothers_private_reflections_through_similar_ids(authors, teams):
+    """Each private reflection counts for its author alone, however alike the ids."""
+    db = create(":memory:")
+    now = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    for team in teams:
+        for author in authors:
+            store.add(db, team, author, ReflectionDraft(f"Resigning {author} in {team}"), now)
+    store.add(db, teams[-1], authors[-1], ReflectionDraft("Resigning, shared", shared=True),
+              now)
+    for team in teams:
+        for viewer in authors:
+            expected = {r["id"] for r in db.table("reflections").rows if r["team_id"] == team
+                        and (r["shared"] or r["author_id"] == viewer)}
+            found, total = store.search(db, team, viewer, ("resigning",), limit=1)
+            assert total == len(expected), (team, viewer)
+            assert {f.reflection.id for f in found} <= expected
+
+
 def test_the_migration_is_atomic_and_the_index_keeps_in_step():
     db = create(":memory:")
     assert {t.name for t in db.table("reflections").triggers} == {

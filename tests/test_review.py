@@ -54,7 +54,8 @@ def random_actions(rng: random.Random, count: int, now: datetime) -> list[Action
         changed = now - timedelta(days=rng.choice([0, 29, 30, 31, 90]),
                                   seconds=rng.choice([0, 1, 3600]))
         return action(
-            n, owner_id=rng.choice([PETE, ANA, None, ""]),
+            n, team_id=rng.choice(["T1", "T1", "T1", "T2"]),  # another workspace's too
+            owner_id=rng.choice([PETE, ANA, None, ""]),
             due=rng.choice([None, now.date() + timedelta(days=rng.randint(-10, 10))]),
             workstream=rng.choice([None, "", "inclusion", "research", "ai"]),
             status=rng.choice(["open", "open", "open", "done"]),
@@ -76,7 +77,7 @@ def test_the_stored_summary_applies_the_same_rules_as_the_plain_one(tmp_path, se
          "due": a.due.isoformat() if a.due else None,
          "created_at": a.created_at.isoformat(), "updated_at": a.updated_at.isoformat()}
         for a in actions_)
-    plain = summarise(actions_, today, now, shown=7)
+    plain = summarise([a for a in actions_ if a.team_id == "T1"], today, now, shown=7)
     stored = store.review_summary(db, "T1", today, now, shown=7)
     assert stored == plain
 
