@@ -93,15 +93,18 @@ def _rows(db: Database, table: str, where: str, params: list) -> list[dict]:
     return list(db.table(table).rows_where(where, params, order_by="rowid"))
 
 
-# --- export: one function per table ---------------------------------------------------------
+# --- export: a reader per table ------------------------------------------------------------
 
 Reader = Callable[[Database, str, str], list[dict]]
 
 _OWN_ACTIONS = "team_id = ? AND (owner_id = ? OR creator_id = ?)"
 
 
-def _export_members(db: Database, team_id: str, user_id: str) -> list[dict]:
-    return _rows(db, "members", "team_id = ? AND user_id = ?", [team_id, user_id])
+def _owned_by(table: str, column: str) -> Reader:
+    """The reader of the rows of ``table`` whose ``column`` is the member."""
+    def read(db: Database, team_id: str, user_id: str) -> list[dict]:
+        return _rows(db, table, f"team_id = ? AND {column} = ?", [team_id, user_id])
+    return read
 
 
 def _export_actions(db: Database, team_id: str, user_id: str) -> list[dict]:
@@ -121,46 +124,18 @@ def _export_reflections(db: Database, team_id: str, user_id: str) -> list[dict]:
     return [{**row, "shared": bool(row["shared"])} for row in rows]
 
 
-def _export_reminders(db: Database, team_id: str, user_id: str) -> list[dict]:
-    return _rows(db, "reminders", "team_id = ? AND user_id = ?", [team_id, user_id])
-
-
-def _export_habits(db: Database, team_id: str, user_id: str) -> list[dict]:
-    return _rows(db, "habits", "team_id = ? AND user_id = ?", [team_id, user_id])
-
-
-def _export_feeds(db: Database, team_id: str, user_id: str) -> list[dict]:
-    return _rows(db, "feeds", "team_id = ? AND user_id = ?", [team_id, user_id])
-
-
-def _export_posts(db: Database, team_id: str, user_id: str) -> list[dict]:
-    return _rows(db, "posts", "team_id = ? AND user_id = ?", [team_id, user_id])
-
-
-def _export_deliveries(db: Database, team_id: str, user_id: str) -> list[dict]:
-    return _rows(db, "deliveries", "team_id = ? AND recipient = ?", [team_id, user_id])
-
-
-def _export_digest_subscriptions(db: Database, team_id: str, user_id: str) -> list[dict]:
-    return _rows(db, "digest_subscriptions", "team_id = ? AND user_id = ?", [team_id, user_id])
-
-
-def _export_digest_settings(db: Database, team_id: str, user_id: str) -> list[dict]:
-    return _rows(db, "digest_settings", "team_id = ? AND updated_by = ?", [team_id, user_id])
-
-
 EXPORTS: dict[str, Reader] = {
-    "members": _export_members,
+    "members": _owned_by("members", "user_id"),
     "actions": _export_actions,
     "action_events": _export_action_events,
     "reflections": _export_reflections,
-    "reminders": _export_reminders,
-    "habits": _export_habits,
-    "feeds": _export_feeds,
-    "posts": _export_posts,
-    "deliveries": _export_deliveries,
-    "digest_subscriptions": _export_digest_subscriptions,
-    "digest_settings": _export_digest_settings,
+    "reminders": _owned_by("reminders", "user_id"),
+    "habits": _owned_by("habits", "user_id"),
+    "feeds": _owned_by("feeds", "user_id"),
+    "posts": _owned_by("posts", "user_id"),
+    "deliveries": _owned_by("deliveries", "recipient"),
+    "digest_subscriptions": _owned_by("digest_subscriptions", "user_id"),
+    "digest_settings": _owned_by("digest_settings", "updated_by"),
 }
 
 
@@ -228,8 +203,11 @@ def _scrub(db: Database, table: str, columns: tuple[str, ...], team_id: str,
     return changed
 
 
-def _erase_members(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
-    return _delete(db, "members", "team_id = ? AND user_id = ?", [team_id, user_id]), 0
+def _deleted_by(table: str, column: str) -> Eraser:
+    """The eraser that deletes the rows of ``table`` whose ``column`` is the member."""
+    def erase(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+        return _delete(db, table, f"team_id = ? AND {column} = ?", [team_id, user_id]), 0
+    return erase
 
 
 def _erase_actions(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
@@ -262,42 +240,21 @@ def _erase_reminders(db: Database, team_id: str, user_id: str) -> tuple[int, int
     return deleted, len(changed)
 
 
-def _erase_habits(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
-    return _delete(db, "habits", "team_id = ? AND user_id = ?", [team_id, user_id]), 0
-
-
-def _erase_posts(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
-    return _delete(db, "posts", "team_id = ? AND user_id = ?", [team_id, user_id]), 0
-
-
-def _erase_feeds(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
-    return _delete(db, "feeds", "team_id = ? AND user_id = ?", [team_id, user_id]), 0
-
-
-def _erase_deliveries(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
-    return _delete(db, "deliveries", "team_id = ? AND recipient = ?", [team_id, user_id]), 0
-
-
-def _erase_digest_subscriptions(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
-    return _delete(db, "digest_subscriptions", "team_id = ? AND user_id = ?",
-                   [team_id, user_id]), 0
-
-
 def _erase_digest_settings(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
     return 0, len(_replace(db, "digest_settings", "updated_by", team_id, user_id))
 
 
 ERASERS: dict[str, Eraser] = {
-    "members": _erase_members,
+    "members": _deleted_by("members", "user_id"),
     "actions": _erase_actions,
     "action_events": _erase_action_events,
     "reflections": _erase_reflections,
     "reminders": _erase_reminders,
-    "habits": _erase_habits,
-    "posts": _erase_posts,  # before feeds: posts refer to them
-    "feeds": _erase_feeds,
-    "deliveries": _erase_deliveries,
-    "digest_subscriptions": _erase_digest_subscriptions,
+    "habits": _deleted_by("habits", "user_id"),
+    "posts": _deleted_by("posts", "user_id"),  # before feeds: posts refer to them
+    "feeds": _deleted_by("feeds", "user_id"),
+    "deliveries": _deleted_by("deliveries", "recipient"),
+    "digest_subscriptions": _deleted_by("digest_subscriptions", "user_id"),
     "digest_settings": _erase_digest_settings,
 }
 
