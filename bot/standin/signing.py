@@ -13,8 +13,6 @@ Shapes follow Slack's documentation of slash commands, interactivity payloads
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
 import itertools
 import json
 import time
@@ -22,6 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from slack_sdk.signature import SignatureVerifier
 
 from bot.standin.server import Message, SlackStandIn
 
@@ -49,14 +48,13 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, st
     'v0='
     """
     timestamp = int(time.time()) if timestamp is None else timestamp
-    base = b"v0:" + str(timestamp).encode() + b":" + body
-    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    signature = SignatureVerifier(secret).generate_signature(timestamp=str(timestamp), body=body)
     content_type = (
         "application/json" if body.lstrip()[:1] == b"{" else "application/x-www-form-urlencoded"
     )
     return {
         "X-Slack-Request-Timestamp": str(timestamp),
-        "X-Slack-Signature": f"v0={digest}",
+        "X-Slack-Signature": signature,
         "Content-Type": content_type,
     }
 

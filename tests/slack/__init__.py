@@ -12,8 +12,7 @@ from bot.standin.server import (
     UploadedFile,
     View,
 )
-
-from .signing import (
+from bot.standin.signing import (
     SlackSender,
     block_actions_payload,
     command_payload,
@@ -23,6 +22,7 @@ from .signing import (
     state_values,
     view_submission_payload,
 )
+
 from .socket_server import SocketModeServer
 
 __all__ = [
