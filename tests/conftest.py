@@ -17,6 +17,7 @@ import pytest
 from bot.config import Settings
 from bot.runtime import Runtime
 from storage.db import connect
+from tests.feeds_server import FeedServer
 from tests.slack import SlackSender, SlackStandIn
 from tests.slack.fixtures import socket_server, standin  # noqa: F401
 
@@ -134,3 +135,16 @@ def make_bot(tmp_path, standin, people, clock) -> Iterator[Callable[..., Bot]]: 
 def bot(make_bot) -> Bot:
     """A bot with the default test settings, on the pinned clock."""
     return make_bot()
+
+
+@pytest.fixture
+def driven(make_bot) -> Bot:
+    """A bot whose scheduler ticks once at start-up; the test runs ``tick`` itself."""
+    return make_bot(tick_seconds=3600)
+
+
+@pytest.fixture
+def blog() -> Iterator[FeedServer]:
+    """A blog's feed served on loopback (answering after 0.1 s)."""
+    with FeedServer(slow_seconds=0.1) as server:
+        yield server

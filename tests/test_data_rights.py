@@ -22,23 +22,10 @@ from handlers.nudges import tick
 from storage import member_data
 from storage.db import create
 from tests.conftest import ANA, PETE, STEER
-from tests.feeds_server import FeedServer
 
 NAMES = {ANA: "ana", PETE: "pete"}
 
 PERSONISH = re.compile(r"(_id|_by)$|^(user|recipient|person|author|owner|creator|actor|member)$")
-
-
-@pytest.fixture
-def blog():
-    with FeedServer(slow_seconds=0.1) as server:
-        yield server
-
-
-@pytest.fixture
-def driven(make_bot):
-    """A bot whose scheduler ticks once at start-up; the test runs ``tick`` itself."""
-    return make_bot(tick_seconds=3600)
 
 
 def seed(bot, blog, clock) -> None:

@@ -31,12 +31,6 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-@pytest.fixture
-def driven(make_bot):
-    """A bot whose scheduler ticks once at start-up; the test runs ``tick`` itself."""
-    return make_bot(tick_seconds=3600)
-
-
 def run_tick(bot) -> None:
     tick(bot.runtime.deps)
 

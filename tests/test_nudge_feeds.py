@@ -8,18 +8,7 @@ import pytest
 
 from handlers.nudges import FEEDS_JOB, poll_feeds, tick
 from tests.conftest import ANA
-from tests.feeds_server import RSS_POSTS, FeedServer, Post, rss
-
-
-@pytest.fixture
-def blog():
-    with FeedServer(slow_seconds=0.1) as server:
-        yield server
-
-
-@pytest.fixture
-def driven(make_bot):
-    return make_bot(tick_seconds=3600)
+from tests.feeds_server import RSS_POSTS, Post, rss
 
 
 def rows(bot, table: str) -> list[dict]:

@@ -28,12 +28,6 @@ def nbot(make_bot):
     return make_bot(tick_seconds=0.1)
 
 
-@pytest.fixture
-def driven(make_bot):
-    """A bot whose scheduler ticks once at start-up; the test runs ``tick`` itself."""
-    return make_bot(tick_seconds=3600)
-
-
 def run_tick(bot) -> None:
     tick(bot.runtime.deps)
 
