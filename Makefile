@@ -20,19 +20,23 @@ run: $(STAMP)
 		$(BIN)/nudge console; \
 	fi
 
+SOURCES := bot handlers storage tests bench conftest.py
+
 test: $(STAMP)
-	$(BIN)/ruff check bot handlers storage tests bench
+	$(BIN)/ruff format --check $(SOURCES)
+	$(BIN)/ruff check $(SOURCES)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers storage tests bench
-	$(BIN)/ruff format --check bot handlers storage tests bench
+	$(BIN)/ruff format --check $(SOURCES)
+	$(BIN)/ruff check $(SOURCES)
 
 format: $(STAMP)
-	$(BIN)/ruff format bot handlers storage tests bench
+	$(BIN)/ruff format $(SOURCES)
+	$(BIN)/ruff check --fix $(SOURCES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -11,8 +11,12 @@ from storage.db import create
 @pytest.fixture(autouse=True)
 def _doctest_names(doctest_namespace):
     doctest_namespace.update(
-        UTC=UTC, date=date, datetime=datetime, ZoneInfo=ZoneInfo,
-        now=datetime(2026, 12, 1, 10, 0, tzinfo=UTC), tz=ZoneInfo("Europe/London"),
+        UTC=UTC,
+        date=date,
+        datetime=datetime,
+        ZoneInfo=ZoneInfo,
+        now=datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
+        tz=ZoneInfo("Europe/London"),
         db=create(":memory:"),
     )
 

@@ -49,10 +49,36 @@ ROOT = Path(__file__).resolve().parent.parent
 CALLER = "U0M0001"  # a member who owns and created a fair share of the seeded actions
 STEERING = "U0M0002"
 WORDS = [
-    "plan", "draft", "review", "charter", "council", "budget", "inclusion", "service", "design",
-    "data", "digital", "workshop", "show", "tell", "user", "research", "accessibility", "cloud",
-    "procurement", "platform", "strategy", "meeting", "notes", "response", "survey", "blog",
-    "community", "practice", "reflection", "standards",
+    "plan",
+    "draft",
+    "review",
+    "charter",
+    "council",
+    "budget",
+    "inclusion",
+    "service",
+    "design",
+    "data",
+    "digital",
+    "workshop",
+    "show",
+    "tell",
+    "user",
+    "research",
+    "accessibility",
+    "cloud",
+    "procurement",
+    "platform",
+    "strategy",
+    "meeting",
+    "notes",
+    "response",
+    "survey",
+    "blog",
+    "community",
+    "practice",
+    "reflection",
+    "standards",
 ]
 WORKSTREAMS = [f"ws{n}" for n in range(20)]
 
@@ -77,8 +103,14 @@ class Plan:
         """The full plan, or a small one that finishes in seconds."""
         if small:
             return cls((200, 1_000), 15, 500, 50, (10, 20), 1.5)
-        return cls((1_000, 100_000), 300, 50_000, 1_000,
-                   (25, 50, 100, 125, 150, 200, 300, 400, 500, 600), 6.0)
+        return cls(
+            (1_000, 100_000),
+            300,
+            50_000,
+            1_000,
+            (25, 50, 100, 125, 150, 200, 300, 400, 500, 600),
+            6.0,
+        )
 
 
 @dataclass(frozen=True)
@@ -139,8 +171,18 @@ def seed(path: Path, size: int, rng: random.Random) -> dict[str, str]:
     now = datetime.now(UTC)
     members = 500
     db.table("members").insert_all(
-        ({"team_id": TEAM, "user_id": member(n), "name": f"m{n}", "tz": "Europe/London",
-          "fetched_at": now.isoformat()} for n in range(1, members + 1)), batch_size=1000)
+        (
+            {
+                "team_id": TEAM,
+                "user_id": member(n),
+                "name": f"m{n}",
+                "tz": "Europe/London",
+                "fetched_at": now.isoformat(),
+            }
+            for n in range(1, members + 1)
+        ),
+        batch_size=1000,
+    )
 
     def someone() -> str:
         return CALLER if rng.random() < 0.02 else member(rng.randint(1, members))
@@ -150,21 +192,33 @@ def seed(path: Path, size: int, rng: random.Random) -> dict[str, str]:
             created = now - timedelta(days=rng.randint(0, 400))
             status = rng.choices(("open", "done", "dropped"), (80, 15, 5))[0]
             yield {
-                "id": n, "team_id": TEAM,
+                "id": n,
+                "team_id": TEAM,
                 "title": " ".join(rng.choices(WORDS, k=rng.randint(3, 8))).capitalize(),
-                "owner_id": someone(), "creator_id": someone(),
+                "owner_id": someone(),
+                "creator_id": someone(),
                 "due": (now + timedelta(days=rng.randint(-60, 90))).date().isoformat()
-                if rng.random() < 0.7 else None,
+                if rng.random() < 0.7
+                else None,
                 "workstream": rng.choice(WORKSTREAMS) if rng.random() < 0.6 else None,
-                "notes": "", "permalink": None, "status": status,
-                "created_at": created.isoformat(), "updated_at": created.isoformat(),
+                "notes": "",
+                "permalink": None,
+                "status": status,
+                "created_at": created.isoformat(),
+                "updated_at": created.isoformat(),
                 "done_at": created.isoformat() if status == "done" else None,
             }
 
     def events() -> Iterator[dict]:
         for n in range(1, size + 1):
-            yield {"team_id": TEAM, "action_id": n, "actor_id": member(rng.randint(1, members)),
-                   "kind": "created", "detail": "", "at": now.isoformat()}
+            yield {
+                "team_id": TEAM,
+                "action_id": n,
+                "actor_id": member(rng.randint(1, members)),
+                "kind": "created",
+                "detail": "",
+                "at": now.isoformat(),
+            }
 
     with db.atomic():
         db.table("actions").insert_all(actions(), batch_size=2000)
@@ -176,19 +230,28 @@ def seed(path: Path, size: int, rng: random.Random) -> dict[str, str]:
     _, seen = reflection_store.visible(db, TEAM, CALLER)
     mine = db.table("actions").count_where(
         "team_id = ? AND status = 'open' AND (owner_id = ? OR creator_id = ?)",
-        [TEAM, CALLER, CALLER])
+        [TEAM, CALLER, CALLER],
+    )
     db.close()
-    return {"search": f"{hits:,} of the caller's {seen:,} visible reflections match",
-            "home": f"caller has {mine:,} open actions, {seen:,} visible reflections"}
+    return {
+        "search": f"{hits:,} of the caller's {seen:,} visible reflections match",
+        "home": f"caller has {mine:,} open actions, {seen:,} visible reflections",
+    }
 
 
 # Reflections are a sentence or three from these, so a word like "practice" is in some of
 # them (about one in ten), not all: search ranks and counts a realistic share of the table.
 OPENINGS = [
-    "Today I learned that", "In the workshop it turned out that", "Note to self:",
-    "Something I keep relearning:", "After the show and tell,", "Talking to the council team,",
-    "A lesson from the procurement review:", "What surprised me this week:",
-    "From the user research sessions,", "Reflecting on the budget meeting,",
+    "Today I learned that",
+    "In the workshop it turned out that",
+    "Note to self:",
+    "Something I keep relearning:",
+    "After the show and tell,",
+    "Talking to the council team,",
+    "A lesson from the procurement review:",
+    "What surprised me this week:",
+    "From the user research sessions,",
+    "Reflecting on the budget meeting,",
 ]
 CLAIMS = [
     "open questions beat slides when the room is full of leaders",
@@ -212,12 +275,33 @@ CLAIMS = [
     "designing with frontline staff beats designing for them",
     "reflection only sticks when it is shared with someone",
 ]
-TAGS = ["influence", "leaders", "inclusion", "accessibility", "research", "procurement",
-        "practice", "data", "design", "community", "strategy", "writing", "cloud", "budget"]
+TAGS = [
+    "influence",
+    "leaders",
+    "inclusion",
+    "accessibility",
+    "research",
+    "procurement",
+    "practice",
+    "data",
+    "design",
+    "community",
+    "strategy",
+    "writing",
+    "cloud",
+    "budget",
+]
 
 
-def seed_reflections(db, count: int, now: datetime, rng: random.Random, *, actions: int = 0,
-                     author: Callable[[], str] | None = None) -> None:
+def seed_reflections(
+    db,
+    count: int,
+    now: datetime,
+    rng: random.Random,
+    *,
+    actions: int = 0,
+    author: Callable[[], str] | None = None,
+) -> None:
     """``count`` reflections, as ``storage.reflections.add`` writes them (the FTS index is
     filled by its triggers): about a quarter shared, the rest private; one in twenty
     records the done action it came from, when there are ``actions`` to point at."""
@@ -229,21 +313,27 @@ def seed_reflections(db, count: int, now: datetime, rng: random.Random, *, actio
             shared = rng.random() < 0.25
             claims = rng.sample(CLAIMS, rng.randint(1, 3))
             text = f"{rng.choice(OPENINGS)} {claims[0]}." + "".join(
-                f" {c[0].upper()}{c[1:]}." for c in claims[1:])
-            yield {"team_id": TEAM, "author_id": author(), "text": text,
-                   "tags": " ".join(rng.sample(TAGS, rng.randint(0, 3))),
-                   "shared": int(shared),
-                   "action_id": rng.randint(1, actions) if actions and rng.random() < 0.05
-                   else None,
-                   "created_at": written.isoformat(), "updated_at": written.isoformat(),
-                   "shared_at": written.isoformat() if shared else None}
+                f" {c[0].upper()}{c[1:]}." for c in claims[1:]
+            )
+            yield {
+                "team_id": TEAM,
+                "author_id": author(),
+                "text": text,
+                "tags": " ".join(rng.sample(TAGS, rng.randint(0, 3))),
+                "shared": int(shared),
+                "action_id": rng.randint(1, actions) if actions and rng.random() < 0.05 else None,
+                "created_at": written.isoformat(),
+                "updated_at": written.isoformat(),
+                "shared_at": written.isoformat() if shared else None,
+            }
 
     with db.atomic():
         db.table("reflections").insert_all(rows(), batch_size=2000)
 
 
-def seed_reminders(db, count: int, now: datetime, rng: random.Random,
-                   due: datetime | None = None) -> None:
+def seed_reminders(
+    db, count: int, now: datetime, rng: random.Random, due: datetime | None = None
+) -> None:
     """``count`` active reminders: due together at ``due``, or spread over the next month
     (every fourth one weekly), as ``storage.reminders.add`` writes them."""
     weekly = json.dumps(Recurrence("weekly", 9, 0, "Europe/London", days=("fri",)).to_dict())
@@ -251,11 +341,18 @@ def seed_reminders(db, count: int, now: datetime, rng: random.Random,
     def rows() -> Iterator[dict]:
         for n in range(count):
             at = due or now + timedelta(minutes=rng.randint(10, 60 * 24 * 30))
-            yield {"team_id": TEAM, "user_id": member(n % 500 + 1), "kind": "me",
-                   "text": f"reminder {n}", "tz": "Europe/London",
-                   "recurrence": weekly if due is None and n % 4 == 0 else None,
-                   "next_at": ts(at), "status": "active",
-                   "created_at": ts(now), "updated_at": ts(now)}
+            yield {
+                "team_id": TEAM,
+                "user_id": member(n % 500 + 1),
+                "kind": "me",
+                "text": f"reminder {n}",
+                "tz": "Europe/London",
+                "recurrence": weekly if due is None and n % 4 == 0 else None,
+                "next_at": ts(at),
+                "status": "active",
+                "created_at": ts(now),
+                "updated_at": ts(now),
+            }
 
     with db.atomic():
         db.table("reminders").insert_all(rows(), batch_size=2000)
@@ -294,8 +391,9 @@ class Served:
 def _serve(argv: list[str], env: dict[str, str], pattern: str) -> Served:
     """Start ``argv`` and wait for the line matching ``pattern`` (its URL) on stdout/stderr."""
     started = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     seen = []
     for line in process.stdout:
         seen.append(line)
@@ -307,29 +405,45 @@ def _serve(argv: list[str], env: dict[str, str], pattern: str) -> Served:
     raise RuntimeError(f"{argv[2]} did not start:\n{''.join(seen[-20:])}")
 
 
-def start_bot(bench: Bench, db_path: Path, extra_env: Mapping[str, str] | None = None
-              ) -> Served:
+def start_bot(bench: Bench, db_path: Path, extra_env: Mapping[str, str] | None = None) -> Served:
     """``nudge run --http`` on a free loopback port, against the stand-in, on ``db_path``.
 
     ``extra_env`` adds or overrides settings: ``start_bot(bench, path, {"NUDGE_TICK_SECONDS":
     "0.5"})``.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NUDGE_"))}
-    env.update({
-        "SLACK_BOT_TOKEN": bench.standin.bot_token, "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": bench.standin.api_url, "NUDGE_DB": str(db_path),
-        "NUDGE_STEERING": STEERING, "NUDGE_LOG_LEVEL": "INFO",
-    })
+    env.update(
+        {
+            "SLACK_BOT_TOKEN": bench.standin.bot_token,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": bench.standin.api_url,
+            "NUDGE_DB": str(db_path),
+            "NUDGE_STEERING": STEERING,
+            "NUDGE_LOG_LEVEL": "INFO",
+        }
+    )
     env.update(extra_env or {})
-    return _serve([sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1",
-                   "--port", "0"], env, r"Serving Slack requests on (http://\S+/slack/events)")
+    return _serve(
+        [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1", "--port", "0"],
+        env,
+        r"Serving Slack requests on (http://\S+/slack/events)",
+    )
 
 
 def start_floor(bench: Bench) -> Served:
     """The Bolt app that only acks, in its own process."""
-    return _serve([sys.executable, "-m", "bench.floor", SECRET, bench.standin.bot_token,
-                   bench.standin.api_url], dict(os.environ),
-                  r"Serving on (http://\S+/slack/events)")
+    return _serve(
+        [
+            sys.executable,
+            "-m",
+            "bench.floor",
+            SECRET,
+            bench.standin.bot_token,
+            bench.standin.api_url,
+        ],
+        dict(os.environ),
+        r"Serving on (http://\S+/slack/events)",
+    )
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -351,15 +465,17 @@ class Sender:
         """Send a slash command: (round trip in seconds, HTTP status, response URL key)."""
         key = f"b{next(self.keys)}"
         started = time.perf_counter()
-        answer = self.slack.command(command, text, user,
-                                    response_url=self.standin.response_url(key))
+        answer = self.slack.command(
+            command, text, user, response_url=self.standin.response_url(key)
+        )
         return time.perf_counter() - started, answer.status_code, key
 
     def home(self, user: str = CALLER) -> tuple[float, int, str]:
         """Send ``app_home_opened``: (round trip, HTTP status, "")."""
         started = time.perf_counter()
-        answer = self.slack.event({"type": "app_home_opened", "user": user,
-                                   "channel": f"D{user}", "tab": "home"})
+        answer = self.slack.event(
+            {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home"}
+        )
         return time.perf_counter() - started, answer.status_code, ""
 
     def close(self) -> None:
@@ -367,8 +483,9 @@ class Sender:
         self.client.close()
 
 
-def wait_for_reply(standin: SlackStandIn, key: str, since: int,
-                   timeout: float = 10.0) -> float | None:
+def wait_for_reply(
+    standin: SlackStandIn, key: str, since: int, timeout: float = 10.0
+) -> float | None:
     """When the reply on response URL ``key`` arrived (``time.time()``), looking from ``since``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -404,8 +521,9 @@ ACKED = (  # (label, command or None for app_home_opened, text, who sends it)
 )
 
 
-def timed(sender: Sender, bench: Bench, command: str | None, text: str, user: str = CALLER
-          ) -> tuple[float, int, float | None]:
+def timed(
+    sender: Sender, bench: Bench, command: str | None, text: str, user: str = CALLER
+) -> tuple[float, int, float | None]:
     """One request: (ack round trip, HTTP status, seconds until its reply arrived).
 
     The reply of a command is its post to the response URL; of ``app_home_opened``, the
@@ -425,13 +543,20 @@ def timed(sender: Sender, bench: Bench, command: str | None, text: str, user: st
     return elapsed, status, (arrived - sent) if arrived else None
 
 
-def wait_for_publish(standin: SlackStandIn, user: str, since: int,
-                     timeout: float = 10.0) -> float | None:
+def wait_for_publish(
+    standin: SlackStandIn, user: str, since: int, timeout: float = 10.0
+) -> float | None:
     """When ``views.publish`` of ``user``'s home arrived, looking at calls from ``since``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = next((c for c in standin.calls[since:] if c.method == "views.publish"
-                      and c.params.get("user_id") == user), None)
+        found = next(
+            (
+                c
+                for c in standin.calls[since:]
+                if c.method == "views.publish" and c.params.get("user_id") == user
+            ),
+            None,
+        )
         if found is not None:
             return found.time
         time.sleep(0.001)
@@ -450,8 +575,16 @@ def measure_floor(bench: Bench) -> list[Row]:
         sender.close()
         served.stop()
     bench.floor_median = statistics.median(samples)
-    return [Row("floor: Bolt app that only acks", "any", ms(bench.floor_median),
-                ms(p99(samples)), "1.0×", "waitress, signed requests")]
+    return [
+        Row(
+            "floor: Bolt app that only acks",
+            "any",
+            ms(bench.floor_median),
+            ms(p99(samples)),
+            "1.0×",
+            "waitress, signed requests",
+        )
+    ]
 
 
 def measure_acks(bench: Bench) -> list[Row]:
@@ -483,13 +616,20 @@ def measure_acks(bench: Bench) -> list[Row]:
                 median = statistics.median(samples)
                 ratio = f"{median / bench.floor_median:.1f}×" if bench.floor_median else ""
                 what = "views.publish" if command is None else "reply"
-                said = (f"{what} median {ms(statistics.median(replies))}, p99 {ms(p99(replies))}"
-                        if replies else f"no {what} arrived")
-                extra = seeded["search"] if "reflect" in label else (
-                    seeded["home"] if label == "`app_home_opened`" else "")
+                said = (
+                    f"{what} median {ms(statistics.median(replies))}, p99 {ms(p99(replies))}"
+                    if replies
+                    else f"no {what} arrived"
+                )
+                extra = (
+                    seeded["search"]
+                    if "reflect" in label
+                    else (seeded["home"] if label == "`app_home_opened`" else "")
+                )
                 said += f"; {extra}" if extra else ""
-                rows.append(Row(f"ack {label}", f"{size:,}", ms(median), ms(p99(samples)),
-                                ratio, said))
+                rows.append(
+                    Row(f"ack {label}", f"{size:,}", ms(median), ms(p99(samples)), ratio, said)
+                )
             bench.startup[size] = (served.started_in, served.rss_kib())
         finally:
             sender.close()
@@ -499,10 +639,17 @@ def measure_acks(bench: Bench) -> list[Row]:
 
 def measure_startup(bench: Bench) -> list[Row]:
     """Start-up time and memory of the processes measured above (no reminders yet)."""
-    return [Row("start-up (process to serving) and resident memory", f"{size:,} actions",
-                f"{seconds:.2f} s", f"{kib / 1024:.0f} MB RSS", "",
-                "no reminders yet; RSS after the ack runs")
-            for size, (seconds, kib) in sorted(bench.startup.items())]
+    return [
+        Row(
+            "start-up (process to serving) and resident memory",
+            f"{size:,} actions",
+            f"{seconds:.2f} s",
+            f"{kib / 1024:.0f} MB RSS",
+            "",
+            "no reminders yet; RSS after the ack runs",
+        )
+        for size, (seconds, kib) in sorted(bench.startup.items())
+    ]
 
 
 def measure_digest(bench: Bench) -> list[Row]:
@@ -521,15 +668,22 @@ def measure_digest(bench: Bench) -> list[Row]:
         with connect(path) as db:
             for _ in range(7):
                 started = time.perf_counter()
-                digest = build_digest(week_data(db, TEAM, end - timedelta(days=7), end,
-                                                "Europe/London"))
+                digest = build_digest(
+                    week_data(db, TEAM, end - timedelta(days=7), end, "Europe/London")
+                )
                 rendered = render_digest_messages(digest)
                 samples.append(time.perf_counter() - started)
                 sections, messages = len(digest.sections), len(rendered)
-        rows.append(Row("digest built (gather, build, render)", f"{size:,}",
-                        ms(statistics.median(samples)), ms(max(samples)), "",
-                        f"{sections} sections in {messages} message(s); p99 column: slowest "
-                        "of 7"))
+        rows.append(
+            Row(
+                "digest built (gather, build, render)",
+                f"{size:,}",
+                ms(statistics.median(samples)),
+                ms(max(samples)),
+                "",
+                f"{sections} sections in {messages} message(s); p99 column: slowest of 7",
+            )
+        )
     return rows
 
 
@@ -547,9 +701,16 @@ def measure_reminder_startup(bench: Bench) -> list[Row]:
         rss = served.rss_kib()
     finally:
         served.stop()
-    return [Row("start-up and resident memory with reminders", f"{bench.plan.reminders:,}",
-                f"{served.started_in:.2f} s", f"{rss / 1024:.0f} MB RSS", "",
-                "one-off and weekly reminders over the next month")]
+    return [
+        Row(
+            "start-up and resident memory with reminders",
+            f"{bench.plan.reminders:,}",
+            f"{served.started_in:.2f} s",
+            f"{rss / 1024:.0f} MB RSS",
+            "",
+            "one-off and weekly reminders over the next month",
+        )
+    ]
 
 
 DELIVERY_TICK = 0.5  # seconds between the scheduler's looks for due reminders
@@ -583,19 +744,30 @@ def measure_reminder_delivery(bench: Bench) -> list[Row]:
         served.stop()
     repeated = sorted(n for n, times in arrived.items() if len(times) > 1)
     if repeated:
-        raise RuntimeError(f"{len(repeated)} of {count:,} reminders were delivered more than "
-                           f"once, first reminder {repeated[0]}")
+        raise RuntimeError(
+            f"{len(repeated)} of {count:,} reminders were delivered more than "
+            f"once, first reminder {repeated[0]}"
+        )
     if sorted(arrived) != list(range(count)):
-        raise RuntimeError(f"delivered reminders other than the {count:,} seeded: "
-                           f"{sorted(set(arrived) - set(range(count)))[:5]}")
+        raise RuntimeError(
+            f"delivered reminders other than the {count:,} seeded: "
+            f"{sorted(set(arrived) - set(range(count)))[:5]}"
+        )
     latencies = sorted(times[0] - due.timestamp() for times in arrived.values())
     first, last = latencies[0], latencies[-1]
     rate = count / (last - first) if last > first else float("inf")
-    return [Row("deliver reminders due in the same minute", f"{count:,}",
-                f"{last:.2f} s to the last", f"{p99(latencies):.2f} s", "",
-                f"tick {DELIVERY_TICK} s (bounds the first's latency); first {first:.2f} s "
-                f"after due; {rate:.0f} reminders/s from first to last; each delivered "
-                f"exactly once; p99 column: per-reminder latency from due")]
+    return [
+        Row(
+            "deliver reminders due in the same minute",
+            f"{count:,}",
+            f"{last:.2f} s to the last",
+            f"{p99(latencies):.2f} s",
+            "",
+            f"tick {DELIVERY_TICK} s (bounds the first's latency); first {first:.2f} s "
+            f"after due; {rate:.0f} reminders/s from first to last; each delivered "
+            f"exactly once; p99 column: per-reminder latency from due",
+        )
+    ]
 
 
 def reminder_dms(standin: SlackStandIn, since: int) -> dict[int, list[float]]:
@@ -610,8 +782,9 @@ def reminder_dms(standin: SlackStandIn, since: int) -> dict[int, list[float]]:
     return found
 
 
-def wait_for_reminders(standin: SlackStandIn, since: int, count: int, timeout: float
-                       ) -> dict[int, list[float]]:
+def wait_for_reminders(
+    standin: SlackStandIn, since: int, count: int, timeout: float
+) -> dict[int, list[float]]:
     """Wait until ``count`` distinct reminders have been delivered; raise if they do not."""
     deadline = time.monotonic() + timeout
     while True:
@@ -620,15 +793,20 @@ def wait_for_reminders(standin: SlackStandIn, since: int, count: int, timeout: f
             return found
         if time.monotonic() > deadline:
             sent = sum(len(times) for times in found.values())
-            raise RuntimeError(f"only {len(found):,} of {count:,} reminders arrived within "
-                               f"{timeout:.0f} s ({sent:,} reminder DMs in all)")
+            raise RuntimeError(
+                f"only {len(found):,} of {count:,} reminders arrived within "
+                f"{timeout:.0f} s ({sent:,} reminder DMs in all)"
+            )
         time.sleep(0.05)
 
 
 MIXED = (  # (how the table names it, command, text)
     ("`/action list`", "/action", lambda n: "list"),
-    ("`/action <title> by Friday #ws`", "/action",
-     lambda n: f"Mixed load {n} by Friday #ws{n % 20}"),
+    (
+        "`/action <title> by Friday #ws`",
+        "/action",
+        lambda n: f"Mixed load {n} by Friday #ws{n % 20}",
+    ),
     ("`/action show`", "/action", lambda n: f"show A{n % 500 + 1}"),
     ("`/action list #ws`", "/action", lambda n: f"list #ws{n % 20}"),
     ("`/action list all`", "/action", lambda n: "list all"),
@@ -644,8 +822,11 @@ def measure_throughput(bench: Bench) -> list[Row]:
     log(f"seeding {size:,} actions for the sustained load")
     seed(path, size, random.Random(3))
     served = start_bot(bench, path)
-    sender = Sender(bench.standin, served.url,
-                    httpx.Client(timeout=30.0, limits=httpx.Limits(max_connections=64)))
+    sender = Sender(
+        bench.standin,
+        served.url,
+        httpx.Client(timeout=30.0, limits=httpx.Limits(max_connections=64)),
+    )
     mix = [(label, c, t) for label, c, t in MIXED if timed(sender, bench, c, t(0))[1] != 404]
     held: tuple[int, float, float] | None = None
     failed = ""
@@ -656,8 +837,10 @@ def measure_throughput(bench: Bench) -> list[Row]:
             worst_reply = p99(replies) if replies else float("inf")
             log(f"  ack p99 {ms(p99(acks))}, reply p99 {ms(worst_reply)}, {errors} failed")
             if errors or p99(acks) >= 1.0 or worst_reply >= 1.0:
-                failed = (f"at {rate}/s: ack p99 {ms(p99(acks))}, reply p99 "
-                          f"{ms(worst_reply) if replies else 'none'}, {errors} failed")
+                failed = (
+                    f"at {rate}/s: ack p99 {ms(p99(acks))}, reply p99 "
+                    f"{ms(worst_reply) if replies else 'none'}, {errors} failed"
+                )
                 break
             held = (rate, p99(acks), worst_reply)
             quiet(bench.standin, 0.5)
@@ -666,16 +849,23 @@ def measure_throughput(bench: Bench) -> list[Row]:
         served.stop()
     commands = ", ".join(label for label, _, _ in mix)
     if held is None:
-        return [Row("sustained mixed commands a second", f"{size:,}", "none held", "", "",
-                    failed)]
+        return [Row("sustained mixed commands a second", f"{size:,}", "none held", "", "", failed)]
     most = "the most tried" if not failed else f"next step failed {failed}"
-    return [Row("sustained mixed commands a second (ack and reply p99 < 1 s)", f"{size:,}",
-                f"{held[0]}/s held", f"ack {ms(held[1])}, reply {ms(held[2])}", "",
-                f"{most}; in turn: {commands}")]
+    return [
+        Row(
+            "sustained mixed commands a second (ack and reply p99 < 1 s)",
+            f"{size:,}",
+            f"{held[0]}/s held",
+            f"ack {ms(held[1])}, reply {ms(held[2])}",
+            "",
+            f"{most}; in turn: {commands}",
+        )
+    ]
 
 
-def _load_step(bench: Bench, sender: Sender, mix: list, rate: int
-               ) -> tuple[list[float], list[float], int]:
+def _load_step(
+    bench: Bench, sender: Sender, mix: list, rate: int
+) -> tuple[list[float], list[float], int]:
     """Send ``rate`` commands a second for a step, open loop; (ack times, reply times, errors).
 
     Times run from when each command was due, not from when a client thread got to it, so
@@ -697,8 +887,9 @@ def _load_step(bench: Bench, sender: Sender, mix: list, rate: int
         with lock:
             sent[key] = wall
         try:
-            answer = sender.slack.command(command, text(n), CALLER,
-                                          response_url=bench.standin.response_url(key))
+            answer = sender.slack.command(
+                command, text(n), CALLER, response_url=bench.standin.response_url(key)
+            )
             ok = answer.status_code == 200
         except httpx.HTTPError:
             ok = False
@@ -755,10 +946,13 @@ def machine() -> str:
 
 def table(rows: list[Row]) -> str:
     """The rows as a markdown table."""
-    lines = ["| measurement | size | median (or result) | p99 | median vs floor | note |",
-             "| --- | --- | ---: | ---: | ---: | --- |"]
-    lines += [f"| {r.what} | {r.size} | {r.median} | {r.p99} | {r.vs_floor} | {r.note} |"
-              for r in rows]
+    lines = [
+        "| measurement | size | median (or result) | p99 | median vs floor | note |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    lines += [
+        f"| {r.what} | {r.size} | {r.median} | {r.p99} | {r.vs_floor} | {r.note} |" for r in rows
+    ]
     return "\n".join(lines)
 
 
@@ -770,9 +964,10 @@ def main(argv: list[str] | None = None) -> int:
     plan = Plan.for_run(args.small)
     rows: list[Row] = []
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="nudge-bench-") as scratch, SlackStandIn(
-        bot_token="xoxb-bench", app_token="xapp-bench"
-    ) as standin:
+    with (
+        tempfile.TemporaryDirectory(prefix="nudge-bench-") as scratch,
+        SlackStandIn(bot_token="xoxb-bench", app_token="xapp-bench") as standin,
+    ):
         standin.add_user(CALLER, "m1")
         standin.add_user(STEERING, "m2")
         bench = Bench(plan, standin, Path(scratch))
@@ -781,11 +976,18 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 rows += measure(bench)
             except NotYet as why:
-                rows.append(Row(_NOT_YET_LABELS.get(measure.__name__, measure.__name__),
-                                "", note=f"n/a: {why}"))
+                rows.append(
+                    Row(
+                        _NOT_YET_LABELS.get(measure.__name__, measure.__name__),
+                        "",
+                        note=f"n/a: {why}",
+                    )
+                )
             standin.clear()
-    print(f"Measured on {machine()}; sizes {', '.join(f'{s:,}' for s in plan.sizes)}; "
-          f"{plan.requests} requests per ack row; {time.perf_counter() - started:.0f} s in all.\n")
+    print(
+        f"Measured on {machine()}; sizes {', '.join(f'{s:,}' for s in plan.sizes)}; "
+        f"{plan.requests} requests per ack row; {time.perf_counter() - started:.0f} s in all.\n"
+    )
     print(table(rows))
     return 0
 

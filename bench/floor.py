@@ -23,8 +23,12 @@ __all__ = ["build_floor_app", "main"]
 
 def build_floor_app(signing_secret: str, token: str, api_url: str) -> App:
     """Every slash command and ``app_home_opened`` acknowledged, nothing else done."""
-    app = App(client=WebClient(token=token, base_url=api_url), signing_secret=signing_secret,
-              token_verification_enabled=False, request_verification_enabled=True)
+    app = App(
+        client=WebClient(token=token, base_url=api_url),
+        signing_secret=signing_secret,
+        token_verification_enabled=False,
+        request_verification_enabled=True,
+    )
 
     @app.command(re.compile(r"^/.*"))
     def on_any_command(ack: Ack) -> None:

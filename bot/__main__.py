@@ -57,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from bot.logs import configure_logging
 
-    configure_logging(settings.log_level,
-                      [settings.bot_token, settings.app_token, settings.signing_secret])
+    configure_logging(
+        settings.log_level, [settings.bot_token, settings.app_token, settings.signing_secret]
+    )
     try:
         if args.command == "run":
             return _run(settings, args)
@@ -108,8 +109,10 @@ def _check(settings: Settings) -> int:
     except (SlackClientError, OSError) as err:
         print(f"nudge: could not reach Slack at {settings.api_url}: {err}", file=sys.stderr)
         return 2
-    print(f"configuration ok; bot {auth.get('user')} in team {auth.get('team')} "
-          f"({auth.get('team_id')})")
+    print(
+        f"configuration ok; bot {auth.get('user')} in team {auth.get('team')} "
+        f"({auth.get('team_id')})"
+    )
     for line in _store_report(settings):
         print(line)
     return 0
@@ -129,14 +132,20 @@ def _store_report(settings: Settings) -> list[str]:
         if held is None or held.expires_at < utcnow():
             holder = "scheduler lease: free (no process is scheduling)"
         else:
-            holder = (f"scheduler lease: held by process {held.holder[:8]} since "
-                      f"{held.acquired_at:%Y-%m-%d %H:%M} UTC, until {held.expires_at:%H:%M:%S}")
+            holder = (
+                f"scheduler lease: held by process {held.holder[:8]} since "
+                f"{held.acquired_at:%Y-%m-%d %H:%M} UTC, until {held.expires_at:%H:%M:%S}"
+            )
         counts = deliveries.counts(db)
-        summary = ", ".join(f"{counts.get(k, 0)} {k}" for k in
-                            ("pending", "failed", "sent", "skipped", "ambiguous"))
+        summary = ", ".join(
+            f"{counts.get(k, 0)} {k}" for k in ("pending", "failed", "sent", "skipped", "ambiguous")
+        )
         digest = deliveries.last_sent(db, "digest")
-        last = (f"last digest: {digest.sent_at:%Y-%m-%d %H:%M} UTC to {digest.recipient}"
-                if digest else "last digest: none yet")
+        last = (
+            f"last digest: {digest.sent_at:%Y-%m-%d %H:%M} UTC to {digest.recipient}"
+            if digest
+            else "last digest: none yet"
+        )
         return [f"database {settings.db_path}: ok", holder, f"deliveries: {summary}", last]
     finally:
         db.close()

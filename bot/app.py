@@ -23,9 +23,14 @@ def build_deps(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
     create(settings.db_path).close()
     client = make_client(settings)
     auth = client.auth_test()
-    return Deps(settings=settings, client=client, team_id=auth["team_id"],
-                bot_user_id=auth.get("user_id", ""), clock=clock,
-                held_open=hold_open(settings.db_path))
+    return Deps(
+        settings=settings,
+        client=client,
+        team_id=auth["team_id"],
+        bot_user_id=auth.get("user_id", ""),
+        clock=clock,
+        held_open=hold_open(settings.db_path),
+    )
 
 
 def build_app(deps: Deps, *, http: bool) -> App:

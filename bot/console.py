@@ -52,8 +52,12 @@ __all__ = ["Console", "main", "MEMBERS", "STEERING"]
 
 CONSOLE_SECRET = "console-signing-secret-for-loopback-only"
 STEERING = "steering"
-MEMBERS = {"ana": "Europe/London", "pete": "Europe/London", "sam": "America/New_York",
-           STEERING: "Europe/London"}
+MEMBERS = {
+    "ana": "Europe/London",
+    "pete": "Europe/London",
+    "sam": "America/New_York",
+    STEERING: "Europe/London",
+}
 CHANNEL = "C0GENERAL"
 POLL_SECONDS = 0.1
 QUIET_SECONDS = 0.3  # "the bot has been quiet for a moment"
@@ -77,14 +81,16 @@ class Console:
     out: TextIO = sys.stdout
     interactive: bool = False
     member: str = "ana"
-    standin: SlackStandIn = field(default_factory=lambda: SlackStandIn(
-        bot_token="xoxb-console", app_token="xapp-console"))
+    standin: SlackStandIn = field(
+        default_factory=lambda: SlackStandIn(bot_token="xoxb-console", app_token="xapp-console")
+    )
     runtime: Runtime | None = None
     sender: SlackSender | None = None
     shown: list[Shown] = field(default_factory=list)
     _lock: threading.RLock = field(default_factory=threading.RLock)
-    _seen: dict[str, Any] = field(default_factory=lambda: {
-        "messages": 0, "responses": 0, "views": {}, "updates": {}})
+    _seen: dict[str, Any] = field(
+        default_factory=lambda: {"messages": 0, "responses": 0, "views": {}, "updates": {}}
+    )
     _reply_to: dict[str, str] = field(default_factory=dict)  # response key or trigger -> user
     _home_wanted: set[str] = field(default_factory=set)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -109,8 +115,9 @@ class Console:
             steering_group=None,
         )
         self.runtime = Runtime(settings, http=True, host="127.0.0.1", port=0).start()
-        self.sender = SlackSender(self.runtime.url, CONSOLE_SECRET, self.standin,
-                                  client=httpx.Client(timeout=10.0))
+        self.sender = SlackSender(
+            self.runtime.url, CONSOLE_SECRET, self.standin, client=httpx.Client(timeout=10.0)
+        )
         threading.Thread(target=self._watch, name="console-watch", daemon=True).start()
         return self
 
@@ -180,16 +187,21 @@ class Console:
         user_id = self._user(self.member)
         text = escape_mentions(text, self._user)
         response_url, trigger = self._mint(user_id)
-        answer = self.sender.command(command, text, user_id, channel_id=CHANNEL,
-                                     user_name=self.member, response_url=response_url,
-                                     trigger_id=trigger)
+        answer = self.sender.command(
+            command,
+            text,
+            user_id,
+            channel_id=CHANNEL,
+            user_name=self.member,
+            response_url=response_url,
+            trigger_id=trigger,
+        )
         if answer.status_code != 200:
             self._expect = ()  # nothing more will come
         if answer.status_code == 404:
             self.say(f"({command} is not a command this bot handles yet.)")
         elif answer.status_code != 200:
-            self.say(f"(Slack would say: {command} failed with the error "
-                     f"\"{answer.status_code}\".)")
+            self.say(f'(Slack would say: {command} failed with the error "{answer.status_code}".)')
         elif answer.content.strip():
             self._print_ack(user_id, answer)
 
@@ -199,9 +211,13 @@ class Console:
             body = answer.json()
         except ValueError:
             body = {"text": answer.text}
-        self._show(f"reply to {self.member}", render_message(
-            body.get("text"), body.get("blocks"), self._names()), user_id, body.get("blocks"),
-            Response("ack", body, time.time()))
+        self._show(
+            f"reply to {self.member}",
+            render_message(body.get("text"), body.get("blocks"), self._names()),
+            user_id,
+            body.get("blocks"),
+            Response("ack", body, time.time()),
+        )
 
     def _click(self, label: str, which: str) -> None:
         user_id = user_id_for(self.member)
@@ -219,15 +235,22 @@ class Console:
         if button.url:
             self.say(f"(That button opens {button.url} in a browser.)")
         if isinstance(source, View):
-            answer = self.sender.block_action(user_id, button.action_id, button.value,
-                                              view=source.as_slack(self.standin.team_id))
+            answer = self.sender.block_action(
+                user_id, button.action_id, button.value, view=source.as_slack(self.standin.team_id)
+            )
         elif isinstance(source, Message) and source.ephemeral_user is None:
-            answer = self.sender.block_action(user_id, button.action_id, button.value,
-                                              message=source, response_url=response_url)
+            answer = self.sender.block_action(
+                user_id, button.action_id, button.value, message=source, response_url=response_url
+            )
         else:  # an ephemeral reply: Slack sends no message, only its container
-            answer = self.sender.block_action(user_id, button.action_id, button.value,
-                                              block_id=button.block_id, channel_id=CHANNEL,
-                                              response_url=response_url)
+            answer = self.sender.block_action(
+                user_id,
+                button.action_id,
+                button.value,
+                block_id=button.block_id,
+                channel_id=CHANNEL,
+                response_url=response_url,
+            )
         if answer.status_code != 200:
             self._expect = ()
         if answer.status_code == 404:
@@ -241,8 +264,14 @@ class Console:
             self._home_wanted.add(user_id)
             before = self._homes(user_id)
             self._expect = (f"home:{user_id}:{before}",)
-        answer = self.sender.event({"type": "app_home_opened", "user": user_id,
-                                    "channel": self.standin.dm_channel(user_id), "tab": "home"})
+        answer = self.sender.event(
+            {
+                "type": "app_home_opened",
+                "user": user_id,
+                "channel": self.standin.dm_channel(user_id),
+                "tab": "home",
+            }
+        )
         if answer.status_code != 200:
             self._expect = ()
         if answer.status_code == 404:
@@ -260,8 +289,11 @@ class Console:
                     self._show_view(latest)
 
     def _homes(self, user_id: str) -> int:
-        return sum(1 for v in list(self.standin.views)
-                   if v.method == "views.publish" and v.user_id == user_id)
+        return sum(
+            1
+            for v in list(self.standin.views)
+            if v.method == "views.publish" and v.user_id == user_id
+        )
 
     def _wait(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -325,7 +357,7 @@ class Console:
         slack, seen = self.standin, self._seen
         with self._lock:
             messages = list(slack.messages)
-            for message in messages[seen["messages"]:]:
+            for message in messages[seen["messages"] :]:
                 self._show_message(message)
                 seen["updates"][id(message)] = (len(message.updates), message.deleted)
             seen["messages"] = len(messages)
@@ -335,7 +367,7 @@ class Console:
                     seen["updates"][id(message)] = state
                     self._show_message(message, "deleted" if message.deleted else "updated")
             responses = list(slack.responses)
-            for response in responses[seen["responses"]:]:
+            for response in responses[seen["responses"] :]:
                 self._show_response(response)
             seen["responses"] = len(responses)
             for view in list(slack.views):
@@ -359,8 +391,9 @@ class Console:
             title += ", in a thread"
         if change:
             title += f" ({change})"
-        body = "(deleted)" if message.deleted else render_message(message.text, message.blocks,
-                                                                   names)
+        body = (
+            "(deleted)" if message.deleted else render_message(message.text, message.blocks, names)
+        )
         self._show(title, body, audience, [] if message.deleted else message.blocks, message)
 
     def _show_response(self, response: Response) -> None:
@@ -375,8 +408,13 @@ class Console:
             title += " (replaces the message clicked)"
         if response.response_type != "ephemeral":
             audience = None
-        self._show(title, render_message(response.text, response.blocks, names), audience,
-                   response.blocks, response)
+        self._show(
+            title,
+            render_message(response.text, response.blocks, names),
+            audience,
+            response.blocks,
+            response,
+        )
 
     def _show_view(self, view: View, updated: bool = False) -> None:
         names = self._names()
@@ -391,11 +429,18 @@ class Console:
             audience = self._reply_to.get(view.trigger_id or "")
             title = f"modal for {names.get(audience, audience or 'someone')}"
             title += " (updated)" if updated else ""
-        self._show(title, render_view(view.view, names), audience,
-                   view.view.get("blocks") or [], view)
+        self._show(
+            title, render_view(view.view, names), audience, view.view.get("blocks") or [], view
+        )
 
-    def _show(self, title: str, body: str, audience: str | None, blocks: list | None,
-              source: Message | Response | View) -> None:
+    def _show(
+        self,
+        title: str,
+        body: str,
+        audience: str | None,
+        blocks: list | None,
+        source: Message | Response | View,
+    ) -> None:
         with self._lock:
             buttons = find_buttons(blocks or [], self._names())
             self.shown.append(Shown(audience, buttons, source))
@@ -433,8 +478,10 @@ class Console:
     def _run_interactive(self) -> int:
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (history and editing for input())
-        self.say("Nudge console: the real bot against a stand-in for Slack. :help for help.\n"
-                 f"Database: {self.settings.db_path}. You are {self.member}.")
+        self.say(
+            "Nudge console: the real bot against a stand-in for Slack. :help for help.\n"
+            f"Database: {self.settings.db_path}. You are {self.member}."
+        )
         while True:
             try:
                 self._at_prompt = True

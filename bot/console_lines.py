@@ -1,11 +1,11 @@
 """What a console line means, and the small text rules the console follows: pure functions.
 
-    >>> parse_line("/action Plan it by Friday")
-    Slash(command='/action', text='Plan it by Friday')
-    >>> parse_line(":as pete")
-    SwitchMember(name='pete')
-    >>> escape_mentions("Ask @pete", lambda name: "U0PETE")
-    'Ask <@U0PETE|pete>'
+>>> parse_line("/action Plan it by Friday")
+Slash(command='/action', text='Plan it by Friday')
+>>> parse_line(":as pete")
+SwitchMember(name='pete')
+>>> escape_mentions("Ask @pete", lambda name: "U0PETE")
+'Ask <@U0PETE|pete>'
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def escape_mentions(text: str, user_id: Callable[[str], str]) -> str:
 
     def replace(match: re.Match[str]) -> str:
         name = match[1].rstrip(".-")
-        tail = match[1][len(name):]
+        tail = match[1][len(name) :]
         if name.lower() in _SPECIAL:
             return f"<!{name.lower()}>{tail}"
         return f"<@{user_id(name.lower())}|{name.lower()}>{tail}"

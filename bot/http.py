@@ -20,8 +20,10 @@ def make_wsgi_app(app: App, healthy: Callable[[], bool] = lambda: True):
     def wsgi(environ: dict, start_response) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
             ok = healthy()
-            start_response("200 OK" if ok else "503 Service Unavailable",
-                           [("Content-Type", "text/plain; charset=utf-8")])
+            start_response(
+                "200 OK" if ok else "503 Service Unavailable",
+                [("Content-Type", "text/plain; charset=utf-8")],
+            )
             return [b"ok\n" if ok else b"unhealthy\n"]
         return slack(environ, start_response)
 
@@ -30,5 +32,11 @@ def make_wsgi_app(app: App, healthy: Callable[[], bool] = lambda: True):
 
 def make_server(app: App, host: str, port: int, threads: int = 8):
     """A waitress server (one process, ``threads`` worker threads); ``.run()`` serves."""
-    return create_server(make_wsgi_app(app), host=host, port=port, threads=threads,
-                         ident="nudge", clear_untrusted_proxy_headers=True)
+    return create_server(
+        make_wsgi_app(app),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="nudge",
+        clear_untrusted_proxy_headers=True,
+    )

@@ -50,7 +50,12 @@ class Runtime:
         lease_renew: float | None = None,
     ) -> None:
         self.settings, self.http, self.host, self.port, self.clock = (
-            settings, http, host, port, clock)
+            settings,
+            http,
+            host,
+            port,
+            clock,
+        )
         self.deps: Deps | None = None
         self.app: App | None = None
         self._server = None
@@ -76,8 +81,9 @@ class Runtime:
             threading.Thread(target=self._serve_http, name="http", daemon=True).start()
             log.info("Serving Slack requests on http://%s:%s/slack/events", self.host, self.port)
         else:
-            self._socket = SocketModeHandler(self.app, self.settings.app_token,
-                                             web_client=self.deps.client)
+            self._socket = SocketModeHandler(
+                self.app, self.settings.app_token, web_client=self.deps.client
+            )
             self._socket.connect()
             log.info("Connected to Slack in Socket Mode")
         return self

@@ -31,6 +31,13 @@ def build_scheduler(deps: Deps) -> BackgroundScheduler:
         timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
     )
     register_all_jobs(scheduler, deps)
-    scheduler.add_job(_update_statistics, "cron", hour=3, minute=30, id=STATISTICS_JOB,
-                      replace_existing=True, kwargs={"deps": deps})
+    scheduler.add_job(
+        _update_statistics,
+        "cron",
+        hour=3,
+        minute=30,
+        id=STATISTICS_JOB,
+        replace_existing=True,
+        kwargs={"deps": deps},
+    )
     return scheduler

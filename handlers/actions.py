@@ -61,7 +61,12 @@ def register(app: App, deps: Deps) -> None:
 
 
 def on_action_command(
-    ack: Ack, command: dict, respond: Respond, client: WebClient, context: BoltContext, *,
+    ack: Ack,
+    command: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    *,
     deps: Deps,
 ) -> None:
     """``/action …``: ack, read the text, do it, reply ephemerally."""
@@ -69,8 +74,12 @@ def on_action_command(
     actor = actor_for(deps, client, context.team_id, command["user_id"])
     parsed = parse_action_command(command.get("text", ""), deps.now(), actor.zone)
     if parsed.verb == "modal":
-        open_action_modal(client, command["trigger_id"], owner_id=actor.user_id,
-                          metadata={"response_url": command.get("response_url")})
+        open_action_modal(
+            client,
+            command["trigger_id"],
+            owner_id=actor.user_id,
+            metadata={"response_url": command.get("response_url")},
+        )
         return
     reply = _VERBS[parsed.verb](parsed, actor, client, deps)
     if reply:
@@ -89,8 +98,15 @@ def _help(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
 def _create(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
     draft = parsed.draft
     owner_id = resolve(deps, actor.team_id, draft.owner) if draft.owner else actor.user_id
-    action = create_action(deps, client, actor, title=draft.title, owner_id=owner_id,
-                           due=draft.due, workstream=draft.workstream)
+    action = create_action(
+        deps,
+        client,
+        actor,
+        title=draft.title,
+        owner_id=owner_id,
+        due=draft.due,
+        workstream=draft.workstream,
+    )
     return blocks.render_action_created(action, _today(deps, actor), actor.user_id)
 
 
@@ -108,9 +124,17 @@ def create_action(
 ) -> Action:
     """Store a new action and tell its owner by DM when that is someone else."""
     with deps.db() as db:
-        action = store.add(db, actor, title=title, owner_id=owner_id, due=due,
-                           workstream=workstream, notes=notes, permalink=permalink,
-                           now=deps.now())
+        action = store.add(
+            db,
+            actor,
+            title=title,
+            owner_id=owner_id,
+            due=due,
+            workstream=workstream,
+            notes=notes,
+            permalink=permalink,
+            now=deps.now(),
+        )
     if owner_id and owner_id != actor.user_id:
         _tell_new_owner(deps, client, action, actor)
     refresh_home(deps, client, actor.team_id, [action.owner_id, action.creator_id])
@@ -128,8 +152,9 @@ def _list(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
     owner_id = resolve(deps, actor.team_id, filter_.user) if filter_.user else None
     today = _today(deps, actor)
     with deps.db() as db:
-        found, total = store.listing(db, actor.team_id, filter_, viewer_id=actor.user_id,
-                                     owner_id=owner_id, today=today)
+        found, total = store.listing(
+            db, actor.team_id, filter_, viewer_id=actor.user_id, owner_id=owner_id, today=today
+        )
     heading = {
         "default": "Your open actions (owned or created by you)",
         "mine": "Open actions you own",
@@ -158,10 +183,19 @@ def change_status(deps: Deps, actor: Actor, action_id: int, verb: str) -> Action
         before = store.get(db, actor.team_id, action_id)
         check_change(before, actor)
         if before.status == status:
-            raise ParseError(f"{before.ref} is already {'open' if status == 'open' else status}.",
-                             example=f"/action show {before.ref}")
-        _, after = store.change(db, actor, action_id, kind, now, status=status,
-                                done_at=now if status == "done" else None)
+            raise ParseError(
+                f"{before.ref} is already {'open' if status == 'open' else status}.",
+                example=f"/action show {before.ref}",
+            )
+        _, after = store.change(
+            db,
+            actor,
+            action_id,
+            kind,
+            now,
+            status=status,
+            done_at=now if status == "done" else None,
+        )
     return after
 
 
@@ -175,19 +209,26 @@ def _status(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
 def _assign(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
     owner_id = resolve(deps, actor.team_id, parsed.owner)
     with deps.db() as db:
-        before, after = store.change(db, actor, parsed.action_id, "assigned", deps.now(),
-                                     detail=owner_id, owner_id=owner_id)
+        before, after = store.change(
+            db, actor, parsed.action_id, "assigned", deps.now(), detail=owner_id, owner_id=owner_id
+        )
     if owner_id != actor.user_id:
         _tell_new_owner(deps, client, after, actor)
     refresh_home(deps, client, actor.team_id, [before.owner_id, owner_id, after.creator_id])
-    return blocks.render_action_changed(after, _today(deps, actor),
-                                        f"Given to <@{owner_id}>.")
+    return blocks.render_action_changed(after, _today(deps, actor), f"Given to <@{owner_id}>.")
 
 
 def _due(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
     with deps.db() as db:
-        _, after = store.change(db, actor, parsed.action_id, "due", deps.now(),
-                                detail=parsed.due.isoformat(), due=parsed.due)
+        _, after = store.change(
+            db,
+            actor,
+            parsed.action_id,
+            "due",
+            deps.now(),
+            detail=parsed.due.isoformat(),
+            due=parsed.due,
+        )
     return blocks.render_action_changed(after, _today(deps, actor), "New due date set.")
 
 
@@ -196,10 +237,13 @@ def _note(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
         before = store.get(db, actor.team_id, parsed.action_id)
         notes = f"{before.notes}\n{parsed.note}".strip()
         if len(notes) > 10_000:
-            raise ParseError("This action's notes are full (10,000 characters).",
-                             example=f"/action show {before.ref}")
-        _, after = store.change(db, actor, parsed.action_id, "note", deps.now(),
-                                detail=parsed.note, notes=notes)
+            raise ParseError(
+                "This action's notes are full (10,000 characters).",
+                example=f"/action show {before.ref}",
+            )
+        _, after = store.change(
+            db, actor, parsed.action_id, "note", deps.now(), detail=parsed.note, notes=notes
+        )
     return blocks.render_action_changed(after, _today(deps, actor), "Note added.")
 
 
@@ -208,8 +252,9 @@ def _show(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
         action = store.get(db, actor.team_id, parsed.action_id)
         events = store.history(db, actor.team_id, parsed.action_id)
         learned = reflection_store.for_action(db, actor.team_id, actor.user_id, action.id)
-    return blocks.render_action_detail(action, events, _today(deps, actor), actor.zone,
-                                       learned, actor.user_id)
+    return blocks.render_action_detail(
+        action, events, _today(deps, actor), actor.zone, learned, actor.user_id
+    )
 
 
 _VERBS = {
@@ -229,16 +274,23 @@ _VERBS = {
 
 
 def on_done_button(
-    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient,
-    context: BoltContext, *, deps: Deps,
+    ack: Ack,
+    body: dict,
+    action: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    *,
+    deps: Deps,
 ) -> None:
     """The Done button on a list, a DM or the App Home; the confirmation asks what was learned
     (by DM when the click came from the App Home, which has no reply URL)."""
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     after = change_status(deps, actor, parse_id(action.get("value", ""), "A"), "done")
-    text, blocks_ = blocks.render_action_done(after, _today(deps, actor),
-                                              _STATUS_CHANGES["done"][2])
+    text, blocks_ = blocks.render_action_done(
+        after, _today(deps, actor), _STATUS_CHANGES["done"][2]
+    )
     if body.get("response_url"):
         respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
     else:
@@ -247,12 +299,18 @@ def on_done_button(
 
 
 def open_action_modal(
-    client: WebClient, trigger_id: str, *, owner_id: str | None, title: str = "",
-    notes: str = "", metadata: dict | None = None,
+    client: WebClient,
+    trigger_id: str,
+    *,
+    owner_id: str | None,
+    title: str = "",
+    notes: str = "",
+    metadata: dict | None = None,
 ) -> None:
     """Open the new-action modal, pre-filled."""
-    view = blocks.render_action_modal(owner_id=owner_id, title=title, notes=notes,
-                                      metadata=metadata)
+    view = blocks.render_action_modal(
+        owner_id=owner_id, title=title, notes=notes, metadata=metadata
+    )
     client.views_open(trigger_id=trigger_id, view=view)
 
 
@@ -262,20 +320,24 @@ def message_and_link(client: WebClient, shortcut: dict) -> tuple[str, str | None
     channel_id = shortcut.get("channel", {}).get("id")
     permalink = None
     if channel_id and message.get("ts"):
-        permalink = client.chat_getPermalink(channel=channel_id,
-                                             message_ts=message["ts"])["permalink"]
+        permalink = client.chat_getPermalink(channel=channel_id, message_ts=message["ts"])[
+            "permalink"
+        ]
     return " ".join((message.get("text") or "").split()), permalink
 
 
 def on_track_shortcut(
     ack: Ack, shortcut: dict, client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
-    """"Track as action" on a message: the modal pre-filled with its text and a link to it."""
+    """ "Track as action" on a message: the modal pre-filled with its text and a link to it."""
     ack()
     text, permalink = message_and_link(client, shortcut)
     open_action_modal(
-        client, shortcut["trigger_id"], owner_id=shortcut["user"]["id"],
-        title=text[:200], notes=f"From {permalink}" if permalink else "",
+        client,
+        shortcut["trigger_id"],
+        owner_id=shortcut["user"]["id"],
+        title=text[:200],
+        notes=f"From {permalink}" if permalink else "",
         metadata={"permalink": permalink, "response_url": shortcut.get("response_url")},
     )
 
@@ -321,8 +383,14 @@ def on_action_modal(
     ack()
     metadata = view_metadata(view)
     action = create_action(
-        deps, client, actor, title=title, owner_id=owner_id,
-        due=due, workstream=workstream, notes=notes,
+        deps,
+        client,
+        actor,
+        title=title,
+        owner_id=owner_id,
+        due=due,
+        workstream=workstream,
+        notes=notes,
         permalink=metadata.get("permalink"),
     )
     text, blocks_ = blocks.render_action_created(action, _today(deps, actor), actor.user_id)
@@ -333,8 +401,9 @@ def _reply_after_modal(client: WebClient, metadata: dict, actor: Actor, text: st
     """Confirm through the response URL the modal came from, else by DM."""
     url = metadata.get("response_url")
     if url:
-        answer = WebhookClient(url).send(text=text, blocks=blocks_, response_type="ephemeral",
-                                         replace_original=False)
+        answer = WebhookClient(url).send(
+            text=text, blocks=blocks_, response_type="ephemeral", replace_original=False
+        )
         if answer.status_code == 200:
             return
     client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)

@@ -50,14 +50,15 @@ def send_export(deps: Deps, client: WebClient, actor: Actor) -> Rendered:
     now = deps.now()
     with deps.db() as db:
         tables = member_data.export(db, actor.team_id, actor.user_id)
-    document = build_export(tables, team_id=actor.team_id, user_id=actor.user_id,
-                            generated_at=now)
+    document = build_export(tables, team_id=actor.team_id, user_id=actor.user_id, generated_at=now)
     channel = client.conversations_open(users=actor.user_id)["channel"]["id"]
     client.files_upload_v2(
-        channel=channel, filename=f"nudge-my-data-{now:%Y-%m-%d}.json",
+        channel=channel,
+        filename=f"nudge-my-data-{now:%Y-%m-%d}.json",
         title="Everything Nudge stores about you",
         content=json.dumps(document, indent=2, ensure_ascii=False, default=str),
-        initial_comment=blocks.render_export_comment())
+        initial_comment=blocks.render_export_comment(),
+    )
     return blocks.render_export_sent(document["counts"])
 
 
@@ -67,8 +68,9 @@ def ask_to_forget(deps: Deps, actor: Actor) -> Rendered:
     with deps.db() as db:
         tables = member_data.export(db, actor.team_id, actor.user_id)
     counts = {name: len(rows) for name, rows in tables.items()}
-    return blocks.render_forget_confirm(confirmation_value(actor.team_id, actor.user_id, now),
-                                        counts)
+    return blocks.render_forget_confirm(
+        confirmation_value(actor.team_id, actor.user_id, now), counts
+    )
 
 
 def _delete_messages(client: WebClient, messages: list[tuple[str, str]]) -> tuple[int, int]:
@@ -101,29 +103,48 @@ def forget(deps: Deps, client: WebClient, team_id: str, user_id: str) -> Rendere
         messages = member_data.sent_messages(db, team_id, user_id)
     deleted, failed = _delete_messages(client, messages)
     with deps.db() as db:
-        erasure = member_data.erase(db, team_id, user_id, deps.now(), handled=set(messages),
-                                    messages_deleted=deleted, messages_failed=failed)
+        erasure = member_data.erase(
+            db,
+            team_id,
+            user_id,
+            deps.now(),
+            handled=set(messages),
+            messages_deleted=deleted,
+            messages_failed=failed,
+        )
     if erasure.messages:
         more, more_failed = _delete_messages(client, erasure.messages)
         with deps.db() as db:
             member_data.record_messages(db, erasure.id, more, more_failed)
         deleted, failed = deleted + more, failed + more_failed
-    log.info("erasure %s: %s rows deleted, %s anonymised, %s messages deleted, %s not",
-             erasure.id, sum(erasure.deleted.values()), sum(erasure.anonymised.values()),
-             deleted, failed)
+    log.info(
+        "erasure %s: %s rows deleted, %s anonymised, %s messages deleted, %s not",
+        erasure.id,
+        sum(erasure.deleted.values()),
+        sum(erasure.anonymised.values()),
+        deleted,
+        failed,
+    )
     try:
         client.views_publish(user_id=user_id, view=blocks.render_erased_home())
     except (SlackApiError, OSError) as err:  # the home is rebuilt when next opened
         log.warning("erasure %s: could not clear the App Home: %s", erasure.id, err)
-    return blocks.render_forgotten(erasure.deleted, sum(erasure.anonymised.values()),
-                                   deleted, failed)
+    return blocks.render_forgotten(
+        erasure.deleted, sum(erasure.anonymised.values()), deleted, failed
+    )
 
 
 def on_erase_button(
-    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient,
-    context: BoltContext, *, deps: Deps,
+    ack: Ack,
+    body: dict,
+    action: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    *,
+    deps: Deps,
 ) -> None:
-    """"Erase my data": only for the member it was offered to, and only while fresh."""
+    """ "Erase my data": only for the member it was offered to, and only while fresh."""
     ack()
     user_id = body["user"]["id"]
     check_confirmation(action.get("value") or "", context.team_id, user_id, deps.now())
@@ -132,7 +153,7 @@ def on_erase_button(
 
 
 def on_keep_button(ack: Ack, respond: Respond, *, deps: Deps) -> None:
-    """"Keep it": nothing happens, and the question goes away."""
+    """ "Keep it": nothing happens, and the question goes away."""
     ack()
     text, blocks_ = blocks.render_forget_kept()
     respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=True)

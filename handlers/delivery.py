@@ -23,11 +23,21 @@ __all__ = ["Outcome", "deliver_once", "PERMANENT_ERRORS"]
 log = logging.getLogger(__name__)
 
 # Slack errors that no retry will mend: the delivery is skipped, with the reason kept.
-PERMANENT_ERRORS = frozenset({
-    "channel_not_found", "user_not_found", "account_inactive", "is_archived",
-    "not_in_channel", "user_disabled", "cannot_dm_bot", "messages_tab_disabled",
-    "invalid_blocks", "msg_too_long", "no_text",
-})
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "user_not_found",
+        "account_inactive",
+        "is_archived",
+        "not_in_channel",
+        "user_disabled",
+        "cannot_dm_bot",
+        "messages_tab_disabled",
+        "invalid_blocks",
+        "msg_too_long",
+        "no_text",
+    }
+)
 
 
 class Outcome(Enum):
@@ -55,8 +65,15 @@ def deliver_once(
     <Outcome.SENT: 'sent'>
     """
     with deps.db() as db:
-        claimed = deliveries.claim(db, key, team_id=team_id, kind=kind, recipient=recipient,
-                                   holder=deps.instance_id, now=deps.now())
+        claimed = deliveries.claim(
+            db,
+            key,
+            team_id=team_id,
+            kind=kind,
+            recipient=recipient,
+            holder=deps.instance_id,
+            now=deps.now(),
+        )
     if not claimed:
         return Outcome.ALREADY
     try:
@@ -68,17 +85,20 @@ def deliver_once(
                 log.warning("delivery %s skipped: Slack answered %s", key, error)
                 deliveries.mark_skipped(db, key, deps.now(), error)
                 return Outcome.SKIPPED
-            retry_at = deliveries.mark_failed(db, key, deps.now(), error,
-                                              deps.settings.retry_backoff)
+            retry_at = deliveries.mark_failed(
+                db, key, deps.now(), error, deps.settings.retry_backoff
+            )
         log.warning("delivery %s failed (%s); retrying at %s", key, error, retry_at)
         return Outcome.FAILED
     except (SlackClientError, OSError) as err:
         with deps.db() as db:
-            retry_at = deliveries.mark_failed(db, key, deps.now(), f"unreachable: {err}",
-                                              deps.settings.retry_backoff)
+            retry_at = deliveries.mark_failed(
+                db, key, deps.now(), f"unreachable: {err}", deps.settings.retry_backoff
+            )
         log.warning("delivery %s: Slack unreachable (%s); retrying at %s", key, err, retry_at)
         return Outcome.FAILED
     with deps.db() as db:
-        deliveries.mark_sent(db, key, deps.now(), channel=answer.get("channel"),
-                             ts=answer.get("ts"))
+        deliveries.mark_sent(
+            db, key, deps.now(), channel=answer.get("channel"), ts=answer.get("ts")
+        )
     return Outcome.SENT

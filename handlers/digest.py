@@ -79,8 +79,13 @@ def register_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     """The weekly ``digest`` job and the ``digest_catchup`` job (at start-up, then each minute)."""
     sync_schedule(scheduler, deps)
     scheduler.add_job(
-        _catch_up, "interval", minutes=1, id=CATCHUP_JOB, replace_existing=True,
-        next_run_time=utcnow(), misfire_grace_time=None,
+        _catch_up,
+        "interval",
+        minutes=1,
+        id=CATCHUP_JOB,
+        replace_existing=True,
+        next_run_time=utcnow(),
+        misfire_grace_time=None,
         kwargs={"deps": deps, "scheduler": scheduler},
     )
 
@@ -99,7 +104,11 @@ def sync_schedule(scheduler: BaseScheduler, deps: Deps) -> None:
     if job is not None and str(job.trigger) == str(trigger):
         return
     scheduler.add_job(
-        run_digest, trigger, id=DIGEST_JOB, replace_existing=True, misfire_grace_time=None,
+        run_digest,
+        trigger,
+        id=DIGEST_JOB,
+        replace_existing=True,
+        misfire_grace_time=None,
         kwargs={"deps": deps, "keep_going": _keep_going(scheduler)},
     )
     if job is not None:
@@ -111,8 +120,9 @@ def _catch_up(deps: Deps, scheduler: BaseScheduler) -> None:
     # shutdown(wait=True) while it waits for running jobs: done from this job's own thread,
     # a stop during it would deadlock. A helper thread may wait; the job never does.
     if scheduler.state == STATE_RUNNING:
-        threading.Thread(target=sync_schedule, args=(scheduler, deps), name="digest-schedule",
-                         daemon=True).start()
+        threading.Thread(
+            target=sync_schedule, args=(scheduler, deps), name="digest-schedule", daemon=True
+        ).start()
     run_digest(deps, _keep_going(scheduler))
 
 
@@ -145,11 +155,21 @@ def _skip_last_week(deps: Deps, channel: str, due: datetime) -> None:
     with deps.db() as db:
         if deliveries.get(db, key) or store.has_edition(db, deps.team_id, last):
             return
-        if deliveries.claim(db, key, team_id=deps.team_id, kind="digest", recipient=channel,
-                            holder=deps.instance_id, now=deps.now()):
+        if deliveries.claim(
+            db,
+            key,
+            team_id=deps.team_id,
+            kind="digest",
+            recipient=channel,
+            holder=deps.instance_id,
+            now=deps.now(),
+        ):
             deliveries.mark_skipped(db, key, deps.now(), "missed: its week had ended")
-            log.warning("digest for %s was not posted (the bot was not running, or had no "
-                        "digest channel, when it was due) and its week has ended: skipped", last)
+            log.warning(
+                "digest for %s was not posted (the bot was not running, or had no "
+                "digest channel, when it was due) and its week has ended: skipped",
+                last,
+            )
 
 
 def _messages(deps: Deps, start: datetime, end: datetime, *, preview: bool = False):
@@ -159,8 +179,14 @@ def _messages(deps: Deps, start: datetime, end: datetime, *, preview: bool = Fal
 
 
 def publish_week(
-    deps: Deps, channel: str, week: str, start: datetime, end: datetime, *,
-    keep_going: Callable[[], bool] = lambda: True, pace: float = DM_INTERVAL,
+    deps: Deps,
+    channel: str,
+    week: str,
+    start: datetime,
+    end: datetime,
+    *,
+    keep_going: Callable[[], bool] = lambda: True,
+    pace: float = DM_INTERVAL,
     dms: bool = True,
 ) -> Outcome:
     """Post ``week``'s digest to ``channel`` once, then (``dms``) a copy to each subscriber.
@@ -172,8 +198,9 @@ def publish_week(
         start, end = store.edition(db, deps.team_id, week, start, end, deps.now())
         subscribers = store.subscribers(db, deps.team_id)
     messages = _messages(deps, start, end)
-    outcome = post_messages(deps, f"digest:{deps.team_id}:{channel}:{week}", channel, messages,
-                            kind="digest")
+    outcome = post_messages(
+        deps, f"digest:{deps.team_id}:{channel}:{week}", channel, messages, kind="digest"
+    )
     if dms:
         fan_out(deps, week, messages, subscribers, keep_going=keep_going, pace=pace)
     return outcome
@@ -185,19 +212,35 @@ def post_messages(
     """Post a headline and its thread replies, each once; stop at the first failure."""
     (text, blocks_), *replies = messages
     outcome = deliver_once(
-        deps, key, team_id=deps.team_id, kind=kind, recipient=channel,
-        send=lambda: deps.client.chat_postMessage(channel=channel, text=text, blocks=blocks_,
-                                                  unfurl_links=False, unfurl_media=False))
+        deps,
+        key,
+        team_id=deps.team_id,
+        kind=kind,
+        recipient=channel,
+        send=lambda: deps.client.chat_postMessage(
+            channel=channel, text=text, blocks=blocks_, unfurl_links=False, unfurl_media=False
+        ),
+    )
     with deps.db() as db:
         head = deliveries.get(db, key)
     if head is None or head.status != "sent":
         return outcome
     for number, (text_, blocks__) in enumerate(replies, 1):
         part = deliver_once(
-            deps, f"{key}:part{number}", team_id=deps.team_id, kind=kind, recipient=channel,
+            deps,
+            f"{key}:part{number}",
+            team_id=deps.team_id,
+            kind=kind,
+            recipient=channel,
             send=lambda t=text_, b=blocks__: deps.client.chat_postMessage(
-                channel=head.channel or channel, thread_ts=head.ts, text=t, blocks=b,
-                unfurl_links=False, unfurl_media=False))
+                channel=head.channel or channel,
+                thread_ts=head.ts,
+                text=t,
+                blocks=b,
+                unfurl_links=False,
+                unfurl_media=False,
+            ),
+        )
         if part is Outcome.FAILED:
             return part
         outcome = Outcome.SENT if part is Outcome.SENT else outcome
@@ -205,8 +248,13 @@ def post_messages(
 
 
 def fan_out(
-    deps: Deps, week: str, messages: list[Rendered], subscribers: list[str], *,
-    keep_going: Callable[[], bool] = lambda: True, pace: float = DM_INTERVAL,
+    deps: Deps,
+    week: str,
+    messages: list[Rendered],
+    subscribers: list[str],
+    *,
+    keep_going: Callable[[], bool] = lambda: True,
+    pace: float = DM_INTERVAL,
 ) -> dict[Outcome, int]:
     """A copy of the digest to each subscriber by DM, paced ``pace`` seconds a message.
 
@@ -222,8 +270,9 @@ def fan_out(
         wait = next_at - clock.monotonic()
         if wait > 0:
             clock.sleep(wait)
-        outcome = post_messages(deps, f"digest:{deps.team_id}:{week}:dm:{user}", user,
-                                messages, kind="digest_dm")
+        outcome = post_messages(
+            deps, f"digest:{deps.team_id}:{week}:dm:{user}", user, messages, kind="digest_dm"
+        )
         counts[outcome] += 1
         if outcome is not Outcome.ALREADY:
             next_at = clock.monotonic() + pace * len(messages)
@@ -236,7 +285,12 @@ def fan_out(
 
 
 def on_digest_command(
-    ack: Ack, command: dict, respond: Respond, client: WebClient, context: BoltContext, *,
+    ack: Ack,
+    command: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    *,
     deps: Deps,
 ) -> None:
     """``/digest …``: ack, read, do, reply ephemerally (a preview may take several messages)."""
@@ -249,8 +303,10 @@ def on_digest_command(
 
 def _require_steering(actor: Actor, what: str) -> None:
     if not actor.is_steering:
-        raise NotAllowed(f"Only the steering group can {what}. Ask one of them, or use "
-                         "`/digest` to preview it.", example="/digest subscribe")
+        raise NotAllowed(
+            f"Only the steering group can {what}. Ask one of them, or use `/digest` to preview it.",
+            example="/digest subscribe",
+        )
 
 
 def _preview(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
@@ -258,8 +314,10 @@ def _preview(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
     messages = _messages(deps, start, end, preview=True)
     if len(messages) > PREVIEW_MESSAGES:
         rest = len(messages) - (PREVIEW_MESSAGES - 1)
-        messages = [*messages[: PREVIEW_MESSAGES - 1],
-                    render_text(f"…and {rest} more parts, left out of this preview.")]
+        messages = [
+            *messages[: PREVIEW_MESSAGES - 1],
+            render_text(f"…and {rest} more parts, left out of this preview."),
+        ]
     return messages
 
 
@@ -267,12 +325,18 @@ def _subscribe(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered
     with deps.db() as db:
         if parsed.verb == "subscribe":
             new = store.subscribe(db, actor.team_id, actor.user_id, deps.now())
-            text = ("Subscribed: you'll get the weekly digest by DM. `/digest unsubscribe` "
-                    "stops it." if new else "You're already subscribed.")
+            text = (
+                "Subscribed: you'll get the weekly digest by DM. `/digest unsubscribe` stops it."
+                if new
+                else "You're already subscribed."
+            )
         else:
             gone = store.unsubscribe(db, actor.team_id, actor.user_id)
-            text = ("Unsubscribed: no more digest DMs." if gone
-                    else "You weren't subscribed. `/digest subscribe` to get it by DM.")
+            text = (
+                "Unsubscribed: no more digest DMs."
+                if gone
+                else "You weren't subscribed. `/digest subscribe` to get it by DM."
+            )
     return [render_text(text)]
 
 
@@ -282,8 +346,9 @@ def _post(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
     with deps.db() as db:
         settings = store.settings_for(db, deps.team_id, deps.settings)
     if not settings.channel:
-        raise UserError("There's no digest channel yet.",
-                        example="/digest settings channel #network-news")
+        raise UserError(
+            "There's no digest channel yet.", example="/digest settings channel #network-news"
+        )
     week = iso_week(now, tz)
     key = f"digest:{deps.team_id}:{settings.channel}:{week}"
     with deps.db() as db:
@@ -292,12 +357,15 @@ def _post(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
     if posted is None:
         # The week's own digest: subscribers' copies follow from the scheduler (paced).
         outcome = publish_week(deps, settings.channel, week, start, end, dms=False)
-        note = " Subscribers get their copy by DM within a minute or two; the scheduled " \
-               "digest skips this week."
+        note = (
+            " Subscribers get their copy by DM within a minute or two; the scheduled "
+            "digest skips this week."
+        )
     else:
         again = f"{key}:again:{now.isoformat()}"
-        outcome = post_messages(deps, again, settings.channel, _messages(deps, start, end),
-                                kind="digest_again")
+        outcome = post_messages(
+            deps, again, settings.channel, _messages(deps, start, end), kind="digest_again"
+        )
         note = " (This week's digest was posted already; this is an extra one.)"
         if outcome is Outcome.FAILED:
             with deps.db() as db:
@@ -305,11 +373,17 @@ def _post(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
     if outcome in (Outcome.SENT, Outcome.ALREADY):
         return [render_text(f"Posted the digest to <#{settings.channel}>.{note}")]
     if outcome is Outcome.SKIPPED:
-        raise UserError(f"Slack refused the post to <#{settings.channel}>: is the channel "
-                        "right, and is Nudge in it?", example="/digest settings channel #news")
-    return [render_text(":hourglass: Slack didn't take the post just now. "
-                        + ("I'll retry it in a minute." if posted is None
-                           else "Please try again in a minute."))]
+        raise UserError(
+            f"Slack refused the post to <#{settings.channel}>: is the channel "
+            "right, and is Nudge in it?",
+            example="/digest settings channel #news",
+        )
+    return [
+        render_text(
+            ":hourglass: Slack didn't take the post just now. "
+            + ("I'll retry it in a minute." if posted is None else "Please try again in a minute.")
+        )
+    ]
 
 
 def _settings(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
@@ -317,14 +391,28 @@ def _settings(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]
     changed = any((parsed.channel, parsed.weekday, parsed.at))
     with deps.db() as db:
         if changed:
-            store.save_settings(db, actor.team_id, actor.user_id, deps.now(),
-                                channel=parsed.channel, weekday=parsed.weekday, at=parsed.at)
+            store.save_settings(
+                db,
+                actor.team_id,
+                actor.user_id,
+                deps.now(),
+                channel=parsed.channel,
+                weekday=parsed.weekday,
+                at=parsed.at,
+            )
         settings = store.settings_for(db, actor.team_id, deps.settings)
         count = len(store.subscribers(db, actor.team_id))
     note = "Saved. " if changed else ""
-    return [blocks.render_digest_settings(settings.channel, settings.schedule,
-                                          deps.settings.timezone, settings.from_database,
-                                          count, note)]
+    return [
+        blocks.render_digest_settings(
+            settings.channel,
+            settings.schedule,
+            deps.settings.timezone,
+            settings.from_database,
+            count,
+            note,
+        )
+    ]
 
 
 def _help(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:

@@ -31,7 +31,9 @@ def register(app: App, deps: Deps) -> None:
     """Add the middleware that drops an event already seen."""
 
     def skip_seen_events(
-        body: dict, next: Callable[[], None], resp: BoltResponse  # noqa: A002 (Bolt's name)
+        body: dict,
+        next: Callable[[], None],
+        resp: BoltResponse,  # noqa: A002 (Bolt's name)
     ) -> BoltResponse:
         """Claim the event's id; answer 200 without running listeners if it was claimed."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None

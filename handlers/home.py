@@ -55,18 +55,25 @@ def build_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> Hom
     today = now.astimezone(ZoneInfo(tz)).date()
     with deps.db() as db:
         actions, open_total = action_store.listing(
-            db, team_id, ListFilter("default"), viewer_id=user_id, today=today,
-            limit=MAX_ACTIONS)
+            db, team_id, ListFilter("default"), viewer_id=user_id, today=today, limit=MAX_ACTIONS
+        )
         reflections, reflections_total = reflection_store.visible(
-            db, team_id, user_id, limit=MAX_REFLECTIONS)
+            db, team_id, user_id, limit=MAX_REFLECTIONS
+        )
         network = None
         if steering:
             network = review_store.review_summary(db, team_id, today, now)
     return HomeData(
-        user_id=user_id, today=today, tz=tz,
-        open_actions=tuple(actions), open_total=open_total,
-        reflections=tuple(reflections), reflections_total=reflections_total,
-        network=network, upcoming_reminders=upcoming, blogging_habit=habit,
+        user_id=user_id,
+        today=today,
+        tz=tz,
+        open_actions=tuple(actions),
+        open_total=open_total,
+        reflections=tuple(reflections),
+        reflections_total=reflections_total,
+        network=network,
+        upcoming_reminders=upcoming,
+        blogging_habit=habit,
     )
 
 

@@ -50,8 +50,13 @@ def bind(listener: Callable[..., object], deps: Deps) -> Callable[[Args], object
             answer_error(error, args.body, args.respond, args.client)
             return None
         finally:
-            log.info("%s user=%s outcome=%s ms=%.0f", listener.__name__, _user(args.body),
-                     outcome, (time.perf_counter() - started) * 1000)
+            log.info(
+                "%s user=%s outcome=%s ms=%.0f",
+                listener.__name__,
+                _user(args.body),
+                outcome,
+                (time.perf_counter() - started) * 1000,
+            )
             request_id.reset(token)
 
     run.__name__ = listener.__name__
@@ -67,8 +72,12 @@ def _request_id(body: dict) -> str:
 
 
 def _user(body: dict) -> str:
-    return (body.get("user") or {}).get("id") or body.get("user_id") or (
-        body.get("event") or {}).get("user") or "-"
+    return (
+        (body.get("user") or {}).get("id")
+        or body.get("user_id")
+        or (body.get("event") or {}).get("user")
+        or "-"
+    )
 
 
 def render_failure(error: Exception) -> Rendered:

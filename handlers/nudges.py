@@ -95,18 +95,35 @@ def register(app: App, deps: Deps) -> None:
 
 def register_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     """The tick (due reminders, overdue and habit nudges, retries) and the feed poll."""
-    scheduler.add_job(tick, "interval", seconds=deps.settings.tick_seconds, id=TICK_JOB,
-                      replace_existing=True, kwargs={"deps": deps},
-                      next_run_time=datetime.now(UTC))  # catch up as soon as we schedule
-    scheduler.add_job(poll_feeds, "interval", minutes=deps.settings.feed_poll_minutes,
-                      id=FEEDS_JOB, replace_existing=True, kwargs={"deps": deps})
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=deps.settings.tick_seconds,
+        id=TICK_JOB,
+        replace_existing=True,
+        kwargs={"deps": deps},
+        next_run_time=datetime.now(UTC),
+    )  # catch up as soon as we schedule
+    scheduler.add_job(
+        poll_feeds,
+        "interval",
+        minutes=deps.settings.feed_poll_minutes,
+        id=FEEDS_JOB,
+        replace_existing=True,
+        kwargs={"deps": deps},
+    )
 
 
 # --- /nudge -------------------------------------------------------------------------------
 
 
 def on_nudge_command(
-    ack: Ack, command: dict, respond: Respond, client: WebClient, context: BoltContext, *,
+    ack: Ack,
+    command: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    *,
     deps: Deps,
 ) -> None:
     """``/nudge …``: ack, read the text, do it, reply ephemerally."""
@@ -128,11 +145,16 @@ def home_sections(deps: Deps, actor: Actor) -> tuple[HomeSection, HomeSection | 
     with deps.db() as db:
         upcoming = reminders.upcoming(db, actor.team_id, actor.user_id)
         habit = _habit_line(db, actor, now)
-    lines = tuple(blocks.render_reminder_line(r, now, actor.zone)
-                  for r in upcoming[:HOME_REMINDERS])
-    section = HomeSection("Upcoming reminders", lines, more=max(0, len(upcoming) - len(lines)),
-                          hint="See them all with `/nudge list`.",
-                          empty=f"None. Try `{EXAMPLE}`.")
+    lines = tuple(
+        blocks.render_reminder_line(r, now, actor.zone) for r in upcoming[:HOME_REMINDERS]
+    )
+    section = HomeSection(
+        "Upcoming reminders",
+        lines,
+        more=max(0, len(upcoming) - len(lines)),
+        hint="See them all with `/nudge list`.",
+        empty=f"None. Try `{EXAMPLE}`.",
+    )
     return section, HomeSection("Blogging habit", (habit,)) if habit else None
 
 
@@ -146,12 +168,18 @@ def _remind(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
     now = deps.now()
     with deps.db() as db:
         reminder = reminders.add(
-            db, team_id=actor.team_id, user_id=actor.user_id, kind=parsed.verb,
-            text=parsed.text, tz=actor.tz,
-            first=delivery_time(parsed.when.first, actor.zone,
-                                explicit=parsed.when.explicit_time),
-            recurrence=parsed.when.recurrence, now=now, person_id=person_id,
-            explicit_time=parsed.when.explicit_time)
+            db,
+            team_id=actor.team_id,
+            user_id=actor.user_id,
+            kind=parsed.verb,
+            text=parsed.text,
+            tz=actor.tz,
+            first=delivery_time(parsed.when.first, actor.zone, explicit=parsed.when.explicit_time),
+            recurrence=parsed.when.recurrence,
+            now=now,
+            person_id=person_id,
+            explicit_time=parsed.when.explicit_time,
+        )
     return blocks.render_reminder_set(reminder, now, actor.zone)
 
 
@@ -170,35 +198,40 @@ def _habit_line(db, actor: Actor, now: datetime) -> str | None:
     if habit:
         due = _habit_due(db, habit)
         period = "week" if habit.every_weeks == 1 else f"{habit.every_weeks} weeks"
-        parts.append(f"*Blogging habit:* every {period}; if you haven't posted or shared a "
-                     f"reflection by then, a nudge {describe_next(due, actor.zone, now)}.")
+        parts.append(
+            f"*Blogging habit:* every {period}; if you haven't posted or shared a "
+            f"reflection by then, a nudge {describe_next(due, actor.zone, now)}."
+        )
     if feed:
-        parts.append(f"*Blog feed:* {feed.title or feed.url}"
-                     + (f" (last check failed: {feed.error})" if feed.error else ""))
+        parts.append(
+            f"*Blog feed:* {feed.title or feed.url}"
+            + (f" (last check failed: {feed.error})" if feed.error else "")
+        )
     return "\n".join(parts) or None
 
 
 def _cancel(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
     assert parsed.reminder_id is not None
     with deps.db() as db:
-        reminder = reminders.cancel(db, actor.team_id, actor.user_id, parsed.reminder_id,
-                                    deps.now())
-    return render_text(f"Cancelled *{reminder.ref}*: I won't remind you to "
-                       f"{reminder.subject()}.")
+        reminder = reminders.cancel(
+            db, actor.team_id, actor.user_id, parsed.reminder_id, deps.now()
+        )
+    return render_text(f"Cancelled *{reminder.ref}*: I won't remind you to {reminder.subject()}.")
 
 
 def _blog_every(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
     assert parsed.weeks is not None
     now = deps.now()
     with deps.db() as db:
-        habit = feed_store.set_habit(db, actor.team_id, actor.user_id, parsed.weeks, actor.tz,
-                                     now)
+        habit = feed_store.set_habit(db, actor.team_id, actor.user_id, parsed.weeks, actor.tz, now)
         due = _habit_due(db, habit)
         has_feed = feed_store.get_feed(db, actor.team_id, actor.user_id) is not None
     period = "week" if parsed.weeks == 1 else f"{parsed.weeks} weeks"
-    text = (f":writing_hand: OK: every {period}, if you haven't published a post or shared a "
-            f"reflection, I'll nudge you. The first would be "
-            f"{describe_next(due, actor.zone, now)}.")
+    text = (
+        f":writing_hand: OK: every {period}, if you haven't published a post or shared a "
+        f"reflection, I'll nudge you. The first would be "
+        f"{describe_next(due, actor.zone, now)}."
+    )
     if not has_feed:
         text += " Tell me your blog's feed with `/nudge blog feed <url>` so posts count."
     return render_text(text)
@@ -215,8 +248,11 @@ def _blog_off(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
 def _blog(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
     with deps.db() as db:
         line = _habit_line(db, actor, deps.now())
-    return render_text(line or "No blogging habit yet. Start one with `/nudge blog every 2 weeks`"
-                       " and tell me your feed with `/nudge blog feed <url>`.")
+    return render_text(
+        line
+        or "No blogging habit yet. Start one with `/nudge blog every 2 weeks`"
+        " and tell me your feed with `/nudge blog feed <url>`."
+    )
 
 
 def _blog_feed(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
@@ -226,23 +262,31 @@ def _blog_feed(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
     fetcher.check_url(parsed.url, allow)
     result = fetcher.fetch_feed(parsed.url, allow_private=allow)
     if result.status != "ok":
-        raise ParseError(f"I couldn't read that feed: {result.error}",
-                         example="/nudge blog feed https://example.org/feed.xml")
+        raise ParseError(
+            f"I couldn't read that feed: {result.error}",
+            example="/nudge blog feed https://example.org/feed.xml",
+        )
     now = deps.now()
     with deps.db() as db:
-        feed = feed_store.save_feed(db, actor.team_id, actor.user_id, parsed.url,
-                                    result.title or "", now)
+        feed = feed_store.save_feed(
+            db, actor.team_id, actor.user_id, parsed.url, result.title or "", now
+        )
         feed_store.record_check(db, feed, now, etag=result.etag, modified=result.modified)
         feed_store.add_posts(db, feed, _entries(result), now)
     title = result.title or parsed.url
-    latest = max(result.entries, key=lambda e: e.published or datetime.min.replace(tzinfo=UTC),
-                 default=None)
+    latest = max(
+        result.entries, key=lambda e: e.published or datetime.min.replace(tzinfo=UTC), default=None
+    )
     text = f":newspaper: Your feed *{title}* is registered; I'll check it for new posts."
     if latest is not None:
-        when = f" ({latest.published.astimezone(actor.zone):%a %-d %b %Y})" if latest.published \
-            else ""
-        text += f" Latest post: <{latest.link}|{latest.title or 'untitled'}>{when}." \
-            if latest.link else f" Latest post: {latest.title or 'untitled'}{when}."
+        when = (
+            f" ({latest.published.astimezone(actor.zone):%a %-d %b %Y})" if latest.published else ""
+        )
+        text += (
+            f" Latest post: <{latest.link}|{latest.title or 'untitled'}>{when}."
+            if latest.link
+            else f" Latest post: {latest.title or 'untitled'}{when}."
+        )
     else:
         text += " It has no posts yet."
     return render_text(text)
@@ -311,7 +355,8 @@ def on_snooze_button(
         again = reminders.snooze(db, reminder, snooze_until(now, match[1], reminder.zone), now)
     assert again.next_at is not None
     text, blocks_ = blocks.render_reminder_closed(
-        reminder, f":zzz: Snoozed until {describe_next(again.next_at, again.zone, now)}.")
+        reminder, f":zzz: Snoozed until {describe_next(again.next_at, again.zone, now)}."
+    )
     respond(text=text, blocks=blocks_, replace_original=True)
 
 
@@ -327,12 +372,20 @@ def on_track_button(
         with deps.db() as db:
             known = members.get(db, reminder.team_id, reminder.person_id)
         name = known.name if known and known.name else None
-    title = "Follow up" + (f" with {name}" if name else "") + (
-        f" about {reminder.text}" if reminder.text else "")
+    title = (
+        "Follow up"
+        + (f" with {name}" if name else "")
+        + (f" about {reminder.text}" if reminder.text else "")
+    )
     notes = f"From {reminder.permalink}" if reminder.permalink else ""
-    open_action_modal(client, body["trigger_id"], owner_id=reminder.user_id, title=title[:200],
-                      notes=notes, metadata={"permalink": reminder.permalink,
-                                             "response_url": body.get("response_url")})
+    open_action_modal(
+        client,
+        body["trigger_id"],
+        owner_id=reminder.user_id,
+        title=title[:200],
+        notes=notes,
+        metadata={"permalink": reminder.permalink, "response_url": body.get("response_url")},
+    )
 
 
 # --- overdue actions: New due date ----------------------------------------------------------
@@ -341,7 +394,7 @@ def on_track_button(
 def on_new_due_button(
     ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
-    """"New due date" on an overdue nudge: a date picker."""
+    """ "New due date" on an overdue nudge: a date picker."""
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     try:
@@ -359,8 +412,12 @@ def on_due_modal(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
     """The new due date submitted: a past date is a field error; else changed, if allowed."""
-    picked = (view["state"]["values"].get(ids.NUDGE_DUE_DATE, {})
-              .get(ids.NUDGE_DUE_DATE, {}).get("selected_date"))
+    picked = (
+        view["state"]["values"]
+        .get(ids.NUDGE_DUE_DATE, {})
+        .get(ids.NUDGE_DUE_DATE, {})
+        .get("selected_date")
+    )
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     today = deps.now().astimezone(actor.zone).date()
     try:
@@ -369,16 +426,16 @@ def on_due_modal(
         ack(response_action="errors", errors={ids.NUDGE_DUE_DATE: err.message})
         return
     if due is None or due < today:
-        ack(response_action="errors",
-            errors={ids.NUDGE_DUE_DATE: "Pick today or a later date."})
+        ack(response_action="errors", errors={ids.NUDGE_DUE_DATE: "Pick today or a later date."})
         return
     ack()
     action_id = view_metadata(view).get("action_id")
     if not isinstance(action_id, int) or isinstance(action_id, bool):
         raise ParseError("That form is broken; try `/action due A12 Friday`.")
     with deps.db() as db:
-        _, after = action_store.change(db, actor, action_id, "due", deps.now(),
-                                       detail=due.isoformat(), due=due)
+        _, after = action_store.change(
+            db, actor, action_id, "due", deps.now(), detail=due.isoformat(), due=due
+        )
     text, blocks_ = render_action_changed(after, today, "New due date set.")
     client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
 
@@ -393,18 +450,29 @@ def on_follow_up_shortcut(
     ack()
     message = shortcut.get("message", {})
     text, permalink = message_and_link(client, shortcut)
-    metadata = {"permalink": permalink, "person_id": message.get("user"),
-                "topic": text[:120], "response_url": shortcut.get("response_url")}
-    client.views_open(trigger_id=shortcut["trigger_id"],
-                      view=blocks.render_follow_up_modal(text, permalink, metadata))
+    metadata = {
+        "permalink": permalink,
+        "person_id": message.get("user"),
+        "topic": text[:120],
+        "response_url": shortcut.get("response_url"),
+    }
+    client.views_open(
+        trigger_id=shortcut["trigger_id"],
+        view=blocks.render_follow_up_modal(text, permalink, metadata),
+    )
 
 
 def on_follow_up_modal(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
     """When to follow up, submitted: unreadable times are field errors; else stored."""
-    said = (view["state"]["values"].get(ids.NUDGE_FOLLOW_UP_WHEN, {})
-            .get(ids.NUDGE_FOLLOW_UP_WHEN, {}).get("value") or "")
+    said = (
+        view["state"]["values"]
+        .get(ids.NUDGE_FOLLOW_UP_WHEN, {})
+        .get(ids.NUDGE_FOLLOW_UP_WHEN, {})
+        .get("value")
+        or ""
+    )
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     now = deps.now()
     try:
@@ -421,15 +489,28 @@ def on_follow_up_modal(
         topic = topic.rstrip() + "…"
     with deps.db() as db:
         reminder = reminders.add(
-            db, team_id=actor.team_id, user_id=actor.user_id,
-            kind="follow_up" if person else "me", text=f"“{topic}”" if topic else "",
-            tz=actor.tz, first=delivery_time(when.first, actor.zone, explicit=when.explicit_time),
-            recurrence=when.recurrence, now=now, person_id=person,
-            permalink=metadata.get("permalink"), explicit_time=when.explicit_time)
+            db,
+            team_id=actor.team_id,
+            user_id=actor.user_id,
+            kind="follow_up" if person else "me",
+            text=f"“{topic}”" if topic else "",
+            tz=actor.tz,
+            first=delivery_time(when.first, actor.zone, explicit=when.explicit_time),
+            recurrence=when.recurrence,
+            now=now,
+            person_id=person,
+            permalink=metadata.get("permalink"),
+            explicit_time=when.explicit_time,
+        )
     text, blocks_ = blocks.render_reminder_set(reminder, now, actor.zone)
     url = metadata.get("response_url")
-    if url and WebhookClient(url).send(text=text, blocks=blocks_, response_type="ephemeral",
-                                       replace_original=False).status_code == 200:
+    if (
+        url
+        and WebhookClient(url)
+        .send(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+        .status_code
+        == 200
+    ):
         return
     client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
 
@@ -472,9 +553,15 @@ def send_due_reminders(deps: Deps) -> int:
         key = f"reminder:{reminder.id}:{ts(reminder.next_at)}"
         text, blocks_ = blocks.render_reminder_dm(reminder, reminder.next_at, now)
         outcome = deliver_once(
-            deps, key, team_id=reminder.team_id, kind="reminder", recipient=reminder.user_id,
+            deps,
+            key,
+            team_id=reminder.team_id,
+            kind="reminder",
+            recipient=reminder.user_id,
             send=lambda r=reminder, t=text, b=blocks_: deps.client.chat_postMessage(
-                channel=r.user_id, text=t, blocks=b))
+                channel=r.user_id, text=t, blocks=b
+            ),
+        )
         sent += outcome is Outcome.SENT
         if outcome is Outcome.FAILED:  # Slack is down or refusing: the rest wait a tick
             break
@@ -499,7 +586,8 @@ def send_overdue_nudges(deps: Deps, page: int = 5000) -> int:
     while True:
         with deps.db() as db:
             candidates = action_store.overdue_everywhere(
-                db, (now + timedelta(days=1)).date(), after_id=after_id, limit=page)
+                db, (now + timedelta(days=1)).date(), after_id=after_id, limit=page
+            )
             cached = members.of_teams(db, {a.team_id for a in candidates})
         due_now = []
         for action in candidates:
@@ -507,8 +595,11 @@ def send_overdue_nudges(deps: Deps, page: int = 5000) -> int:
             owner = (action.team_id, action.owner_id)
             if owner not in zones:
                 known = cached.get(owner)
-                zones[owner] = ZoneInfo(known.tz if known and known.is_fresh(now)
-                                        else member_tz(deps, deps.client, *owner))
+                zones[owner] = ZoneInfo(
+                    known.tz
+                    if known and known.is_fresh(now)
+                    else member_tz(deps, deps.client, *owner)
+                )
             zone = zones[owner]
             today = now.astimezone(zone).date()
             if action.due >= today or not overdue_nudge_due(now, zone):
@@ -521,9 +612,15 @@ def send_overdue_nudges(deps: Deps, page: int = 5000) -> int:
                 continue
             text, blocks_ = blocks.render_overdue_dm(action, today)
             outcome = deliver_once(
-                deps, key, team_id=action.team_id, kind="overdue", recipient=action.owner_id,
+                deps,
+                key,
+                team_id=action.team_id,
+                kind="overdue",
+                recipient=action.owner_id,
                 send=lambda a=action, t=text, b=blocks_: deps.client.chat_postMessage(
-                    channel=a.owner_id, text=t, blocks=b))
+                    channel=a.owner_id, text=t, blocks=b
+                ),
+            )
             sent += outcome is Outcome.SENT
             if outcome is Outcome.FAILED:  # Slack is down or refusing: the rest wait a tick
                 return sent
@@ -534,8 +631,13 @@ def send_overdue_nudges(deps: Deps, page: int = 5000) -> int:
 
 def _habit_due(db, habit: feed_store.Habit) -> datetime:
     last = feed_store.last_activity(db, habit.team_id, habit.user_id)
-    return habit_due_at(habit.every_weeks, ZoneInfo(habit.tz), started_at=habit.started_at,
-                        last_activity=last, nudged_at=habit.nudged_at)
+    return habit_due_at(
+        habit.every_weeks,
+        ZoneInfo(habit.tz),
+        started_at=habit.started_at,
+        last_activity=last,
+        nudged_at=habit.nudged_at,
+    )
 
 
 def send_habit_nudges(deps: Deps) -> int:
@@ -550,9 +652,15 @@ def send_habit_nudges(deps: Deps) -> int:
             feed = feed_store.get_feed(db, habit.team_id, habit.user_id)
         text, blocks_ = blocks.render_habit_nudge(habit.every_weeks, feed.url if feed else None)
         outcome = deliver_once(
-            deps, key, team_id=habit.team_id, kind="habit", recipient=habit.user_id,
+            deps,
+            key,
+            team_id=habit.team_id,
+            kind="habit",
+            recipient=habit.user_id,
             send=lambda h=habit, t=text, b=blocks_: deps.client.chat_postMessage(
-                channel=h.user_id, text=t, blocks=b))
+                channel=h.user_id, text=t, blocks=b
+            ),
+        )
         sent += outcome is Outcome.SENT
         if outcome is Outcome.FAILED:
             break
@@ -563,8 +671,11 @@ def send_habit_nudges(deps: Deps) -> int:
 
 
 def _entries(result) -> list[dict]:
-    return [{"entry_id": e.id, "title": e.title, "link": e.link, "published_at": e.published}
-            for e in result.entries if e.id]
+    return [
+        {"entry_id": e.id, "title": e.title, "link": e.link, "published_at": e.published}
+        for e in result.entries
+        if e.id
+    ]
 
 
 def poll_feeds(deps: Deps) -> int:
@@ -575,16 +686,21 @@ def poll_feeds(deps: Deps) -> int:
         registered = feed_store.feeds(db)
     found = 0
     for feed in registered:
-        result = fetcher.fetch_feed(feed.url, etag=feed.etag, modified=feed.modified,
-                                    allow_private=deps.settings.allow_private_feeds)
+        result = fetcher.fetch_feed(
+            feed.url,
+            etag=feed.etag,
+            modified=feed.modified,
+            allow_private=deps.settings.allow_private_feeds,
+        )
         now = deps.now()
         with deps.db() as db:
             if result.status == "error":
                 log.info("feed %s of %s: %s", feed.id, feed.user_id, result.error)
                 feed_store.record_check(db, feed, now, error=result.error or "unreadable")
                 continue
-            feed_store.record_check(db, feed, now, title=result.title, etag=result.etag,
-                                    modified=result.modified)
+            feed_store.record_check(
+                db, feed, now, title=result.title, etag=result.etag, modified=result.modified
+            )
             if result.status == "ok":
                 found += len(feed_store.add_posts(db, feed, _entries(result), now))
     return found

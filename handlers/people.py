@@ -51,8 +51,10 @@ def is_steering(deps: Deps, client: WebClient, user_id: str) -> bool:
         return True
     if not settings.steering_group:
         return False
-    return user_id in deps.cache.get(("steering", settings.steering_group),
-                                     lambda: _group_members(client, settings.steering_group))
+    return user_id in deps.cache.get(
+        ("steering", settings.steering_group),
+        lambda: _group_members(client, settings.steering_group),
+    )
 
 
 def _group_members(client: WebClient, group: str) -> frozenset[str]:
@@ -68,8 +70,12 @@ def _group_members(client: WebClient, group: str) -> frozenset[str]:
 
 def actor_for(deps: Deps, client: WebClient, team_id: str, user_id: str) -> Actor:
     """The member behind a request: id, time zone and whether they are steering."""
-    return Actor(team_id, user_id, member_tz(deps, client, team_id, user_id),
-                 is_steering(deps, client, user_id))
+    return Actor(
+        team_id,
+        user_id,
+        member_tz(deps, client, team_id, user_id),
+        is_steering(deps, client, user_id),
+    )
 
 
 def resolve(deps: Deps, team_id: str, mention: Mention) -> str:

@@ -71,7 +71,12 @@ def register(app: App, deps: Deps) -> None:
 
 
 def on_reflect_command(
-    ack: Ack, command: dict, respond: Respond, client: WebClient, context: BoltContext, *,
+    ack: Ack,
+    command: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    *,
     deps: Deps,
 ) -> None:
     """``/reflect …``: ack, read the text, do it, reply ephemerally."""
@@ -105,8 +110,9 @@ def save_reflection(
     """Store a reflection by ``actor`` (learned from ``action_id``, if given); the
     confirmation (with a Share button if private)."""
     with deps.db() as db:
-        reflection = store.add(db, actor.team_id, actor.user_id, draft, deps.now(),
-                               action_id=action_id)
+        reflection = store.add(
+            db, actor.team_id, actor.user_id, draft, deps.now(), action_id=action_id
+        )
     return blocks.render_reflection_saved(reflection, actor.zone)
 
 
@@ -119,17 +125,23 @@ def _list(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
         found, total = store.visible(db, actor.team_id, actor.user_id, tag=parsed.tag)
     scope = f" tagged #{parsed.tag}" if parsed.tag else ""
     heading = f"Reflections{scope}: yours and the network's shared ones, newest first"
-    empty = (f"No reflections{scope} yet. Write one with "
-             "`/reflect Asking open questions got us further #influence`")
-    return (*blocks.render_reflection_list(found, total, heading, actor.user_id, actor.zone,
-                                           empty), False)
+    empty = (
+        f"No reflections{scope} yet. Write one with "
+        "`/reflect Asking open questions got us further #influence`"
+    )
+    return (
+        *blocks.render_reflection_list(found, total, heading, actor.user_id, actor.zone, empty),
+        False,
+    )
 
 
 def _search(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
     with deps.db() as db:
         found, total = store.search(db, actor.team_id, actor.user_id, parsed.terms)
-    return (*blocks.render_search_results(found, total, parsed.terms, actor.user_id,
-                                          actor.zone), False)
+    return (
+        *blocks.render_search_results(found, total, parsed.terms, actor.user_id, actor.zone),
+        False,
+    )
 
 
 def share(deps: Deps, actor: Actor, reflection_id: int, shared: bool) -> Rendered:
@@ -139,11 +151,16 @@ def share(deps: Deps, actor: Actor, reflection_id: int, shared: bool) -> Rendere
         if before.author_id == actor.user_id and before.shared == shared:
             raise ParseError(
                 f"{before.ref} is already {'shared' if shared else 'private'}.",
-                example=f"/reflect {'unshare' if shared else 'share'} {before.ref}")
-        after = store.set_shared(db, actor.team_id, actor.user_id, reflection_id, shared,
-                                 deps.now())
-    what = (f":globe_with_meridians: Shared {after.ref} with the network." if shared
-            else f":lock: {after.ref} is private again: only you can see it.")
+                example=f"/reflect {'unshare' if shared else 'share'} {before.ref}",
+            )
+        after = store.set_shared(
+            db, actor.team_id, actor.user_id, reflection_id, shared, deps.now()
+        )
+    what = (
+        f":globe_with_meridians: Shared {after.ref} with the network."
+        if shared
+        else f":lock: {after.ref} is private again: only you can see it."
+    )
     return blocks.render_reflection_changed(after, actor.zone, what)
 
 
@@ -154,8 +171,12 @@ def _share(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
 def _delete(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
     with deps.db() as db:
         gone = store.delete(db, actor.team_id, actor.user_id, parsed.reflection_id)
-    return (*blocks.render_reflection_changed(
-        gone, actor.zone, f":wastebasket: Deleted {gone.ref} for good."), True)
+    return (
+        *blocks.render_reflection_changed(
+            gone, actor.zone, f":wastebasket: Deleted {gone.ref} for good."
+        ),
+        True,
+    )
 
 
 def _lessons(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
@@ -164,8 +185,10 @@ def _lessons(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
         total = store.count_lessons(db, actor.team_id, topic=parsed.tag)
     groups = group_lessons(found, topic=parsed.tag)
     shown = len({lesson.reflection.id for group in groups for lesson in group.lessons})
-    return (*blocks.render_lessons(groups, shown, total, parsed.tag, actor.user_id, actor.zone),
-            False)
+    return (
+        *blocks.render_lessons(groups, shown, total, parsed.tag, actor.user_id, actor.zone),
+        False,
+    )
 
 
 def send_weeknote(deps: Deps, client: WebClient, actor: Actor, *, last: bool = False) -> Rendered:
@@ -178,9 +201,13 @@ def send_weeknote(deps: Deps, client: WebClient, actor: Actor, *, last: bool = F
     data = weeknote_data(week, member.name if member and member.name else actor.user_id, monday)
     filename = weeknote_filename(monday)
     dm = client.conversations_open(users=actor.user_id)["channel"]["id"]
-    client.files_upload_v2(channel=dm, filename=filename, content=build_weeknote(data),
-                           title=f"Weeknote draft: week of {monday:%-d %b %Y}",
-                           initial_comment="Your weeknote draft: edit it, then publish it.")
+    client.files_upload_v2(
+        channel=dm,
+        filename=filename,
+        content=build_weeknote(data),
+        title=f"Weeknote draft: week of {monday:%-d %b %Y}",
+        initial_comment="Your weeknote draft: edit it, then publish it.",
+    )
     return blocks.render_weeknote_sent(filename, monday, data.is_empty, last)
 
 
@@ -197,10 +224,16 @@ _VERBS = {
 
 
 def on_share_button(
-    ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient,
-    context: BoltContext, *, deps: Deps,
+    ack: Ack,
+    body: dict,
+    action: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    *,
+    deps: Deps,
 ) -> None:
-    """"Share with the network" on a saved reflection's confirmation."""
+    """ "Share with the network" on a saved reflection's confirmation."""
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     try:
@@ -228,7 +261,7 @@ def on_reflect_modal(
     except UserError as err:
         errors[ids.REFLECT_MODAL_TAGS], tags = err.message, ()
     choice = (field(ids.REFLECT_MODAL_VISIBILITY).get("selected_option") or {}).get("value")
-    text = (field(ids.REFLECT_MODAL_TEXT).get("value") or "")
+    text = field(ids.REFLECT_MODAL_TEXT).get("value") or ""
     # what is typed in a modal is plain text; commands arrive escaped, so store both alike
     text = escape(text)
     draft = None
@@ -239,8 +272,10 @@ def on_reflect_modal(
     metadata = view_metadata(view)
     action_id = metadata.get("action_id")  # we write an int; anything else was not ours
     if action_id is not None and (type(action_id) is not int or action_id < 1):
-        errors[ids.REFLECT_MODAL_TEXT] = ("This form lost track of its action. Close it and "
-                                          "press \"What did you learn?\" on the action again.")
+        errors[ids.REFLECT_MODAL_TEXT] = (
+            "This form lost track of its action. Close it and "
+            'press "What did you learn?" on the action again.'
+        )
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -248,8 +283,13 @@ def on_reflect_modal(
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     text, blocks_ = save_reflection(deps, actor, draft, action_id)
     url = metadata.get("response_url")
-    if not url or WebhookClient(url).send(text=text, blocks=blocks_, response_type="ephemeral",
-                                          replace_original=False).status_code != 200:
+    if (
+        not url
+        or WebhookClient(url)
+        .send(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+        .status_code
+        != 200
+    ):
         client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
     refresh_home(deps, client, actor.team_id, [actor.user_id])
 
@@ -257,7 +297,7 @@ def on_reflect_modal(
 def on_learned_button(
     ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
-    """"What did you learn?" on a done action: the reflection modal, linked to that action."""
+    """ "What did you learn?" on a done action: the reflection modal, linked to that action."""
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     action_id = parse_id(action.get("value", ""), "A")
@@ -266,15 +306,21 @@ def on_learned_button(
     today = deps.now().astimezone(actor.zone).date()
     view = blocks.render_reflect_modal(
         metadata={"action_id": done.id, "response_url": body.get("response_url")},
-        action_line=render_action_line(done, today))
+        action_line=render_action_line(done, today),
+    )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def on_weeknote_button(
-    ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext, *,
+    ack: Ack,
+    body: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    *,
     deps: Deps,
 ) -> None:
-    """"Draft my weeknote" on the blogging nudge: this week's draft, by DM."""
+    """ "Draft my weeknote" on the blogging nudge: this week's draft, by DM."""
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     text, blocks_ = send_weeknote(deps, client, actor)

@@ -22,8 +22,11 @@ __all__ = ["on_review", "on_export"]
 
 def _require_steering(actor: Actor, verb: str) -> None:
     if not actor.is_steering:
-        raise NotAllowed(f"`/action {verb}` is for the steering group. You can see your own "
-                         "actions and any workstream's.", example="/action list #inclusion")
+        raise NotAllowed(
+            f"`/action {verb}` is for the steering group. You can see your own "
+            "actions and any workstream's.",
+            example="/action list #inclusion",
+        )
 
 
 def on_review(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
@@ -44,7 +47,11 @@ def on_export(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps
     content = actions_csv(rows, deps.settings.tz)
     filename = f"nudge-actions-{now.astimezone(deps.settings.tz):%Y-%m-%d}.csv"
     channel = client.conversations_open(users=actor.user_id)["channel"]["id"]
-    client.files_upload_v2(channel=channel, content=content, filename=filename,
-                           title=f"Tracked actions ({len(rows):,})",
-                           initial_comment="Every tracked action with its history fields.")
+    client.files_upload_v2(
+        channel=channel,
+        content=content,
+        filename=filename,
+        title=f"Tracked actions ({len(rows):,})",
+        initial_comment="Every tracked action with its history fields.",
+    )
     return blocks.render_export_done(len(rows), filename)

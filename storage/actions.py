@@ -17,8 +17,13 @@ from bot.domain.people import FORMER_MEMBER, Actor
 from storage.db import immediate
 
 __all__ = [
-    "add", "get", "change", "history", "listing",
-    "overdue_everywhere", "of_week",
+    "add",
+    "get",
+    "change",
+    "history",
+    "listing",
+    "overdue_everywhere",
+    "of_week",
 ]
 
 
@@ -149,8 +154,9 @@ def history(db: Database, team_id: str, action_id: int) -> list[ActionEvent]:
         "team_id = ? AND action_id = ?", [team_id, action_id], order_by="id"
     )
     return [
-        ActionEvent(r["action_id"], r["actor_id"], r["kind"], r["detail"],
-                    datetime.fromisoformat(r["at"]))
+        ActionEvent(
+            r["action_id"], r["actor_id"], r["kind"], r["detail"], datetime.fromisoformat(r["at"])
+        )
         for r in rows
     ]
 
@@ -188,19 +194,26 @@ def listing(
         first = f"SELECT id FROM ({owned} ORDER BY {order} LIMIT {int(limit)})"
         mine = [team_id, viewer_id, team_id, viewer_id]
         rows = table.rows_where(
-            f"id IN ({first.format('owner_id')} UNION {first.format('creator_id')})", mine,
-            order_by=order, limit=limit)
-        total = db.execute(f"SELECT count(*) FROM ({owned.format('owner_id')} UNION "
-                           f"{owned.format('creator_id')})", mine).fetchone()[0]
+            f"id IN ({first.format('owner_id')} UNION {first.format('creator_id')})",
+            mine,
+            order_by=order,
+            limit=limit,
+        )
+        total = db.execute(
+            f"SELECT count(*) FROM ({owned.format('owner_id')} UNION {owned.format('creator_id')})",
+            mine,
+        ).fetchone()[0]
     else:
-        rows = table.rows_where(f"team_id = ? AND {where}", [team_id, *args], order_by=order,
-                                limit=limit)
+        rows = table.rows_where(
+            f"team_id = ? AND {where}", [team_id, *args], order_by=order, limit=limit
+        )
         total = table.count_where(f"team_id = ? AND {where}", [team_id, *args])
     return [_action(row) for row in rows], total
 
 
-def overdue_everywhere(db: Database, before: date, *, after_id: int = 0,
-                       limit: int = 5000) -> list[Action]:
+def overdue_everywhere(
+    db: Database, before: date, *, after_id: int = 0, limit: int = 5000
+) -> list[Action]:
     """Open actions with an owner, due before ``before``, in every workspace (overdue nudges),
     by id from just after ``after_id``: a page of ``limit``; pass the last id for the next.
 
@@ -209,7 +222,9 @@ def overdue_everywhere(db: Database, before: date, *, after_id: int = 0,
     rows = db.table("actions").rows_where(
         "id > ? AND status = 'open' AND owner_id IS NOT NULL AND owner_id != ? AND due < ?",
         [after_id, FORMER_MEMBER, before.isoformat()],
-        order_by="id", limit=limit)
+        order_by="id",
+        limit=limit,
+    )
     return [_action(row) for row in rows]
 
 
@@ -220,10 +235,14 @@ def of_week(
     created then that they own or created (a weeknote's "finished" and "started")."""
     bounds = [start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()]
     table = db.table("actions")
-    done = table.rows_where("team_id = ? AND owner_id = ? AND status = 'done' "
-                            "AND done_at >= ? AND done_at < ?", [team_id, user_id, *bounds],
-                            order_by="done_at, id")
-    started = table.rows_where("team_id = ? AND (owner_id = ? OR creator_id = ?) "
-                               "AND created_at >= ? AND created_at < ?",
-                               [team_id, user_id, user_id, *bounds], order_by="created_at, id")
+    done = table.rows_where(
+        "team_id = ? AND owner_id = ? AND status = 'done' AND done_at >= ? AND done_at < ?",
+        [team_id, user_id, *bounds],
+        order_by="done_at, id",
+    )
+    started = table.rows_where(
+        "team_id = ? AND (owner_id = ? OR creator_id = ?) AND created_at >= ? AND created_at < ?",
+        [team_id, user_id, user_id, *bounds],
+        order_by="created_at, id",
+    )
     return [_action(row) for row in done], [_action(row) for row in started]

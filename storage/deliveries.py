@@ -60,11 +60,19 @@ class Delivery:
 
 def _delivery(row: dict) -> Delivery:
     return Delivery(
-        row["key"], row["team_id"], row["kind"], row["recipient"], row["status"],
-        row["holder"], row["attempts"], bool(row["ambiguous"]),
+        row["key"],
+        row["team_id"],
+        row["kind"],
+        row["recipient"],
+        row["status"],
+        row["holder"],
+        row["attempts"],
+        bool(row["ambiguous"]),
         datetime.fromisoformat(row["created_at"]),
         datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None,
-        row["channel"], row["ts"], row["error"],
+        row["channel"],
+        row["ts"],
+        row["error"],
     )
 
 
@@ -79,15 +87,26 @@ def settled(db: Database, keys: list[str]) -> set[str]:
     500 keys, so a job can pass over them without a write transaction each."""
     found: set[str] = set()
     for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        found.update(row[0] for row in db.execute(
-            f"SELECT key FROM deliveries WHERE status IN ('sent', 'skipped') "
-            f"AND key IN ({', '.join('?' * len(chunk))})", chunk))
+        chunk = keys[start : start + 500]
+        found.update(
+            row[0]
+            for row in db.execute(
+                f"SELECT key FROM deliveries WHERE status IN ('sent', 'skipped') "
+                f"AND key IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
     return found
 
 
 def claim(
-    db: Database, key: str, *, team_id: str, kind: str, recipient: str, holder: str,
+    db: Database,
+    key: str,
+    *,
+    team_id: str,
+    kind: str,
+    recipient: str,
+    holder: str,
     now: datetime,
 ) -> bool:
     """Record that ``holder`` is about to send ``key``; ``False`` if it must not.
@@ -99,11 +118,18 @@ def claim(
     with immediate(db):
         found = get(db, key)
         if found is None:
-            db.table("deliveries").insert({
-                "key": key, "team_id": team_id, "kind": kind, "recipient": recipient,
-                "status": "pending", "holder": holder, "created_at": now.isoformat(),
-                "claimed_at": now.isoformat(),
-            })
+            db.table("deliveries").insert(
+                {
+                    "key": key,
+                    "team_id": team_id,
+                    "kind": kind,
+                    "recipient": recipient,
+                    "status": "pending",
+                    "holder": holder,
+                    "created_at": now.isoformat(),
+                    "claimed_at": now.isoformat(),
+                }
+            )
             return True
         if found.status in ("sent", "skipped"):
             return False
@@ -113,23 +139,32 @@ def claim(
             rows = db.execute("SELECT retry_at FROM deliveries WHERE key = ?", [key]).fetchone()
             if rows[0] and datetime.fromisoformat(rows[0]) > now:
                 return False
-        db.table("deliveries").update(key, {
-            "status": "pending", "holder": holder, "claimed_at": now.isoformat(),
-            "attempts": found.attempts + 1,
-            "ambiguous": int(found.ambiguous or found.status == "pending"),
-        })
+        db.table("deliveries").update(
+            key,
+            {
+                "status": "pending",
+                "holder": holder,
+                "claimed_at": now.isoformat(),
+                "attempts": found.attempts + 1,
+                "ambiguous": int(found.ambiguous or found.status == "pending"),
+            },
+        )
         return True
 
 
-def mark_sent(db: Database, key: str, now: datetime, channel: str | None = None,
-              ts: str | None = None) -> None:
+def mark_sent(
+    db: Database, key: str, now: datetime, channel: str | None = None, ts: str | None = None
+) -> None:
     """The send succeeded: never send ``key`` again. ``channel``/``ts`` allow deletion later."""
-    db.table("deliveries").update(key, {"status": "sent", "sent_at": now.isoformat(),
-                                        "channel": channel, "ts": ts, "error": None})
+    db.table("deliveries").update(
+        key,
+        {"status": "sent", "sent_at": now.isoformat(), "channel": channel, "ts": ts, "error": None},
+    )
 
 
-def mark_failed(db: Database, key: str, now: datetime, error: str,
-                backoff: Sequence[float] = RETRY_BACKOFF) -> datetime:
+def mark_failed(
+    db: Database, key: str, now: datetime, error: str, backoff: Sequence[float] = RETRY_BACKOFF
+) -> datetime:
     """The send failed for sure (Slack said no, or could not be reached): retry later.
 
     The n-th failure waits ``backoff[n - 1]`` seconds (the last one thereafter).
@@ -139,21 +174,23 @@ def mark_failed(db: Database, key: str, now: datetime, error: str,
     attempts = found.attempts if found else 1
     delay = backoff[min(attempts, len(backoff)) - 1]
     retry_at = now + timedelta(seconds=delay)
-    db.table("deliveries").update(key, {"status": "failed", "error": error[:500],
-                                        "retry_at": retry_at.isoformat()})
+    db.table("deliveries").update(
+        key, {"status": "failed", "error": error[:500], "retry_at": retry_at.isoformat()}
+    )
     return retry_at
 
 
 def mark_skipped(db: Database, key: str, now: datetime, reason: str) -> None:
     """Decided not to send (the reminder was cancelled, the digest week ended)."""
-    db.table("deliveries").update(key, {"status": "skipped", "error": reason[:500],
-                                        "sent_at": now.isoformat()})
+    db.table("deliveries").update(
+        key, {"status": "skipped", "error": reason[:500], "sent_at": now.isoformat()}
+    )
 
 
 def retryable(db: Database, now: datetime, holder: str, kind: str | None = None) -> list[Delivery]:
     """Deliveries to attempt again now: failed ones due for retry, and pending ones left
     behind by a holder that is gone (ambiguous)."""
-    where = ("(status = 'failed' AND retry_at <= ?) OR (status = 'pending' AND holder != ?)")
+    where = "(status = 'failed' AND retry_at <= ?) OR (status = 'pending' AND holder != ?)"
     args: list[object] = [now.isoformat(), holder]
     if kind:
         where = f"({where}) AND kind = ?"
@@ -164,21 +201,31 @@ def retryable(db: Database, now: datetime, holder: str, kind: str | None = None)
 
 def sent_to(db: Database, team_id: str, recipient: str) -> list[Delivery]:
     """Every delivery sent to a member (for their data export and erasure)."""
-    return [_delivery(r) for r in db.table("deliveries").rows_where(
-        "team_id = ? AND recipient = ? AND status = 'sent'", [team_id, recipient],
-        order_by="created_at")]
+    return [
+        _delivery(r)
+        for r in db.table("deliveries").rows_where(
+            "team_id = ? AND recipient = ? AND status = 'sent'",
+            [team_id, recipient],
+            order_by="created_at",
+        )
+    ]
 
 
 def counts(db: Database) -> dict[str, int]:
     """How many deliveries are in each status, and how many were ambiguous."""
-    found = {row["status"]: row["n"] for row in db.query(
-        "SELECT status, count(*) AS n FROM deliveries GROUP BY status")}
+    found = {
+        row["status"]: row["n"]
+        for row in db.query("SELECT status, count(*) AS n FROM deliveries GROUP BY status")
+    }
     found["ambiguous"] = db.table("deliveries").count_where("ambiguous = 1")
     return found
 
 
 def last_sent(db: Database, kind: str) -> Delivery | None:
     """The most recently sent delivery of ``kind`` (``digest``, say), or ``None``."""
-    rows = list(db.table("deliveries").rows_where(
-        "kind = ? AND status = 'sent'", [kind], order_by="sent_at DESC", limit=1))
+    rows = list(
+        db.table("deliveries").rows_where(
+            "kind = ? AND status = 'sent'", [kind], order_by="sent_at DESC", limit=1
+        )
+    )
     return _delivery(rows[0]) if rows else None

@@ -52,18 +52,23 @@ def _actions(db: Database, where: str, args: list) -> list[Action]:
 
 def created(db: Database, team_id: str, start: datetime, end: datetime) -> list[Action]:
     """Actions created in the period."""
-    return _actions(db, "team_id = ? AND created_at > ? AND created_at <= ?",
-                    [team_id, *_range(start, end)])
+    return _actions(
+        db, "team_id = ? AND created_at > ? AND created_at <= ?", [team_id, *_range(start, end)]
+    )
 
 
 def completed(db: Database, team_id: str, start: datetime, end: datetime) -> list[Action]:
     """Actions done in the period (still done now)."""
-    return _actions(db, "team_id = ? AND status = 'done' AND done_at > ? AND done_at <= ?",
-                    [team_id, *_range(start, end)])
+    return _actions(
+        db,
+        "team_id = ? AND status = 'done' AND done_at > ? AND done_at <= ?",
+        [team_id, *_range(start, end)],
+    )
 
 
-def overdue(db: Database, team_id: str, today: date,
-            limit: int = SECTION_MAX_ITEMS) -> tuple[list[Action], int]:
+def overdue(
+    db: Database, team_id: str, today: date, limit: int = SECTION_MAX_ITEMS
+) -> tuple[list[Action], int]:
     """The first ``limit`` open actions due before ``today``, earliest first, and how many.
 
     Only what the digest lists is read: at 100,000 actions, 22,000 of them overdue,
@@ -89,8 +94,9 @@ def shared_reflections(
 
 
 def _shared(r: Reflection) -> SharedReflection:
-    return SharedReflection(r.id, r.author_id, r.text, r.tags, r.shared_at or r.created_at,
-                            r.action_id)
+    return SharedReflection(
+        r.id, r.author_id, r.text, r.tags, r.shared_at or r.created_at, r.action_id
+    )
 
 
 def lessons(db: Database, team_id: str, actions: list[Action]) -> dict[int, list[SharedReflection]]:
@@ -101,15 +107,20 @@ def lessons(db: Database, team_id: str, actions: list[Action]) -> dict[int, list
 
 def posts(db: Database, team_id: str, start: datetime, end: datetime) -> list[Post]:
     """Blog posts members' feeds brought in the period."""
-    return [Post(p.user_id, p.title or p.link or "a new post", p.link or "",
-                 p.published_at or p.seen_at)
-            for p in feed_store.posts_between(db, team_id, *_as_closed(start, end))]
+    return [
+        Post(
+            p.user_id, p.title or p.link or "a new post", p.link or "", p.published_at or p.seen_at
+        )
+        for p in feed_store.posts_between(db, team_id, *_as_closed(start, end))
+    ]
 
 
 def follow_ups_done(db: Database, team_id: str, start: datetime, end: datetime) -> list[FollowUp]:
     """Follow-up reminders marked done in the period."""
-    return [FollowUp(r.user_id, r.person_id, r.text, r.done_at)
-            for r in reminder_store.done_between(db, team_id, *_as_closed(start, end))]
+    return [
+        FollowUp(r.user_id, r.person_id, r.text, r.done_at)
+        for r in reminder_store.done_between(db, team_id, *_as_closed(start, end))
+    ]
 
 
 def week_data(db: Database, team_id: str, start: datetime, end: datetime, tz: str) -> WeekData:
@@ -122,7 +133,9 @@ def week_data(db: Database, team_id: str, start: datetime, end: datetime, tz: st
     done = completed(db, team_id, start, end)
     late, late_total = overdue(db, team_id, today)
     return WeekData(
-        start=start, end=end, tz=tz,
+        start=start,
+        end=end,
+        tz=tz,
         created=created(db, team_id, start, end),
         completed=done,
         lessons=lessons(db, team_id, done),
@@ -154,20 +167,28 @@ def settings_for(db: Database, team_id: str, settings: Settings) -> DigestSettin
         return DigestSettings(settings.digest_channel, settings.digest_schedule)
     row = rows[0]
     env = settings.digest_schedule
-    schedule = DigestSchedule(row["weekday"] or env.weekday,
-                              time.fromisoformat(row["at"]) if row["at"] else env.at)
+    schedule = DigestSchedule(
+        row["weekday"] or env.weekday, time.fromisoformat(row["at"]) if row["at"] else env.at
+    )
     return DigestSettings(row["channel"] or settings.digest_channel, schedule, True)
 
 
 def save_settings(
-    db: Database, team_id: str, user_id: str, now: datetime, *, channel: str | None = None,
-    weekday: str | None = None, at: time | None = None,
+    db: Database,
+    team_id: str,
+    user_id: str,
+    now: datetime,
+    *,
+    channel: str | None = None,
+    weekday: str | None = None,
+    at: time | None = None,
 ) -> None:
     """Store the given settings (others unchanged)."""
     with immediate(db):
         rows = list(db.table("digest_settings").rows_where("team_id = ?", [team_id]))
-        row = rows[0] if rows else {"team_id": team_id, "channel": None, "weekday": None,
-                                    "at": None}
+        row = (
+            rows[0] if rows else {"team_id": team_id, "channel": None, "weekday": None, "at": None}
+        )
         if channel:
             row["channel"] = channel
         if weekday:
@@ -186,28 +207,38 @@ def subscribe(db: Database, team_id: str, user_id: str, now: datetime) -> bool:
     if is_subscribed(db, team_id, user_id):
         return False
     db.table("digest_subscriptions").insert(
-        {"team_id": team_id, "user_id": user_id, "created_at": now.isoformat()}, ignore=True)
+        {"team_id": team_id, "user_id": user_id, "created_at": now.isoformat()}, ignore=True
+    )
     return True
 
 
 def unsubscribe(db: Database, team_id: str, user_id: str) -> bool:
     """Stop digest DMs to a member; ``False`` if they were not subscribed."""
-    cursor = db.execute("DELETE FROM digest_subscriptions WHERE team_id = ? AND user_id = ?",
-                        [team_id, user_id])
+    cursor = db.execute(
+        "DELETE FROM digest_subscriptions WHERE team_id = ? AND user_id = ?", [team_id, user_id]
+    )
     db.conn.commit()
     return cursor.rowcount > 0
 
 
 def is_subscribed(db: Database, team_id: str, user_id: str) -> bool:
     """Whether the member gets the digest by DM."""
-    return db.table("digest_subscriptions").count_where(
-        "team_id = ? AND user_id = ?", [team_id, user_id]) > 0
+    return (
+        db.table("digest_subscriptions").count_where(
+            "team_id = ? AND user_id = ?", [team_id, user_id]
+        )
+        > 0
+    )
 
 
 def subscribers(db: Database, team_id: str) -> list[str]:
     """Every subscriber's user id, oldest subscription first."""
-    return [r["user_id"] for r in db.table("digest_subscriptions").rows_where(
-        "team_id = ?", [team_id], order_by="created_at, user_id")]
+    return [
+        r["user_id"]
+        for r in db.table("digest_subscriptions").rows_where(
+            "team_id = ?", [team_id], order_by="created_at, user_id"
+        )
+    ]
 
 
 # --- editions ---------------------------------------------------------------------------
@@ -221,18 +252,26 @@ def edition(
     A digest resumed after a crash thus shows the same content to every subscriber.
     """
     with immediate(db):
-        rows = list(db.table("digest_editions").rows_where(
-            "team_id = ? AND week = ?", [team_id, week]))
+        rows = list(
+            db.table("digest_editions").rows_where("team_id = ? AND week = ?", [team_id, week])
+        )
         if rows:
-            return (datetime.fromisoformat(rows[0]["period_start"]),
-                    datetime.fromisoformat(rows[0]["period_end"]))
-        db.table("digest_editions").insert({
-            "team_id": team_id, "week": week, "period_start": start.isoformat(),
-            "period_end": end.isoformat(), "created_at": now.isoformat()})
+            return (
+                datetime.fromisoformat(rows[0]["period_start"]),
+                datetime.fromisoformat(rows[0]["period_end"]),
+            )
+        db.table("digest_editions").insert(
+            {
+                "team_id": team_id,
+                "week": week,
+                "period_start": start.isoformat(),
+                "period_end": end.isoformat(),
+                "created_at": now.isoformat(),
+            }
+        )
     return start, end
 
 
 def has_edition(db: Database, team_id: str, week: str) -> bool:
     """Whether ``week``'s digest was started (posted, or being posted)."""
-    return db.table("digest_editions").count_where(
-        "team_id = ? AND week = ?", [team_id, week]) > 0
+    return db.table("digest_editions").count_where("team_id = ? AND week = ?", [team_id, week]) > 0

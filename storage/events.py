@@ -29,6 +29,8 @@ def claim(db: Database, team_id: str, event_id: str, kind: str, now: datetime) -
         )
         claimed = cursor.rowcount == 1
         if claimed:
-            db.execute("DELETE FROM slack_events WHERE received_at < ?",
-                       [(now - KEEP_FOR).astimezone(UTC).isoformat()])
+            db.execute(
+                "DELETE FROM slack_events WHERE received_at < ?",
+                [(now - KEEP_FOR).astimezone(UTC).isoformat()],
+            )
     return claimed

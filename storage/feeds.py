@@ -82,41 +82,71 @@ class Post:
 
 
 def _habit(row: dict) -> Habit:
-    return Habit(row["team_id"], row["user_id"], row["every_weeks"], row["tz"],
-                 datetime.fromisoformat(row["started_at"]), _dt(row["nudged_at"]))
+    return Habit(
+        row["team_id"],
+        row["user_id"],
+        row["every_weeks"],
+        row["tz"],
+        datetime.fromisoformat(row["started_at"]),
+        _dt(row["nudged_at"]),
+    )
 
 
 def _feed(row: dict) -> Feed:
-    return Feed(row["id"], row["team_id"], row["user_id"], row["url"], row["title"],
-                row["etag"], row["modified"], _dt(row["checked_at"]), row["error"])
+    return Feed(
+        row["id"],
+        row["team_id"],
+        row["user_id"],
+        row["url"],
+        row["title"],
+        row["etag"],
+        row["modified"],
+        _dt(row["checked_at"]),
+        row["error"],
+    )
 
 
 def _post(row: dict) -> Post:
-    return Post(row["id"], row["team_id"], row["user_id"], row["feed_id"], row["entry_id"],
-                row["title"], row["link"], _dt(row["published_at"]),
-                datetime.fromisoformat(row["seen_at"]))
+    return Post(
+        row["id"],
+        row["team_id"],
+        row["user_id"],
+        row["feed_id"],
+        row["entry_id"],
+        row["title"],
+        row["link"],
+        _dt(row["published_at"]),
+        datetime.fromisoformat(row["seen_at"]),
+    )
 
 
-def set_habit(db: Database, team_id: str, user_id: str, every_weeks: int, tz: str,
-              now: datetime) -> Habit:
+def set_habit(
+    db: Database, team_id: str, user_id: str, every_weeks: int, tz: str, now: datetime
+) -> Habit:
     """Start (or change) a member's habit; the period starts now."""
-    db.table("habits").upsert({
-        "team_id": team_id, "user_id": user_id, "every_weeks": every_weeks, "tz": tz,
-        "started_at": ts(now), "nudged_at": None}, pk=("team_id", "user_id"))
+    db.table("habits").upsert(
+        {
+            "team_id": team_id,
+            "user_id": user_id,
+            "every_weeks": every_weeks,
+            "tz": tz,
+            "started_at": ts(now),
+            "nudged_at": None,
+        },
+        pk=("team_id", "user_id"),
+    )
     return get_habit(db, team_id, user_id)
 
 
 def stop_habit(db: Database, team_id: str, user_id: str) -> bool:
     """Stop a member's habit; ``False`` if there was none."""
-    cursor = db.execute("DELETE FROM habits WHERE team_id = ? AND user_id = ?",
-                        [team_id, user_id])
+    cursor = db.execute("DELETE FROM habits WHERE team_id = ? AND user_id = ?", [team_id, user_id])
     return cursor.rowcount == 1
 
 
 def get_habit(db: Database, team_id: str, user_id: str) -> Habit | None:
     """The member's habit, or ``None``."""
-    rows = list(db.table("habits").rows_where("team_id = ? AND user_id = ?",
-                                              [team_id, user_id]))
+    rows = list(db.table("habits").rows_where("team_id = ? AND user_id = ?", [team_id, user_id]))
     return _habit(rows[0]) if rows else None
 
 
@@ -130,13 +160,22 @@ def mark_nudged(db: Database, habit: Habit, at: datetime) -> None:
     db.table("habits").update((habit.team_id, habit.user_id), {"nudged_at": ts(at)})
 
 
-def save_feed(db: Database, team_id: str, user_id: str, url: str, title: str,
-              now: datetime) -> Feed:
+def save_feed(
+    db: Database, team_id: str, user_id: str, url: str, title: str, now: datetime
+) -> Feed:
     """Register (or replace) a member's feed; a new URL forgets the old one's validators."""
     existing = get_feed(db, team_id, user_id)
-    row = {"team_id": team_id, "user_id": user_id, "url": url, "title": title[:200],
-           "etag": None, "modified": None, "checked_at": None, "error": None,
-           "created_at": ts(now)}
+    row = {
+        "team_id": team_id,
+        "user_id": user_id,
+        "url": url,
+        "title": title[:200],
+        "etag": None,
+        "modified": None,
+        "checked_at": None,
+        "error": None,
+        "created_at": ts(now),
+    }
     if existing is None:
         db.table("feeds").insert(row)
     else:
@@ -150,8 +189,7 @@ def save_feed(db: Database, team_id: str, user_id: str, url: str, title: str,
 
 def get_feed(db: Database, team_id: str, user_id: str) -> Feed | None:
     """The member's feed, or ``None``."""
-    rows = list(db.table("feeds").rows_where("team_id = ? AND user_id = ?",
-                                             [team_id, user_id]))
+    rows = list(db.table("feeds").rows_where("team_id = ? AND user_id = ?", [team_id, user_id]))
     return _feed(rows[0]) if rows else None
 
 
@@ -160,9 +198,16 @@ def feeds(db: Database) -> list[Feed]:
     return [_feed(row) for row in db.table("feeds").rows_where(order_by="id")]
 
 
-def record_check(db: Database, feed: Feed, now: datetime, *, title: str | None = None,
-                 etag: str | None = None, modified: str | None = None,
-                 error: str | None = None) -> None:
+def record_check(
+    db: Database,
+    feed: Feed,
+    now: datetime,
+    *,
+    title: str | None = None,
+    etag: str | None = None,
+    modified: str | None = None,
+    error: str | None = None,
+) -> None:
     """What a fetch said: new validators (kept when the fetch gave none) or an error."""
     changes: dict[str, object] = {"checked_at": ts(now), "error": error}
     if error is None:
@@ -182,9 +227,16 @@ def add_posts(db: Database, feed: Feed, entries: list[dict], now: datetime) -> l
         cursor = db.execute(
             "INSERT OR IGNORE INTO posts (team_id, user_id, feed_id, entry_id, title, link, "
             "published_at, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [feed.team_id, feed.user_id, feed.id, entry["entry_id"][:500],
-             (entry.get("title") or "")[:300], entry.get("link"),
-             ts(entry["published_at"]) if entry.get("published_at") else None, ts(now)],
+            [
+                feed.team_id,
+                feed.user_id,
+                feed.id,
+                entry["entry_id"][:500],
+                (entry.get("title") or "")[:300],
+                entry.get("link"),
+                ts(entry["published_at"]) if entry.get("published_at") else None,
+                ts(now),
+            ],
         )
         if cursor.rowcount == 1:
             new.append(cursor.lastrowid)
@@ -195,8 +247,11 @@ def add_posts(db: Database, feed: Feed, entries: list[dict], now: datetime) -> l
 
 def posts_between(db: Database, team_id: str, start: datetime, end: datetime) -> list[Post]:
     """Posts first seen in ``[start, end)`` (the digest's blog section)."""
-    rows = db.table("posts").rows_where("team_id = ? AND seen_at >= ? AND seen_at < ?",
-                                        [team_id, ts(start), ts(end)], order_by="seen_at")
+    rows = db.table("posts").rows_where(
+        "team_id = ? AND seen_at >= ? AND seen_at < ?",
+        [team_id, ts(start), ts(end)],
+        order_by="seen_at",
+    )
     return [_post(row) for row in rows]
 
 
@@ -204,22 +259,32 @@ def last_post_at(db: Database, team_id: str, user_id: str) -> datetime | None:
     """When the member last published: the newest post's date (or when it was first seen)."""
     row = db.execute(
         "SELECT max(coalesce(published_at, seen_at)) FROM posts WHERE team_id = ? AND user_id = ?",
-        [team_id, user_id]).fetchone()
+        [team_id, user_id],
+    ).fetchone()
     return _dt(row[0])
 
 
 def last_activity(db: Database, team_id: str, user_id: str) -> datetime | None:
     """The latest post or shared reflection of the member (what resets the habit)."""
-    found = [t for t in (last_post_at(db, team_id, user_id),
-                         reflections.last_shared_at(db, team_id, user_id)) if t is not None]
+    found = [
+        t
+        for t in (
+            last_post_at(db, team_id, user_id),
+            reflections.last_shared_at(db, team_id, user_id),
+        )
+        if t is not None
+    ]
     return max(found) if found else None
 
 
-def posts_of(db: Database, team_id: str, user_id: str, start: datetime, end: datetime
-             ) -> list[Post]:
+def posts_of(
+    db: Database, team_id: str, user_id: str, start: datetime, end: datetime
+) -> list[Post]:
     """The member's posts published in ``[start, end)`` (when first seen, if undated)."""
     rows = db.query(
         "SELECT * FROM posts WHERE team_id = ? AND user_id = ? "
         "AND coalesce(published_at, seen_at) >= ? AND coalesce(published_at, seen_at) < ? "
-        "ORDER BY coalesce(published_at, seen_at), id", [team_id, user_id, ts(start), ts(end)])
+        "ORDER BY coalesce(published_at, seen_at), id",
+        [team_id, user_id, ts(start), ts(end)],
+    )
     return [_post(row) for row in rows]

@@ -34,8 +34,12 @@ def current(db: Database, name: str = SCHEDULER) -> Lease | None:
     if not rows:
         return None
     row = rows[0]
-    return Lease(row["name"], row["holder"], datetime.fromisoformat(row["acquired_at"]),
-                 datetime.fromisoformat(row["expires_at"]))
+    return Lease(
+        row["name"],
+        row["holder"],
+        datetime.fromisoformat(row["acquired_at"]),
+        datetime.fromisoformat(row["expires_at"]),
+    )
 
 
 def acquire(
@@ -52,8 +56,12 @@ def acquire(
             return False
         acquired = lease.acquired_at if lease and lease.holder == holder else now
         db.table("leases").upsert(
-            {"name": name, "holder": holder, "acquired_at": acquired.isoformat(),
-             "expires_at": (now + ttl).isoformat()},
+            {
+                "name": name,
+                "holder": holder,
+                "acquired_at": acquired.isoformat(),
+                "expires_at": (now + ttl).isoformat(),
+            },
             pk="name",
         )
     return True

@@ -68,8 +68,8 @@ NOT_PERSONAL: dict[str, str] = {
     "erasures": "a count per erasure and its date, never who",
     "digest_editions": "which weeks' digests were made",
     "reflections_fts": "the search index of reflections (their words, and a private one's "
-                       "author as a hex word): derived by triggers, so erasing a "
-                       "reflection erases its entries",
+    "author as a hex word): derived by triggers, so erasing a "
+    "reflection erases its entries",
     "reflections_fts_data": "the search index's storage",
     "reflections_fts_idx": "the search index's storage",
     "reflections_fts_docsize": "the search index's storage",
@@ -77,8 +77,7 @@ NOT_PERSONAL: dict[str, str] = {
 }
 """Tables with no personal data of their own, and why."""
 
-NOT_PERSON_COLUMNS = frozenset({"id", "team_id", "action_id", "feed_id", "event_id",
-                                "entry_id"})
+NOT_PERSON_COLUMNS = frozenset({"id", "team_id", "action_id", "feed_id", "event_id", "entry_id"})
 """Columns that look like an id but name no person."""
 
 
@@ -102,8 +101,10 @@ _OWN_ACTIONS = "team_id = ? AND (owner_id = ? OR creator_id = ?)"
 
 def _owned_by(table: str, column: str) -> Reader:
     """The reader of the rows of ``table`` whose ``column`` is the member."""
+
     def read(db: Database, team_id: str, user_id: str) -> list[dict]:
         return _rows(db, table, f"team_id = ? AND {column} = ?", [team_id, user_id])
+
     return read
 
 
@@ -113,10 +114,12 @@ def _export_actions(db: Database, team_id: str, user_id: str) -> list[dict]:
 
 def _export_action_events(db: Database, team_id: str, user_id: str) -> list[dict]:
     return _rows(
-        db, "action_events",
+        db,
+        "action_events",
         f"team_id = ? AND (actor_id = ? OR (kind = 'assigned' AND detail = ?) OR action_id IN "
         f"(SELECT id FROM actions WHERE {_OWN_ACTIONS}))",
-        [team_id, user_id, user_id, team_id, user_id, user_id])
+        [team_id, user_id, user_id, team_id, user_id, user_id],
+    )
 
 
 def _export_reflections(db: Database, team_id: str, user_id: str) -> list[dict]:
@@ -173,55 +176,69 @@ def _delete(db: Database, table: str, where: str, params: list) -> int:
     return db.execute(f"DELETE FROM [{table}] WHERE {where}", params).rowcount
 
 
-def _replace(db: Database, table: str, column: str, team_id: str, user_id: str,
-             extra: str = "1") -> set[int]:
+def _replace(
+    db: Database, table: str, column: str, team_id: str, user_id: str, extra: str = "1"
+) -> set[int]:
     """Set ``column`` to the placeholder where it is ``user_id``; return the rowids changed."""
     if not _exists(db, table):
         return set()
     where = f"team_id = ? AND [{column}] = ? AND ({extra})"
-    changed = {row[0] for row in db.execute(
-        f"SELECT rowid FROM [{table}] WHERE {where}", [team_id, user_id]).fetchall()}
-    db.execute(f"UPDATE [{table}] SET [{column}] = ? WHERE {where}",
-               [FORMER_MEMBER, team_id, user_id])
+    changed = {
+        row[0]
+        for row in db.execute(
+            f"SELECT rowid FROM [{table}] WHERE {where}", [team_id, user_id]
+        ).fetchall()
+    }
+    db.execute(
+        f"UPDATE [{table}] SET [{column}] = ? WHERE {where}", [FORMER_MEMBER, team_id, user_id]
+    )
     return changed
 
 
-def _scrub(db: Database, table: str, columns: tuple[str, ...], team_id: str,
-           user_id: str) -> set[int]:
+def _scrub(
+    db: Database, table: str, columns: tuple[str, ...], team_id: str, user_id: str
+) -> set[int]:
     """Replace mentions of ``user_id`` in free-text ``columns``; return the rowids changed."""
     changed = set()
     for column in columns:
         rows = db.execute(
             f"SELECT rowid, [{column}] FROM [{table}] WHERE team_id = ? AND instr([{column}], ?)",
-            [team_id, f"<@{user_id}"]).fetchall()
+            [team_id, f"<@{user_id}"],
+        ).fetchall()
         for rowid, text in rows:
             scrubbed = scrub_mentions(text, user_id)
             if scrubbed != text:
-                db.execute(f"UPDATE [{table}] SET [{column}] = ? WHERE rowid = ?",
-                           [scrubbed, rowid])
+                db.execute(
+                    f"UPDATE [{table}] SET [{column}] = ? WHERE rowid = ?", [scrubbed, rowid]
+                )
                 changed.add(rowid)
     return changed
 
 
 def _deleted_by(table: str, column: str) -> Eraser:
     """The eraser that deletes the rows of ``table`` whose ``column`` is the member."""
+
     def erase(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
         return _delete(db, table, f"team_id = ? AND {column} = ?", [team_id, user_id]), 0
+
     return erase
 
 
 def _erase_actions(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
-    changed = (_replace(db, "actions", "owner_id", team_id, user_id)
-               | _replace(db, "actions", "creator_id", team_id, user_id)
-               | _scrub(db, "actions", ("title", "notes"), team_id, user_id))
+    changed = (
+        _replace(db, "actions", "owner_id", team_id, user_id)
+        | _replace(db, "actions", "creator_id", team_id, user_id)
+        | _scrub(db, "actions", ("title", "notes"), team_id, user_id)
+    )
     return 0, len(changed)
 
 
 def _erase_action_events(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
-    changed = (_replace(db, "action_events", "actor_id", team_id, user_id)
-               | _replace(db, "action_events", "detail", team_id, user_id,
-                          extra="kind = 'assigned'")
-               | _scrub(db, "action_events", ("detail",), team_id, user_id))
+    changed = (
+        _replace(db, "action_events", "actor_id", team_id, user_id)
+        | _replace(db, "action_events", "detail", team_id, user_id, extra="kind = 'assigned'")
+        | _scrub(db, "action_events", ("detail",), team_id, user_id)
+    )
     return 0, len(changed)
 
 
@@ -235,8 +252,9 @@ def _erase_reflections(db: Database, team_id: str, user_id: str) -> tuple[int, i
 def _erase_reminders(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
     deleted = _delete(db, "reminders", "team_id = ? AND user_id = ?", [team_id, user_id])
     # other members' follow-ups with them stay the other members', without their id
-    changed = (_replace(db, "reminders", "person_id", team_id, user_id)
-               | _scrub(db, "reminders", ("text",), team_id, user_id))
+    changed = _replace(db, "reminders", "person_id", team_id, user_id) | _scrub(
+        db, "reminders", ("text",), team_id, user_id
+    )
     return deleted, len(changed)
 
 
@@ -261,14 +279,20 @@ ERASERS: dict[str, Eraser] = {
 
 def sent_messages(db: Database, team_id: str, user_id: str) -> list[tuple[str, str]]:
     """``(channel, ts)`` of every message recorded as sent to the member (to delete them)."""
-    return [(d.channel, d.ts) for d in deliveries.sent_to(db, team_id, user_id)
-            if d.channel and d.ts]
+    return [
+        (d.channel, d.ts) for d in deliveries.sent_to(db, team_id, user_id) if d.channel and d.ts
+    ]
 
 
 def erase(
-    db: Database, team_id: str, user_id: str, now: datetime, *,
+    db: Database,
+    team_id: str,
+    user_id: str,
+    now: datetime,
+    *,
     handled: Collection[tuple[str, str]] = (),
-    messages_deleted: int = 0, messages_failed: int = 0,
+    messages_deleted: int = 0,
+    messages_failed: int = 0,
 ) -> Erasure:
     """Erase the member in one transaction, and record that an erasure happened (counts only).
 
@@ -286,12 +310,20 @@ def erase(
             deleted, anonymised = {}, {}
             for table, erase_from in ERASERS.items():
                 deleted[table], anonymised[table] = erase_from(db, team_id, user_id)
-            erasure_id = db.table("erasures").insert({
-                "team_id": team_id, "erased_on": now.astimezone(UTC).date().isoformat(),
-                "rows_deleted": sum(deleted.values()),
-                "rows_anonymised": sum(anonymised.values()),
-                "messages_deleted": messages_deleted, "messages_failed": messages_failed,
-            }).last_pk
+            erasure_id = (
+                db.table("erasures")
+                .insert(
+                    {
+                        "team_id": team_id,
+                        "erased_on": now.astimezone(UTC).date().isoformat(),
+                        "rows_deleted": sum(deleted.values()),
+                        "rows_anonymised": sum(anonymised.values()),
+                        "messages_deleted": messages_deleted,
+                        "messages_failed": messages_failed,
+                    }
+                )
+                .last_pk
+            )
     finally:
         db.execute("PRAGMA secure_delete = OFF")
     # copy the overwritten pages into the database file now, and empty the write-ahead log
@@ -302,8 +334,11 @@ def erase(
 
 def record_messages(db: Database, erasure_id: int, deleted: int, failed: int) -> None:
     """Add messages deleted (or not) after the transaction to the erasure's record."""
-    db.execute("UPDATE erasures SET messages_deleted = messages_deleted + ?, "
-               "messages_failed = messages_failed + ? WHERE id = ?", [deleted, failed, erasure_id])
+    db.execute(
+        "UPDATE erasures SET messages_deleted = messages_deleted + ?, "
+        "messages_failed = messages_failed + ? WHERE id = ?",
+        [deleted, failed, erasure_id],
+    )
     db.conn.commit()
 
 

@@ -29,16 +29,17 @@ class Member:
 
 def _member(row: dict) -> Member:
     return Member(
-        row["team_id"], row["user_id"], row["name"], row["tz"],
+        row["team_id"],
+        row["user_id"],
+        row["name"],
+        row["tz"],
         datetime.fromisoformat(row["fetched_at"]),
     )
 
 
 def get(db: Database, team_id: str, user_id: str) -> Member | None:
     """The cached member, or ``None`` if never seen."""
-    rows = list(
-        db.table("members").rows_where("team_id = ? AND user_id = ?", [team_id, user_id])
-    )
+    rows = list(db.table("members").rows_where("team_id = ? AND user_id = ?", [team_id, user_id]))
     return _member(rows[0]) if rows else None
 
 
@@ -72,7 +73,5 @@ def save(db: Database, member: Member) -> Member:
 
 def find_by_name(db: Database, team_id: str, name: str) -> list[Member]:
     """Members whose cached name is ``name`` (case-insensitive), for a plain ``@name``."""
-    rows = db.table("members").rows_where(
-        "team_id = ? AND lower(name) = lower(?)", [team_id, name]
-    )
+    rows = db.table("members").rows_where("team_id = ? AND lower(name) = lower(?)", [team_id, name])
     return [_member(row) for row in rows]

@@ -221,6 +221,8 @@ def m004_reminders_and_feeds(db: Database) -> None:
     )
     db.execute("CREATE INDEX posts_user ON posts (team_id, user_id, seen_at)")
     db.execute("CREATE INDEX posts_seen ON posts (team_id, seen_at)")
+
+
 def m005_action_list_order_indexes(db: Database) -> None:
     """Indexes in the order ``/action list all`` and ``list done`` show actions.
 
@@ -242,10 +244,14 @@ def m006_loop(db: Database) -> None:
     do not apply). Rows from before this migration keep the behaviour they were set with
     (1: delivered at their time). An index finds the reflections linked to an action.
     """
-    db.execute("ALTER TABLE reminders ADD COLUMN explicit_time INTEGER NOT NULL DEFAULT 1 "
-               "CHECK (explicit_time IN (0, 1))")
-    db.execute("CREATE INDEX reflections_action ON reflections (team_id, action_id) "
-               "WHERE action_id IS NOT NULL")
+    db.execute(
+        "ALTER TABLE reminders ADD COLUMN explicit_time INTEGER NOT NULL DEFAULT 1 "
+        "CHECK (explicit_time IN (0, 1))"
+    )
+    db.execute(
+        "CREATE INDEX reflections_action ON reflections (team_id, action_id) "
+        "WHERE action_id IS NOT NULL"
+    )
 
 
 def m007_digest(db: Database) -> None:
@@ -311,11 +317,16 @@ def m009_member_list_order_indexes(db: Database) -> None:
     entries from the index instead of sorting all of the member's open actions. The
     new indexes start as the old ones did, so they serve every query those served.
     """
-    for name, column in (("actions_owner", "owner_id"), ("actions_creator", "creator_id"),
-                         ("actions_workstream", "workstream")):
+    for name, column in (
+        ("actions_owner", "owner_id"),
+        ("actions_creator", "creator_id"),
+        ("actions_workstream", "workstream"),
+    ):
         db.execute(f"DROP INDEX {name}")
-        db.execute(f"CREATE INDEX {name}_order ON actions "
-                   f"(team_id, {column}, status, (due IS NULL), due, id)")
+        db.execute(
+            f"CREATE INDEX {name}_order ON actions "
+            f"(team_id, {column}, status, (due IS NULL), due, id)"
+        )
 
 
 def m010_reflection_audience_index(db: Database) -> None:
@@ -358,15 +369,21 @@ def m011_search_by_audience(db: Database) -> None:
         "tokenize='porter', content='reflections_searchable', content_rowid='id')"
     )
     db.execute("INSERT INTO reflections_fts (reflections_fts) VALUES ('rebuild')")
-    add = ("INSERT INTO reflections_fts (rowid, text, tags, audience) "
-           "SELECT id, text, tags, audience FROM reflections_searchable WHERE id = new.id;")
-    remove = ("INSERT INTO reflections_fts (reflections_fts, rowid, text, tags, audience) "
-              "SELECT 'delete', id, text, tags, audience FROM reflections_searchable "
-              "WHERE id = old.id;")
-    for name, when, body in (("reflections_ai", "AFTER INSERT", add),
-                             ("reflections_bd", "BEFORE DELETE", remove),
-                             ("reflections_bu", "BEFORE UPDATE", remove),
-                             ("reflections_au", "AFTER UPDATE", add)):
+    add = (
+        "INSERT INTO reflections_fts (rowid, text, tags, audience) "
+        "SELECT id, text, tags, audience FROM reflections_searchable WHERE id = new.id;"
+    )
+    remove = (
+        "INSERT INTO reflections_fts (reflections_fts, rowid, text, tags, audience) "
+        "SELECT 'delete', id, text, tags, audience FROM reflections_searchable "
+        "WHERE id = old.id;"
+    )
+    for name, when, body in (
+        ("reflections_ai", "AFTER INSERT", add),
+        ("reflections_bd", "BEFORE DELETE", remove),
+        ("reflections_bu", "BEFORE UPDATE", remove),
+        ("reflections_au", "AFTER UPDATE", add),
+    ):
         db.execute(f"CREATE TRIGGER {name} {when} ON reflections BEGIN {body} END")
 
 

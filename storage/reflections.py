@@ -95,8 +95,15 @@ def _select(
 _AUDIENCES = ("r.shared = 1", "r.shared = 0 AND r.author_id = :viewer")
 
 
-def _count(db: Database, team_id: str, viewer_id: str | None, *, where: str = "1",
-           params: dict | None = None, source: str = "reflections r") -> int:
+def _count(
+    db: Database,
+    team_id: str,
+    viewer_id: str | None,
+    *,
+    where: str = "1",
+    params: dict | None = None,
+    source: str = "reflections r",
+) -> int:
     """How many visible rows match: the shared ones plus the viewer's own private ones.
 
     Counted apart, each is one range of the ``reflections_audience`` index; counted as
@@ -104,14 +111,28 @@ def _count(db: Database, team_id: str, viewer_id: str | None, *, where: str = "1
     visible reflections: 1 ms against 5 ms).
     """
     return sum(
-        _select(db, team_id, viewer_id, where=f"({where}) AND {audience}", params=params,
-                source=source, select="count(*) AS n", order="1")[0]["n"]
-        for audience in _AUDIENCES)
+        _select(
+            db,
+            team_id,
+            viewer_id,
+            where=f"({where}) AND {audience}",
+            params=params,
+            source=source,
+            select="count(*) AS n",
+            order="1",
+        )[0]["n"]
+        for audience in _AUDIENCES
+    )
 
 
 def add(
-    db: Database, team_id: str, author_id: str, draft: ReflectionDraft, now: datetime,
-    *, action_id: int | None = None,
+    db: Database,
+    team_id: str,
+    author_id: str,
+    draft: ReflectionDraft,
+    now: datetime,
+    *,
+    action_id: int | None = None,
 ) -> Reflection:
     """Store a new reflection by ``author_id``, learned from action ``action_id`` if given.
 
@@ -121,7 +142,8 @@ def add(
     table = db.table("reflections")
     with db.atomic():
         if action_id is not None and not db.table("actions").count_where(
-                "id = ? AND team_id = ?", [action_id, team_id]):
+            "id = ? AND team_id = ?", [action_id, team_id]
+        ):
             raise NotFound(f"There's no action A{action_id}.", example="/action list")
         table.insert(
             {
@@ -144,8 +166,9 @@ def get(db: Database, team_id: str, viewer_id: str, reflection_id: int) -> Refle
     """The reflection if ``viewer_id`` may see it, else :class:`NotFound` (private stays hidden)."""
     rows = _select(db, team_id, viewer_id, where="r.id = :id", params={"id": reflection_id})
     if not rows:
-        raise NotFound(f"There's no reflection R{reflection_id} that you can see.",
-                       example="/reflect list")
+        raise NotFound(
+            f"There's no reflection R{reflection_id} that you can see.", example="/reflect list"
+        )
     return _reflection(rows[0])
 
 
@@ -171,8 +194,9 @@ def visible(
         clauses.append("r.author_id = :viewer")
     where = " AND ".join(clauses)
     rows = _select(db, team_id, viewer_id, where=where, params=params, limit=limit)
-    return [_reflection(r) for r in rows], _count(db, team_id, viewer_id, where=where,
-                                                   params=params)
+    return [_reflection(r) for r in rows], _count(
+        db, team_id, viewer_id, where=where, params=params
+    )
 
 
 # CROSS JOIN makes SQLite start from the index's matches; left to choose, it may walk every
@@ -195,8 +219,10 @@ def _match(team_id: str, viewer_id: str | None, terms: tuple[str, ...]) -> str:
     """
     team = team_id.encode().hex()
     audiences = [f"{team}h0"] + ([f"{team}g{viewer_id.encode().hex()}0"] if viewer_id else [])
-    return (f"{{text tags}} : ({_phrases(terms)}) AND audience : "
-            f"({' OR '.join(_phrases((a,)) for a in audiences)})")
+    return (
+        f"{{text tags}} : ({_phrases(terms)}) AND audience : "
+        f"({' OR '.join(_phrases((a,)) for a in audiences)})"
+    )
 
 
 def search(
@@ -216,19 +242,29 @@ def search(
     """
     params = {"query": _match(team_id, viewer_id, terms)}
     # bm25() cannot sit beside a window function: rank in an inner query, count over it
-    ranked = list(db.query(
-        "SELECT id, count(*) OVER () AS total FROM (SELECT rowid AS id, "
-        "bm25(reflections_fts, 1.0, 2.0, 0.0) AS score FROM reflections_fts "
-        f"WHERE reflections_fts MATCH :query) ORDER BY score, id DESC LIMIT {int(limit)}",
-        params))
+    ranked = list(
+        db.query(
+            "SELECT id, count(*) OVER () AS total FROM (SELECT rowid AS id, "
+            "bm25(reflections_fts, 1.0, 2.0, 0.0) AS score FROM reflections_fts "
+            f"WHERE reflections_fts MATCH :query) ORDER BY score, id DESC LIMIT {int(limit)}",
+            params,
+        )
+    )
     ids = [row["id"] for row in ranked]
     # snippets only for the hits shown, found by rowid (snippet() over every match is slow)
-    rows = {row["id"]: row for row in _select(
-        db, team_id, viewer_id, source=_FTS,
-        where="reflections_fts MATCH :query AND reflections_fts.rowid IN "
-              f"({', '.join(str(int(i)) for i in ids) or 'NULL'})",
-        params=params, select="r.*, snippet(reflections_fts, 0, '*', '*', '…', 24) AS snippet",
-    )}
+    rows = {
+        row["id"]: row
+        for row in _select(
+            db,
+            team_id,
+            viewer_id,
+            source=_FTS,
+            where="reflections_fts MATCH :query AND reflections_fts.rowid IN "
+            f"({', '.join(str(int(i)) for i in ids) or 'NULL'})",
+            params=params,
+            select="r.*, snippet(reflections_fts, 0, '*', '*', '…', 24) AS snippet",
+        )
+    }
     total = ranked[0]["total"] if ranked else 0
     return [Found(_reflection(rows[i]), rows[i]["snippet"]) for i in ids if i in rows], total
 
@@ -246,11 +282,14 @@ def set_shared(
     """Share a reflection with the network, or make it private again; author only."""
     with immediate(db):
         _own(db, team_id, author_id, reflection_id, "share" if shared else "unshare")
-        db.table("reflections").update(reflection_id, {
-            "shared": int(shared),
-            "shared_at": _utc(now) if shared else None,
-            "updated_at": _utc(now),
-        })
+        db.table("reflections").update(
+            reflection_id,
+            {
+                "shared": int(shared),
+                "shared_at": _utc(now) if shared else None,
+                "updated_at": _utc(now),
+            },
+        )
     return get(db, team_id, author_id, reflection_id)
 
 
@@ -268,16 +307,28 @@ def shared_between(db: Database, team_id: str, start: datetime, end: datetime) -
     >>> shared_between(db, "T1", monday, next_monday)  # doctest: +SKIP
     [Reflection(id=2, ..., shared=True, ...)]
     """
-    rows = _select(db, team_id, None, where="r.shared_at >= :start AND r.shared_at < :end",
-                   params={"start": _utc(start), "end": _utc(end)},
-                   order="r.shared_at, r.id")
+    rows = _select(
+        db,
+        team_id,
+        None,
+        where="r.shared_at >= :start AND r.shared_at < :end",
+        params={"start": _utc(start), "end": _utc(end)},
+        order="r.shared_at, r.id",
+    )
     return [_reflection(row) for row in rows]
 
 
 def last_shared_at(db: Database, team_id: str, author_id: str) -> datetime | None:
     """When ``author_id`` last shared a reflection (what resets their blogging habit)."""
-    [row] = _select(db, team_id, None, where="r.author_id = :author",
-                    params={"author": author_id}, select="max(r.shared_at) AS at", order="1")
+    [row] = _select(
+        db,
+        team_id,
+        None,
+        where="r.author_id = :author",
+        params={"author": author_id},
+        select="max(r.shared_at) AS at",
+        order="1",
+    )
     return _datetime(row["at"])
 
 
@@ -287,8 +338,14 @@ def for_action(db: Database, team_id: str, viewer_id: str, action_id: int) -> li
     >>> for_action(db, "T1", "U2", 12)  # doctest: +SKIP
     [Reflection(id=4, ..., shared=True, ..., action_id=12)]
     """
-    rows = _select(db, team_id, viewer_id, where="r.action_id = :action",
-                   params={"action": action_id}, order="r.id")
+    rows = _select(
+        db,
+        team_id,
+        viewer_id,
+        where="r.action_id = :action",
+        params={"action": action_id},
+        order="r.id",
+    )
     return [_reflection(row) for row in rows]
 
 
@@ -305,9 +362,10 @@ def shared_for_actions(
     wanted = sorted({int(i) for i in action_ids})
     found: dict[int, list[Reflection]] = {}
     for start in range(0, len(wanted), 500):  # bounded IN lists
-        chunk = ", ".join(str(i) for i in wanted[start:start + 500])
-        for row in _select(db, team_id, None, where=f"r.action_id IN ({chunk})",
-                           order="r.action_id, r.id"):
+        chunk = ", ".join(str(i) for i in wanted[start : start + 500])
+        for row in _select(
+            db, team_id, None, where=f"r.action_id IN ({chunk})", order="r.action_id, r.id"
+        ):
             found.setdefault(row["action_id"], []).append(_reflection(row))
     return found
 
@@ -316,13 +374,18 @@ def written_between(
     db: Database, team_id: str, author_id: str, start: datetime, end: datetime
 ) -> list[Reflection]:
     """The author's own reflections written in ``[start, end)``, private ones included."""
-    rows = _select(db, team_id, author_id,
-                   where="r.author_id = :viewer AND r.created_at >= :start AND r.created_at < :end",
-                   params={"start": _utc(start), "end": _utc(end)}, order="r.created_at, r.id")
+    rows = _select(
+        db,
+        team_id,
+        author_id,
+        where="r.author_id = :viewer AND r.created_at >= :start AND r.created_at < :end",
+        params={"start": _utc(start), "end": _utc(end)},
+        order="r.created_at, r.id",
+    )
     return [_reflection(row) for row in rows]
 
 
-_LESSONS = ("reflections r LEFT JOIN actions a ON a.id = r.action_id AND a.team_id = r.team_id")
+_LESSONS = "reflections r LEFT JOIN actions a ON a.id = r.action_id AND a.team_id = r.team_id"
 
 
 def _lesson_filter(since: datetime | None, topic: str | None) -> tuple[str, dict]:
@@ -337,7 +400,11 @@ def _lesson_filter(since: datetime | None, topic: str | None) -> tuple[str, dict
 
 
 def lessons(
-    db: Database, team_id: str, since: datetime | None = None, limit: int = 50, *,
+    db: Database,
+    team_id: str,
+    since: datetime | None = None,
+    limit: int = 50,
+    *,
     topic: str | None = None,
 ) -> list[Lesson]:
     """The network's shared reflections, most recently shared first, each with its action's
@@ -349,18 +416,31 @@ def lessons(
     [Lesson(reflection=Reflection(id=4, ...), action_id=12, ..., workstream='inclusion')]
     """
     where, params = _lesson_filter(since, topic)
-    rows = _select(db, team_id, None, source=_LESSONS, where=where, params=params,
-                   select="r.*, a.title AS action_title, a.workstream AS workstream",
-                   order="r.shared_at DESC, r.id DESC", limit=limit)
-    return [Lesson(_reflection(row), row["action_id"], row["action_title"], row["workstream"])
-            for row in rows]
+    rows = _select(
+        db,
+        team_id,
+        None,
+        source=_LESSONS,
+        where=where,
+        params=params,
+        select="r.*, a.title AS action_title, a.workstream AS workstream",
+        order="r.shared_at DESC, r.id DESC",
+        limit=limit,
+    )
+    return [
+        Lesson(_reflection(row), row["action_id"], row["action_title"], row["workstream"])
+        for row in rows
+    ]
 
 
-def count_lessons(db: Database, team_id: str, since: datetime | None = None, *,
-                  topic: str | None = None) -> int:
+def count_lessons(
+    db: Database, team_id: str, since: datetime | None = None, *, topic: str | None = None
+) -> int:
     """How many lessons :func:`lessons` would find without a limit."""
     where, params = _lesson_filter(since, topic)
     return _count(db, team_id, None, source=_LESSONS, where=where, params=params)
+
+
 def authored_rows(db: Database, team_id: str, author_id: str) -> list[dict]:
     """Every reflection ``author_id`` wrote, private ones included, as stored (their export).
 

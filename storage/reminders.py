@@ -43,18 +43,37 @@ def _dt(value: str | None) -> datetime | None:
 def _reminder(row: dict) -> Reminder:
     rec = Recurrence.from_dict(json.loads(row["recurrence"])) if row["recurrence"] else None
     return Reminder(
-        id=row["id"], team_id=row["team_id"], user_id=row["user_id"], kind=row["kind"],
-        text=row["text"], person_id=row["person_id"], permalink=row["permalink"],
-        recurrence=rec, tz=row["tz"], next_at=_dt(row["next_at"]), status=row["status"],
+        id=row["id"],
+        team_id=row["team_id"],
+        user_id=row["user_id"],
+        kind=row["kind"],
+        text=row["text"],
+        person_id=row["person_id"],
+        permalink=row["permalink"],
+        recurrence=rec,
+        tz=row["tz"],
+        next_at=_dt(row["next_at"]),
+        status=row["status"],
         created_at=datetime.fromisoformat(row["created_at"]),
-        explicit_time=bool(row["explicit_time"]), done_at=_dt(row["done_at"]),
+        explicit_time=bool(row["explicit_time"]),
+        done_at=_dt(row["done_at"]),
     )
 
 
 def add(
-    db: Database, *, team_id: str, user_id: str, kind: str, text: str, tz: str,
-    first: datetime, recurrence: Recurrence | None, now: datetime,
-    person_id: str | None = None, permalink: str | None = None, explicit_time: bool = True,
+    db: Database,
+    *,
+    team_id: str,
+    user_id: str,
+    kind: str,
+    text: str,
+    tz: str,
+    first: datetime,
+    recurrence: Recurrence | None,
+    now: datetime,
+    person_id: str | None = None,
+    permalink: str | None = None,
+    explicit_time: bool = True,
 ) -> Reminder:
     """Store a new reminder due at ``first``; ``explicit_time``: the member named the time of day.
 
@@ -62,11 +81,19 @@ def add(
     ...     tz="Europe/London", first=friday_4pm, recurrence=None, now=now)  # doctest: +SKIP
     """
     row = {
-        "team_id": team_id, "user_id": user_id, "kind": kind, "text": text,
-        "person_id": person_id, "permalink": permalink,
+        "team_id": team_id,
+        "user_id": user_id,
+        "kind": kind,
+        "text": text,
+        "person_id": person_id,
+        "permalink": permalink,
         "recurrence": json.dumps(recurrence.to_dict()) if recurrence else None,
-        "tz": tz, "next_at": ts(first), "status": "active",
-        "created_at": ts(now), "updated_at": ts(now), "explicit_time": int(explicit_time),
+        "tz": tz,
+        "next_at": ts(first),
+        "status": "active",
+        "created_at": ts(now),
+        "updated_at": ts(now),
+        "explicit_time": int(explicit_time),
     }
     pk = db.table("reminders").insert(row).last_pk
     return get(db, team_id, pk)
@@ -74,18 +101,20 @@ def add(
 
 def get(db: Database, team_id: str, reminder_id: int, user_id: str | None = None) -> Reminder:
     """The reminder; ``NotFound`` if there is none (or it is not ``user_id``'s)."""
-    rows = list(db.table("reminders").rows_where("team_id = ? AND id = ?",
-                                                 [team_id, reminder_id]))
+    rows = list(db.table("reminders").rows_where("team_id = ? AND id = ?", [team_id, reminder_id]))
     if not rows or (user_id is not None and rows[0]["user_id"] != user_id):
-        raise NotFound(f"You have no reminder N{reminder_id}. `/nudge list` shows yours.",
-                       example="/nudge cancel N3")
+        raise NotFound(
+            f"You have no reminder N{reminder_id}. `/nudge list` shows yours.",
+            example="/nudge cancel N3",
+        )
     return _reminder(rows[0])
 
 
 def due(db: Database, now: datetime, limit: int = 200) -> list[Reminder]:
     """Active reminders whose time has come, oldest first (every workspace)."""
     rows = db.table("reminders").rows_where(
-        "status = 'active' AND next_at <= ?", [ts(now)], order_by="next_at", limit=limit)
+        "status = 'active' AND next_at <= ?", [ts(now)], order_by="next_at", limit=limit
+    )
     return [_reminder(row) for row in rows]
 
 
@@ -93,7 +122,10 @@ def upcoming(db: Database, team_id: str, user_id: str, limit: int = 50) -> list[
     """A member's active reminders, soonest first."""
     rows = db.table("reminders").rows_where(
         "team_id = ? AND user_id = ? AND status = 'active' AND next_at IS NOT NULL",
-        [team_id, user_id], order_by="next_at", limit=limit)
+        [team_id, user_id],
+        order_by="next_at",
+        limit=limit,
+    )
     return [_reminder(row) for row in rows]
 
 
@@ -107,8 +139,7 @@ def advance(db: Database, reminder: Reminder, next_at: datetime | None, now: dat
         cursor = db.execute(
             "UPDATE reminders SET next_at = ?, sent_at = ?, updated_at = ? "
             "WHERE id = ? AND next_at = ? AND status = 'active'",
-            [ts(next_at) if next_at else None, ts(now), ts(now), reminder.id,
-             ts(reminder.next_at)],
+            [ts(next_at) if next_at else None, ts(now), ts(now), reminder.id, ts(reminder.next_at)],
         )
     return cursor.rowcount == 1
 
@@ -127,12 +158,24 @@ def defer(db: Database, reminder: Reminder, until: datetime, now: datetime) -> b
 def snooze(db: Database, reminder: Reminder, until: datetime, now: datetime) -> Reminder:
     """Remind again at ``until``: a one-off moves; a recurring one gets a one-off copy."""
     if reminder.recurrence is None:
-        db.table("reminders").update(reminder.id, {
-            "next_at": ts(until), "status": "active", "updated_at": ts(now)})
+        db.table("reminders").update(
+            reminder.id, {"next_at": ts(until), "status": "active", "updated_at": ts(now)}
+        )
         return get(db, reminder.team_id, reminder.id)
-    return add(db, team_id=reminder.team_id, user_id=reminder.user_id, kind=reminder.kind,
-               text=reminder.text, tz=reminder.tz, first=until, recurrence=None, now=now,
-               person_id=reminder.person_id, permalink=reminder.permalink, explicit_time=False)
+    return add(
+        db,
+        team_id=reminder.team_id,
+        user_id=reminder.user_id,
+        kind=reminder.kind,
+        text=reminder.text,
+        tz=reminder.tz,
+        first=until,
+        recurrence=None,
+        now=now,
+        person_id=reminder.person_id,
+        permalink=reminder.permalink,
+        explicit_time=False,
+    )
 
 
 def cancel(db: Database, team_id: str, user_id: str, reminder_id: int, now: datetime) -> Reminder:
@@ -153,12 +196,20 @@ def mark_done(db: Database, reminder: Reminder, now: datetime) -> Reminder:
     return get(db, reminder.team_id, reminder.id)
 
 
-def done_between(db: Database, team_id: str, start: datetime, end: datetime,
-                 kind: str = "follow_up", user_id: str | None = None) -> list[Reminder]:
+def done_between(
+    db: Database,
+    team_id: str,
+    start: datetime,
+    end: datetime,
+    kind: str = "follow_up",
+    user_id: str | None = None,
+) -> list[Reminder]:
     """Reminders marked done in ``[start, end)`` (the digest's follow-ups done; a weeknote's
     when ``user_id`` is given)."""
-    where, args = "team_id = ? AND kind = ? AND done_at >= ? AND done_at < ?", [
-        team_id, kind, ts(start), ts(end)]
+    where, args = (
+        "team_id = ? AND kind = ? AND done_at >= ? AND done_at < ?",
+        [team_id, kind, ts(start), ts(end)],
+    )
     if user_id is not None:
         where, args = where + " AND user_id = ?", [*args, user_id]
     rows = db.table("reminders").rows_where(where, args, order_by="done_at")

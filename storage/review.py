@@ -25,13 +25,17 @@ _UNPLANNED = f"({_RULES['no_owner']}) OR ({_RULES['no_due']})"
 
 
 def _window(team_id: str, window: ReviewWindow) -> dict:
-    return {"team": team_id, "today": window.today.isoformat(),
-            "sunday": window.sunday.isoformat(),
-            "stale_before": window.stale_before.astimezone(UTC).isoformat()}
+    return {
+        "team": team_id,
+        "today": window.today.isoformat(),
+        "sunday": window.sunday.isoformat(),
+        "stale_before": window.stale_before.astimezone(UTC).isoformat(),
+    }
 
 
-def review_summary(db: Database, team_id: str, today: date, now: datetime,
-                   shown: int = SHOWN) -> ReviewSummary:
+def review_summary(
+    db: Database, team_id: str, today: date, now: datetime, shown: int = SHOWN
+) -> ReviewSummary:
     """Open actions sorted for review (the App Home shows its counts to the steering group).
 
     Counted in one pass over the team's open actions; only the ``shown`` first of each
@@ -43,26 +47,40 @@ def review_summary(db: Database, team_id: str, today: date, now: datetime,
     """
     params = _window(team_id, ReviewWindow.of(today, now))
     sums = ", ".join(f"sum(coalesce({rule}, 0)) AS {name}" for name, rule in _RULES.items())
-    groups = list(db.query(
-        f"SELECT coalesce(workstream, '') AS name, count(*) AS open, {sums}, "
-        f"sum({_UNPLANNED}) AS unplanned FROM actions "
-        "WHERE team_id = :team AND status = 'open' GROUP BY 1", params))
-    streams = sorted((Workstream(g["name"], g["open"], g["overdue"]) for g in groups),
-                     key=lambda s: (s.name == "", s.name))
+    groups = list(
+        db.query(
+            f"SELECT coalesce(workstream, '') AS name, count(*) AS open, {sums}, "
+            f"sum({_UNPLANNED}) AS unplanned FROM actions "
+            "WHERE team_id = :team AND status = 'open' GROUP BY 1",
+            params,
+        )
+    )
+    streams = sorted(
+        (Workstream(g["name"], g["open"], g["overdue"]) for g in groups),
+        key=lambda s: (s.name == "", s.name),
+    )
 
     def attention(name: str) -> Attention:
         total = sum(g[name] for g in groups)
         # by_due's order, spelt as the index actions_list_order (m005) so it can stop early
-        rows = db.query(
-            f"SELECT * FROM actions WHERE team_id = :team AND status = 'open' "
-            f"AND ({_RULES[name]}) ORDER BY (status != 'open'), (due IS NULL), due, id "
-            "LIMIT :shown",
-            {**params, "shown": shown}) if total else ()
+        rows = (
+            db.query(
+                f"SELECT * FROM actions WHERE team_id = :team AND status = 'open' "
+                f"AND ({_RULES[name]}) ORDER BY (status != 'open'), (due IS NULL), due, id "
+                "LIMIT :shown",
+                {**params, "shown": shown},
+            )
+            if total
+            else ()
+        )
         return Attention(tuple(_action(r) for r in rows), total)
 
-    return ReviewSummary(today=today, workstreams=tuple(streams),
-                         **{name: attention(name) for name in _RULES},
-                         unplanned=sum(g["unplanned"] for g in groups))
+    return ReviewSummary(
+        today=today,
+        workstreams=tuple(streams),
+        **{name: attention(name) for name in _RULES},
+        unplanned=sum(g["unplanned"] for g in groups),
+    )
 
 
 def export_rows(db: Database, team_id: str) -> list[tuple[Action, int]]:
@@ -70,5 +88,6 @@ def export_rows(db: Database, team_id: str) -> list[tuple[Action, int]]:
     rows = db.query(
         "SELECT a.*, (SELECT count(*) FROM action_events e WHERE e.action_id = a.id "
         "AND e.kind != 'created') AS changes FROM actions a WHERE a.team_id = ? ORDER BY a.id",
-        [team_id])
+        [team_id],
+    )
     return [(_action(r), r["changes"]) for r in rows]

@@ -37,7 +37,9 @@ def member_week(
         started=started,
         reflections=reflections.written_between(db, team_id, user_id, start, end),
         follow_ups=follow_ups,
-        posts=[WeekPost(p.title, p.link, p.published_at or p.seen_at)
-               for p in feeds.posts_of(db, team_id, user_id, start, end)],
+        posts=[
+            WeekPost(p.title, p.link, p.published_at or p.seen_at)
+            for p in feeds.posts_of(db, team_id, user_id, start, end)
+        ],
         names=names,
     )

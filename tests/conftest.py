@@ -58,8 +58,9 @@ class Bot:
     started: list[Runtime] = field(default_factory=list)
 
     def start(self) -> Bot:
-        self.runtime = Runtime(self.settings, http=True, host="127.0.0.1", port=0,
-                               clock=self.clock).start()
+        self.runtime = Runtime(
+            self.settings, http=True, host="127.0.0.1", port=0, clock=self.clock
+        ).start()
         self.started.append(self.runtime)
         self.slack = SlackSender(self.runtime.url, SIGNING_SECRET, self.standin)
         return self
@@ -82,7 +83,8 @@ class Bot:
         answer = self.slack.command(command, text, user)
         assert answer.status_code == 200, answer.text
         return self.standin.wait_for_response(
-            lambda r: any(r is new for new in self.standin.responses[before:]))
+            lambda r: any(r is new for new in self.standin.responses[before:])
+        )
 
 
 def make_settings(tmp_path: Path, api_url: str, **changes) -> Settings:

@@ -1,9 +1,9 @@
 """What became of each request: the ``handlers`` log's one line per request, read in order.
 
-    >>> outcomes = Outcomes(caplog)  # doctest: +SKIP
-    >>> bot.slack.block_action(SAM, "action_done", "1")  # doctest: +SKIP
-    >>> outcomes.next()  # doctest: +SKIP
-    'on_done_button user=U0SAM outcome=NotAllowed ms=4'
+>>> outcomes = Outcomes(caplog)  # doctest: +SKIP
+>>> bot.slack.block_action(SAM, "action_done", "1")  # doctest: +SKIP
+>>> outcomes.next()  # doctest: +SKIP
+'on_done_button user=U0SAM outcome=NotAllowed ms=4'
 """
 
 from __future__ import annotations
@@ -32,8 +32,11 @@ class Outcomes:
         self.seen = len(self.lines())
 
     def lines(self) -> list[str]:
-        return [r.getMessage() for r in list(self.caplog.records)
-                if r.name == "handlers" and " outcome=" in r.getMessage()]
+        return [
+            r.getMessage()
+            for r in list(self.caplog.records)
+            if r.name == "handlers" and " outcome=" in r.getMessage()
+        ]
 
     def next(self, timeout: float = 10.0) -> str:
         """The line of the next request handled (waiting for it)."""

@@ -75,9 +75,22 @@ class BotProcess:
         self.logs.append(log)
         with open(log, "w") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1",
-                 "--port", "0"],
-                env=self.env, stdout=subprocess.DEVNULL, stderr=stderr, cwd=self.directory)
+                [
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "run",
+                    "--http",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                ],
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                cwd=self.directory,
+            )
         found = self.wait_for_log(_SERVING, timeout)
         self.url = found[1]
         return self
@@ -98,11 +111,14 @@ class BotProcess:
             if found := pattern.search(self.log()):
                 return found
             if self.process is not None and self.process.poll() is not None:
-                raise AssertionError(f"nudge exited ({self.process.returncode}) before "
-                                     f"logging {pattern.pattern!r}:\n{self.log()[-3000:]}")
+                raise AssertionError(
+                    f"nudge exited ({self.process.returncode}) before "
+                    f"logging {pattern.pattern!r}:\n{self.log()[-3000:]}"
+                )
             if time.monotonic() > deadline:
-                raise AssertionError(f"no {pattern.pattern!r} in the log within {timeout}s:\n"
-                                     f"{self.log()[-3000:]}")
+                raise AssertionError(
+                    f"no {pattern.pattern!r} in the log within {timeout}s:\n{self.log()[-3000:]}"
+                )
             time.sleep(0.02)
 
     @property
@@ -127,8 +143,7 @@ class BotProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
-            raise AssertionError(
-                f"nudge did not stop on SIGTERM:\n{self.log()[-3000:]}") from None
+            raise AssertionError(f"nudge did not stop on SIGTERM:\n{self.log()[-3000:]}") from None
         finally:
             self.url = None
 

@@ -17,8 +17,12 @@ def actions(bot) -> list[dict]:
 
 def events(bot, action_id: int) -> list[str]:
     with bot.db() as db:
-        return [e["kind"] for e in db.table("action_events").rows_where(
-            "action_id = ?", [action_id], order_by="id")]
+        return [
+            e["kind"]
+            for e in db.table("action_events").rows_where(
+                "action_id = ?", [action_id], order_by="id"
+            )
+        ]
 
 
 def test_create_with_owner_due_date_and_workstream(bot):
@@ -72,8 +76,10 @@ def test_dates_are_read_in_the_callers_time_zone(bot, clock):
 def test_a_title_that_starts_with_a_verb_is_still_a_title(bot):
     bot.command("/action", "review the budget by Friday")
     bot.command("/action", "list of councils to contact")
-    assert [a["title"] for a in actions(bot)] == ["review the budget",
-                                                  "list of councils to contact"]
+    assert [a["title"] for a in actions(bot)] == [
+        "review the budget",
+        "list of councils to contact",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -129,20 +135,35 @@ def test_list_filters(bot):
     assert "A1" in bot.command("/action", "list done").text
     assert all(f"A{n}" in bot.command("/action", "list all").text for n in (1, 2, 3, 4))
     # each open line carries a Done button
-    buttons = [b["accessory"]["action_id"] for b in bot.command("/action", "list all").blocks
-               if b.get("accessory")]
+    buttons = [
+        b["accessory"]["action_id"]
+        for b in bot.command("/action", "list all").blocks
+        if b.get("accessory")
+    ]
     assert buttons == ["action_done:2", "action_done:3", "action_done:4"] or set(buttons) == {
-        "action_done:2", "action_done:3", "action_done:4"}
-    assert listed("list", user=STEER) == [] or "Nothing" in bot.command(
-        "/action", "list", STEER).text
+        "action_done:2",
+        "action_done:3",
+        "action_done:4",
+    }
+    assert (
+        listed("list", user=STEER) == [] or "Nothing" in bot.command("/action", "list", STEER).text
+    )
 
 
 def test_a_long_list_stays_within_one_message_and_says_how_many_more(bot):
     with bot.db() as db:
         db.table("actions").insert_all(
-            {"team_id": "T0001", "title": f"Action {n}", "owner_id": ANA, "creator_id": ANA,
-             "status": "open", "created_at": "2026-12-01T10:00:00+00:00",
-             "updated_at": "2026-12-01T10:00:00+00:00"} for n in range(120))
+            {
+                "team_id": "T0001",
+                "title": f"Action {n}",
+                "owner_id": ANA,
+                "creator_id": ANA,
+                "status": "open",
+                "created_at": "2026-12-01T10:00:00+00:00",
+                "updated_at": "2026-12-01T10:00:00+00:00",
+            }
+            for n in range(120)
+        )
     reply = bot.command("/action", "list")
     assert len(reply.blocks) <= 50
     assert "and 80 more" in str(reply.blocks)
@@ -160,14 +181,20 @@ def test_done_reopen_drop_assign_due_note_and_show(bot):
     [row] = actions(bot)
     assert (row["status"], row["owner_id"], row["due"]) == ("dropped", SAM, "2026-12-18")
     assert "Spoke to the CDO" in row["notes"]
-    assert events(bot, 1) == ["created", "done", "reopened", "assigned", "due", "note",
-                              "dropped"]
+    assert events(bot, 1) == ["created", "done", "reopened", "assigned", "due", "note", "dropped"]
     # Sam hears about being given the action
     bot.standin.wait_for("chat.postMessage", lambda c: c.params["channel"] == SAM)
     shown = bot.command("/action", "show A1", user=GROUPIE)
     history = str(shown.blocks)
-    for said in ("created it", "marked it done", "reopened it", "gave it to <@U0SAM>",
-                 "set the due date to 2026-12-18", "noted: Spoke to the CDO", "dropped it"):
+    for said in (
+        "created it",
+        "marked it done",
+        "reopened it",
+        "gave it to <@U0SAM>",
+        "set the due date to 2026-12-18",
+        "noted: Spoke to the CDO",
+        "dropped it",
+    ):
         assert said in history
     assert "<@U0STEER> dropped it" in history
 
@@ -178,8 +205,17 @@ def test_help(bot):
         assert form in reply.text
 
 
-@pytest.mark.parametrize("command", ["done A1", "drop A1", "reopen A1", "assign A1 <@U0SAM|sam>",
-                                     "due A1 in 3 weeks", "note A1 mine now"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "done A1",
+        "drop A1",
+        "reopen A1",
+        "assign A1 <@U0SAM|sam>",
+        "due A1 in 3 weeks",
+        "note A1 mine now",
+    ],
+)
 def test_only_owner_creator_and_steering_may_change(make_bot, command):
     bot = make_bot(steering_group="steering")
     bot.command("/action", CHARTER, user=ANA)  # created by Ana, owned by Pete
@@ -219,38 +255,55 @@ def test_bare_action_opens_the_modal_and_submitting_it_tracks(bot):
     view = bot.standin.views[-1]
     assert view.callback_id == ids.ACTION_MODAL
     # a past due date and no title come back as field errors, nothing stored
-    answer = bot.slack.view_submission(ANA, view.as_slack("T0001"), {
-        ids.ACTION_MODAL_TITLE: "", ids.ACTION_MODAL_DUE: "2020-01-01"})
+    answer = bot.slack.view_submission(
+        ANA,
+        view.as_slack("T0001"),
+        {ids.ACTION_MODAL_TITLE: "", ids.ACTION_MODAL_DUE: "2020-01-01"},
+    )
     assert answer.status_code == 200
     errors = answer.json()["errors"]
     assert set(errors) == {ids.ACTION_MODAL_TITLE, ids.ACTION_MODAL_DUE}
     assert actions(bot) == []
-    answer = bot.slack.view_submission(ANA, view.as_slack("T0001"), {
-        ids.ACTION_MODAL_TITLE: "Write up the show and tell",
-        ids.ACTION_MODAL_OWNER: PETE,
-        ids.ACTION_MODAL_DUE: "2026-12-11",
-        ids.ACTION_MODAL_WORKSTREAM: "Comms",
-        ids.ACTION_MODAL_NOTES: "Slides are in the drive",
-    })
+    answer = bot.slack.view_submission(
+        ANA,
+        view.as_slack("T0001"),
+        {
+            ids.ACTION_MODAL_TITLE: "Write up the show and tell",
+            ids.ACTION_MODAL_OWNER: PETE,
+            ids.ACTION_MODAL_DUE: "2026-12-11",
+            ids.ACTION_MODAL_WORKSTREAM: "Comms",
+            ids.ACTION_MODAL_NOTES: "Slides are in the drive",
+        },
+    )
     assert answer.status_code == 200 and not answer.content.strip(b"{} ")
     bot.standin.wait_for_response(lambda r: "Tracked" in (r.text or ""))
     [row] = actions(bot)
     assert (row["title"], row["owner_id"], row["due"], row["workstream"], row["notes"]) == (
-        "Write up the show and tell", PETE, "2026-12-11", "comms", "Slides are in the drive")
+        "Write up the show and tell",
+        PETE,
+        "2026-12-11",
+        "comms",
+        "Slides are in the drive",
+    )
     assert opened.params["trigger_id"]
 
 
 def test_track_as_action_shortcut_prefills_the_modal_with_the_message_and_link(bot):
-    message = {"type": "message", "user": PETE, "ts": "1764583200.000100",
-               "text": "Can someone draft our charter response?"}
+    message = {
+        "type": "message",
+        "user": PETE,
+        "ts": "1764583200.000100",
+        "text": "Can someone draft our charter response?",
+    }
     bot.slack.message_shortcut(ANA, ids.TRACK_AS_ACTION, message, "C0GENERAL")
     bot.standin.wait_for("views.open")
     view = bot.standin.views[-1]
     blob = str(view.view)
     assert "Can someone draft our charter response?" in blob
     assert "C0GENERAL" in blob and "permalink" in blob  # the link back to the message
-    bot.slack.view_submission(ANA, view.as_slack("T0001"), {
-        ids.ACTION_MODAL_TITLE: "Draft our charter response"})
+    bot.slack.view_submission(
+        ANA, view.as_slack("T0001"), {ids.ACTION_MODAL_TITLE: "Draft our charter response"}
+    )
     bot.standin.wait_for_response(lambda r: "Tracked" in (r.text or ""))
     assert "C0GENERAL" in actions(bot)[0]["permalink"]
 
@@ -258,7 +311,10 @@ def test_track_as_action_shortcut_prefills_the_modal_with_the_message_and_link(b
 def test_slack_rate_limiting_the_owner_dm_delays_it_but_does_not_lose_it(bot):
     bot.standin.fail_next("chat.postMessage", status=429, retry_after=1)
     bot.command("/action", CHARTER)
-    first, second = bot.standin.calls_to("chat.postMessage")[:1] + [bot.standin.wait_for(
-        "chat.postMessage", lambda c: c.status == 200 and c.params["channel"] == PETE)]
+    first, second = bot.standin.calls_to("chat.postMessage")[:1] + [
+        bot.standin.wait_for(
+            "chat.postMessage", lambda c: c.status == 200 and c.params["channel"] == PETE
+        )
+    ]
     assert first.status == 429
     assert second.time - first.time >= 1.0  # waited for Retry-After

@@ -12,14 +12,27 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_the_benchmark_runs_to_the_end_at_small_sizes():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NUDGE_"))}
-    done = subprocess.run([sys.executable, "-m", "bench", "--small"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--small"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     table = done.stdout
     assert "| measurement | size |" in table
-    for row in ("floor: Bolt app that only acks", "ack `/action <title> by Friday`",
-                "ack `/action list`", "ack `/reflect search`", "ack `app_home_opened`",
-                "start-up", "digest built", "reminders due in the same minute",
-                "sustained mixed commands"):
+    for row in (
+        "floor: Bolt app that only acks",
+        "ack `/action <title> by Friday`",
+        "ack `/action list`",
+        "ack `/reflect search`",
+        "ack `app_home_opened`",
+        "start-up",
+        "digest built",
+        "reminders due in the same minute",
+        "sustained mixed commands",
+    ):
         assert row in table, row
     assert "Measured on" in table and "Python" in table

@@ -21,12 +21,20 @@ def test_defaults():
 
 
 def test_values_are_read():
-    settings = Settings.from_env({
-        "SLACK_BOT_TOKEN": "xoxb-1", "NUDGE_STEERING": "U01, U02", "NUDGE_TIMEZONE":
-        "America/New_York", "NUDGE_DIGEST_SCHEDULE": "Monday 9:30", "NUDGE_DIGEST_CHANNEL":
-        "C0DIGEST", "NUDGE_STEERING_GROUP": "@steering", "NUDGE_ALLOW_PRIVATE_FEEDS": "1",
-        "SLACK_API_URL": "http://127.0.0.1:9/api", "NUDGE_TICK_SECONDS": "0.2",
-        "NUDGE_LEASE_SECONDS": "3"})
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "NUDGE_STEERING": "U01, U02",
+            "NUDGE_TIMEZONE": "America/New_York",
+            "NUDGE_DIGEST_SCHEDULE": "Monday 9:30",
+            "NUDGE_DIGEST_CHANNEL": "C0DIGEST",
+            "NUDGE_STEERING_GROUP": "@steering",
+            "NUDGE_ALLOW_PRIVATE_FEEDS": "1",
+            "SLACK_API_URL": "http://127.0.0.1:9/api",
+            "NUDGE_TICK_SECONDS": "0.2",
+            "NUDGE_LEASE_SECONDS": "3",
+        }
+    )
     assert (settings.tick_seconds, settings.lease_seconds) == (0.2, 3)
     assert settings.steering == {"U01", "U02"}
     assert str(settings.digest_schedule) == "mon 09:30"
@@ -35,21 +43,24 @@ def test_values_are_read():
     assert "xoxb-1" not in repr(settings)
 
 
-@pytest.mark.parametrize("name, value, says", [
-    ("SLACK_BOT_TOKEN", "xoxp-user-token", "SLACK_BOT_TOKEN"),
-    ("SLACK_APP_TOKEN", "nonsense", "SLACK_APP_TOKEN"),
-    ("NUDGE_TIMEZONE", "Mars/Olympus", "NUDGE_TIMEZONE"),
-    ("NUDGE_DIGEST_SCHEDULE", "someday 25:00", "NUDGE_DIGEST_SCHEDULE"),
-    ("NUDGE_DIGEST_CHANNEL", "#general", "NUDGE_DIGEST_CHANNEL"),
-    ("NUDGE_TICK_SECONDS", "0", "NUDGE_TICK_SECONDS"),
-    ("NUDGE_TICK_SECONDS", "soon", "NUDGE_TICK_SECONDS"),
-    ("NUDGE_LEASE_SECONDS", "1", "NUDGE_LEASE_SECONDS"),
-    ("NUDGE_STEERING", "pete,sam", "NUDGE_STEERING"),
-    ("NUDGE_FEED_POLL_MINUTES", "0", "NUDGE_FEED_POLL_MINUTES"),
-    ("NUDGE_ALLOW_PRIVATE_FEEDS", "maybe", "NUDGE_ALLOW_PRIVATE_FEEDS"),
-    ("NUDGE_LOG_LEVEL", "LOUD", "NUDGE_LOG_LEVEL"),
-    ("SLACK_API_URL", "slack.com", "SLACK_API_URL"),
-])
+@pytest.mark.parametrize(
+    "name, value, says",
+    [
+        ("SLACK_BOT_TOKEN", "xoxp-user-token", "SLACK_BOT_TOKEN"),
+        ("SLACK_APP_TOKEN", "nonsense", "SLACK_APP_TOKEN"),
+        ("NUDGE_TIMEZONE", "Mars/Olympus", "NUDGE_TIMEZONE"),
+        ("NUDGE_DIGEST_SCHEDULE", "someday 25:00", "NUDGE_DIGEST_SCHEDULE"),
+        ("NUDGE_DIGEST_CHANNEL", "#general", "NUDGE_DIGEST_CHANNEL"),
+        ("NUDGE_TICK_SECONDS", "0", "NUDGE_TICK_SECONDS"),
+        ("NUDGE_TICK_SECONDS", "soon", "NUDGE_TICK_SECONDS"),
+        ("NUDGE_LEASE_SECONDS", "1", "NUDGE_LEASE_SECONDS"),
+        ("NUDGE_STEERING", "pete,sam", "NUDGE_STEERING"),
+        ("NUDGE_FEED_POLL_MINUTES", "0", "NUDGE_FEED_POLL_MINUTES"),
+        ("NUDGE_ALLOW_PRIVATE_FEEDS", "maybe", "NUDGE_ALLOW_PRIVATE_FEEDS"),
+        ("NUDGE_LOG_LEVEL", "LOUD", "NUDGE_LOG_LEVEL"),
+        ("SLACK_API_URL", "slack.com", "SLACK_API_URL"),
+    ],
+)
 def test_a_bad_value_names_the_variable(name, value, says):
     with pytest.raises(ConfigError) as raised:
         Settings.from_env({name: value})
@@ -60,17 +71,27 @@ def test_a_bad_value_names_the_variable(name, value, says):
 
 
 def run_nudge(*args, env):
-    return subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True,
-                          text=True, timeout=60, cwd="/")
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+    )
 
 
 def test_start_up_stops_with_one_line_naming_the_variable(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "NUDGE_DB": str(tmp_path / "n.db"),
-           "SLACK_API_URL": "http://127.0.0.1:9/api/"}  # nothing listens there
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "NUDGE_DB": str(tmp_path / "n.db"),
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+    }  # nothing listens there
     done = run_nudge("run", env=env)
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        "nudge: SLACK_BOT_TOKEN is required: the bot token (xoxb-…) from OAuth & Permissions")
+        "nudge: SLACK_BOT_TOKEN is required: the bot token (xoxb-…) from OAuth & Permissions"
+    )
     done = run_nudge("run", "--http", env={**env, "SLACK_BOT_TOKEN": "xoxb-secret-value"})
     assert done.returncode == 2 and "SLACK_SIGNING_SECRET" in done.stderr
     assert "xoxb-secret-value" not in done.stderr
@@ -84,8 +105,12 @@ def test_start_up_stops_with_one_line_naming_the_variable(tmp_path):
 
 
 def test_check_calls_auth_test(standin, tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": standin.bot_token,
-           "SLACK_API_URL": standin.api_url, "NUDGE_DB": str(tmp_path / "n.db")}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_BOT_TOKEN": standin.bot_token,
+        "SLACK_API_URL": standin.api_url,
+        "NUDGE_DB": str(tmp_path / "n.db"),
+    }
     done = run_nudge("check", env=env)
     assert done.returncode == 0, done.stderr
     assert "T0001" in done.stdout
@@ -110,13 +135,25 @@ def test_check_reports_the_lease_deliveries_and_last_digest(make_bot, standin, t
     bot = make_bot()
     now = datetime.now(UTC)
     with bot.db() as db:
-        deliveries.claim(db, "digest:T0001:C0DIGEST:2026-W49", team_id="T0001", kind="digest",
-                         recipient="C0DIGEST", holder="x", now=now)
+        deliveries.claim(
+            db,
+            "digest:T0001:C0DIGEST:2026-W49",
+            team_id="T0001",
+            kind="digest",
+            recipient="C0DIGEST",
+            holder="x",
+            now=now,
+        )
         deliveries.mark_sent(db, "digest:T0001:C0DIGEST:2026-W49", now)
-        deliveries.claim(db, "reminder:1", team_id="T0001", kind="reminder", recipient="U1",
-                         holder="x", now=now)
-    env = {"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": standin.bot_token,
-           "SLACK_API_URL": standin.api_url, "NUDGE_DB": bot.settings.db_path}
+        deliveries.claim(
+            db, "reminder:1", team_id="T0001", kind="reminder", recipient="U1", holder="x", now=now
+        )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_BOT_TOKEN": standin.bot_token,
+        "SLACK_API_URL": standin.api_url,
+        "NUDGE_DB": bot.settings.db_path,
+    }
     done = run_nudge("check", env=env)
     assert done.returncode == 0, done.stderr
     assert f"held by process {bot.runtime.deps.instance_id[:8]}" in done.stdout

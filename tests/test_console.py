@@ -35,8 +35,13 @@ def console(tmp_path: Path, *lines: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NUDGE_"))}
     env["NUDGE_DB"] = str(tmp_path / "nudge.db")
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "console"], input="".join(f"{line}\n" for line in lines),
-        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+        [sys.executable, "-m", "bot", "console"],
+        input="".join(f"{line}\n" for line in lines),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
@@ -78,7 +83,10 @@ def test_as_switches_member_plain_mentions_are_escaped_and_click_presses_done(tm
     assert "Marked done. Thank you!" in out.split("pete> :click Done")[1]
     [row] = actions(tmp_path)
     assert (row["owner_id"], row["creator_id"], row["status"]) == (
-        user_id_for("pete"), user_id_for("ana"), "done")
+        user_id_for("pete"),
+        user_id_for("ana"),
+        "done",
+    )
 
 
 def test_click_picks_a_button_by_the_words_beside_it_and_the_bot_refuses_others(tmp_path):
@@ -119,8 +127,9 @@ def test_what_was_done_is_there_next_time(tmp_path):
 
 
 def test_commands_and_surfaces_the_bot_does_not_have_are_said_plainly(tmp_path):
-    out = console(tmp_path, "/nonsense please", ":home", ":frobnicate", "hello", ":wait 0.2",
-                  ":help")
+    out = console(
+        tmp_path, "/nonsense please", ":home", ":frobnicate", "hello", ":wait 0.2", ":help"
+    )
     assert "(/nonsense is not a command this bot handles yet.)" in out
     assert "no App Home yet" in out or "App Home of ana" in out
     assert "':frobnicate' is not a console command" in out
@@ -163,8 +172,9 @@ def test_parse_line(line, parsed):
     assert parse_line(line) == parsed
 
 
-@pytest.mark.parametrize("line", ["hello", ":click", ":as Bad Name!", ":wait soon", ":nope",
-                                  "/what? now"])
+@pytest.mark.parametrize(
+    "line", ["hello", ":click", ":as Bad Name!", ":wait soon", ":nope", "/what? now"]
+)
 def test_lines_that_mean_nothing_say_so(line):
     assert isinstance(parse_line(line), Unknown)
 

@@ -35,18 +35,26 @@ def seed(db_path: str, count: int, spread: timedelta) -> None:
     now = utcnow()
     try:
         for i in range(count):
-            reminders.add(db, team_id="T0001", user_id=(ANA, PETE, SAM)[i % 3], kind="me",
-                          text=f"crash check {i:03d}", tz="Europe/London",
-                          first=now + timedelta(seconds=1) + spread * i / count,
-                          recurrence=None, now=now)
+            reminders.add(
+                db,
+                team_id="T0001",
+                user_id=(ANA, PETE, SAM)[i % 3],
+                kind="me",
+                text=f"crash check {i:03d}",
+                tz="Europe/London",
+                first=now + timedelta(seconds=1) + spread * i / count,
+                recurrence=None,
+                now=now,
+            )
     finally:
         db.close()
 
 
 def received(standin) -> Counter:
     """How many times each reminder's DM reached the stand-in."""
-    return Counter(int(m[1]) for message in list(standin.messages)
-                   if (m := TEXT.search(message.text or "")))
+    return Counter(
+        int(m[1]) for message in list(standin.messages) if (m := TEXT.search(message.text or ""))
+    )
 
 
 @pytest.mark.slow
@@ -92,9 +100,11 @@ def test_reminders_survive_sigkill_at_random_points(standin, people, tmp_path):
     duplicated = {i: n for i, n in got.items() if n > 1}
     duplicates = sum(n - 1 for n in duplicated.values())
     ambiguous = [k for k, r in rows.items() if r["ambiguous"]]
-    print(f"\ncrash trials (seed {seed_}): {bot.kills} kills (after {kill_points} DMs), "
-          f"{REMINDERS} reminders, {len(got)} delivered, {duplicates} duplicate(s) "
-          f"({len(ambiguous)} ambiguous), {len(lost)} lost")
+    print(
+        f"\ncrash trials (seed {seed_}): {bot.kills} kills (after {kill_points} DMs), "
+        f"{REMINDERS} reminders, {len(got)} delivered, {duplicates} duplicate(s) "
+        f"({len(ambiguous)} ambiguous), {len(lost)} lost"
+    )
     assert bot.kills == KILLS
     assert lost == []
     assert len(rows) == REMINDERS and all(r["status"] == "sent" for r in rows.values())
@@ -127,16 +137,24 @@ def test_a_digest_fan_out_killed_at_random_points_sends_each_copy_once(standin, 
     local = utcnow().astimezone(ZoneInfo("Europe/London"))
     due_now = f"{local:%a} {local:%H:%M}".lower()  # this week's digest is due this minute
     subscribers = [f"U0SUB{n:03d}" for n in range(SUBSCRIBERS)]
-    bot = BotProcess(standin, tmp_path, NUDGE_DIGEST_CHANNEL="C0DIGEST",
-                     NUDGE_DIGEST_SCHEDULE=due_now, NUDGE_LEASE_SECONDS="3")
+    bot = BotProcess(
+        standin,
+        tmp_path,
+        NUDGE_DIGEST_CHANNEL="C0DIGEST",
+        NUDGE_DIGEST_SCHEDULE=due_now,
+        NUDGE_LEASE_SECONDS="3",
+    )
     db = create(bot.db_path)
     for user in subscribers:
         digest_store.subscribe(db, "T0001", user, utcnow())
     db.close()
 
     def copies() -> Counter:
-        return Counter(m.channel for m in list(standin.messages)
-                       if m.channel in {standin.dm_channel(u) for u in subscribers})
+        return Counter(
+            m.channel
+            for m in list(standin.messages)
+            if m.channel in {standin.dm_channel(u) for u in subscribers}
+        )
 
     kill_points = sorted(rng.sample(range(2, SUBSCRIBERS - 2), DIGEST_KILLS))
     try:
@@ -159,9 +177,11 @@ def test_a_digest_fan_out_killed_at_random_points_sends_each_copy_once(standin, 
     channel_posts = [m for m in standin.messages if m.channel == "C0DIGEST"]
     duplicates = sum(n - 1 for n in got.values())
     lost = SUBSCRIBERS - len(got)
-    print(f"digest crash trials (seed {seed_}): {bot.kills} kills after {kill_points} copies, "
-          f"{SUBSCRIBERS} subscribers, {sum(got.values())} copies, {duplicates} duplicate(s) "
-          f"({ambiguous} ambiguous), {lost} lost, {len(channel_posts)} channel post(s)")
+    print(
+        f"digest crash trials (seed {seed_}): {bot.kills} kills after {kill_points} copies, "
+        f"{SUBSCRIBERS} subscribers, {sum(got.values())} copies, {duplicates} duplicate(s) "
+        f"({ambiguous} ambiguous), {lost} lost, {len(channel_posts)} channel post(s)"
+    )
     assert lost == 0
     assert duplicates <= ambiguous <= bot.kills
     assert len(channel_posts) == 1

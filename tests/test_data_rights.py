@@ -48,8 +48,14 @@ def seed(bot, blog, clock) -> None:
     for who in (ANA, PETE):
         bot.command("/digest", "subscribe", who)
     with bot.db() as db:  # Ana once changed the digest's settings (as a steering member then)
-        db.table("digest_settings").insert({"team_id": "T0001", "channel": "C0DIGEST",
-                                            "updated_by": ANA, "updated_at": "2026-11-30"})
+        db.table("digest_settings").insert(
+            {
+                "team_id": "T0001",
+                "channel": "C0DIGEST",
+                "updated_by": ANA,
+                "updated_at": "2026-11-30",
+            }
+        )
         db.conn.commit()
 
 
@@ -82,8 +88,7 @@ def exported(bot, user: str) -> tuple[dict, bytes]:
 # --- /nudge mydata ----------------------------------------------------------------------------
 
 
-def test_mydata_sends_every_kind_of_record_and_nothing_private_of_anyone_else(
-        driven, blog, clock):
+def test_mydata_sends_every_kind_of_record_and_nothing_private_of_anyone_else(driven, blog, clock):
     seed(driven, blog, clock)
     reply = driven.command("/nudge", "mydata", ANA)
     assert "sent you a file" in reply.text and "2 reflections" in reply.text
@@ -91,25 +96,44 @@ def test_mydata_sends_every_kind_of_record_and_nothing_private_of_anyone_else(
     doc, raw = exported(driven, ANA)
     assert doc["user_id"] == ANA and doc["member"]["name"] == "ana"
     assert {a["title"] for a in doc["actions"]} == {
-        "ana plans the show and tell", "ana asks for a charter draft",
-        "pete asks for a charter draft"}  # owned, created, and given to her by Pete
+        "ana plans the show and tell",
+        "ana asks for a charter draft",
+        "pete asks for a charter draft",
+    }  # owned, created, and given to her by Pete
     a2 = next(a for a in doc["actions"] if a["id"] == 2)
     assert [e["kind"] for e in a2["history"]] == ["created", "note"]
     assert {r["text"]: r["shared"] for r in doc["reflections"]} == {
         "ana-private-secret about my manager": False,
-        "ana-shared lesson on listening": True}
+        "ana-shared lesson on listening": True,
+    }
     assert sorted(r["text"] for r in doc["reminders"]) == [
-        "the charter", "water the plants", "write my weeknote"]
+        "the charter",
+        "water the plants",
+        "write my weeknote",
+    ]
     assert doc["habits"][0]["every_weeks"] == 2
     assert doc["feeds"][0]["title"] == "Ana's blog" and len(doc["posts"]) == 3
     assert {d["kind"] for d in doc["deliveries"]} == {"reminder"} and len(doc["deliveries"]) == 2
     assert all(d["channel"] and d["ts"] for d in doc["deliveries"])
     assert doc["digest_subscriptions"] == [
-        {"team_id": "T0001", "user_id": ANA, "created_at": "2026-12-01T10:21:00+00:00"}]
+        {"team_id": "T0001", "user_id": ANA, "created_at": "2026-12-01T10:21:00+00:00"}
+    ]
     assert doc["digest_settings"][0]["updated_by"] == ANA
-    assert all(doc["counts"][name] for name in (
-        "member", "actions", "reflections", "reminders", "habits", "feeds", "posts",
-        "deliveries", "digest_subscriptions", "digest_settings"))
+    assert all(
+        doc["counts"][name]
+        for name in (
+            "member",
+            "actions",
+            "reflections",
+            "reminders",
+            "habits",
+            "feeds",
+            "posts",
+            "deliveries",
+            "digest_subscriptions",
+            "digest_settings",
+        )
+    )
     # nothing of Pete's own: not his private reflection, not even his shared one
     assert b"pete-private-secret" not in raw and b"pete-shared" not in raw
     assert b"Pete writes" not in raw  # his feed
@@ -138,8 +162,12 @@ def erase_button(reply) -> dict:
 
 def click(bot, user: str, reply, action_id: str) -> None:
     button = erase_button(reply)[action_id]
-    message = {"type": "message", "ts": "1764583200.000300", "text": reply.text,
-               "blocks": reply.blocks}
+    message = {
+        "type": "message",
+        "ts": "1764583200.000300",
+        "text": reply.text,
+        "blocks": reply.blocks,
+    }
     answer = bot.slack.block_action(user, action_id, button["value"], message=message)
     assert answer.status_code == 200
 
@@ -154,8 +182,9 @@ def test_forget_me_erases_exactly_the_members_personal_rows(driven, blog, clock)
     assert len(reminder_dms) == 2
     # one of Ana's DMs cannot be deleted: counted and logged, not fatal
     stuck = reminder_dms[0].ts
-    driven.standin.fail_method("chat.delete", "cant_delete_message",
-                               when=lambda p: p["ts"] == stuck)
+    driven.standin.fail_method(
+        "chat.delete", "cant_delete_message", when=lambda p: p["ts"] == stuck
+    )
 
     reply = driven.command("/nudge", "forget me", ANA)
     assert "Erase your data?" in reply.text
@@ -172,9 +201,18 @@ def test_forget_me_erases_exactly_the_members_personal_rows(driven, blog, clock)
     sizes_after = table_sizes(driven)
     deleted = {t: sizes[t] - sizes_after[t] for t in sizes}
     assert deleted == {  # exactly Ana's own rows went; shared records stayed
-        "members": 1, "actions": 0, "action_events": 0, "reflections": 2, "reminders": 3,
-        "habits": 1, "feeds": 1, "posts": 3, "deliveries": 2, "digest_subscriptions": 1,
-        "digest_settings": 0}
+        "members": 1,
+        "actions": 0,
+        "action_events": 0,
+        "reflections": 2,
+        "reminders": 3,
+        "habits": 1,
+        "feeds": 1,
+        "posts": 3,
+        "deliveries": 2,
+        "digest_subscriptions": 1,
+        "digest_settings": 0,
+    }
 
     # the bot's DMs to Ana deleted through chat.delete, where Slack allowed; Pete's kept
     deletes = driven.standin.calls_to("chat.delete")
@@ -186,8 +224,11 @@ def test_forget_me_erases_exactly_the_members_personal_rows(driven, blog, clock)
     with driven.db() as db:
         [record] = member_data.erasures(db, "T0001")
         assert ANA not in json.dumps(record)
-        assert (record["rows_deleted"], record["messages_deleted"],
-                record["messages_failed"]) == (sum(deleted.values()), 1, 1)
+        assert (record["rows_deleted"], record["messages_deleted"], record["messages_failed"]) == (
+            sum(deleted.values()),
+            1,
+            1,
+        )
         reminders = list(db.table("reminders").rows_where("user_id = ?", [PETE]))
     assert FORMER_MEMBER in {r["person_id"] for r in reminders}  # his follow-up with her
     assert not driven.standin.protocol_errors
@@ -214,8 +255,9 @@ def test_after_forget_me_actions_show_a_former_member(driven, blog, clock):
     # Pete, the creator, can still change the action a former member owned
     assert "Marked done" in driven.command("/action", "done A4", PETE).text
     # and a former member is never sent an overdue nudge, nor asked for a time zone
-    assert not [c for c in driven.standin.calls_to("users.info")
-                if c.params["user"] == FORMER_MEMBER]
+    assert not [
+        c for c in driven.standin.calls_to("users.info") if c.params["user"] == FORMER_MEMBER
+    ]
 
 
 def test_erased_text_does_not_linger_in_the_database_file(driven, blog, clock):
@@ -243,10 +285,8 @@ def test_a_forged_or_stale_confirmation_erases_nothing(driven, blog, clock):
     driven.standin.wait_for_response(lambda r: "expired" in (r.text or ""))
     # a value naming Ana, sent by Pete from an old message of his own
     forged = {"type": "message", "ts": "1.2", "text": "x", "blocks": reply.blocks}
-    driven.slack.block_action(PETE, ids.FORGET_ERASE, f"T0001:{ANA}:1796119200",
-                              message=forged)
-    driven.standin.wait_for_response(lambda r: "for someone else" in (r.text or ""),
-                                     timeout=5)
+    driven.slack.block_action(PETE, ids.FORGET_ERASE, f"T0001:{ANA}:1796119200", message=forged)
+    driven.standin.wait_for_response(lambda r: "for someone else" in (r.text or ""), timeout=5)
     assert (personal_counts(driven, ANA), personal_counts(driven, PETE)) == before
     assert not driven.standin.calls_to("chat.delete")
     with driven.db() as db:
@@ -262,8 +302,10 @@ def test_keep_it_erases_nothing(driven, blog, clock):
     assert kept.replace_original and personal_counts(driven, ANA) == before
 
 
-@pytest.mark.parametrize("text", ["mydata <@U0PETE|pete>", "forget <@U0PETE|pete>",
-                                  "forget me <@U0PETE|pete>", "mydata @pete"])
+@pytest.mark.parametrize(
+    "text",
+    ["mydata <@U0PETE|pete>", "forget <@U0PETE|pete>", "forget me <@U0PETE|pete>", "mydata @pete"],
+)
 def test_no_one_can_export_or_erase_someone_else(bot, text):
     reply = bot.command("/nudge", text, STEER)  # the steering group included
     assert "only your own data" in reply.text and "steering group" in reply.text
@@ -277,9 +319,12 @@ def test_the_confirmation_is_bound_to_the_member_and_to_ten_minutes():
     now = clock_now()
     value = confirmation_value("T1", "U1", now)
     check_confirmation(value, "T1", "U1", now + timedelta(minutes=10))
-    for team, user, at in (("T1", "U2", now), ("T2", "U1", now),
-                           ("T1", "U1", now + timedelta(minutes=11)),
-                           ("T1", "U1", now - timedelta(minutes=1))):
+    for team, user, at in (
+        ("T1", "U2", now),
+        ("T2", "U1", now),
+        ("T1", "U1", now + timedelta(minutes=11)),
+        ("T1", "U1", now - timedelta(minutes=1)),
+    ):
         with pytest.raises(NotAllowed):
             check_confirmation(value, team, user, at)
     for broken in ("", "T1:U1", "T1:U1:soon", "T1:U1:99999999999999999999"):
@@ -313,11 +358,17 @@ def test_every_table_with_a_person_is_exported_and_erased():
 
 def test_a_new_table_with_a_person_is_caught():
     db = create(":memory:")
-    db.execute("CREATE TABLE kudos (id INTEGER PRIMARY KEY, team_id TEXT, giver_id TEXT, "
-               "thanked_by TEXT, recipient TEXT, action_id INTEGER)")
+    db.execute(
+        "CREATE TABLE kudos (id INTEGER PRIMARY KEY, team_id TEXT, giver_id TEXT, "
+        "thanked_by TEXT, recipient TEXT, action_id INTEGER)"
+    )
     db.execute("ALTER TABLE reminders ADD COLUMN snoozed_by TEXT")
-    assert uncovered(db) == ["reminders.snoozed_by", "kudos.giver_id", "kudos.thanked_by",
-                             "kudos.recipient"]
+    assert uncovered(db) == [
+        "reminders.snoozed_by",
+        "kudos.giver_id",
+        "kudos.thanked_by",
+        "kudos.recipient",
+    ]
 
 
 def test_the_database_part_of_an_erasure_is_one_transaction():
@@ -326,12 +377,15 @@ def test_the_database_part_of_an_erasure_is_one_transaction():
 
     db = create(":memory:")
     reflections.add(db, "T1", "U1", ReflectionDraft("mine alone"), clock_now())
-    db.table("digest_subscriptions").insert({"team_id": "T1", "user_id": "U1",
-                                             "created_at": "2026-11-30"})
+    db.table("digest_subscriptions").insert(
+        {"team_id": "T1", "user_id": "U1", "created_at": "2026-11-30"}
+    )
     db.conn.commit()
     # the last step fails (a real failure, inside SQLite): nothing before it may stay done
-    db.execute("CREATE TRIGGER refuse BEFORE DELETE ON digest_subscriptions "
-               "BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+    db.execute(
+        "CREATE TRIGGER refuse BEFORE DELETE ON digest_subscriptions "
+        "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+    )
     with pytest.raises(Exception, match="disk says no"):
         member_data.erase(db, "T1", "U1", clock_now())
     assert db.table("reflections").count == 1 and db.table("erasures").count == 0

@@ -52,7 +52,8 @@ def test_anyone_can_preview_the_week_so_far(bot):
     body = str(reply.blocks)
     assert "Write up the user research" in body and "thank you <@U0PETE>" in body
     assert [c.params["channel"] for c in bot.standin.calls_to("chat.postMessage")] == [
-        PETE]  # only the new owner's DM from /action: the preview posts nothing
+        PETE
+    ]  # only the new owner's DM from /action: the preview posts nothing
 
 
 def test_subscribe_and_unsubscribe(bot):
@@ -83,8 +84,9 @@ def test_settings_override_the_environment_and_reschedule_the_job(make_bot):
     bot = make_bot(digest_channel=DIGEST, steering_group="steering")
     shown = bot.command("/digest", "settings", user=STEER).text
     assert f"<#{DIGEST}>" in shown and "Fri at 16:00" in shown and "environment" in shown
-    reply = bot.command("/digest", "settings channel <#C0NEWS|news> day mon time 09:30",
-                        user=GROUPIE)  # steering through the user group
+    reply = bot.command(
+        "/digest", "settings channel <#C0NEWS|news> day mon time 09:30", user=GROUPIE
+    )  # steering through the user group
     assert "Saved" in reply.text and "<#C0NEWS>" in reply.text and "Mon at 09:30" in reply.text
     scheduler = bot.runtime._scheduler
     scheduler.get_job(feature.CATCHUP_JOB).modify(next_run_time=utcnow())
@@ -93,8 +95,9 @@ def test_settings_override_the_environment_and_reschedule_the_job(make_bot):
         assert time.monotonic() < deadline, scheduler.get_job(feature.DIGEST_JOB).trigger
         time.sleep(0.05)
     trigger = scheduler.get_job(feature.DIGEST_JOB).trigger
-    assert str(trigger) == (
-        "cron[day_of_week='mon', hour='9', minute='30']") or "hour='9'" in repr(trigger)
+    assert str(trigger) == ("cron[day_of_week='mon', hour='9', minute='30']") or "hour='9'" in repr(
+        trigger
+    )
     assert str(trigger.timezone) == "Europe/London"
     assert len([j for j in scheduler.get_jobs() if j.id == feature.DIGEST_JOB]) == 1
 
@@ -110,7 +113,8 @@ def test_the_scheduled_job_fires_and_posts_once(make_bot):
     job = bot.runtime._scheduler.get_job(feature.DIGEST_JOB)
     assert "day_of_week='fri', hour='16', minute='0'" in repr(job.trigger)
     assert job.next_run_time.astimezone(UTC) == datetime(2026, 12, 4, 16, 0, tzinfo=UTC) or (
-        job.next_run_time > utcnow())  # APScheduler's clock is the real one
+        job.next_run_time > utcnow()
+    )  # APScheduler's clock is the real one
     bot.runtime.clock.set(FRIDAY_DUE)
     job.modify(next_run_time=utcnow())  # let APScheduler fire it now
     post = bot.standin.wait_for("chat.postMessage", lambda c: c.params["channel"] == DIGEST)
@@ -122,8 +126,7 @@ def test_the_scheduled_job_fires_and_posts_once(make_bot):
     stop_and_settle(bot)
     assert len(posts_in(bot)) == 1
     with bot.db() as db:
-        rows = {r["key"]: r["status"] for r in db.table("deliveries").rows_where(
-            "kind = 'digest'")}
+        rows = {r["key"]: r["status"] for r in db.table("deliveries").rows_where("kind = 'digest'")}
     assert rows[f"digest:T0001:{DIGEST}:2026-W49"] == "sent"
 
 
@@ -183,11 +186,21 @@ def test_a_digest_too_big_for_one_message_is_threaded(make_bot):
     bot = digest_bot(make_bot, FRIDAY_DUE - timedelta(hours=1))
     now = FRIDAY_DUE - timedelta(days=1)
     with bot.db() as db:
-        db.table("actions").insert_all([
-            {"team_id": "T0001", "title": f"Tracked action number {n} " + "x" * 120,
-             "owner_id": PETE, "creator_id": ANA, "status": "open", "notes": "",
-             "created_at": now.isoformat(), "updated_at": now.isoformat()}
-            for n in range(300)])
+        db.table("actions").insert_all(
+            [
+                {
+                    "team_id": "T0001",
+                    "title": f"Tracked action number {n} " + "x" * 120,
+                    "owner_id": PETE,
+                    "creator_id": ANA,
+                    "status": "open",
+                    "notes": "",
+                    "created_at": now.isoformat(),
+                    "updated_at": now.isoformat(),
+                }
+                for n in range(300)
+            ]
+        )
     bot.runtime.clock.set(FRIDAY_DUE)
     feature.run_digest(bot.runtime.deps)
     stop_and_settle(bot)
@@ -206,7 +219,8 @@ def subscribe_many(bot, n: int) -> list[str]:
     with bot.db() as db:
         db.table("digest_subscriptions").insert_all(
             {"team_id": "T0001", "user_id": u, "created_at": f"2026-11-01T00:00:{i % 60:02d}"}
-            for i, u in enumerate(users))
+            for i, u in enumerate(users)
+        )
     return users
 
 
@@ -241,8 +255,9 @@ def test_a_fan_out_stopped_half_way_resumes_without_a_second_copy(make_bot):
     keep_going = feature._keep_going(runtime._scheduler)  # what the scheduled job uses
     worker = threading.Thread(target=feature.run_digest, args=(runtime.deps, keep_going, 0.002))
     worker.start()
-    bot.standin.wait_for("chat.postMessage",
-                         lambda c: c.params.get("channel") == users[100], timeout=30)
+    bot.standin.wait_for(
+        "chat.postMessage", lambda c: c.params.get("channel") == users[100], timeout=30
+    )
     runtime.stop()  # the scheduler stops: the fan-out stops between two members
     worker.join(timeout=30)
     served = copies(bot, users)

@@ -39,15 +39,28 @@ AT = END - timedelta(days=2)
 
 
 def action(n: int, **changes) -> Action:
-    base = dict(id=n, team_id="T1", title=f"Action number {n}", owner_id="U0PETE",
-                creator_id="U0ANA", due=None, workstream="inclusion", notes="", permalink=None,
-                status="open", created_at=AT, updated_at=AT)
+    base = dict(
+        id=n,
+        team_id="T1",
+        title=f"Action number {n}",
+        owner_id="U0PETE",
+        creator_id="U0ANA",
+        due=None,
+        workstream="inclusion",
+        notes="",
+        permalink=None,
+        status="open",
+        created_at=AT,
+        updated_at=AT,
+    )
     return Action(**{**base, **changes})
 
 
 def full_week() -> WeekData:
     return WeekData(
-        start=START, end=END, tz="Europe/London",
+        start=START,
+        end=END,
+        tz="Europe/London",
         created=[action(1)],
         completed=[action(2, status="done", done_at=AT, owner_id="U0SAM")],
         overdue=[action(3, due=date(2026, 11, 30))],
@@ -71,19 +84,34 @@ def assert_within_limits(messages) -> None:
 def test_every_section_with_content_is_present_with_thanks_and_numbers():
     digest = build_digest(full_week())
     assert [s.key for s in digest.sections] == [
-        "created", "completed", "overdue", "reflections", "posts", "follow_ups"]
+        "created",
+        "completed",
+        "overdue",
+        "reflections",
+        "posts",
+        "follow_ups",
+    ]
     assert "thank you <@U0SAM>" in digest.sections[1].heading
     assert digest.numbers.startswith("1 action created · 1 completed · 1 overdue · 12 open")
     [(text, blocks)] = render_digest_messages(digest)
     shown = texts([(text, blocks)])
-    for expected in ("A1", "A2", "A3", "R7", "Weeknote 42", "https://blog.example.org/42",
-                     "followed up with <@U0SAM> about the charter", "due Mon 30 Nov"):
+    for expected in (
+        "A1",
+        "A2",
+        "A3",
+        "R7",
+        "Weeknote 42",
+        "https://blog.example.org/42",
+        "followed up with <@U0SAM> about the charter",
+        "due Mon 30 Nov",
+    ):
         assert expected in shown
     assert_within_limits([(text, blocks)])
 
 
-@pytest.mark.parametrize("empty", ["created", "completed", "overdue", "reflections", "posts",
-                                   "follow_ups"])
+@pytest.mark.parametrize(
+    "empty", ["created", "completed", "overdue", "reflections", "posts", "follow_ups"]
+)
 def test_an_empty_section_is_left_out(empty):
     week = full_week()
     digest = build_digest(WeekData(**{**week.__dict__, empty: []}))
@@ -100,8 +128,9 @@ def test_a_quiet_week_says_so():
 
 def test_private_reflections_never_reach_the_digest(tmp_path):
     db = create(tmp_path / "n.db")
-    shared = reflection_store.add(db, "T1", "U0ANA", ReflectionDraft("Shared thought"),
-                                  AT - timedelta(hours=1))
+    shared = reflection_store.add(
+        db, "T1", "U0ANA", ReflectionDraft("Shared thought"), AT - timedelta(hours=1)
+    )
     reflection_store.set_shared(db, "T1", "U0ANA", shared.id, True, AT)
     reflection_store.add(db, "T1", "U0ANA", ReflectionDraft("SECRET private thought"), AT)
     other = reflection_store.add(db, "T2", "U0X", ReflectionDraft("Other workspace"), AT)
@@ -114,17 +143,35 @@ def test_private_reflections_never_reach_the_digest(tmp_path):
 
 def test_posts_and_follow_ups_of_the_week_are_gathered(tmp_path):
     db = create(tmp_path / "n.db")
-    feed = feed_store.save_feed(db, "T1", "U0PETE", "https://x.org/feed", "Pete's blog",
-                                START - timedelta(days=30))
-    feed_store.add_posts(db, feed, [{"entry_id": "0", "title": "Too old",
-                                     "link": "https://x.org/0"}], START - timedelta(days=1))
-    feed_store.add_posts(db, feed, [{"entry_id": "1", "title": "In", "link": "https://x.org/1",
-                                     "published_at": AT}], AT)
+    feed = feed_store.save_feed(
+        db, "T1", "U0PETE", "https://x.org/feed", "Pete's blog", START - timedelta(days=30)
+    )
+    feed_store.add_posts(
+        db,
+        feed,
+        [{"entry_id": "0", "title": "Too old", "link": "https://x.org/0"}],
+        START - timedelta(days=1),
+    )
+    feed_store.add_posts(
+        db,
+        feed,
+        [{"entry_id": "1", "title": "In", "link": "https://x.org/1", "published_at": AT}],
+        AT,
+    )
 
     def reminder(kind: str, text: str, done: bool) -> None:
-        added = reminder_store.add(db, team_id="T1", user_id="U0ANA", kind=kind, text=text,
-                                   tz="Europe/London", first=AT, recurrence=None,
-                                   now=START, person_id="U0SAM" if kind == "follow_up" else None)
+        added = reminder_store.add(
+            db,
+            team_id="T1",
+            user_id="U0ANA",
+            kind=kind,
+            text=text,
+            tz="Europe/London",
+            first=AT,
+            recurrence=None,
+            now=START,
+            person_id="U0SAM" if kind == "follow_up" else None,
+        )
         if done:
             reminder_store.mark_done(db, added, AT)
 
@@ -136,15 +183,23 @@ def test_posts_and_follow_ups_of_the_week_are_gathered(tmp_path):
     assert [(f.topic, f.person_id) for f in week.follow_ups] == [("budget", "U0SAM")]
 
 
-def test_a_network_with_more_overdue_than_a_section_lists_reads_only_those_it_lists(
-        tmp_path):
+def test_a_network_with_more_overdue_than_a_section_lists_reads_only_those_it_lists(tmp_path):
     db = create(tmp_path / "n.db")
     late = SECTION_MAX_ITEMS + 25
-    db.table("actions").insert_all({
-        "team_id": "T1", "title": f"Late {n}", "owner_id": "U0PETE", "creator_id": "U0ANA",
-        "due": (date(2026, 11, 30) - timedelta(days=n % 40)).isoformat(), "status": "open",
-        "notes": "", "created_at": START.isoformat(), "updated_at": START.isoformat(),
-    } for n in range(late))
+    db.table("actions").insert_all(
+        {
+            "team_id": "T1",
+            "title": f"Late {n}",
+            "owner_id": "U0PETE",
+            "creator_id": "U0ANA",
+            "due": (date(2026, 11, 30) - timedelta(days=n % 40)).isoformat(),
+            "status": "open",
+            "notes": "",
+            "created_at": START.isoformat(),
+            "updated_at": START.isoformat(),
+        }
+        for n in range(late)
+    )
     week = store.week_data(db, "T1", START, END, "Europe/London")
     assert len(week.overdue) == SECTION_MAX_ITEMS and week.overdue_count == late
     assert week.overdue[0].due == date(2026, 11, 30) - timedelta(days=39)  # earliest first
@@ -157,11 +212,16 @@ def test_a_network_with_more_overdue_than_a_section_lists_reads_only_those_it_li
 def test_a_huge_week_becomes_a_headline_and_thread_replies_within_limits():
     week = full_week()
     long_title = "Renew the shared accessibility audit with every partner council " * 3
-    week = WeekData(**{**week.__dict__,
-                       "created": [action(n, title=long_title[:200]) for n in range(1, 301)],
-                       "reflections": [SharedReflection(n, "U0ANA", "Long reflection " * 40,
-                                                        ("a", "b"), AT)
-                                       for n in range(1, 201)]})
+    week = WeekData(
+        **{
+            **week.__dict__,
+            "created": [action(n, title=long_title[:200]) for n in range(1, 301)],
+            "reflections": [
+                SharedReflection(n, "U0ANA", "Long reflection " * 40, ("a", "b"), AT)
+                for n in range(1, 201)
+            ],
+        }
+    )
     messages = render_digest_messages(build_digest(week))
     assert len(messages) > 2
     headline_text, headline = messages[0]
@@ -202,19 +262,24 @@ def test_the_week_and_its_scheduled_time():
     # Sunday 23:30 UTC is still Sunday in London but Monday in Helsinki
     late = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
     assert (iso_week(late, LONDON), iso_week(late, ZoneInfo("Europe/Helsinki"))) == (
-        "2026-W49", "2026-W50")
+        "2026-W49",
+        "2026-W50",
+    )
     start, end = period_ending(datetime(2026, 10, 30, 16, 0, tzinfo=UTC), LONDON)
     assert start == datetime(2026, 10, 23, 15, 0, tzinfo=UTC)  # 16:00 BST
 
 
-@pytest.mark.parametrize("text, verb, fields", [
-    ("", "preview", {}),
-    ("subscribe", "subscribe", {}),
-    ("POST", "post", {}),
-    ("settings", "settings", {}),
-    ("settings day Thursday time 9:30", "settings", {"weekday": "thu", "at": time(9, 30)}),
-    ("settings channel <#C0NEWS|news>", "settings", {"channel": "C0NEWS"}),
-])
+@pytest.mark.parametrize(
+    "text, verb, fields",
+    [
+        ("", "preview", {}),
+        ("subscribe", "subscribe", {}),
+        ("POST", "post", {}),
+        ("settings", "settings", {}),
+        ("settings day Thursday time 9:30", "settings", {"weekday": "thu", "at": time(9, 30)}),
+        ("settings channel <#C0NEWS|news>", "settings", {"channel": "C0NEWS"}),
+    ],
+)
 def test_reading_digest_commands(text, verb, fields):
     parsed = parse_digest_command(text)
     assert parsed.verb == verb
@@ -222,14 +287,17 @@ def test_reading_digest_commands(text, verb, fields):
         assert getattr(parsed, name) == value
 
 
-@pytest.mark.parametrize("text, says", [
-    ("settings day someday", "isn't a weekday"),
-    ("settings time 25:00", "isn't a time"),
-    ("settings channel #news", "# list"),
-    ("settings day", "pairs"),
-    ("settings day fri day mon", "pairs"),
-    ("publish", "don't know"),
-])
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("settings day someday", "isn't a weekday"),
+        ("settings time 25:00", "isn't a time"),
+        ("settings channel #news", "# list"),
+        ("settings day", "pairs"),
+        ("settings day fri day mon", "pairs"),
+        ("publish", "don't know"),
+    ],
+)
 def test_bad_digest_commands_are_refused_with_an_example(text, says):
     with pytest.raises(ParseError) as caught:
         parse_digest_command(text)
@@ -239,11 +307,18 @@ def test_bad_digest_commands_are_refused_with_an_example(text, says):
 def test_lessons_from_actions_lead_as_what_we_learned_and_sit_beside_their_action():
     week = full_week()
     done = week.completed[0]
-    lesson = SharedReflection(9, "U0SAM", "Ask the CDO first", ("influence",), AT,
-                              action_id=done.id)
-    digest = build_digest(WeekData(**{**week.__dict__,
-                                      "reflections": [*week.reflections, lesson],
-                                      "lessons": {done.id: [lesson]}}))
+    lesson = SharedReflection(
+        9, "U0SAM", "Ask the CDO first", ("influence",), AT, action_id=done.id
+    )
+    digest = build_digest(
+        WeekData(
+            **{
+                **week.__dict__,
+                "reflections": [*week.reflections, lesson],
+                "lessons": {done.id: [lesson]},
+            }
+        )
+    )
     assert [s.key for s in digest.sections][:2] == ["learned", "created"]
     assert digest.sections[0].items == (lesson,)
     reflections = next(s for s in digest.sections if s.key == "reflections")

@@ -17,9 +17,18 @@ NOW = "2026-12-01T10:00:00+00:00"
 def seed_actions(bot, n: int, owner: str = ANA, **fields) -> None:
     with bot.db() as db:
         db.table("actions").insert_all(
-            {"team_id": "T0001", "title": f"Seeded action {i}", "owner_id": owner,
-             "creator_id": owner, "status": "open", "created_at": NOW, "updated_at": NOW,
-             **fields} for i in range(n))
+            {
+                "team_id": "T0001",
+                "title": f"Seeded action {i}",
+                "owner_id": owner,
+                "creator_id": owner,
+                "status": "open",
+                "created_at": NOW,
+                "updated_at": NOW,
+                **fields,
+            }
+            for i in range(n)
+        )
 
 
 def button_ids(view: dict) -> list[str]:
@@ -66,8 +75,10 @@ def test_the_done_button_on_the_home_marks_done_and_republishes_it(bot):
     before = len(publishes_to(bot, ANA))
     answer = bot.slack.block_action(ANA, "action_done:1", "1", view={**view, "id": "V0HOME"})
     assert answer.status_code == 200
-    republished = bot.standin.wait_for("views.publish", lambda c: c.params["user_id"] == ANA
-                                       and "Send the minutes" not in str(c.params["view"]))
+    republished = bot.standin.wait_for(
+        "views.publish",
+        lambda c: c.params["user_id"] == ANA and "Send the minutes" not in str(c.params["view"]),
+    )
     assert len(publishes_to(bot, ANA)) > before and republished
     with bot.db() as db:
         assert db.table("actions").get(1)["status"] == "done"
@@ -76,20 +87,33 @@ def test_the_done_button_on_the_home_marks_done_and_republishes_it(bot):
 def test_the_home_is_republished_when_what_it_shows_changes(bot):
     bot.command("/action", "Call the CDO <@U0PETE|pete>", ANA)
     for user in (ANA, PETE):  # the creator's home and the new owner's
-        bot.standin.wait_for("views.publish", lambda c, u=user: c.params["user_id"] == u
-                             and "Call the CDO" in str(c.params["view"]))
+        bot.standin.wait_for(
+            "views.publish",
+            lambda c, u=user: c.params["user_id"] == u and "Call the CDO" in str(c.params["view"]),
+        )
     bot.command("/action", "assign A1 <@U0SAM|sam>", ANA)
-    bot.standin.wait_for("views.publish", lambda c: c.params["user_id"] == SAM
-                         and "Call the CDO" in str(c.params["view"]))
-    bot.standin.wait_for("views.publish", lambda c: c.params["user_id"] == PETE
-                         and "Call the CDO" not in str(c.params["view"]))
+    bot.standin.wait_for(
+        "views.publish",
+        lambda c: c.params["user_id"] == SAM and "Call the CDO" in str(c.params["view"]),
+    )
+    bot.standin.wait_for(
+        "views.publish",
+        lambda c: c.params["user_id"] == PETE and "Call the CDO" not in str(c.params["view"]),
+    )
     bot.command("/reflect", "Saving a thought for later", ANA)
-    bot.standin.wait_for("views.publish", lambda c: c.params["user_id"] == ANA
-                         and "Saving a thought" in str(c.params["view"]))
+    bot.standin.wait_for(
+        "views.publish",
+        lambda c: c.params["user_id"] == ANA and "Saving a thought" in str(c.params["view"]),
+    )
     bot.command("/reflect", "delete R1", ANA)
-    bot.standin.wait_for("views.publish", lambda c: c.params["user_id"] == ANA
-                         and "Saving a thought" not in str(c.params["view"])
-                         and "Call the CDO" in str(c.params["view"]))
+    bot.standin.wait_for(
+        "views.publish",
+        lambda c: (
+            c.params["user_id"] == ANA
+            and "Saving a thought" not in str(c.params["view"])
+            and "Call the CDO" in str(c.params["view"])
+        ),
+    )
 
 
 def test_a_retried_event_is_handled_once_and_a_lone_retry_is_handled(bot):
@@ -108,7 +132,9 @@ def test_a_retried_event_is_handled_once_and_a_lone_retry_is_handled(bot):
     assert len(publishes_to(bot, PETE)) == 1
     with bot.db() as db:
         assert {(r["team_id"], r["event_id"]) for r in db.table("slack_events").rows} == {
-            ("T0001", "Ev0001"), ("T0001", "Ev0002")}
+            ("T0001", "Ev0001"),
+            ("T0001", "Ev0002"),
+        }
 
 
 def test_the_messages_tab_publishes_nothing(bot):
@@ -124,8 +150,17 @@ def test_a_crowded_home_stays_within_the_block_limit(make_bot):
     seed_actions(bot, 300, owner=ANA, due="2026-11-20", updated_at="2026-10-01T09:00:00+00:00")
     with bot.db() as db:
         db.table("reflections").insert_all(
-            {"team_id": "T0001", "author_id": ANA, "text": "word " * 400, "tags": "a b c",
-             "shared": 1, "created_at": NOW, "updated_at": NOW} for _ in range(300))
+            {
+                "team_id": "T0001",
+                "author_id": ANA,
+                "text": "word " * 400,
+                "tags": "a b c",
+                "shared": 1,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+            for _ in range(300)
+        )
     # the stand-in refuses a view over 100 blocks, and the fixture fails the test if so
     for user in (ANA, STEER):
         view = open_home(bot, user)
@@ -139,16 +174,32 @@ def test_a_crowded_home_stays_within_the_block_limit(make_bot):
 def test_sections_added_later_are_rendered_when_present_and_kept_within_limits():
     today = date(2026, 12, 1)
     actions = tuple(
-        Action(i, "T1", f"Action {i}", ANA, ANA, date(2026, 11, 1), None, "", None, "open",
-               datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 1, tzinfo=UTC))
-        for i in range(1, 40))
+        Action(
+            i,
+            "T1",
+            f"Action {i}",
+            ANA,
+            ANA,
+            date(2026, 11, 1),
+            None,
+            "",
+            None,
+            "open",
+            datetime(2026, 9, 1, tzinfo=UTC),
+            datetime(2026, 9, 1, tzinfo=UTC),
+        )
+        for i in range(1, 40)
+    )
     data = HomeData(
-        user_id=ANA, today=today, tz="Europe/London", open_actions=actions, open_total=39,
+        user_id=ANA,
+        today=today,
+        tz="Europe/London",
+        open_actions=actions,
+        open_total=39,
         network=summarise(list(actions), today, datetime(2026, 12, 1, tzinfo=UTC)),
         upcoming_reminders=HomeSection("Upcoming reminders", ("*N3* Blog · Fri 09:00",)),
         blogging_habit=HomeSection("Blogging habit", (), empty="Every 2 weeks; due Friday"),
-        extra=tuple(HomeSection(f"More {n}", (f"line {n}",), more=3, hint="h")
-                    for n in range(40)),
+        extra=tuple(HomeSection(f"More {n}", (f"line {n}",), more=3, hint="h") for n in range(40)),
     )
     view = render_home(data)
     blob = str(view)

@@ -20,14 +20,66 @@ from tests.outcomes import UNEXPECTED, Outcomes, outcome_of
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 # Text that looks like what members type, with Slack's escapes, ids, dates and junk mixed in.
-WORDS = st.sampled_from([
-    "list", "done", "reopen", "drop", "assign", "due", "note", "show", "help", "review",
-    "export", "share", "search", "me", "to", "follow", "up", "with", "about", "every",
-    "by", "Friday", "next", "in", "2", "weeks", "tomorrow", "at", "9am", "A1", "A99999999999",
-    "R1", "N1", "12", "-1", "0", "<@U0PETE|pete>", "<@U0NOBODY>", "@pete", "@", "#", "#x",
-    "<#C0X|inclusion>", "<#C0X>", "<!channel>", "<https://example.org|x>", "&lt;", "\u202e",
-    "🙂", "'; DROP TABLE actions; --", "%s", "{0}", "\x00", "2026-02-30", "31 Feb", "\n",
-])
+WORDS = st.sampled_from(
+    [
+        "list",
+        "done",
+        "reopen",
+        "drop",
+        "assign",
+        "due",
+        "note",
+        "show",
+        "help",
+        "review",
+        "export",
+        "share",
+        "search",
+        "me",
+        "to",
+        "follow",
+        "up",
+        "with",
+        "about",
+        "every",
+        "by",
+        "Friday",
+        "next",
+        "in",
+        "2",
+        "weeks",
+        "tomorrow",
+        "at",
+        "9am",
+        "A1",
+        "A99999999999",
+        "R1",
+        "N1",
+        "12",
+        "-1",
+        "0",
+        "<@U0PETE|pete>",
+        "<@U0NOBODY>",
+        "@pete",
+        "@",
+        "#",
+        "#x",
+        "<#C0X|inclusion>",
+        "<#C0X>",
+        "<!channel>",
+        "<https://example.org|x>",
+        "&lt;",
+        "\u202e",
+        "🙂",
+        "'; DROP TABLE actions; --",
+        "%s",
+        "{0}",
+        "\x00",
+        "2026-02-30",
+        "31 Feb",
+        "\n",
+    ]
+)
 TEXTS = st.one_of(
     st.lists(WORDS, max_size=8).map(" ".join),
     st.text(max_size=300),
@@ -51,8 +103,9 @@ def test_any_command_text_over_http_gets_a_friendly_reply_and_refusals_store_not
 
     seen = {"tried": 0, "refused": 0}
 
-    @settings(max_examples=60, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
     @given(command=st.sampled_from(ids.COMMANDS), text=TEXTS)
     def check(command, text):
         before = stored()
@@ -61,8 +114,11 @@ def test_any_command_text_over_http_gets_a_friendly_reply_and_refusals_store_not
             answered = len(bot.standin.responses)
             assert bot.slack.command(command, text, SAM).status_code == 200
             deadline = time.monotonic() + 5
-            while time.monotonic() < deadline and opened == len(
-                    bot.standin.calls_to("views.open")) and answered == len(bot.standin.responses):
+            while (
+                time.monotonic() < deadline
+                and opened == len(bot.standin.calls_to("views.open"))
+                and answered == len(bot.standin.responses)
+            ):
                 time.sleep(0.02)
             assert time.monotonic() < deadline, f"{command} alone did nothing"
             return
@@ -118,14 +174,40 @@ def owned_by_ana(bot, outcomes: Outcomes) -> None:
         assert " outcome=ok " in outcomes.next()
 
 
-BUTTONS = [ids.ACTION_DONE, f"{ids.ACTION_DONE}:1", ids.REFLECTION_SHARE,
-           f"{ids.REFLECTION_SHARE}:1", ids.NUDGE_DONE, *(f"{ids.NUDGE_SNOOZE}:{k}" for k in
-                                                          ("1h", "1d", "1w")),
-           ids.NUDGE_TRACK, ids.NUDGE_NEW_DUE]
+BUTTONS = [
+    ids.ACTION_DONE,
+    f"{ids.ACTION_DONE}:1",
+    ids.REFLECTION_SHARE,
+    f"{ids.REFLECTION_SHARE}:1",
+    ids.NUDGE_DONE,
+    *(f"{ids.NUDGE_SNOOZE}:{k}" for k in ("1h", "1d", "1w")),
+    ids.NUDGE_TRACK,
+    ids.NUDGE_NEW_DUE,
+]
 BUTTON_VALUES = st.one_of(
-    st.sampled_from(["1", "2", "3", "A1", "R1", "N1", "0", "-1", "999999", "9" * 40, "",
-                     "1; DROP TABLE actions", "1.5", " 1", "١", "<@U0ANA>", "\x00"]),
-    st.text(max_size=50))
+    st.sampled_from(
+        [
+            "1",
+            "2",
+            "3",
+            "A1",
+            "R1",
+            "N1",
+            "0",
+            "-1",
+            "999999",
+            "9" * 40,
+            "",
+            "1; DROP TABLE actions",
+            "1.5",
+            " 1",
+            "١",
+            "<@U0ANA>",
+            "\x00",
+        ]
+    ),
+    st.text(max_size=50),
+)
 
 
 def test_every_button_with_forged_or_junk_values_is_refused_and_changes_nothing(bot, caplog):
@@ -134,8 +216,9 @@ def test_every_button_with_forged_or_junk_values_is_refused_and_changes_nothing(
     before = state(bot)
     tried = Counter()
 
-    @settings(max_examples=150, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
     @given(action_id=st.sampled_from(BUTTONS), value=BUTTON_VALUES)
     def check(action_id, value):
         assert bot.slack.block_action(SAM, action_id, value).status_code == 200
@@ -146,16 +229,32 @@ def test_every_button_with_forged_or_junk_values_is_refused_and_changes_nothing(
 
     check()
     said = [str(r.body) for r in bot.standin.responses] + [
-        str(m.text) for m in bot.standin.dms_to(SAM)]
+        str(m.text) for m in bot.standin.dms_to(SAM)
+    ]
     assert not any("something went wrong" in s or "Traceback" in s for s in said)
-    print(f"forged buttons: {sum(tried.values())} tried over {len(BUTTONS)} action ids, "
-          f"outcomes {dict(tried)}; nothing changed")
+    print(
+        f"forged buttons: {sum(tried.values())} tried over {len(BUTTONS)} action ids, "
+        f"outcomes {dict(tried)}; nothing changed"
+    )
 
 
-USERS = st.sampled_from([None, "", "U0PETE", "U0NOBODY", "not a user", "<@U0PETE>", "W1",
-                         "U" + "9" * 40])
-DATES = st.sampled_from([None, "", "2026-02-30", "yesterday", "1999-01-01", "2026-12-04",
-                         "9999-12-31", "2026-13-01", "0000-00-00", "2026-12-04T10:00"])
+USERS = st.sampled_from(
+    [None, "", "U0PETE", "U0NOBODY", "not a user", "<@U0PETE>", "W1", "U" + "9" * 40]
+)
+DATES = st.sampled_from(
+    [
+        None,
+        "",
+        "2026-02-30",
+        "yesterday",
+        "1999-01-01",
+        "2026-12-04",
+        "9999-12-31",
+        "2026-13-01",
+        "0000-00-00",
+        "2026-12-04T10:00",
+    ]
+)
 OPTIONS = st.sampled_from([None, "private", "shared", "bogus", ""])
 JUNK = st.one_of(st.none(), TEXTS)
 
@@ -173,29 +272,54 @@ def _modals(bot) -> dict[str, tuple[dict, dict]]:
     return {
         ids.ACTION_MODAL: (
             action_blocks.render_action_modal(owner_id=SAM, metadata={"response_url": url}),
-            {ids.ACTION_MODAL_TITLE: JUNK, ids.ACTION_MODAL_OWNER: USERS,
-             ids.ACTION_MODAL_DUE: DATES, ids.ACTION_MODAL_WORKSTREAM: JUNK,
-             ids.ACTION_MODAL_NOTES: JUNK}),
+            {
+                ids.ACTION_MODAL_TITLE: JUNK,
+                ids.ACTION_MODAL_OWNER: USERS,
+                ids.ACTION_MODAL_DUE: DATES,
+                ids.ACTION_MODAL_WORKSTREAM: JUNK,
+                ids.ACTION_MODAL_NOTES: JUNK,
+            },
+        ),
         ids.REFLECT_MODAL: (
             reflection_blocks.render_reflect_modal(metadata={"response_url": url}),
-            {ids.REFLECT_MODAL_TEXT: JUNK, ids.REFLECT_MODAL_TAGS: JUNK,
-             ids.REFLECT_MODAL_VISIBILITY: OPTIONS}),
+            {
+                ids.REFLECT_MODAL_TEXT: JUNK,
+                ids.REFLECT_MODAL_TAGS: JUNK,
+                ids.REFLECT_MODAL_VISIBILITY: OPTIONS,
+            },
+        ),
         ids.NUDGE_FOLLOW_UP_MODAL: (
-            nudge_blocks.render_follow_up_modal("We should talk", None, {
-                "permalink": None, "person_id": PETE, "topic": "x", "response_url": url}),
-            {ids.NUDGE_FOLLOW_UP_WHEN: JUNK}),
+            nudge_blocks.render_follow_up_modal(
+                "We should talk",
+                None,
+                {"permalink": None, "person_id": PETE, "topic": "x", "response_url": url},
+            ),
+            {ids.NUDGE_FOLLOW_UP_WHEN: JUNK},
+        ),
         ids.NUDGE_DUE_MODAL: (
-            nudge_blocks.render_due_modal(a1, NOW.date()), {ids.NUDGE_DUE_DATE: DATES}),
+            nudge_blocks.render_due_modal(a1, NOW.date()),
+            {ids.NUDGE_DUE_DATE: DATES},
+        ),
     }
 
 
-METADATA = st.sampled_from([None, "", "{}", '{"action_id": 1}', '{"action_id": 999999}',
-                            '{"action_id": "A1"}', '{"action_id": null}', "not json", "[]",
-                            '{"person_id": "U0NOBODY", "topic": 5}'])
+METADATA = st.sampled_from(
+    [
+        None,
+        "",
+        "{}",
+        '{"action_id": 1}',
+        '{"action_id": 999999}',
+        '{"action_id": "A1"}',
+        '{"action_id": null}',
+        "not json",
+        "[]",
+        '{"person_id": "U0NOBODY", "topic": 5}',
+    ]
+)
 
 
-def test_every_modal_with_junk_in_every_field_answers_and_stores_nothing_when_refused(
-        bot, caplog):
+def test_every_modal_with_junk_in_every_field_answers_and_stores_nothing_when_refused(bot, caplog):
     outcomes = Outcomes(caplog)
     owned_by_ana(bot, outcomes)
     modals = _modals(bot)
@@ -209,8 +333,9 @@ def test_every_modal_with_junk_in_every_field_answers_and_stores_nothing_when_re
         metadata = draw(st.one_of(st.just(view.get("private_metadata")), METADATA))
         return callback, {**view, "id": "V0FORGED", "private_metadata": metadata}, values
 
-    @settings(max_examples=200, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
     @given(submissions())
     def check(submission):
         callback, view, values = submission
@@ -227,7 +352,10 @@ def test_every_modal_with_junk_in_every_field_answers_and_stores_nothing_when_re
 
     check()
     said = [str(r.body) for r in bot.standin.responses] + [
-        str(m.text) for m in bot.standin.dms_to(SAM)]
+        str(m.text) for m in bot.standin.dms_to(SAM)
+    ]
     assert not any("something went wrong" in s or "Traceback" in s for s in said)
-    print(f"junk modals: {sum(tried.values())} submissions {dict(tried)}, "
-          f"{sum(refused.values())} refused with nothing stored")
+    print(
+        f"junk modals: {sum(tried.values())} submissions {dict(tried)}, "
+        f"{sum(refused.values())} refused with nothing stored"
+    )

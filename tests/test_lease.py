@@ -42,11 +42,13 @@ def test_a_holder_that_dies_loses_the_lease_to_a_waiting_process(make_bot, tmp_p
 
     first = make_bot()
     with first.db() as db:  # the holder "dies": it stops renewing, its lease runs out
-        db.table("leases").update("scheduler", {
-            "expires_at": (datetime.now(UTC) - timedelta(seconds=1)).isoformat()})
+        db.table("leases").update(
+            "scheduler", {"expires_at": (datetime.now(UTC) - timedelta(seconds=1)).isoformat()}
+        )
     first.runtime._stopped.set()  # its lease thread stops renewing
-    waiting = Runtime(make_settings(tmp_path, first.standin.api_url), http=True, port=0,
-                      lease_renew=0.1)
+    waiting = Runtime(
+        make_settings(tmp_path, first.standin.api_url), http=True, port=0, lease_renew=0.1
+    )
     waiting.start()
     try:
         deadline = time.monotonic() + 5

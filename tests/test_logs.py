@@ -17,13 +17,20 @@ from tests.slack import SlackSender
 
 def test_a_full_run_at_debug_level_logs_no_token_or_secret(standin, people, tmp_path):
     env = {
-        "PATH": os.environ["PATH"], "SLACK_BOT_TOKEN": standin.bot_token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": standin.api_url,
-        "NUDGE_DB": str(tmp_path / "nudge.db"), "NUDGE_LOG_LEVEL": "DEBUG",
+        "PATH": os.environ["PATH"],
+        "SLACK_BOT_TOKEN": standin.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "NUDGE_DB": str(tmp_path / "nudge.db"),
+        "NUDGE_LOG_LEVEL": "DEBUG",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1", "--port", "0"],
-        env=env, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     try:
         lines = []
         url = None

@@ -42,8 +42,12 @@ def rows(bot, table: str) -> list[dict]:
 
 def as_message(reply) -> dict:
     """An ephemeral reply as Slack sends it back when one of its buttons is clicked."""
-    return {"type": "message", "ts": "1764583200.000200", "text": reply.text,
-            "blocks": reply.blocks}
+    return {
+        "type": "message",
+        "ts": "1764583200.000200",
+        "text": reply.text,
+        "blocks": reply.blocks,
+    }
 
 
 def element_ids(blocks: list[dict]) -> list[str]:
@@ -53,8 +57,11 @@ def element_ids(blocks: list[dict]) -> list[str]:
 
 
 def button_value(blocks: list[dict], action_id: str) -> str:
-    return next(b["accessory"]["value"] for b in blocks
-                if b.get("accessory", {}).get("action_id") == action_id)
+    return next(
+        b["accessory"]["value"]
+        for b in blocks
+        if b.get("accessory", {}).get("action_id") == action_id
+    )
 
 
 def answer_what_did_you_learn(bot, user: str, message, values: dict) -> dict:
@@ -80,11 +87,16 @@ def test_a_done_action_asks_what_was_learned_and_the_answer_is_linked_to_it(bot)
     assert "What did you learn?" in done.text
     assert ids.ACTION_LEARNED in element_ids(done.blocks)
 
-    view = answer_what_did_you_learn(bot, ANA, as_message(done), {
-        ids.REFLECT_MODAL_TEXT: "Asking the CDO first saved us a round of edits",
-        ids.REFLECT_MODAL_TAGS: "influence",
-        ids.REFLECT_MODAL_VISIBILITY: "shared",
-    })
+    view = answer_what_did_you_learn(
+        bot,
+        ANA,
+        as_message(done),
+        {
+            ids.REFLECT_MODAL_TEXT: "Asking the CDO first saved us a round of edits",
+            ids.REFLECT_MODAL_TAGS: "influence",
+            ids.REFLECT_MODAL_VISIBILITY: "shared",
+        },
+    )
     assert json.loads(view["private_metadata"])["action_id"] == 1
     assert "A1" in str(view["blocks"]) and "Draft the charter response" in str(view["blocks"])
     saved = bot.standin.wait_for_response(lambda r: "Saved R1" in (r.text or ""))
@@ -113,8 +125,12 @@ def test_a_private_lesson_from_the_list_done_button_is_shown_to_its_author_only(
     listing = bot.command("/action", "list", ANA)
     bot.slack.block_action(ANA, f"{ids.ACTION_DONE}:1", "1", message=as_message(listing))
     done = bot.standin.wait_for_response(lambda r: "What did you learn?" in (r.text or ""))
-    answer_what_did_you_learn(bot, ANA, as_message(done), {
-        ids.REFLECT_MODAL_TEXT: "I book too late: the good rooms go in October"})
+    answer_what_did_you_learn(
+        bot,
+        ANA,
+        as_message(done),
+        {ids.REFLECT_MODAL_TEXT: "I book too late: the good rooms go in October"},
+    )
     bot.standin.wait_for_response(lambda r: "Saved R1" in (r.text or ""))
     assert rows(bot, "reflections")[0]["action_id"] == 1
     assert rows(bot, "reflections")[0]["shared"] == 0
@@ -134,8 +150,10 @@ def test_done_from_the_app_home_asks_by_dm(bot):
     home = bot.standin.wait_for("views.publish", lambda c: c.params["user_id"] == ANA)
     view = {**home.params["view"], "id": "V0HOME"}
     bot.slack.block_action(ANA, f"{ids.ACTION_DONE}:1", "1", view=view)
-    dm = bot.standin.wait_for("chat.postMessage", lambda c: c.params["channel"] == ANA
-                              and "What did you learn?" in c.params["text"])
+    dm = bot.standin.wait_for(
+        "chat.postMessage",
+        lambda c: c.params["channel"] == ANA and "What did you learn?" in c.params["text"],
+    )
     assert ids.ACTION_LEARNED in element_ids(dm.params["blocks"])
 
 
@@ -147,8 +165,7 @@ def test_a_lesson_cannot_be_linked_to_an_action_that_does_not_exist(bot):
         if block.get("accessory", {}).get("action_id") == ids.ACTION_LEARNED:
             block["accessory"]["value"] = "99"
     bot.slack.block_action(ANA, ids.ACTION_LEARNED, "99", message=message)
-    assert "no action A99" in bot.standin.wait_for_response(
-        lambda r: "A99" in (r.text or "")).text
+    assert "no action A99" in bot.standin.wait_for_response(lambda r: "A99" in (r.text or "")).text
     assert bot.standin.calls_to("views.open") == []
 
 
@@ -179,19 +196,32 @@ def seed_week(bot, clock) -> None:
     bot.standin.wait_for_response(lambda r: "Done" in (r.text or ""))
     # a blog post this week, and an old one that must not appear
     with bot.db() as db:
-        feed = feeds.save_feed(db, TEAM, ANA, "https://ana.example/feed", "Ana's blog",
-                               clock())
-        feeds.add_posts(db, feed, [
-            {"entry_id": "1", "title": "What the discovery taught us",
-             "link": "https://ana.example/p/1", "published_at": utc(2026, 11, 30, 18)},
-            {"entry_id": "0", "title": "An old post", "link": "https://ana.example/p/0",
-             "published_at": utc(2026, 10, 1, 9)},
-        ], clock())
+        feed = feeds.save_feed(db, TEAM, ANA, "https://ana.example/feed", "Ana's blog", clock())
+        feeds.add_posts(
+            db,
+            feed,
+            [
+                {
+                    "entry_id": "1",
+                    "title": "What the discovery taught us",
+                    "link": "https://ana.example/p/1",
+                    "published_at": utc(2026, 11, 30, 18),
+                },
+                {
+                    "entry_id": "0",
+                    "title": "An old post",
+                    "link": "https://ana.example/p/0",
+                    "published_at": utc(2026, 10, 1, 9),
+                },
+            ],
+            clock(),
+        )
     clock.set(utc(2026, 12, 1, 11))
 
 
 def test_weeknote_draft_has_every_item_of_the_week_and_private_ones_only_for_the_author(
-        driven, clock):
+    driven, clock
+):
     seed_week(driven, clock)
     reply = driven.command("/reflect", "weeknote", ANA)
     assert reply.response_type == "ephemeral" and "weeknote-2026-11-30.md" in reply.text
@@ -199,20 +229,25 @@ def test_weeknote_draft_has_every_item_of_the_week_and_private_ones_only_for_the
     assert (upload.filename, upload.channel) == ("weeknote-2026-11-30.md", "DU0ANA")
     draft = upload.content.decode()
     assert draft.startswith("# Weeknote: 30 Nov – 6 Dec 2026\n")
-    finished = draft[draft.index("## What I finished"):draft.index("## What I started")]
+    finished = draft[draft.index("## What I finished") : draft.index("## What I started")]
     assert "Write the discovery report — A1" in finished
     assert "Draft the charter response — A2 · #inclusion" in finished
-    started = draft[draft.index("## What I started"):draft.index("## Conversations")]
+    started = draft[draft.index("## What I started") : draft.index("## Conversations")]
     assert "Plan the show and tell — A3" in started and "Draft the charter" in started
     assert "Write the discovery report" not in started  # created last week
     assert "- Followed up with pete about the charter" in draft
-    learned = draft[draft.index("## What I learned"):draft.index("## What I published")]
+    learned = draft[draft.index("## What I learned") : draft.index("## What I published")]
     assert "ANA-PRIVATE: I was out of my depth with the CDO" in learned
     assert "private: only you have seen it" in learned
     assert "Open questions beat slides" in learned
     assert "- [What the discovery taught us](https://ana.example/p/1)" in draft
-    for absent in ("PETE-PRIVATE", "Pete shares", "Pete's own thing", "An old post",
-                   "Last week I learned"):
+    for absent in (
+        "PETE-PRIVATE",
+        "Pete shares",
+        "Pete's own thing",
+        "An old post",
+        "Last week I learned",
+    ):
         assert absent not in draft
 
     # Pete's own draft has his private reflection, and never Ana's
@@ -246,21 +281,27 @@ def test_weeknote_week_is_monday_to_sunday_in_the_members_time_zone():
     # Monday 7 Dec 03:00 UTC is still Sunday evening in New York: that week is 30 Nov
     monday, start, end = week_span(utc(2026, 12, 7, 3), ZoneInfo("America/New_York"))
     assert (monday.isoformat(), start, end) == (
-        "2026-11-30", utc(2026, 11, 30, 5), utc(2026, 12, 7, 5))
+        "2026-11-30",
+        utc(2026, 11, 30, 5),
+        utc(2026, 12, 7, 5),
+    )
     monday, _, _ = week_span(utc(2026, 12, 7, 3), LONDON)
     assert monday.isoformat() == "2026-12-07"
     assert week_span(utc(2026, 12, 7, 3), LONDON, last=True)[0].isoformat() == "2026-11-30"
 
 
-@pytest.mark.parametrize("text, verb, last, tag", [
-    ("weeknote", "weeknote", False, None),
-    ("weeknote last", "weeknote", True, None),
-    ("weeknote thoughts on writing", "create", False, None),
-    ("lessons", "lessons", False, None),
-    ("lessons #Inclusion", "lessons", False, "inclusion"),
-    ("lessons <#C0INCL|inclusion>", "lessons", False, "inclusion"),
-    ("lessons from the pilot were many", "create", False, None),
-])
+@pytest.mark.parametrize(
+    "text, verb, last, tag",
+    [
+        ("weeknote", "weeknote", False, None),
+        ("weeknote last", "weeknote", True, None),
+        ("weeknote thoughts on writing", "create", False, None),
+        ("lessons", "lessons", False, None),
+        ("lessons #Inclusion", "lessons", False, "inclusion"),
+        ("lessons <#C0INCL|inclusion>", "lessons", False, "inclusion"),
+        ("lessons from the pilot were many", "create", False, None),
+    ],
+)
 def test_reading_weeknote_and_lessons(text, verb, last, tag):
     parsed = parse_reflect_command(text)
     assert (parsed.verb, parsed.last, parsed.tag) == (verb, last, tag)
@@ -272,9 +313,15 @@ def test_reading_weeknote_and_lessons(text, verb, last, tag):
 def test_lessons_are_the_networks_shared_reflections_grouped_by_tag_and_workstream(bot, clock):
     bot.command("/action", "Draft the charter response #inclusion", ANA)
     done = bot.command("/action", "done A1", ANA)
-    answer_what_did_you_learn(bot, ANA, as_message(done), {
-        ids.REFLECT_MODAL_TEXT: "Plain words got the charter signed",
-        ids.REFLECT_MODAL_VISIBILITY: "shared"})
+    answer_what_did_you_learn(
+        bot,
+        ANA,
+        as_message(done),
+        {
+            ids.REFLECT_MODAL_TEXT: "Plain words got the charter signed",
+            ids.REFLECT_MODAL_VISIBILITY: "shared",
+        },
+    )
     bot.standin.wait_for_response(lambda r: "Saved R1" in (r.text or ""))
     clock.advance(minutes=1)
     bot.command("/reflect", "share Open questions beat slides #influence", PETE)
@@ -304,8 +351,13 @@ def test_lessons_are_the_networks_shared_reflections_grouped_by_tag_and_workstre
 def test_a_long_library_is_bounded_and_says_how_many_more(bot):
     with bot.db() as db:
         for n in range(70):
-            store.add(db, TEAM, PETE, ReflectionDraft(f"Lesson number {n}", ("practice",), True),
-                      utc(2026, 11, 1) + timedelta(minutes=n))
+            store.add(
+                db,
+                TEAM,
+                PETE,
+                ReflectionDraft(f"Lesson number {n}", ("practice",), True),
+                utc(2026, 11, 1) + timedelta(minutes=n),
+            )
     listed = bot.command("/reflect", "lessons", ANA)
     body = str(listed.blocks)
     assert "Lesson number 69" in body and "Lesson number 64" not in body  # five per group
@@ -333,7 +385,10 @@ def test_grouping_is_pure():
     bare = Reflection(1, TEAM, ANA, "No tags", (), True, at, at)
     groups = group_lessons([Lesson(tagged, 3, "Charter", "inclusion"), Lesson(bare)])
     assert [(g.title, [x.reflection.id for x in g.lessons]) for g in groups] == [
-        ("#influence", [2]), ("#inclusion workstream", [2]), ("Other lessons", [1])]
+        ("#influence", [2]),
+        ("#inclusion workstream", [2]),
+        ("Other lessons", [1]),
+    ]
 
 
 # --- 4. quiet hours --------------------------------------------------------------------------
@@ -341,9 +396,18 @@ def test_grouping_is_pure():
 
 def test_a_reminder_due_saturday_without_a_named_time_waits_until_monday_0800(driven, clock):
     with driven.db() as db:  # due Saturday 10:00, the time of day never named (a snooze, say)
-        reminders.add(db, team_id=TEAM, user_id=ANA, kind="me", text="water the plants",
-                      tz="Europe/London", first=utc(2026, 12, 5, 10), recurrence=None,
-                      now=clock(), explicit_time=False)
+        reminders.add(
+            db,
+            team_id=TEAM,
+            user_id=ANA,
+            kind="me",
+            text="water the plants",
+            tz="Europe/London",
+            first=utc(2026, 12, 5, 10),
+            recurrence=None,
+            now=clock(),
+            explicit_time=False,
+        )
     clock.set(utc(2026, 12, 5, 10))  # Saturday
     run_tick(driven)
     assert driven.standin.dms_to(ANA) == []
@@ -405,8 +469,9 @@ def test_the_overdue_nudge_skips_a_quiet_day_rather_than_piling_up(driven, clock
 
 def test_quiet_hours_rules_for_the_habit_and_the_overdue_nudge():
     saturday = utc(2026, 12, 5, 12)  # a habit set on a Saturday falls due on a Saturday
-    assert habit_due_at(1, LONDON, started_at=saturday, last_activity=None,
-                        nudged_at=None) == utc(2026, 12, 14, 8)
+    assert habit_due_at(1, LONDON, started_at=saturday, last_activity=None, nudged_at=None) == utc(
+        2026, 12, 14, 8
+    )
     assert not overdue_nudge_due(utc(2026, 12, 5, 9), LONDON)  # Saturday
     assert not overdue_nudge_due(utc(2026, 12, 7, 19), LONDON)  # Monday evening
     assert overdue_nudge_due(utc(2026, 12, 7, 9), LONDON)

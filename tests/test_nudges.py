@@ -46,8 +46,7 @@ def rows(bot, table: str = "reminders") -> list[dict]:
 
 
 def button_ids(message_blocks: list[dict]) -> list[str]:
-    return [e["action_id"] for b in message_blocks if b["type"] == "actions"
-            for e in b["elements"]]
+    return [e["action_id"] for b in message_blocks if b["type"] == "actions" for e in b["elements"]]
 
 
 def dm_texts(bot, user: str) -> list[str]:
@@ -58,7 +57,8 @@ def wait_for_dm(bot, user: str, contains: str, timeout: float = 5.0):
     return bot.standin.wait_for(
         "chat.postMessage",
         lambda c: c.params["channel"] == user and contains in (c.params.get("text") or ""),
-        timeout=timeout)
+        timeout=timeout,
+    )
 
 
 # --- reading /nudge -------------------------------------------------------------------------
@@ -71,7 +71,8 @@ def test_parse_me_follow_up_blog_list_and_cancel():
     assert (me.verb, me.text) == ("me", "write my weeknote")
     assert me.when.recurrence.describe() == "every Friday at 16:00"
     follow = parse_nudge_command(
-        "follow up with <@U0PETE|pete> about the charter on Friday", NOW, LONDON)
+        "follow up with <@U0PETE|pete> about the charter on Friday", NOW, LONDON
+    )
     assert (follow.verb, follow.person.user_id, follow.text) == ("follow_up", PETE, "the charter")
     assert follow.when.first == datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
     bare = parse_nudge_command("follow up with @pete tomorrow at 2pm", NOW, NEW_YORK)
@@ -81,17 +82,27 @@ def test_parse_me_follow_up_blog_list_and_cancel():
     assert parse_nudge_command("blog every week", NOW, LONDON).weeks == 1
     assert parse_nudge_command("blog off", NOW, LONDON).verb == "blog_off"
     assert parse_nudge_command("blog feed <https://ana.blog/feed>", NOW, LONDON).url == (
-        "https://ana.blog/feed")
+        "https://ana.blog/feed"
+    )
     assert parse_nudge_command("cancel N3", NOW, LONDON).reminder_id == 3
     assert parse_nudge_command("cancel 3", NOW, LONDON).reminder_id == 3
     assert parse_nudge_command("", NOW, LONDON).verb == "help"
 
 
-@pytest.mark.parametrize("text", [
-    "me to call Sam", "me to in 20 minutes", "follow up with tomorrow", "blog every 0 weeks",
-    "blog every 60 weeks", "cancel X3", "me to call Sam yesterday at 9am", "dance tomorrow",
-    "me to " + "x" * 400 + " tomorrow",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me to call Sam",
+        "me to in 20 minutes",
+        "follow up with tomorrow",
+        "blog every 0 weeks",
+        "blog every 60 weeks",
+        "cancel X3",
+        "me to call Sam yesterday at 9am",
+        "dance tomorrow",
+        "me to " + "x" * 400 + " tomorrow",
+    ],
+)
 def test_parse_refuses_bad_input_with_an_example(text):
     with pytest.raises(ParseError) as caught:
         parse_nudge_command(text, NOW, LONDON)
@@ -101,12 +112,15 @@ def test_parse_refuses_bad_input_with_an_example(text):
 def test_habit_nudge_is_due_a_period_after_the_latest_activity_at_nine_local():
     start = datetime(2026, 12, 1, 10, tzinfo=UTC)
     assert habit_due_at(1, LONDON, started_at=start, last_activity=None, nudged_at=None) == (
-        datetime(2026, 12, 9, 9, tzinfo=UTC))
+        datetime(2026, 12, 9, 9, tzinfo=UTC)
+    )
     posted = datetime(2026, 12, 7, 20, tzinfo=UTC)
     assert habit_due_at(1, LONDON, started_at=start, last_activity=posted, nudged_at=None) == (
-        datetime(2026, 12, 15, 9, tzinfo=UTC))
+        datetime(2026, 12, 15, 9, tzinfo=UTC)
+    )
     assert habit_due_at(2, NEW_YORK, started_at=start, last_activity=None, nudged_at=None) == (
-        datetime(2026, 12, 15, 14, tzinfo=UTC))
+        datetime(2026, 12, 15, 14, tzinfo=UTC)
+    )
 
 
 # --- set, deliver, buttons ------------------------------------------------------------------
@@ -117,14 +131,22 @@ def test_a_due_reminder_is_delivered_by_dm_with_its_buttons(nbot, clock):
     assert reply.response_type == "ephemeral" and "N1" in reply.text
     [row] = rows(nbot)
     assert (row["team_id"], row["user_id"], row["kind"], row["text"]) == (
-        "T0001", ANA, "me", "call the council")
+        "T0001",
+        ANA,
+        "me",
+        "call the council",
+    )
     assert row["next_at"] == "2026-12-01T10:20:00.000000+00:00"
     clock.advance(minutes=20)
     call = wait_for_dm(nbot, ANA, "call the council")
     assert "late" not in call.params["text"]
     message = nbot.standin.dms_to(ANA)[-1]
     assert button_ids(message.blocks) == [
-        ids.NUDGE_DONE, "nudge_snooze:1h", "nudge_snooze:1d", "nudge_snooze:1w"]
+        ids.NUDGE_DONE,
+        "nudge_snooze:1h",
+        "nudge_snooze:1d",
+        "nudge_snooze:1w",
+    ]
     until(lambda: rows(nbot)[0]["next_at"] is None)  # sent; waiting for Done or a snooze
     [delivery] = rows(nbot, "deliveries")
     assert delivery["key"] == "reminder:1:2026-12-01T10:20:00.000000+00:00"
@@ -164,8 +186,11 @@ def test_a_follow_up_offers_track_as_action_prefilled(nbot, clock):
     view = nbot.standin.views[-1]
     assert view.callback_id == ids.ACTION_MODAL
     assert "Follow up with pete about the charter" in str(view.view)
-    nbot.slack.view_submission(ANA, view.as_slack("T0001"), {
-        ids.ACTION_MODAL_TITLE: "Follow up with pete about the charter"})
+    nbot.slack.view_submission(
+        ANA,
+        view.as_slack("T0001"),
+        {ids.ACTION_MODAL_TITLE: "Follow up with pete about the charter"},
+    )
     nbot.standin.wait_for_response(lambda r: "Tracked" in (r.text or ""))
     with nbot.db() as db:
         [action] = db.table("actions").rows
@@ -173,23 +198,32 @@ def test_a_follow_up_offers_track_as_action_prefilled(nbot, clock):
 
 
 def test_remind_me_to_follow_up_shortcut(nbot, clock):
-    message = {"type": "message", "user": PETE, "ts": "1764583200.000100",
-               "text": "Shall we compare notes on the charter next week?"}
+    message = {
+        "type": "message",
+        "user": PETE,
+        "ts": "1764583200.000100",
+        "text": "Shall we compare notes on the charter next week?",
+    }
     nbot.slack.message_shortcut(ANA, ids.REMIND_FOLLOW_UP, message, "C0GENERAL")
     nbot.standin.wait_for("views.open")
     view = nbot.standin.views[-1]
     assert view.callback_id == ids.NUDGE_FOLLOW_UP_MODAL
     assert "compare notes" in str(view.view) and "C0GENERAL" in str(view.view)
-    answer = nbot.slack.view_submission(ANA, view.as_slack("T0001"), {
-        ids.NUDGE_FOLLOW_UP_WHEN: "at 5"})  # ambiguous: a field error, nothing stored
+    answer = nbot.slack.view_submission(
+        ANA, view.as_slack("T0001"), {ids.NUDGE_FOLLOW_UP_WHEN: "at 5"}
+    )  # ambiguous: a field error, nothing stored
     assert ids.NUDGE_FOLLOW_UP_WHEN in answer.json()["errors"]
     assert rows(nbot) == []
-    nbot.slack.view_submission(ANA, view.as_slack("T0001"), {
-        ids.NUDGE_FOLLOW_UP_WHEN: "tomorrow at 9am"})
+    nbot.slack.view_submission(
+        ANA, view.as_slack("T0001"), {ids.NUDGE_FOLLOW_UP_WHEN: "tomorrow at 9am"}
+    )
     nbot.standin.wait_for_response(lambda r: "N1" in (r.text or ""))
     [row] = rows(nbot)
     assert (row["kind"], row["person_id"], row["next_at"]) == (
-        "follow_up", PETE, "2026-12-02T09:00:00.000000+00:00")
+        "follow_up",
+        PETE,
+        "2026-12-02T09:00:00.000000+00:00",
+    )
     assert "C0GENERAL" in row["permalink"] and "compare notes" in row["text"]
     clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
     call = wait_for_dm(nbot, ANA, "follow up with <@U0PETE>")
@@ -213,15 +247,18 @@ def test_list_and_cancel(driven, clock):
     assert any("call the council" in t for t in dm_texts(driven, SAM))
 
 
-@pytest.mark.parametrize("text, says", [
-    ("me to call Sam", "couldn't find when"),
-    ("me to call Sam at 5", "could be 5am or 5pm"),
-    ("me to call Sam on 4 December 2020", "has passed"),
-    ("follow up with about it tomorrow", "Who with"),
-    ("me to call Sam every 3 hours", "repeat"),
-    ("blog every 0 weeks", "1 to 52"),
-    ("sing", "don't know"),
-])
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("me to call Sam", "couldn't find when"),
+        ("me to call Sam at 5", "could be 5am or 5pm"),
+        ("me to call Sam on 4 December 2020", "has passed"),
+        ("follow up with about it tomorrow", "Who with"),
+        ("me to call Sam every 3 hours", "repeat"),
+        ("blog every 0 weeks", "1 to 52"),
+        ("sing", "don't know"),
+    ],
+)
 def test_bad_input_is_answered_with_an_example_and_nothing_is_stored(driven, text, says):
     reply = driven.command("/nudge", text)
     assert says in reply.text and "For example" in reply.text
@@ -236,29 +273,68 @@ def test_help(driven):
 # --- time zones and daylight saving -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("user, start, text, first, then", [
-    # London leaves BST on Sun 25 Oct 2026: 16:00 is 15:00 UTC, then 16:00 UTC
-    (ANA, datetime(2026, 10, 22, 12, tzinfo=UTC), "every Friday at 4pm",
-     "2026-10-23T15:00", "2026-10-30T16:00"),
-    # New York leaves EDT on Sun 1 Nov 2026: 09:00 is 13:00 UTC, then 14:00 UTC
-    (SAM, datetime(2026, 10, 29, 12, tzinfo=UTC), "every Friday at 9:00",
-     "2026-10-30T13:00", "2026-11-06T14:00"),
-    # New York enters EDT on Sun 14 Mar 2027
-    (SAM, datetime(2027, 3, 10, 12, tzinfo=UTC), "every 2 weeks on Thursday",
-     "2027-03-11T14:00", "2027-03-25T13:00"),
-    # London enters BST on Sun 28 Mar 2027
-    (ANA, datetime(2027, 3, 24, 12, tzinfo=UTC), "every weekday at 8:30",
-     "2027-03-25T08:30", "2027-03-26T08:30"),
-    (ANA, datetime(2027, 3, 26, 12, tzinfo=UTC), "every weekday at 8:30",
-     "2027-03-29T07:30", "2027-03-30T07:30"),
-    # no time named: Saturday 1 May falls in quiet hours, so Monday 3 May 08:00 BST
-    (ANA, datetime(2027, 3, 20, 12, tzinfo=UTC), "every month on the 1st",
-     "2027-04-01T08:00", "2027-05-03T07:00"),
-    (SAM, datetime(2026, 10, 31, 12, tzinfo=UTC), "on Monday at 14:30",
-     "2026-11-02T19:30", None),
-])
-def test_reminders_keep_local_time_across_daylight_saving(driven, clock, user, start, text,
-                                                          first, then):
+@pytest.mark.parametrize(
+    "user, start, text, first, then",
+    [
+        # London leaves BST on Sun 25 Oct 2026: 16:00 is 15:00 UTC, then 16:00 UTC
+        (
+            ANA,
+            datetime(2026, 10, 22, 12, tzinfo=UTC),
+            "every Friday at 4pm",
+            "2026-10-23T15:00",
+            "2026-10-30T16:00",
+        ),
+        # New York leaves EDT on Sun 1 Nov 2026: 09:00 is 13:00 UTC, then 14:00 UTC
+        (
+            SAM,
+            datetime(2026, 10, 29, 12, tzinfo=UTC),
+            "every Friday at 9:00",
+            "2026-10-30T13:00",
+            "2026-11-06T14:00",
+        ),
+        # New York enters EDT on Sun 14 Mar 2027
+        (
+            SAM,
+            datetime(2027, 3, 10, 12, tzinfo=UTC),
+            "every 2 weeks on Thursday",
+            "2027-03-11T14:00",
+            "2027-03-25T13:00",
+        ),
+        # London enters BST on Sun 28 Mar 2027
+        (
+            ANA,
+            datetime(2027, 3, 24, 12, tzinfo=UTC),
+            "every weekday at 8:30",
+            "2027-03-25T08:30",
+            "2027-03-26T08:30",
+        ),
+        (
+            ANA,
+            datetime(2027, 3, 26, 12, tzinfo=UTC),
+            "every weekday at 8:30",
+            "2027-03-29T07:30",
+            "2027-03-30T07:30",
+        ),
+        # no time named: Saturday 1 May falls in quiet hours, so Monday 3 May 08:00 BST
+        (
+            ANA,
+            datetime(2027, 3, 20, 12, tzinfo=UTC),
+            "every month on the 1st",
+            "2027-04-01T08:00",
+            "2027-05-03T07:00",
+        ),
+        (
+            SAM,
+            datetime(2026, 10, 31, 12, tzinfo=UTC),
+            "on Monday at 14:30",
+            "2026-11-02T19:30",
+            None,
+        ),
+    ],
+)
+def test_reminders_keep_local_time_across_daylight_saving(
+    driven, clock, user, start, text, first, then
+):
     clock.set(start)
     driven.command("/nudge", f"me to check in {text}", user=user)
     [row] = rows(driven)
@@ -339,15 +415,23 @@ def test_slack_failing_delays_a_reminder_but_does_not_lose_it(driven, clock, sta
 
 def test_every_overdue_action_is_nudged_however_many_pages_they_fill(driven, clock):
     with driven.db() as db:
-        db.table("actions").insert_all({
-            "team_id": "T0001", "title": f"Late {n}", "owner_id": PETE, "creator_id": ANA,
-            "due": "2026-12-01", "status": "open", "notes": "",
-            "created_at": "2026-11-20T10:00:00+00:00", "updated_at": "2026-11-20T10:00:00+00:00",
-        } for n in range(12))
+        db.table("actions").insert_all(
+            {
+                "team_id": "T0001",
+                "title": f"Late {n}",
+                "owner_id": PETE,
+                "creator_id": ANA,
+                "due": "2026-12-01",
+                "status": "open",
+                "notes": "",
+                "created_at": "2026-11-20T10:00:00+00:00",
+                "updated_at": "2026-11-20T10:00:00+00:00",
+            }
+            for n in range(12)
+        )
     clock.set(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))  # Monday, 09:00 in London
     assert send_overdue_nudges(driven.runtime.deps, page=5) == 12  # pages of 5, 5 and 2
-    nudged = sorted(int(dm.text.split("*A")[1].split("*")[0])
-                    for dm in driven.standin.dms_to(PETE))
+    nudged = sorted(int(dm.text.split("*A")[1].split("*")[0]) for dm in driven.standin.dms_to(PETE))
     assert nudged == list(range(1, 13))  # each once, the last page's too
     assert send_overdue_nudges(driven.runtime.deps, page=5) == 0  # once a day
 
@@ -376,8 +460,9 @@ def test_an_overdue_action_nudges_its_owner_once_a_day_at_nine_local(driven, clo
     driven.slack.block_action(PETE, ids.NUDGE_NEW_DUE, "1", message=dm)
     driven.standin.wait_for("views.open")
     view = driven.standin.views[-1]
-    answer = driven.slack.view_submission(PETE, view.as_slack("T0001"),
-                                          {ids.NUDGE_DUE_DATE: "2026-12-01"})
+    answer = driven.slack.view_submission(
+        PETE, view.as_slack("T0001"), {ids.NUDGE_DUE_DATE: "2026-12-01"}
+    )
     assert ids.NUDGE_DUE_DATE in answer.json()["errors"]
     driven.slack.view_submission(PETE, view.as_slack("T0001"), {ids.NUDGE_DUE_DATE: "2026-12-11"})
     wait_for_dm(driven, PETE, "New due date set")

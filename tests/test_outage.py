@@ -22,8 +22,9 @@ TEXT = re.compile(r"outage check (\d{2})")
 
 
 def received(standin) -> Counter:
-    return Counter(int(m[1]) for message in list(standin.messages)
-                   if (m := TEXT.search(message.text or "")))
+    return Counter(
+        int(m[1]) for message in list(standin.messages) if (m := TEXT.search(message.text or ""))
+    )
 
 
 def timed_command(bot, text: str, user: str = ANA) -> tuple[float, str]:
@@ -40,10 +41,17 @@ def test_deliveries_wait_out_an_outage_and_rate_limits_and_commands_still_answer
     now = utcnow()
     with bot.db() as db:
         for i in range(COUNT):  # falling due across both outages and after
-            reminders.add(db, team_id="T0001", user_id=(ANA, PETE, SAM)[i % 3], kind="me",
-                          text=f"outage check {i:02d}", tz="Europe/London",
-                          first=now + timedelta(seconds=1 + 3 * OUTAGE_SECONDS * i / COUNT),
-                          recurrence=None, now=now)
+            reminders.add(
+                db,
+                team_id="T0001",
+                user_id=(ANA, PETE, SAM)[i % 3],
+                kind="me",
+                text=f"outage check {i:02d}",
+                tz="Europe/London",
+                first=now + timedelta(seconds=1 + 3 * OUTAGE_SECONDS * i / COUNT),
+                recurrence=None,
+                now=now,
+            )
 
     # 1. the Web API answers 503 to everything (response URLs still work)
     standin.fail_next(status=503, times=10**9)
@@ -76,11 +84,13 @@ def test_deliveries_wait_out_an_outage_and_rate_limits_and_commands_still_answer
     retried = [r for r in rows if r["attempts"] > 1]
     duplicates = sum(n - 1 for n in got.values())
     limited = sum(1 for call in standin.calls if call.status == 429)
-    print(f"\noutage: {COUNT} reminders, 503 for {OUTAGE_SECONDS}s then refused for "
-          f"{OUTAGE_SECONDS}s then 429 every 3rd call; {failed_during} 503s, {limited} 429s, "
-          f"{len(retried)} deliveries retried after failing; {len(got)} delivered, "
-          f"{duplicates} duplicates, {COUNT - len(got)} lost; command replies took "
-          f"{during_503:.1f}s and {new_member:.1f}s (503), {during_429:.1f}s (429)")
+    print(
+        f"\noutage: {COUNT} reminders, 503 for {OUTAGE_SECONDS}s then refused for "
+        f"{OUTAGE_SECONDS}s then 429 every 3rd call; {failed_during} 503s, {limited} 429s, "
+        f"{len(retried)} deliveries retried after failing; {len(got)} delivered, "
+        f"{duplicates} duplicates, {COUNT - len(got)} lost; command replies took "
+        f"{during_503:.1f}s and {new_member:.1f}s (503), {during_429:.1f}s (429)"
+    )
     assert len(got) == COUNT and duplicates == 0
     assert all(r["status"] == "sent" and not r["ambiguous"] for r in rows)
     assert retried and failed_during and limited  # the outage really hit the deliveries

@@ -73,8 +73,10 @@ def test_who_may_do_what(bot, caplog):
 
     def state() -> list:
         with bot.db() as db:
-            return [list(db.table(t).rows) for t in
-                    ("actions", "action_events", "reflections", "reminders")]
+            return [
+                list(db.table(t).rows)
+                for t in ("actions", "action_events", "reflections", "reminders")
+            ]
 
     def do(what: str, user: str) -> str:
         if what.startswith("/"):
@@ -89,8 +91,12 @@ def test_who_may_do_what(bot, caplog):
             with bot.db() as db:
                 action = action_store.get(db, "T0001", int(value))
             view = {**render_due_modal(action, bot.clock().date()), "id": "V0DUE"}
-            assert bot.slack.view_submission(user, view, {ids.NUDGE_DUE_DATE: "2026-12-18"}
-                                             ).status_code == 200
+            assert (
+                bot.slack.view_submission(
+                    user, view, {ids.NUDGE_DUE_DATE: "2026-12-18"}
+                ).status_code
+                == 200
+            )
         return outcome_of(outcomes.next())
 
     mismatches, trials = [], 0
@@ -108,6 +114,8 @@ def test_who_may_do_what(bot, caplog):
                 assert state() == before, (what, role)
             if (outcome == "ok") != (role in allowed):
                 mismatches.append(f"{what} by {role}: {outcome}")
-    print(f"permissions: {len(TABLE)} rows x {len(ROLES)} roles = {trials} trials, "
-          f"{len(mismatches)} off the table")
+    print(
+        f"permissions: {len(TABLE)} rows x {len(ROLES)} roles = {trials} trials, "
+        f"{len(mismatches)} off the table"
+    )
     assert mismatches == []

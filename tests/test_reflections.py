@@ -32,8 +32,9 @@ def open_home(bot, user: str) -> dict:
     """Open ``user``'s App Home and return the view published in answer."""
     earlier = bot.standin.calls_to("views.publish")
     bot.slack.event({"type": "app_home_opened", "user": user, "tab": "home"})
-    call = bot.standin.wait_for("views.publish", lambda c: c.params["user_id"] == user
-                                and all(c is not e for e in earlier))
+    call = bot.standin.wait_for(
+        "views.publish", lambda c: c.params["user_id"] == user and all(c is not e for e in earlier)
+    )
     return call.params["view"]
 
 
@@ -54,30 +55,30 @@ PRIVATE, SHARED = "private", "shared"
 @pytest.mark.parametrize(
     "where,   kind,    viewer,  sees",
     [
-        ("list",   PRIVATE, ANA,     True),   # the author
-        ("list",   PRIVATE, PETE,    False),  # another member
-        ("list",   PRIVATE, STEER,   False),  # the steering group (NUDGE_STEERING)
-        ("list",   PRIVATE, GROUPIE, False),  # the steering group (user group)
-        ("list",   SHARED,  ANA,     True),
-        ("list",   SHARED,  PETE,    True),
-        ("list",   SHARED,  STEER,   True),
-        ("list",   SHARED,  GROUPIE, True),
-        ("search", PRIVATE, ANA,     True),
-        ("search", PRIVATE, PETE,    False),
-        ("search", PRIVATE, STEER,   False),
+        ("list", PRIVATE, ANA, True),  # the author
+        ("list", PRIVATE, PETE, False),  # another member
+        ("list", PRIVATE, STEER, False),  # the steering group (NUDGE_STEERING)
+        ("list", PRIVATE, GROUPIE, False),  # the steering group (user group)
+        ("list", SHARED, ANA, True),
+        ("list", SHARED, PETE, True),
+        ("list", SHARED, STEER, True),
+        ("list", SHARED, GROUPIE, True),
+        ("search", PRIVATE, ANA, True),
+        ("search", PRIVATE, PETE, False),
+        ("search", PRIVATE, STEER, False),
         ("search", PRIVATE, GROUPIE, False),
-        ("search", SHARED,  ANA,     True),
-        ("search", SHARED,  PETE,    True),
-        ("search", SHARED,  STEER,   True),
-        ("search", SHARED,  GROUPIE, True),
-        ("home",   PRIVATE, ANA,     True),
-        ("home",   PRIVATE, PETE,    False),
-        ("home",   PRIVATE, STEER,   False),
-        ("home",   PRIVATE, GROUPIE, False),
-        ("home",   SHARED,  ANA,     True),
-        ("home",   SHARED,  PETE,    True),
-        ("home",   SHARED,  STEER,   True),
-        ("home",   SHARED,  GROUPIE, True),
+        ("search", SHARED, ANA, True),
+        ("search", SHARED, PETE, True),
+        ("search", SHARED, STEER, True),
+        ("search", SHARED, GROUPIE, True),
+        ("home", PRIVATE, ANA, True),
+        ("home", PRIVATE, PETE, False),
+        ("home", PRIVATE, STEER, False),
+        ("home", PRIVATE, GROUPIE, False),
+        ("home", SHARED, ANA, True),
+        ("home", SHARED, PETE, True),
+        ("home", SHARED, STEER, True),
+        ("home", SHARED, GROUPIE, True),
     ],
 )
 def test_privacy_matrix(make_bot, where, kind, viewer, sees):
@@ -93,10 +94,12 @@ def test_the_digest_can_only_get_shared_reflections(bot):
     bot.command("/reflect", "Private: the budget worries me", ANA)
     bot.command("/reflect", "share Shared: the show and tell went well", PETE)
     with bot.db() as db:
-        week = store.shared_between(db, "T0001", datetime(2026, 11, 30, tzinfo=UTC),
-                                    datetime(2026, 12, 7, tzinfo=UTC))
-        earlier = store.shared_between(db, "T0001", datetime(2026, 11, 23, tzinfo=UTC),
-                                       datetime(2026, 11, 30, tzinfo=UTC))
+        week = store.shared_between(
+            db, "T0001", datetime(2026, 11, 30, tzinfo=UTC), datetime(2026, 12, 7, tzinfo=UTC)
+        )
+        earlier = store.shared_between(
+            db, "T0001", datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
+        )
     assert [r.text for r in week] == ["Shared: the show and tell went well"]
     assert earlier == []
 
@@ -116,8 +119,9 @@ def test_a_private_id_is_not_even_confirmed_to_others(bot):
 
 
 def test_a_reflection_is_saved_private_with_its_tags(bot):
-    reply = bot.command("/reflect", "Open questions beat #slides with leaders #Influence "
-                                    "<#C0INCL|inclusion>")
+    reply = bot.command(
+        "/reflect", "Open questions beat #slides with leaders #Influence <#C0INCL|inclusion>"
+    )
     assert reply.response_type == "ephemeral"
     assert "R1" in reply.text and "private" in reply.text
     [row] = reflections(bot)
@@ -129,8 +133,10 @@ def test_a_reflection_is_saved_private_with_its_tags(bot):
 
 def test_share_text_saves_a_shared_reflection_and_share_id_shares_one(bot):
     bot.command("/reflect", "share Listening beats talking #influence")
-    assert "shared it with the network" in bot.command(
-        "/reflect", "share Our show and tell needs a better room").text
+    assert (
+        "shared it with the network"
+        in bot.command("/reflect", "share Our show and tell needs a better room").text
+    )
     bot.command("/reflect", "A private one")
     assert [r["shared"] for r in reflections(bot)] == [1, 1, 0]
     assert "Shared R3" in bot.command("/reflect", "share R3").text
@@ -147,12 +153,19 @@ def test_the_share_button_on_the_confirmation(bot):
     reply = bot.command("/reflect", SECRET, ANA)
     [button] = [b["accessory"] for b in reply.blocks if b.get("accessory")]
     assert (button["action_id"], button["text"]["text"]) == (
-        f"{ids.REFLECTION_SHARE}:1", "Share with the network")
-    message = {"type": "message", "ts": "1764583200.000200", "text": reply.text,
-               "blocks": reply.blocks}
+        f"{ids.REFLECTION_SHARE}:1",
+        "Share with the network",
+    )
+    message = {
+        "type": "message",
+        "ts": "1764583200.000200",
+        "text": reply.text,
+        "blocks": reply.blocks,
+    }
     # a forged click by someone else is refused and changes nothing
-    assert bot.slack.block_action(PETE, button["action_id"], "1", message=message
-                                  ).status_code == 200
+    assert (
+        bot.slack.block_action(PETE, button["action_id"], "1", message=message).status_code == 200
+    )
     bot.standin.wait_for_response(lambda r: "no reflection R1" in (r.text or ""))
     assert reflections(bot)[0]["shared"] == 0
     answer = bot.slack.block_action(ANA, button["action_id"], "1", message=message)
@@ -168,15 +181,22 @@ def test_bare_reflect_opens_the_modal_and_submitting_it_saves(bot):
     bot.standin.wait_for("views.open")
     view = bot.standin.views[-1]
     assert view.callback_id == ids.REFLECT_MODAL
-    answer = bot.slack.view_submission(ANA, view.as_slack("T0001"), {
-        ids.REFLECT_MODAL_TEXT: "  ", ids.REFLECT_MODAL_TAGS: "a b c d e f"})
+    answer = bot.slack.view_submission(
+        ANA,
+        view.as_slack("T0001"),
+        {ids.REFLECT_MODAL_TEXT: "  ", ids.REFLECT_MODAL_TAGS: "a b c d e f"},
+    )
     assert set(answer.json()["errors"]) == {ids.REFLECT_MODAL_TEXT, ids.REFLECT_MODAL_TAGS}
     assert reflections(bot) == []
-    answer = bot.slack.view_submission(ANA, view.as_slack("T0001"), {
-        ids.REFLECT_MODAL_TEXT: "Trust <grows> when we follow up & keep promises",
-        ids.REFLECT_MODAL_TAGS: "influence, #Trust",
-        ids.REFLECT_MODAL_VISIBILITY: "shared",
-    })
+    answer = bot.slack.view_submission(
+        ANA,
+        view.as_slack("T0001"),
+        {
+            ids.REFLECT_MODAL_TEXT: "Trust <grows> when we follow up & keep promises",
+            ids.REFLECT_MODAL_TAGS: "influence, #Trust",
+            ids.REFLECT_MODAL_VISIBILITY: "shared",
+        },
+    )
     assert answer.status_code == 200 and not answer.content.strip(b"{} ")
     bot.standin.wait_for_response(lambda r: "Saved R1" in (r.text or ""))
     [row] = reflections(bot)
@@ -188,8 +208,10 @@ def test_bare_reflect_opens_the_modal_and_submitting_it_saves(bot):
     assert reflections(bot)[1]["shared"] == 0
 
 
-@pytest.mark.parametrize("forged", ['{"action_id": "A1"}', '{"action_id": 0}',
-                                    '{"action_id": true}', '{"action_id": 1.5}'])
+@pytest.mark.parametrize(
+    "forged",
+    ['{"action_id": "A1"}', '{"action_id": 0}', '{"action_id": true}', '{"action_id": 1.5}'],
+)
 def test_a_modal_whose_action_link_was_tampered_with_is_refused_in_the_modal(bot, forged):
     bot.command("/action", "Run the show and tell", ANA)
     bot.slack.command("/reflect", "", ANA)
@@ -213,8 +235,13 @@ def test_list_by_tag_newest_first(bot):
 def test_a_long_list_says_how_many_more(bot):
     with bot.db() as db:
         for n in range(45):
-            store.add(db, "T0001", ANA, ReflectionDraft(f"Reflection number {n}"),
-                      datetime(2026, 12, 1, tzinfo=UTC))
+            store.add(
+                db,
+                "T0001",
+                ANA,
+                ReflectionDraft(f"Reflection number {n}"),
+                datetime(2026, 12, 1, tzinfo=UTC),
+            )
     reply = bot.command("/reflect", "list")
     assert len(reply.blocks) <= 50
     assert "and 25 more" in str(reply.blocks)
@@ -248,14 +275,15 @@ def test_search_counts_every_visible_match_but_reads_only_the_best(tmp_path):
     db = create(tmp_path / "search.db")
     now = datetime(2026, 12, 1, 10, tzinfo=UTC)
     for n in range(14):
-        store.add(db, "T1", PETE, ReflectionDraft(f"Conversation {n} " + "talk " * n,
-                                                  shared=True), now)
+        store.add(
+            db, "T1", PETE, ReflectionDraft(f"Conversation {n} " + "talk " * n, shared=True), now
+        )
     for n in range(6):
         store.add(db, "T1", PETE, ReflectionDraft(f"Private conversation {n}"), now)
-    store.add(db, "T1", ANA, ReflectionDraft("My own conversation, conversation, conversation"),
-              now)
-    store.add(db, "T2", ANA, ReflectionDraft("Another workspace's conversation", shared=True),
-              now)
+    store.add(
+        db, "T1", ANA, ReflectionDraft("My own conversation, conversation, conversation"), now
+    )
+    store.add(db, "T2", ANA, ReflectionDraft("Another workspace's conversation", shared=True), now)
     found, total = store.search(db, "T1", ANA, ("conversation",), limit=4)
     assert total == 15  # 14 shared and Ana's own; Pete's private ones and T2's are not counted
     assert [f.reflection.ref for f in found][0] == "R21"  # says it three times: ranked first
@@ -320,8 +348,11 @@ def test_bad_input_gets_a_clear_answer_and_nothing_is_stored(bot, text, says):
 def test_parse_reflect_command(text, verb, detail):
     parsed = parse_reflect_command(text)
     assert parsed.verb == verb
-    got = {"list": parsed.tag, "search": parsed.terms,
-           "create": parsed.draft and parsed.draft.text}.get(verb, parsed.reflection_id)
+    got = {
+        "list": parsed.tag,
+        "search": parsed.terms,
+        "create": parsed.draft and parsed.draft.text,
+    }.get(verb, parsed.reflection_id)
     assert got == detail
 
 
@@ -338,8 +369,7 @@ def test_storage_rule_holds_for_every_reader():
     db = create(":memory:")
     now = datetime(2026, 12, 1, 10, tzinfo=UTC)
     private = store.add(db, "T1", ANA, ReflectionDraft("private charter thoughts"), now)
-    shared = store.add(db, "T1", ANA, ReflectionDraft("shared charter thoughts", shared=True),
-                       now)
+    shared = store.add(db, "T1", ANA, ReflectionDraft("shared charter thoughts", shared=True), now)
     store.add(db, "T2", PETE, ReflectionDraft("another workspace's charter", shared=True), now)
     assert store.get(db, "T1", ANA, private.id) == private
     with pytest.raises(NotFound):
@@ -347,11 +377,11 @@ def test_storage_rule_holds_for_every_reader():
     with pytest.raises(NotAllowed):
         store.set_shared(db, "T1", PETE, shared.id, False, now)
     assert [r.id for r in store.visible(db, "T1", PETE)[0]] == [shared.id]
-    assert [f.reflection.id for f in store.search(db, "T1", PETE, ("charter",))[0]] == [
-        shared.id]
+    assert [f.reflection.id for f in store.search(db, "T1", PETE, ("charter",))[0]] == [shared.id]
     assert store.visible(db, "T1", PETE, mine=True) == ([], 0)
     assert [r.id for r in store.shared_between(db, "T1", now, now + timedelta(days=1))] == [
-        shared.id]
+        shared.id
+    ]
     store.delete(db, "T1", ANA, private.id)
     assert store.search(db, "T1", ANA, ("private",)) == ([], 0)  # gone from the index too
 
@@ -364,8 +394,13 @@ def test_search_sees_exactly_what_the_privacy_rule_shows_through_every_change():
     now = datetime(2026, 12, 1, 10, tzinfo=UTC)
     people = (ANA, PETE, STEER, "U0NEW")
     for n in range(120):
-        store.add(db, rng.choice(["T1", "T2"]), rng.choice(people),
-                  ReflectionDraft(f"Charter note {n}", shared=rng.random() < 0.5), now)
+        store.add(
+            db,
+            rng.choice(["T1", "T2"]),
+            rng.choice(people),
+            ReflectionDraft(f"Charter note {n}", shared=rng.random() < 0.5),
+            now,
+        )
     for _ in range(80):
         row = rng.choice(list(db.table("reflections").rows))
         change = rng.choice(["share", "unshare", "edit", "delete", "anonymise"])
@@ -379,20 +414,27 @@ def test_search_sees_exactly_what_the_privacy_rule_shows_through_every_change():
             db.table("reflections").update(row["id"], {"shared": int(change == "share")})
     for team in ("T1", "T2"):
         for viewer in (*people, "U0FORMER"):
-            expected = {r["id"] for r in db.table("reflections").rows
-                        if r["team_id"] == team and "Charter" in r["text"]
-                        and (r["shared"] or r["author_id"] == viewer)}
+            expected = {
+                r["id"]
+                for r in db.table("reflections").rows
+                if r["team_id"] == team
+                and "Charter" in r["text"]
+                and (r["shared"] or r["author_id"] == viewer)
+            }
             found, total = store.search(db, team, viewer, ("charter",), limit=500)
             assert {f.reflection.id for f in found} == expected
             assert total == len(expected)
 
 
-@pytest.mark.parametrize(("authors", "teams"), [
-    (("U0PET", "U0PETE"), ("T1",)),  # a final e is stemmed away
-    (("U0ABY", "U0ABI"), ("T1",)),  # a final y becomes i
-    (("U0ABCDEER", "U0ABCDEIC", "U0ABCDEES"), ("T1",)),  # -er, -ic, -es
-    (("U9ALL", "U0OTHER"), ("T01", "T01XU9")),  # an id that spells another team's word
-])
+@pytest.mark.parametrize(
+    ("authors", "teams"),
+    [
+        (("U0PET", "U0PETE"), ("T1",)),  # a final e is stemmed away
+        (("U0ABY", "U0ABI"), ("T1",)),  # a final y becomes i
+        (("U0ABCDEER", "U0ABCDEIC", "U0ABCDEES"), ("T1",)),  # -er, -ic, -es
+        (("U9ALL", "U0OTHER"), ("T01", "T01XU9")),  # an id that spells another team's word
+    ],
+)
 def test_no_one_can_count_anothers_private_reflections_through_similar_ids(authors, teams):
     """Each private reflection counts for its author alone, however alike the ids."""
     db = create(":memory:")
@@ -400,12 +442,14 @@ def test_no_one_can_count_anothers_private_reflections_through_similar_ids(autho
     for team in teams:
         for author in authors:
             store.add(db, team, author, ReflectionDraft(f"Resigning {author} in {team}"), now)
-    store.add(db, teams[-1], authors[-1], ReflectionDraft("Resigning, shared", shared=True),
-              now)
+    store.add(db, teams[-1], authors[-1], ReflectionDraft("Resigning, shared", shared=True), now)
     for team in teams:
         for viewer in authors:
-            expected = {r["id"] for r in db.table("reflections").rows if r["team_id"] == team
-                        and (r["shared"] or r["author_id"] == viewer)}
+            expected = {
+                r["id"]
+                for r in db.table("reflections").rows
+                if r["team_id"] == team and (r["shared"] or r["author_id"] == viewer)
+            }
             found, total = store.search(db, team, viewer, ("resigning",), limit=1)
             assert total == len(expected), (team, viewer)
             assert {f.reflection.id for f in found} <= expected
@@ -414,7 +458,11 @@ def test_no_one_can_count_anothers_private_reflections_through_similar_ids(autho
 def test_the_migration_is_atomic_and_the_index_keeps_in_step():
     db = create(":memory:")
     assert {t.name for t in db.table("reflections").triggers} == {
-        "reflections_ai", "reflections_bd", "reflections_bu", "reflections_au"}
+        "reflections_ai",
+        "reflections_bd",
+        "reflections_bu",
+        "reflections_au",
+    }
     fresh = create(":memory:")  # back to before m003, then m003 runs and a later step fails
     fresh.execute("DROP TABLE reflections_fts")
     fresh.execute("DROP TABLE reflections")

@@ -18,8 +18,12 @@ NAMES = {"U0ANA": "ana", "U0PETE": "pete"}
 
 
 def button(label: str, action_id: str, value: str) -> dict:
-    return {"type": "button", "text": {"type": "plain_text", "text": label},
-            "action_id": action_id, "value": value}
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action_id,
+        "value": value,
+    }
 
 
 def section(text: str, **extra) -> dict:
@@ -27,11 +31,14 @@ def section(text: str, **extra) -> dict:
 
 
 def test_mrkdwn_mentions_channels_links_entities_and_emphasis():
-    text = ("*A1* _no owner_ ~old~ <@U0PETE> <@U0SAM|sam> <#C1|general> <!here> "
-            "<https://example.org/a|the doc> <https://example.org/b> 1 &lt; 2 &amp; 3")
+    text = (
+        "*A1* _no owner_ ~old~ <@U0PETE> <@U0SAM|sam> <#C1|general> <!here> "
+        "<https://example.org/a|the doc> <https://example.org/b> 1 &lt; 2 &amp; 3"
+    )
     assert mrkdwn_to_text(text, NAMES) == (
         "A1 no owner old @pete @sam #general @here the doc (https://example.org/a) "
-        "https://example.org/b 1 < 2 & 3")
+        "https://example.org/b 1 < 2 & 3"
+    )
 
 
 def test_asterisks_that_are_not_emphasis_stay():
@@ -46,14 +53,25 @@ def test_a_section_with_a_button_is_one_line_with_the_label_in_brackets():
 def test_fields_header_context_divider_actions_and_image():
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "Weekly digest"}},
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Created*\n4"},
-                                       {"type": "plain_text", "text": "Done: 2"}]},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": "by <@U0PETE>"},
-                                         {"type": "image", "image_url": "https://x/i.png",
-                                          "alt_text": "logo"}]},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": "*Created*\n4"},
+                {"type": "plain_text", "text": "Done: 2"},
+            ],
+        },
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": "by <@U0PETE>"},
+                {"type": "image", "image_url": "https://x/i.png", "alt_text": "logo"},
+            ],
+        },
         {"type": "divider"},
-        {"type": "actions", "elements": [button("Snooze 1 hour", "snooze:1h", "1"),
-                                         button("Done", "done", "1")]},
+        {
+            "type": "actions",
+            "elements": [button("Snooze 1 hour", "snooze:1h", "1"), button("Done", "done", "1")],
+        },
         {"type": "image", "image_url": "https://x/c.png", "alt_text": "a chart"},
     ]
     assert render_blocks(blocks, NAMES).splitlines() == [
@@ -95,9 +113,21 @@ def test_what_the_bot_renders_for_a_list_reads_well(tmp_path):
     from bot.domain.actions import Action
 
     now = datetime(2026, 12, 1, 10, tzinfo=UTC)
-    action = Action(id=2, team_id="T1", title="Book the room", owner_id="U0PETE",
-                    creator_id="U0ANA", due=date(2026, 12, 4), workstream="comms", notes="",
-                    permalink=None, status="open", created_at=now, updated_at=now, done_at=None)
+    action = Action(
+        id=2,
+        team_id="T1",
+        title="Book the room",
+        owner_id="U0PETE",
+        creator_id="U0ANA",
+        due=date(2026, 12, 4),
+        workstream="comms",
+        notes="",
+        permalink=None,
+        status="open",
+        created_at=now,
+        updated_at=now,
+        done_at=None,
+    )
     text, blocks = render_action_list([action], 1, "Your open actions", date(2026, 12, 1), "")
     assert render_blocks(blocks, NAMES).splitlines() == [
         "Your open actions",
@@ -116,9 +146,11 @@ def test_an_error_reads_with_its_example():
 
 
 def test_pick_button_by_label_number_or_nearby_words():
-    buttons = [Button("Done", "d:1", "1", None, "A1 Plan"),
-               Button("Done", "d:2", "2", None, "A2 Book"),
-               Button("Snooze 1 hour", "s", "x", None, "A2 Book")]
+    buttons = [
+        Button("Done", "d:1", "1", None, "A1 Plan"),
+        Button("Done", "d:2", "2", None, "A2 Book"),
+        Button("Snooze 1 hour", "s", "x", None, "A2 Book"),
+    ]
     assert pick_button(buttons, "done").value == "1"
     assert pick_button(buttons, "Done", "2").value == "2"
     assert pick_button(buttons, "Done", "a2").value == "2"

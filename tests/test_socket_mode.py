@@ -13,24 +13,27 @@ from tests.slack import command_payload
 
 @pytest.fixture
 def socket_bot(tmp_path, standin, socket_server, people, clock):
-    runtime = Runtime(make_settings(tmp_path, standin.api_url, signing_secret=None),
-                      clock=clock).start()
+    runtime = Runtime(
+        make_settings(tmp_path, standin.api_url, signing_secret=None), clock=clock
+    ).start()
     socket_server.wait_for_connections(1)
     yield runtime
     runtime.stop()
 
 
 def send_command(standin, server, text: str) -> float:
-    payload = command_payload("/action", text, ANA, response_url=standin.response_url(),
-                              trigger_id=standin.trigger_id())
+    payload = command_payload(
+        "/action", text, ANA, response_url=standin.response_url(), trigger_id=standin.trigger_id()
+    )
     started = time.monotonic()
     envelope_id = server.send_envelope("slash_commands", payload)
     server.wait_for_ack(envelope_id, timeout=3.0)
     return time.monotonic() - started
 
 
-def test_a_slash_command_is_acked_within_three_seconds_and_handled(socket_bot, standin,
-                                                                   socket_server):
+def test_a_slash_command_is_acked_within_three_seconds_and_handled(
+    socket_bot, standin, socket_server
+):
     waited = send_command(standin, socket_server, "Plan the show and tell by Friday")
     assert waited < 3.0
     reply = standin.wait_for_response(lambda r: "Tracked" in (r.text or ""))

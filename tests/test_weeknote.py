@@ -10,19 +10,28 @@ WEEK = dict(name="Ana", week_start=date(2026, 11, 30), week_end=date(2026, 12, 6
 
 
 def test_every_item_of_the_week_is_in_the_draft_under_its_heading():
-    draft = build_weeknote(WeeknoteData(
-        **WEEK,
-        done=[NoteItem("Drafted the charter response", detail="A12")],
-        started=[NoteItem("Plan the show and tell")],
-        reflections=[NoteItem("Listening is about being silent")],
-        follow_ups=[NoteItem("Followed up with Sam about the API standard")],
-        posts=[NoteItem("What we learned from the discovery", link="https://ana.example/p/1")],
-    ))
+    draft = build_weeknote(
+        WeeknoteData(
+            **WEEK,
+            done=[NoteItem("Drafted the charter response", detail="A12")],
+            started=[NoteItem("Plan the show and tell")],
+            reflections=[NoteItem("Listening is about being silent")],
+            follow_ups=[NoteItem("Followed up with Sam about the API standard")],
+            posts=[NoteItem("What we learned from the discovery", link="https://ana.example/p/1")],
+        )
+    )
     assert draft.startswith("# Weeknote: 30 Nov – 6 Dec 2026\n")
-    order = ["## What I finished", "- Drafted the charter response — A12", "## What I started",
-             "## Conversations I followed up", "## What I learned",
-             "- Listening is about being silent", "## What I published",
-             "- [What we learned from the discovery](https://ana.example/p/1)", "## Next week"]
+    order = [
+        "## What I finished",
+        "- Drafted the charter response — A12",
+        "## What I started",
+        "## Conversations I followed up",
+        "## What I learned",
+        "- Listening is about being silent",
+        "## What I published",
+        "- [What we learned from the discovery](https://ana.example/p/1)",
+        "## Next week",
+    ]
     positions = [draft.index(text) for text in order]
     assert positions == sorted(positions)
 

@@ -103,8 +103,19 @@ class ActionCommand:
     """One parsed ``/action`` command: a verb and what it needs."""
 
     verb: Literal[
-        "help", "modal", "create", "list", "done", "reopen", "drop",
-        "assign", "due", "note", "show", "review", "export",
+        "help",
+        "modal",
+        "create",
+        "list",
+        "done",
+        "reopen",
+        "drop",
+        "assign",
+        "due",
+        "note",
+        "show",
+        "review",
+        "export",
     ]
     action_id: int | None = None
     draft: ActionDraft | None = None
@@ -161,8 +172,9 @@ def parse_action_command(text: str, now: datetime, tz: ZoneInfo) -> ActionComman
                 return ActionCommand("assign", action_id=action_id, owner=parse_mention(tail))
             if verb == "due":
                 if not tail:
-                    raise ParseError("When is it due?",
-                                     example=f"/action due A{action_id} next Friday")
+                    raise ParseError(
+                        "When is it due?", example=f"/action due A{action_id} next Friday"
+                    )
                 return ActionCommand("due", action_id=action_id, due=parse_due(tail, now, tz))
             return ActionCommand("note", action_id=action_id, note=_check_note(tail, action_id))
     if verb in _ID_VERBS | {"assign", "due", "note"} and not rest:
@@ -228,9 +240,7 @@ def parse_draft(text: str, now: datetime, tz: ZoneInfo) -> ActionDraft:
         )
     rest, tags = take_tags(rest)
     if len(tags) > 1:
-        raise ParseError(
-            "An action belongs to one workstream; give one #tag.", example=EXAMPLE
-        )
+        raise ParseError("An action belongs to one workstream; give one #tag.", example=EXAMPLE)
     title, due = _split_due(" ".join(rest.split()), now, tz)
     if not title:
         raise ParseError("What's the action? It needs a title.", example=EXAMPLE)
@@ -251,7 +261,7 @@ def _split_due(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, date | None
     """
     matches = list(_BY.finditer(text))
     for match in reversed(matches):
-        tail = text[match.end():]
+        tail = text[match.end() :]
         try:
             return text[: match.start()].strip(), parse_due(tail, now, tz)
         except ParseError:

@@ -71,14 +71,15 @@ def build_export(
             history.setdefault(event["action_id"], []).append(event)
         else:
             elsewhere.append(event)
-    rows["actions"] = [{**action, "history": history.get(action["id"], [])}
-                       for action in rows["actions"]]
+    rows["actions"] = [
+        {**action, "history": history.get(action["id"], [])} for action in rows["actions"]
+    ]
     rows["action_events"] = elsewhere
     members = rows.pop("members")
     document: dict = {
         "about": "Everything Nudge stores about you, as of generated_at (UTC). "
-                 "Times are UTC ISO 8601. Other members' private reflections are never "
-                 "included; shared records (actions) name other people only by Slack id.",
+        "Times are UTC ISO 8601. Other members' private reflections are never "
+        "included; shared records (actions) name other people only by Slack id.",
         "format": EXPORT_FORMAT,
         "generated_at": generated_at.isoformat(),
         "team_id": team_id,
@@ -88,7 +89,8 @@ def build_export(
     }
     document |= {name: rows[name] for name in _TABLES if name != "members"}
     document["counts"] = {"member": len(members)} | {
-        name: len(rows[name]) for name in _TABLES if name != "members"}
+        name: len(rows[name]) for name in _TABLES if name != "members"
+    }
     return document
 
 
@@ -122,13 +124,16 @@ def check_confirmation(value: str, team_id: str, user_id: str, now: datetime) ->
     try:
         offered = datetime.fromtimestamp(int(issued), tz=now.tzinfo)
     except (ValueError, OverflowError):
-        raise NotAllowed("That button is broken; nothing was erased.",
-                         example="/nudge forget me") from None
+        raise NotAllowed(
+            "That button is broken; nothing was erased.", example="/nudge forget me"
+        ) from None
     if not timedelta(0) <= now - offered <= CONFIRM_FOR:
         minutes = int(CONFIRM_FOR.total_seconds() // 60)
-        raise NotAllowed(f"That button has expired (it lasts {minutes} minutes), so nothing "
-                         "was erased. Ask again if you still want to.",
-                         example="/nudge forget me")
+        raise NotAllowed(
+            f"That button has expired (it lasts {minutes} minutes), so nothing "
+            "was erased. Ask again if you still want to.",
+            example="/nudge forget me",
+        )
 
 
 def scrub_mentions(text: str, user_id: str) -> str:

@@ -107,7 +107,8 @@ class WeekData:
 
 
 SectionKey = Literal[
-    "learned", "created", "completed", "overdue", "reflections", "posts", "follow_ups"]
+    "learned", "created", "completed", "overdue", "reflections", "posts", "follow_ups"
+]
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,9 @@ class Digest:
         return not self.sections
 
 
-def _section(key: SectionKey, heading: str, items: list, total: int | None = None
-             ) -> Section | None:
+def _section(
+    key: SectionKey, heading: str, items: list, total: int | None = None
+) -> Section | None:
     """A section of ``items`` (of ``total`` in all, when fewer were gathered)."""
     if not items:
         return None
@@ -175,38 +177,57 @@ def build_digest(week: WeekData) -> Digest:
     tz = ZoneInfo(week.tz)
     start = week.start.astimezone(tz).date()
     end = week.end.astimezone(tz).date()
-    owners = sorted({a.owner_id for a in week.completed if a.owner_id
-                     and not is_former(a.owner_id)})
-    thanks = "Completed: thank you " + (
-        ", ".join(f"<@{o}>" for o in owners[:10]) + (" and everyone else" if len(owners) > 10
-                                                     else "") if owners else "everyone"
-    ) + "!"
+    owners = sorted(
+        {a.owner_id for a in week.completed if a.owner_id and not is_former(a.owner_id)}
+    )
+    thanks = (
+        "Completed: thank you "
+        + (
+            ", ".join(f"<@{o}>" for o in owners[:10])
+            + (" and everyone else" if len(owners) > 10 else "")
+            if owners
+            else "everyone"
+        )
+        + "!"
+    )
     learned = choose_learned(week.reflections)
     sections = [
         _section("learned", "What we learned", learned),
         _section("created", "New actions", sorted(week.created, key=lambda a: a.id)),
         _section("completed", thanks, sorted(week.completed, key=lambda a: a.id)),
-        _section("overdue", "Overdue: can anyone help?",
-                 sorted(week.overdue, key=lambda a: (a.due or week.today, a.id)),
-                 week.overdue_count),
-        _section("reflections", "More reflections shared with the network"
-                 if learned else "Reflections shared with the network",
-                 sorted((r for r in week.reflections if r not in learned),
-                        key=lambda r: r.created_at)),
-        _section("posts", "Blog posts by members",
-                 sorted(week.posts, key=lambda p: p.published_at)),
-        _section("follow_ups", "Follow-up conversations done",
-                 sorted(week.follow_ups, key=lambda f: f.done_at)),
+        _section(
+            "overdue",
+            "Overdue: can anyone help?",
+            sorted(week.overdue, key=lambda a: (a.due or week.today, a.id)),
+            week.overdue_count,
+        ),
+        _section(
+            "reflections",
+            "More reflections shared with the network"
+            if learned
+            else "Reflections shared with the network",
+            sorted((r for r in week.reflections if r not in learned), key=lambda r: r.created_at),
+        ),
+        _section(
+            "posts", "Blog posts by members", sorted(week.posts, key=lambda p: p.published_at)
+        ),
+        _section(
+            "follow_ups",
+            "Follow-up conversations done",
+            sorted(week.follow_ups, key=lambda f: f.done_at),
+        ),
     ]
-    numbers = " · ".join([
-        f"{_plural(len(week.created), 'action')} created",
-        f"{len(week.completed):,} completed",
-        f"{week.overdue_count:,} overdue",
-        f"{week.open_actions:,} open in all",
-        _plural(len(week.reflections), "reflection") + " shared",
-        _plural(len(week.posts), "blog post"),
-        _plural(len(week.follow_ups), "follow-up") + " done",
-    ])
+    numbers = " · ".join(
+        [
+            f"{_plural(len(week.created), 'action')} created",
+            f"{len(week.completed):,} completed",
+            f"{week.overdue_count:,} overdue",
+            f"{week.open_actions:,} open in all",
+            _plural(len(week.reflections), "reflection") + " shared",
+            _plural(len(week.posts), "blog post"),
+            _plural(len(week.follow_ups), "follow-up") + " done",
+        ]
+    )
     return Digest(
         title="The network's week",
         start=start,
@@ -227,8 +248,9 @@ def digest_trigger(schedule: DigestSchedule, tz: ZoneInfo) -> CronTrigger:
     >>> digest_trigger(DigestSchedule("fri", time(16, 0)), ZoneInfo("Europe/London"))
     <CronTrigger (day_of_week='fri', hour='16', minute='0', timezone='Europe/London')>
     """
-    return CronTrigger(day_of_week=schedule.weekday, hour=schedule.at.hour,
-                       minute=schedule.at.minute, timezone=tz)
+    return CronTrigger(
+        day_of_week=schedule.weekday, hour=schedule.at.hour, minute=schedule.at.minute, timezone=tz
+    )
 
 
 def scheduled_in_week(now: datetime, schedule: DigestSchedule, tz: ZoneInfo) -> datetime:
@@ -255,8 +277,9 @@ def week_end(moment: datetime, tz: ZoneInfo) -> datetime:
 def period_ending(end: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The seven local days up to ``end`` (wall-clock, so a DST change keeps the hour)."""
     local = end.astimezone(tz)
-    start = datetime.combine(local.date() - timedelta(days=7), local.timetz().replace(tzinfo=None),
-                             tzinfo=tz)
+    start = datetime.combine(
+        local.date() - timedelta(days=7), local.timetz().replace(tzinfo=None), tzinfo=tz
+    )
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
@@ -273,8 +296,14 @@ class DigestCommand:
     at: time | None = None
 
 
-_SIMPLE = {"": "preview", "preview": "preview", "subscribe": "subscribe",
-           "unsubscribe": "unsubscribe", "post": "post", "help": "help"}
+_SIMPLE = {
+    "": "preview",
+    "preview": "preview",
+    "subscribe": "subscribe",
+    "unsubscribe": "unsubscribe",
+    "post": "post",
+    "help": "help",
+}
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
@@ -292,19 +321,27 @@ def parse_digest_command(text: str) -> DigestCommand:
     if verb and not rest:
         return DigestCommand(verb)  # type: ignore[arg-type]
     if word.lower() != "settings":
-        raise ParseError(f"I don't know `/digest {text}`. Try `/digest help`.",
-                         example="/digest subscribe")
+        raise ParseError(
+            f"I don't know `/digest {text}`. Try `/digest help`.", example="/digest subscribe"
+        )
     words = rest.split(" ") if rest else []
     changes: dict[str, object] = {}
     while words:
         key = words.pop(0).lower()
         if not words or key not in ("channel", "day", "time") or key in changes:
-            raise ParseError("Settings go in pairs: `channel #c`, `day <weekday>`, "
-                             "`time <HH:MM>`, each at most once.", example=SETTINGS_EXAMPLE)
+            raise ParseError(
+                "Settings go in pairs: `channel #c`, `day <weekday>`, "
+                "`time <HH:MM>`, each at most once.",
+                example=SETTINGS_EXAMPLE,
+            )
         value = words.pop(0)
         changes[key] = _setting(key, value)
-    return DigestCommand("settings", channel=changes.get("channel"),  # type: ignore[arg-type]
-                         weekday=changes.get("day"), at=changes.get("time"))  # type: ignore[arg-type]
+    return DigestCommand(
+        "settings",
+        channel=changes.get("channel"),  # type: ignore[arg-type]
+        weekday=changes.get("day"),
+        at=changes.get("time"),
+    )  # type: ignore[arg-type]
 
 
 def _setting(key: str, value: str) -> object:
@@ -314,16 +351,21 @@ def _setting(key: str, value: str) -> object:
             return match[1]
         if _CHANNEL_ID.match(value):
             return value
-        raise ParseError("Pick the channel from Slack's # list so it fills in the link "
-                         f"(`{value}` isn't one).", example=SETTINGS_EXAMPLE)
+        raise ParseError(
+            f"Pick the channel from Slack's # list so it fills in the link (`{value}` isn't one).",
+            example=SETTINGS_EXAMPLE,
+        )
     if key == "day":
         day = value.lower()[:3]
-        if day not in WEEKDAYS or not "monday tuesday wednesday thursday friday saturday sunday"\
-                .count(value.lower()):
+        if (
+            day not in WEEKDAYS
+            or not "monday tuesday wednesday thursday friday saturday sunday".count(value.lower())
+        ):
             raise ParseError(f"`{value}` isn't a weekday.", example="/digest settings day fri")
         return day
     try:
         return DigestSchedule.parse(f"mon {value}").at
     except ValueError:
-        raise ParseError(f"`{value}` isn't a time of day like 16:00.",
-                         example="/digest settings time 16:00") from None
+        raise ParseError(
+            f"`{value}` isn't a time of day like 16:00.", example="/digest settings time 16:00"
+        ) from None

@@ -16,6 +16,7 @@ from bot.domain.review import ReviewSummary
 
 __all__ = ["HomeSection", "HomeData"]
 
+
 @dataclass(frozen=True)
 class HomeSection:
     """A titled list of mrkdwn lines, with how many more were left out and a hint.

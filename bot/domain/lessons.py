@@ -45,12 +45,18 @@ class LessonGroup:
     @property
     def title(self) -> str:
         """``#influence``, ``#inclusion workstream`` or ``Other lessons``."""
-        return {"tag": f"#{self.name}", "workstream": f"#{self.name} workstream",
-                "other": "Other lessons"}[self.kind]
+        return {
+            "tag": f"#{self.name}",
+            "workstream": f"#{self.name} workstream",
+            "other": "Other lessons",
+        }[self.kind]
 
 
 def group_lessons(
-    lessons: list[Lesson], *, topic: str | None = None, per_group: int = PER_GROUP,
+    lessons: list[Lesson],
+    *,
+    topic: str | None = None,
+    per_group: int = PER_GROUP,
     max_groups: int = MAX_GROUPS,
 ) -> list[LessonGroup]:
     """Group ``lessons`` (newest first): tag groups, then workstream groups, then the rest.

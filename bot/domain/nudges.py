@@ -105,8 +105,17 @@ class NudgeCommand:
     """One parsed ``/nudge`` command: a verb and what it needs."""
 
     verb: Literal[
-        "help", "me", "follow_up", "list", "cancel", "blog_every", "blog_off", "blog_feed",
-        "blog", "mydata", "forget",
+        "help",
+        "me",
+        "follow_up",
+        "list",
+        "cancel",
+        "blog_every",
+        "blog_off",
+        "blog_feed",
+        "blog",
+        "mydata",
+        "forget",
     ]
     text: str = ""
     person: Mention | None = None
@@ -147,25 +156,24 @@ def parse_nudge_command(text: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
     if lower.startswith(("mydata", "forget")):
         _refuse_others(text)
     if lower.startswith("cancel"):
-        rest = text[len("cancel"):].strip()
+        rest = text[len("cancel") :].strip()
         if not rest:
-            raise ParseError("Which reminder? Give its id from `/nudge list`.",
-                             example="/nudge cancel N3")
+            raise ParseError(
+                "Which reminder? Give its id from `/nudge list`.", example="/nudge cancel N3"
+            )
         return NudgeCommand("cancel", reminder_id=parse_id(rest, "N"))
     if lower.startswith("me to "):
-        subject, when = split_when(text[len("me to "):], now, tz)
+        subject, when = split_when(text[len("me to ") :], now, tz)
         return NudgeCommand("me", text=_check_text(subject, EXAMPLE), when=when)
     if lower.startswith("follow up with "):
-        return _follow_up(text[len("follow up with "):], now, tz)
+        return _follow_up(text[len("follow up with ") :], now, tz)
     if lower == "blog" or lower.startswith("blog "):
-        return _blog(text[len("blog"):].strip())
+        return _blog(text[len("blog") :].strip())
     if lower.startswith(("me ", "remind me")):
         raise ParseError("Say what to remind you of after “me to”.", example=EXAMPLE)
     if lower.startswith("follow"):
         raise ParseError("Name the person after “follow up with”.", example=FOLLOW_UP_EXAMPLE)
-    raise ParseError(
-        f"I don't know “{text[:60]}”. Try `/nudge help`.", example=EXAMPLE
-    )
+    raise ParseError(f"I don't know “{text[:60]}”. Try `/nudge help`.", example=EXAMPLE)
 
 
 def _refuse_others(text: str) -> None:
@@ -182,7 +190,9 @@ def _refuse_others(text: str) -> None:
         raise NotAllowed(
             "You can export or erase only your own data: no one, the steering group "
             "included, can do it for someone else. They can type `/nudge mydata` or "
-            "`/nudge forget me` themselves.", example=f"/nudge {verb}")
+            "`/nudge forget me` themselves.",
+            example=f"/nudge {verb}",
+        )
     raise ParseError(f"Did you mean `/nudge {verb}`?", example=f"/nudge {verb}")
 
 
@@ -205,11 +215,12 @@ def _follow_up(rest: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
             "Who with? Pick them with @ so Slack fills in their name.", example=FOLLOW_UP_EXAMPLE
         )
     person = Mention(m[1], None) if m[1] else Mention(None, m[2])
-    rest = rest[m.end():].strip()
+    rest = rest[m.end() :].strip()
     if rest.lower().startswith("about "):
-        topic, when = split_when(rest[len("about "):], now, tz)
-        return NudgeCommand("follow_up", text=_check_text(topic, FOLLOW_UP_EXAMPLE),
-                            person=person, when=when)
+        topic, when = split_when(rest[len("about ") :], now, tz)
+        return NudgeCommand(
+            "follow_up", text=_check_text(topic, FOLLOW_UP_EXAMPLE), person=person, when=when
+        )
     if not rest:
         raise ParseError("When should I remind you?", example=FOLLOW_UP_EXAMPLE)
     try:
@@ -226,13 +237,17 @@ def _blog(rest: str) -> NudgeCommand:
     if lower == "off":
         return NudgeCommand("blog_off")
     if lower.startswith("feed"):
-        url = rest[len("feed"):].strip().strip("<>").split("|")[0]
+        url = rest[len("feed") :].strip().strip("<>").split("|")[0]
         if not url:
-            raise ParseError("Which feed? Give its address.",
-                             example="/nudge blog feed https://example.org/feed.xml")
+            raise ParseError(
+                "Which feed? Give its address.",
+                example="/nudge blog feed https://example.org/feed.xml",
+            )
         if len(url) > URL_MAX or " " in url:
-            raise ParseError("That doesn't look like one web address.",
-                             example="/nudge blog feed https://example.org/feed.xml")
+            raise ParseError(
+                "That doesn't look like one web address.",
+                example="/nudge blog feed https://example.org/feed.xml",
+            )
         return NudgeCommand("blog_feed", url=url)
     m = _BLOG_EVERY.fullmatch(lower)
     if not m:
@@ -295,7 +310,11 @@ def _at_local(day_time: datetime, at: time, tz: ZoneInfo) -> datetime:
 
 
 def habit_due_at(
-    every_weeks: int, tz: ZoneInfo, *, started_at: datetime, last_activity: datetime | None,
+    every_weeks: int,
+    tz: ZoneInfo,
+    *,
+    started_at: datetime,
+    last_activity: datetime | None,
     nudged_at: datetime | None,
 ) -> datetime:
     """When the next habit nudge is due: a period after the latest start, activity or nudge,
@@ -307,8 +326,9 @@ def habit_due_at(
     datetime.datetime(2026, 12, 9, 9, 0, tzinfo=datetime.timezone.utc)
     """
     anchor = max(t for t in (started_at, last_activity, nudged_at) if t is not None)
-    return delivery_time(_at_local(anchor + timedelta(weeks=every_weeks), HABIT_HOUR, tz), tz,
-                         explicit=False)
+    return delivery_time(
+        _at_local(anchor + timedelta(weeks=every_weeks), HABIT_HOUR, tz), tz, explicit=False
+    )
 
 
 def overdue_nudge_due(now: datetime, tz: ZoneInfo) -> bool:

@@ -82,8 +82,18 @@ class ReflectionDraft:
 class ReflectCommand:
     """One parsed ``/reflect`` command: a verb and what it needs."""
 
-    verb: Literal["help", "modal", "create", "list", "search", "share", "unshare", "delete",
-                  "weeknote", "lessons"]
+    verb: Literal[
+        "help",
+        "modal",
+        "create",
+        "list",
+        "search",
+        "share",
+        "unshare",
+        "delete",
+        "weeknote",
+        "lessons",
+    ]
     draft: ReflectionDraft | None = None
     reflection_id: int | None = None
     tag: str | None = None  # list: the tag; lessons: the tag or workstream
@@ -145,8 +155,9 @@ def parse_reflect_command(text: str) -> ReflectCommand:
         first, _, tail = rest.partition(" ")
         if _looks_like_id(first):
             if tail.strip():
-                raise ParseError(f"`/reflect {verb}` takes just an id.",
-                                 example=f"/reflect {verb} R7")
+                raise ParseError(
+                    f"`/reflect {verb}` takes just an id.", example=f"/reflect {verb} R7"
+                )
             return ReflectCommand(verb, reflection_id=parse_id(first, "R"))  # type: ignore[arg-type]
         if verb == "share":
             return ReflectCommand("create", draft=parse_reflection(rest, shared=True))

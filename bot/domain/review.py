@@ -11,14 +11,34 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.actions import Action
 
-__all__ = ["ReviewSummary", "Attention", "Workstream", "ReviewWindow", "summarise",
-           "actions_csv", "CSV_HEADER", "STALE_DAYS", "SHOWN"]
+__all__ = [
+    "ReviewSummary",
+    "Attention",
+    "Workstream",
+    "ReviewWindow",
+    "summarise",
+    "actions_csv",
+    "CSV_HEADER",
+    "STALE_DAYS",
+    "SHOWN",
+]
 
 STALE_DAYS = 30
 SHOWN = 10  # actions kept in each list of a summary; the rest are only counted
 CSV_HEADER = (
-    "id", "title", "status", "owner", "creator", "due", "workstream", "created_at",
-    "updated_at", "done_at", "changes", "notes", "permalink",
+    "id",
+    "title",
+    "status",
+    "owner",
+    "creator",
+    "due",
+    "workstream",
+    "created_at",
+    "updated_at",
+    "done_at",
+    "changes",
+    "notes",
+    "permalink",
 )
 
 
@@ -38,8 +58,9 @@ class ReviewWindow:
     @classmethod
     def of(cls, today: date, now: datetime) -> ReviewWindow:
         """The window for a review made at ``now``, on the steering member's ``today``."""
-        return cls(today, today + timedelta(days=6 - today.weekday()),
-                   now - timedelta(days=STALE_DAYS))
+        return cls(
+            today, today + timedelta(days=6 - today.weekday()), now - timedelta(days=STALE_DAYS)
+        )
 
 
 @dataclass(frozen=True)
@@ -87,9 +108,14 @@ class ReviewSummary:
     @property
     def counts(self) -> dict[str, int]:
         """The numbers, for a line or the App Home."""
-        return {"open": self.open, "overdue": self.overdue.total,
-                "due this week": self.due_this_week.total, "stale": self.stale.total,
-                "without owner": self.no_owner.total, "without due date": self.no_due.total}
+        return {
+            "open": self.open,
+            "overdue": self.overdue.total,
+            "due this week": self.due_this_week.total,
+            "stale": self.stale.total,
+            "without owner": self.no_owner.total,
+            "without due date": self.no_due.total,
+        }
 
 
 def by_due(action: Action) -> tuple:
@@ -97,8 +123,9 @@ def by_due(action: Action) -> tuple:
     return (action.due is None, action.due or date.min, action.id)
 
 
-def summarise(actions: list[Action], today: date, now: datetime, shown: int = SHOWN
-              ) -> ReviewSummary:
+def summarise(
+    actions: list[Action], today: date, now: datetime, shown: int = SHOWN
+) -> ReviewSummary:
     """Sort the open ones among ``actions`` for review: the rules, over actions in hand.
 
     ``storage.review.review_summary`` applies the same rules in SQL over a whole team,
@@ -117,7 +144,8 @@ def summarise(actions: list[Action], today: date, now: datetime, shown: int = SH
         today=today,
         workstreams=tuple(
             Workstream(name, len(group), sum(a.is_overdue(today) for a in group))
-            for name, group in sorted(streams.items(), key=lambda kv: (kv[0] == "", kv[0]))),
+            for name, group in sorted(streams.items(), key=lambda kv: (kv[0] == "", kv[0]))
+        ),
         overdue=attention([a for a in open_ if a.is_overdue(today)]),
         due_this_week=attention([a for a in open_ if a.due and today <= a.due <= window.sunday]),
         stale=attention([a for a in open_ if a.updated_at < window.stale_before]),
@@ -150,10 +178,21 @@ def actions_csv(rows: list[tuple[Action, int]], tz: ZoneInfo) -> bytes:
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for action, changes in rows:
-        writer.writerow([
-            action.ref, _cell(action.title), action.status, action.owner_id or "",
-            action.creator_id, action.due.isoformat() if action.due else "",
-            action.workstream or "", _when(action.created_at, tz), _when(action.updated_at, tz),
-            _when(action.done_at, tz), changes, _cell(action.notes), action.permalink or "",
-        ])
+        writer.writerow(
+            [
+                action.ref,
+                _cell(action.title),
+                action.status,
+                action.owner_id or "",
+                action.creator_id,
+                action.due.isoformat() if action.due else "",
+                action.workstream or "",
+                _when(action.created_at, tz),
+                _when(action.updated_at, tz),
+                _when(action.done_at, tz),
+                changes,
+                _cell(action.notes),
+                action.permalink or "",
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

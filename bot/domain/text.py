@@ -136,9 +136,7 @@ def parse_id(text: str, letter: str) -> int:
     match = _ID.match(text or "")
     if not match or (match[1] and match[1].upper() != letter):
         shown = (text or "").strip()[:40] or "nothing"
-        raise ParseError(
-            f"I need an id like {letter}12, and got “{shown}”.", example=f"{letter}12"
-        )
+        raise ParseError(f"I need an id like {letter}12, and got “{shown}”.", example=f"{letter}12")
     return int(match[2])
 
 

@@ -52,8 +52,7 @@ class WeeknoteData:
     @property
     def is_empty(self) -> bool:
         """Nothing happened that the bot knows of."""
-        return not (self.done or self.started or self.reflections or self.follow_ups
-                    or self.posts)
+        return not (self.done or self.started or self.reflections or self.follow_ups or self.posts)
 
 
 def _line(item: NoteItem) -> str:
@@ -68,9 +67,11 @@ def build_weeknote(data: WeeknoteData) -> str:
     ...       done=[NoteItem("Drafted the charter response")])).splitlines()[0])
     # Weeknote: 30 Nov – 6 Dec 2026
     """
-    span = (f"{data.week_start:%-d %b} – {data.week_end:%-d %b %Y}"
-            if data.week_start.year == data.week_end.year
-            else f"{data.week_start:%-d %b %Y} – {data.week_end:%-d %b %Y}")
+    span = (
+        f"{data.week_start:%-d %b} – {data.week_end:%-d %b %Y}"
+        if data.week_start.year == data.week_end.year
+        else f"{data.week_start:%-d %b %Y} – {data.week_end:%-d %b %Y}"
+    )
     parts = [f"# Weeknote: {span}", ""]
     if data.is_empty:
         parts += ["A quiet week, as far as Nudge knows. What happened that it didn't see?", ""]
@@ -84,9 +85,14 @@ def build_weeknote(data: WeeknoteData) -> str:
     for heading, items in sections:
         if items:
             parts += [f"## {heading}", "", *(_line(i) for i in items), ""]
-    parts += ["## Next week", "", "- ", "",
-              f"_Drafted by Nudge for {data.name}. Edit freely before you publish: private "
-              "reflections are included because this draft is yours alone._"]
+    parts += [
+        "## Next week",
+        "",
+        "- ",
+        "",
+        f"_Drafted by Nudge for {data.name}. Edit freely before you publish: private "
+        "reflections are included because this draft is yours alone._",
+    ]
     return "\n".join(parts) + "\n"
 
 
@@ -116,8 +122,9 @@ class MemberWeek:
     names: dict[str, str] = field(default_factory=dict)  # user id -> name, for follow-ups
 
 
-def week_span(now: datetime, tz: ZoneInfo, *, last: bool = False) -> tuple[date, datetime,
-                                                                            datetime]:
+def week_span(
+    now: datetime, tz: ZoneInfo, *, last: bool = False
+) -> tuple[date, datetime, datetime]:
     """The member's week (Monday to Sunday in ``tz``): its Monday and its bounds in UTC.
 
     >>> from datetime import UTC
@@ -153,6 +160,7 @@ def weeknote_data(week: MemberWeek, name: str, monday: date) -> WeeknoteData:
     >>> item.text, item.detail
     ('Silence helps', 'R3 · #listening · private: only you have seen it')
     """
+
     def reflection(r: Reflection) -> NoteItem:
         detail = [r.ref]
         if r.tags:
@@ -168,10 +176,11 @@ def weeknote_data(week: MemberWeek, name: str, monday: date) -> WeeknoteData:
         return NoteItem(f"Followed up with {who}{about}", link=f.permalink)
 
     return WeeknoteData(
-        name=name, week_start=monday, week_end=monday + timedelta(days=6),
+        name=name,
+        week_start=monday,
+        week_end=monday + timedelta(days=6),
         done=[NoteItem(_plain(a.title), a.permalink, _action_detail(a)) for a in week.done],
-        started=[NoteItem(_plain(a.title), a.permalink, _action_detail(a))
-                 for a in week.started],
+        started=[NoteItem(_plain(a.title), a.permalink, _action_detail(a)) for a in week.started],
         reflections=[reflection(r) for r in week.reflections],
         follow_ups=[follow_up(f) for f in week.follow_ups],
         posts=[NoteItem(_plain(p.title) or "Untitled post", p.link) for p in week.posts],

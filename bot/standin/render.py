@@ -236,14 +236,16 @@ def find_buttons(
         elements = [block.get("accessory"), *(block.get("elements") or [])]
         for element in elements:
             if isinstance(element, dict) and element.get("type") == "button":
-                found.append(Button(
-                    label=_text(element.get("text"), names),
-                    action_id=element.get("action_id", ""),
-                    value=element.get("value"),
-                    block_id=block.get("block_id"),
-                    near=near,
-                    url=element.get("url"),
-                ))
+                found.append(
+                    Button(
+                        label=_text(element.get("text"), names),
+                        action_id=element.get("action_id", ""),
+                        value=element.get("value"),
+                        block_id=block.get("block_id"),
+                        near=near,
+                        url=element.get("url"),
+                    )
+                )
     return found
 
 

@@ -45,7 +45,6 @@ __all__ = [
 _STATUS = {"open": "", "done": ":white_check_mark: done", "dropped": ":heavy_minus_sign: dropped"}
 
 
-
 def render_action_line(action: Action, today: date) -> str:
     """``*A12* Draft the response · <@U2> · due Fri 4 Dec · #inclusion`` in mrkdwn."""
     parts = [f"*{action.ref}* {escape(action.title)}"]
@@ -66,8 +65,9 @@ def _line_block(action: Action, today: date) -> SectionBlock:
         accessory = ButtonElement(
             text="Done", action_id=f"{ids.ACTION_DONE}:{action.id}", value=str(action.id)
         )
-    return SectionBlock(text=MarkdownTextObject(text=render_action_line(action, today)),
-                        accessory=accessory)
+    return SectionBlock(
+        text=MarkdownTextObject(text=render_action_line(action, today)), accessory=accessory
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -120,10 +120,16 @@ def render_action_done(action: Action, today: date, what: str) -> Rendered:
     """The confirmation of a done action, asking "What did you learn?" (the loop's first step)."""
     text, blocks = render_action_changed(action, today, what)
     ask = SectionBlock(
-        text=MarkdownTextObject(text=":bulb: *What did you learn?* A line or two helps the next "
-                                     "person who does something like it."),
-        accessory=ButtonElement(text="What did you learn?", action_id=ids.ACTION_LEARNED,
-                                value=str(action.id), style="primary"),
+        text=MarkdownTextObject(
+            text=":bulb: *What did you learn?* A line or two helps the next "
+            "person who does something like it."
+        ),
+        accessory=ButtonElement(
+            text="What did you learn?",
+            action_id=ids.ACTION_LEARNED,
+            value=str(action.id),
+            style="primary",
+        ),
     )
     return f"{text} What did you learn?", [*blocks, *dicts([ask])]
 
@@ -136,8 +142,11 @@ def render_new_owner_dm(action: Action, today: date, by_id: str) -> Rendered:
         _line_block(action, today),
     ]
     if action.permalink:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(
-            text=f"<{action.permalink}|Where it was agreed>")]))
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=f"<{action.permalink}|Where it was agreed>")]
+            )
+        )
     return text, dicts(blocks)
 
 
@@ -153,8 +162,12 @@ _KIND = {
 
 
 def render_action_detail(
-    action: Action, events: list[ActionEvent], today: date, tz: ZoneInfo,
-    learned: list[Reflection] | None = None, viewer_id: str = "",
+    action: Action,
+    events: list[ActionEvent],
+    today: date,
+    tz: ZoneInfo,
+    learned: list[Reflection] | None = None,
+    viewer_id: str = "",
 ) -> Rendered:
     """One action with its full history, times in the viewer's time zone, and what was
     learned from it (the reflections linked to it that the viewer may see)."""
@@ -166,7 +179,8 @@ def render_action_detail(
     history = []
     for event in events[-40:]:
         what = _KIND.get(event.kind, event.kind).format(
-            detail=escape(event.detail[:300]), user=mention(event.detail))
+            detail=escape(event.detail[:300]), user=mention(event.detail)
+        )
         history.append(f"{_when(event.at, tz)} · {mention(event.actor_id)} {what}")
     blocks: list = [
         HeaderBlock(text=PlainTextObject(text=f"{action.ref} {action.title}"[:150])),
@@ -182,10 +196,13 @@ def render_action_detail(
     if chunk:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
     if learned:
-        blocks += [DividerBlock(),
-                   SectionBlock(text=MarkdownTextObject(text="*What was learned*"))]
-        blocks += [SectionBlock(text=MarkdownTextObject(
-            text=render_reflection_line(r, viewer_id, tz, limit=600))) for r in learned[:10]]
+        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*What was learned*"))]
+        blocks += [
+            SectionBlock(
+                text=MarkdownTextObject(text=render_reflection_line(r, viewer_id, tz, limit=600))
+            )
+            for r in learned[:10]
+        ]
         more = more_line(min(len(learned), 10), len(learned), "See `/reflect lessons`.")
         if more:
             blocks.append(more)
@@ -208,8 +225,9 @@ def render_action_modal(
 ) -> dict:
     """The modal for a new action, pre-filled from a shortcut or a reminder."""
     owner = UserSelectElement(action_id=ids.ACTION_MODAL_OWNER, initial_user=owner_id)
-    due_picker = DatePickerElement(action_id=ids.ACTION_MODAL_DUE,
-                                   initial_date=due.isoformat() if due else None)
+    due_picker = DatePickerElement(
+        action_id=ids.ACTION_MODAL_DUE, initial_date=due.isoformat() if due else None
+    )
     view = View(
         type="modal",
         callback_id=ids.ACTION_MODAL,
@@ -228,15 +246,24 @@ def render_action_modal(
                     placeholder=PlainTextObject(text="Draft our response to the charter"),
                 ),
             ),
-            InputBlock(block_id=ids.ACTION_MODAL_OWNER, label=PlainTextObject(text="Owner"),
-                       element=owner, optional=True),
-            InputBlock(block_id=ids.ACTION_MODAL_DUE, label=PlainTextObject(text="Due"),
-                       element=due_picker, optional=True),
+            InputBlock(
+                block_id=ids.ACTION_MODAL_OWNER,
+                label=PlainTextObject(text="Owner"),
+                element=owner,
+                optional=True,
+            ),
+            InputBlock(
+                block_id=ids.ACTION_MODAL_DUE,
+                label=PlainTextObject(text="Due"),
+                element=due_picker,
+                optional=True,
+            ),
             InputBlock(
                 block_id=ids.ACTION_MODAL_WORKSTREAM,
                 label=PlainTextObject(text="Workstream"),
                 element=PlainTextInputElement(
-                    action_id=ids.ACTION_MODAL_WORKSTREAM, max_length=40,
+                    action_id=ids.ACTION_MODAL_WORKSTREAM,
+                    max_length=40,
                     initial_value=workstream or None,
                     placeholder=PlainTextObject(text="inclusion"),
                 ),
@@ -246,7 +273,9 @@ def render_action_modal(
                 block_id=ids.ACTION_MODAL_NOTES,
                 label=PlainTextObject(text="Notes"),
                 element=PlainTextInputElement(
-                    action_id=ids.ACTION_MODAL_NOTES, multiline=True, max_length=NOTE_MAX,
+                    action_id=ids.ACTION_MODAL_NOTES,
+                    multiline=True,
+                    max_length=NOTE_MAX,
                     initial_value=notes[:NOTE_MAX] or None,
                 ),
                 optional=True,

@@ -61,34 +61,48 @@ def render_export_sent(counts: Mapping[str, int]) -> Rendered:
     """The ephemeral reply once the export file is in the member's DMs."""
     return render_text(
         ":package: I've sent you a file, in our direct messages, with everything I store "
-        f"about you: {describe_counts(counts)}.")
+        f"about you: {describe_counts(counts)}."
+    )
 
 
 def render_export_comment() -> str:
     """The comment that goes with the export file."""
-    return ("Here is everything Nudge stores about you, as JSON. Your private reflections "
-            "are in it: keep the file somewhere safe. `/nudge forget me` erases it all.")
+    return (
+        "Here is everything Nudge stores about you, as JSON. Your private reflections "
+        "are in it: keep the file somewhere safe. `/nudge forget me` erases it all."
+    )
 
 
 def render_forget_confirm(value: str, counts: Mapping[str, int]) -> Rendered:
     """The ephemeral question, with "Erase my data" and "Keep it" buttons."""
     own = {k: n for k, n in counts.items() if k not in ("actions", "action_events")}
     shared = counts.get("actions", 0)
-    text = (f":warning: *Erase your data?* This deletes {describe_counts(own)}, and the "
-            "messages I've sent you where Slack lets me. It can't be undone.")
-    kept = ("Actions are shared with the network, so they stay, with you shown as "
-            f"“a former member” ({shared:,} of them name you)." if shared else
-            "Actions are shared with the network: any that name you would stay, with you "
-            "shown as “a former member”.")
+    text = (
+        f":warning: *Erase your data?* This deletes {describe_counts(own)}, and the "
+        "messages I've sent you where Slack lets me. It can't be undone."
+    )
+    kept = (
+        "Actions are shared with the network, so they stay, with you shown as "
+        f"“a former member” ({shared:,} of them name you)."
+        if shared
+        else "Actions are shared with the network: any that name you would stay, with you "
+        "shown as “a former member”."
+    )
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=text)),
-        ContextBlock(elements=[MarkdownTextObject(
-            text=kept + " `/nudge mydata` first if you'd like a copy.")]),
-        ActionsBlock(elements=[
-            ButtonElement(text="Erase my data", action_id=ids.FORGET_ERASE, value=value,
-                          style="danger"),
-            ButtonElement(text="Keep it", action_id=ids.FORGET_KEEP, value=value),
-        ]),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(text=kept + " `/nudge mydata` first if you'd like a copy.")
+            ]
+        ),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Erase my data", action_id=ids.FORGET_ERASE, value=value, style="danger"
+                ),
+                ButtonElement(text="Keep it", action_id=ids.FORGET_KEEP, value=value),
+            ]
+        ),
     ]
     return f"Erase your data? This deletes {describe_counts(own)}.", dicts(blocks)
 
@@ -98,13 +112,16 @@ def render_forget_kept() -> Rendered:
     return render_text("Kept: nothing was erased.")
 
 
-def render_forgotten(deleted: Mapping[str, int], anonymised: int, messages_deleted: int,
-                     messages_failed: int) -> Rendered:
+def render_forgotten(
+    deleted: Mapping[str, int], anonymised: int, messages_deleted: int, messages_failed: int
+) -> Rendered:
     """What the erasure did."""
     lines = [f":wastebasket: Done. I erased {describe_counts(deleted)}."]
     if anonymised:
-        lines.append(f"{anonymised:,} shared records (actions and their history) now show "
-                     "“a former member” instead of you.")
+        lines.append(
+            f"{anonymised:,} shared records (actions and their history) now show "
+            "“a former member” instead of you."
+        )
     if messages_deleted or messages_failed:
         line = f"I deleted {messages_deleted:,} of the messages I'd sent you"
         if messages_failed:
@@ -117,5 +134,13 @@ def render_forgotten(deleted: Mapping[str, int], anonymised: int, messages_delet
 
 def render_erased_home() -> dict:
     """The App Home published right after an erasure, replacing one that showed the data."""
-    return View(type="home", blocks=[SectionBlock(text=MarkdownTextObject(
-        text="Your Nudge data has been erased. Type `/nudge help` to start again."))]).to_dict()
+    return View(
+        type="home",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text="Your Nudge data has been erased. Type `/nudge help` to start again."
+                )
+            )
+        ],
+    ).to_dict()

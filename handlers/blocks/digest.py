@@ -37,7 +37,6 @@ _CHARS_PER_MESSAGE = 12_000  # keep each message comfortably readable and small
 _LINE_CHARS = 600
 
 
-
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -80,8 +79,13 @@ def _line(item: object, digest: Digest, key: str) -> str:
 
 def _section_blocks(section: Section, digest: Digest) -> list:
     """A heading and the items, packed into sections of at most 3,000 characters."""
-    blocks: list = [SectionBlock(text=MarkdownTextObject(
-        text=f"*{_clip(section.heading, 300)}* ({len(section.items) + section.more:,})"))]
+    blocks: list = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*{_clip(section.heading, 300)}* ({len(section.items) + section.more:,})"
+            )
+        )
+    ]
     lines = [_line(item, digest, section.key) for item in section.items]
     if section.more:
         lines.append(f"…and {section.more:,} more.")
@@ -118,8 +122,19 @@ def render_digest_messages(digest: Digest, *, preview: bool = False) -> list[Ren
         title = f"Preview, the digest so far. {title}"
     if digest.is_empty:
         text = f"{title}. A quiet week: nothing to report."
-        return [(text, dicts([*_header(digest), SectionBlock(
-            text=MarkdownTextObject(text="A quiet week: nothing to report."))]))]
+        return [
+            (
+                text,
+                dicts(
+                    [
+                        *_header(digest),
+                        SectionBlock(
+                            text=MarkdownTextObject(text="A quiet week: nothing to report.")
+                        ),
+                    ]
+                ),
+            )
+        ]
     body: list = []
     for section in digest.sections:
         body += [DividerBlock(), *_section_blocks(section, digest)]
@@ -130,44 +145,65 @@ def render_digest_messages(digest: Digest, *, preview: bool = False) -> list[Ren
     parts: list[list] = [[]]
     for block in body:
         current = parts[-1]
-        if current and (len(current) >= _BLOCKS_PER_MESSAGE
-                        or sum(map(_size, current)) + _size(block) > _CHARS_PER_MESSAGE):
+        if current and (
+            len(current) >= _BLOCKS_PER_MESSAGE
+            or sum(map(_size, current)) + _size(block) > _CHARS_PER_MESSAGE
+        ):
             parts.append([])
         parts[-1].append(block)
-    contents = "; ".join(f"{s.heading.split(':')[0]} ({len(s.items) + s.more:,})"
-                         for s in digest.sections)
-    headline = [*_header(digest), SectionBlock(text=MarkdownTextObject(
-        text=f":thread: The full digest is in the thread, in {len(parts)} parts: {contents}."))]
+    contents = "; ".join(
+        f"{s.heading.split(':')[0]} ({len(s.items) + s.more:,})" for s in digest.sections
+    )
+    headline = [
+        *_header(digest),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f":thread: The full digest is in the thread, in {len(parts)} parts: "
+                f"{contents}."
+            )
+        ),
+    ]
     messages = [(f"{title}. {digest.numbers}", dicts(headline))]
     for number, blocks in enumerate(parts, 1):
         if isinstance(blocks[0], DividerBlock):
             blocks = blocks[1:]
-        note = ContextBlock(elements=[MarkdownTextObject(
-            text=f"Part {number} of {len(parts)}")])
+        note = ContextBlock(elements=[MarkdownTextObject(text=f"Part {number} of {len(parts)}")])
         messages.append((f"{title} (part {number} of {len(parts)})", dicts([*blocks, note])))
     return messages
 
 
 def render_digest_help() -> Rendered:
     """``/digest help``."""
-    return render_help("/digest: the network's week", [
-        ("/digest", "preview the digest so far (only you see it)"),
-        ("/digest subscribe", "get the weekly digest by DM too"),
-        ("/digest unsubscribe", "stop the DM copy"),
-        ("/digest post", "steering group: post it to the digest channel now"),
-        ("/digest settings [channel #c] [day <weekday>] [time <HH:MM>]",
-         "steering group: change and show where and when it is posted"),
-    ], footer="Example: `/digest settings channel #network-news day fri time 16:00`")
+    return render_help(
+        "/digest: the network's week",
+        [
+            ("/digest", "preview the digest so far (only you see it)"),
+            ("/digest subscribe", "get the weekly digest by DM too"),
+            ("/digest unsubscribe", "stop the DM copy"),
+            ("/digest post", "steering group: post it to the digest channel now"),
+            (
+                "/digest settings [channel #c] [day <weekday>] [time <HH:MM>]",
+                "steering group: change and show where and when it is posted",
+            ),
+        ],
+        footer="Example: `/digest settings channel #network-news day fri time 16:00`",
+    )
 
 
 def render_digest_settings(
-    channel: str | None, schedule: DigestSchedule, tz: str, from_database: bool,
-    subscribers: int, note: str = "",
+    channel: str | None,
+    schedule: DigestSchedule,
+    tz: str,
+    from_database: bool,
+    subscribers: int,
+    note: str = "",
 ) -> Rendered:
     """The digest's settings as the steering group sees them."""
     where = f"<#{channel}>" if channel else "_no channel set: no scheduled digest_"
     source = "set with `/digest settings`" if from_database else "from the environment"
     day = schedule.weekday.capitalize()
-    text = (f"{note}The digest is posted to {where} every {day} at {schedule.at:%H:%M} "
-            f"({tz}), {source}. {subscribers:,} member(s) get it by DM.").strip()
+    text = (
+        f"{note}The digest is posted to {where} every {day} at {schedule.at:%H:%M} "
+        f"({tz}), {source}. {subscribers:,} member(s) get it by DM."
+    ).strip()
     return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])

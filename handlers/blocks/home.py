@@ -53,8 +53,9 @@ def _action_block(action: Action, data: HomeData) -> SectionBlock:
     """The action line from ``/action list``, with its Done button."""
     return SectionBlock(
         text=MarkdownTextObject(text=render_action_line(action, data.today)),
-        accessory=ButtonElement(text="Done", action_id=f"{ids.ACTION_DONE}:{action.id}",
-                                value=str(action.id)),
+        accessory=ButtonElement(
+            text="Done", action_id=f"{ids.ACTION_DONE}:{action.id}", value=str(action.id)
+        ),
     )
 
 
@@ -63,8 +64,11 @@ def _actions(data: HomeData) -> list:
     if not data.open_actions:
         return blocks + [_text(f"Nothing open. Track one with `{ACTION_EXAMPLE}`")]
     blocks += [_action_block(a, data) for a in data.open_actions[:MAX_ACTIONS]]
-    more = more_line(min(len(data.open_actions), MAX_ACTIONS), data.open_total,
-                     "See them all with `/action list`.")
+    more = more_line(
+        min(len(data.open_actions), MAX_ACTIONS),
+        data.open_total,
+        "See them all with `/action list`.",
+    )
     return blocks + ([more] if more else [])
 
 
@@ -86,12 +90,19 @@ def _reflections(data: HomeData) -> list:
     blocks: list = [_header("Recent reflections")]
     if not data.reflections:
         return blocks + [_text(f"None yet. Write one with `{REFLECT_EXAMPLE}`")]
-    blocks += [_text(render_reflection_line(r, data.user_id, tz, limit=400))
-               for r in data.reflections[:MAX_REFLECTIONS]]
-    more = more_line(min(len(data.reflections), MAX_REFLECTIONS), data.reflections_total,
-                     "See them with `/reflect list` or `/reflect search <words>`.")
-    blocks.append(more or _context("Yours (:lock: private ones only you can see) and the "
-                                   "network's shared ones."))
+    blocks += [
+        _text(render_reflection_line(r, data.user_id, tz, limit=400))
+        for r in data.reflections[:MAX_REFLECTIONS]
+    ]
+    more = more_line(
+        min(len(data.reflections), MAX_REFLECTIONS),
+        data.reflections_total,
+        "See them with `/reflect list` or `/reflect search <words>`.",
+    )
+    blocks.append(
+        more
+        or _context("Yours (:lock: private ones only you can see) and the network's shared ones.")
+    )
     return blocks
 
 
@@ -102,17 +113,22 @@ def _lines(actions: tuple[Action, ...], data: HomeData) -> str:
 def _network(summary: ReviewSummary, data: HomeData) -> list:
     blocks: list = [
         _header("The network's actions"),
-        _text(f"*{summary.open:,}* open · *{summary.overdue.total:,}* overdue · "
-              f"*{summary.due_this_week.total:,}* due this week · "
-              f"*{summary.stale.total:,}* stale (no change in 30 days) · "
-              f"*{summary.unplanned:,}* without an owner or due date"),
+        _text(
+            f"*{summary.open:,}* open · *{summary.overdue.total:,}* overdue · "
+            f"*{summary.due_this_week.total:,}* due this week · "
+            f"*{summary.stale.total:,}* stale (no change in 30 days) · "
+            f"*{summary.unplanned:,}* without an owner or due date"
+        ),
     ]
     for title, attention in (("Overdue", summary.overdue), ("Stale", summary.stale)):
         if not attention:
             continue
         blocks.append(_text(f"*{title}*\n{_lines(attention.actions, data)}"))
-        more = more_line(min(attention.total, MAX_SUMMARY_LINES), attention.total,
-                         "See the whole review with `/action review`.")
+        more = more_line(
+            min(attention.total, MAX_SUMMARY_LINES),
+            attention.total,
+            "See the whole review with `/action review`.",
+        )
         if more:
             blocks.append(more)
     return blocks

@@ -40,7 +40,6 @@ __all__ = [
 ]
 
 
-
 def _subject(reminder: Reminder) -> str:
     if reminder.kind == "me":
         return escape(reminder.text)
@@ -62,15 +61,20 @@ def render_reminder_dm(reminder: Reminder, due_at: datetime, now: datetime) -> R
     text = f":alarm_clock: Reminder: {_subject(reminder)}"
     blocks: list = [SectionBlock(text=MarkdownTextObject(text=text))]
     if reminder.permalink:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(
-            text=f"<{reminder.permalink}|The conversation>")]))
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=f"<{reminder.permalink}|The conversation>")]
+            )
+        )
     notes = [reminder.ref]
     if reminder.recurrence is not None:
         notes.append(reminder.recurrence.describe())
     if is_late(due_at, now):
         local = due_at.astimezone(zone)
-        late = (f":hourglass: This is late: it was due {format_date(local.date())} at "
-                f"{local:%H:%M}, while I was offline.")
+        late = (
+            f":hourglass: This is late: it was due {format_date(local.date())} at "
+            f"{local:%H:%M}, while I was offline."
+        )
         text += f" ({late.removeprefix(':hourglass: ')})"
         notes.append(late)
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(notes))]))
@@ -81,8 +85,9 @@ def render_reminder_dm(reminder: Reminder, due_at: datetime, now: datetime) -> R
         for key, label in (("1h", "1 hour"), ("1d", "1 day"), ("1w", "1 week"))
     ]
     if reminder.kind == "follow_up":
-        buttons.append(ButtonElement(text="Track as action", action_id=ids.NUDGE_TRACK,
-                                     value=value))
+        buttons.append(
+            ButtonElement(text="Track as action", action_id=ids.NUDGE_TRACK, value=value)
+        )
     blocks.append(ActionsBlock(elements=buttons))
     return text, dicts(blocks)
 
@@ -119,12 +124,22 @@ def render_reminder_list(
     lines = [render_reminder_line(r, now, zone) for r in reminders]
     if not lines and not habit_line:
         return render_text(f"You have no reminders. Set one with `{EXAMPLE}`.")
-    blocks: list = [SectionBlock(text=MarkdownTextObject(
-        text="*Your reminders*\n" + ("\n".join(lines) or "_none_")))]
+    blocks: list = [
+        SectionBlock(
+            text=MarkdownTextObject(text="*Your reminders*\n" + ("\n".join(lines) or "_none_"))
+        )
+    ]
     if habit_line:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=habit_line)))
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(
-        text="Times are in your Slack time zone. Stop one with `/nudge cancel N3`.")]))
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="Times are in your Slack time zone. Stop one with `/nudge cancel N3`."
+                )
+            ]
+        )
+    )
     fallback = "\n".join(["Your reminders", *lines, *([habit_line] if habit_line else [])])
     return fallback, dicts(blocks)
 
@@ -132,34 +147,44 @@ def render_reminder_list(
 def render_overdue_dm(action: Action, today: date) -> Rendered:
     """An overdue action's daily nudge to its owner: Done and New due date."""
     assert action.due is not None
-    text = (f":warning: *{action.ref}* {escape(action.title)} was due "
-            f"{format_due(action.due, today)} and is overdue.")
+    text = (
+        f":warning: *{action.ref}* {escape(action.title)} was due "
+        f"{format_due(action.due, today)} and is overdue."
+    )
     value = str(action.id)
     buttons = [
-        ButtonElement(text="Done", action_id=f"{ids.ACTION_DONE}:{action.id}", value=value,
-                      style="primary"),
+        ButtonElement(
+            text="Done", action_id=f"{ids.ACTION_DONE}:{action.id}", value=value, style="primary"
+        ),
         ButtonElement(text="New due date", action_id=ids.NUDGE_NEW_DUE, value=value),
     ]
-    return text, dicts([SectionBlock(text=MarkdownTextObject(text=text)),
-                        ActionsBlock(elements=buttons)])
+    return text, dicts(
+        [SectionBlock(text=MarkdownTextObject(text=text)), ActionsBlock(elements=buttons)]
+    )
 
 
 def render_habit_nudge(every_weeks: int, feed_url: str | None) -> Rendered:
     """The blogging-habit nudge."""
     period = "week" if every_weeks == 1 else f"{every_weeks} weeks"
-    text = (f":writing_hand: It's been {period} without a blog post or a shared reflection. "
-            "A few lines about what you learned this week would do: `/reflect share <text>`.")
+    text = (
+        f":writing_hand: It's been {period} without a blog post or a shared reflection. "
+        "A few lines about what you learned this week would do: `/reflect share <text>`."
+    )
     hint = "Change the rhythm with `/nudge blog every 2 weeks`, or stop with `/nudge blog off`."
     if not feed_url:
         hint += " Tell me your blog's feed with `/nudge blog feed <url>`."
     draft = ButtonElement(text="Draft my weeknote", action_id=ids.WEEKNOTE_DRAFT, value="this")
-    return text, dicts([SectionBlock(text=MarkdownTextObject(text=text)),
-                        ActionsBlock(elements=[draft]),
-                        ContextBlock(elements=[MarkdownTextObject(text=hint)])])
+    return text, dicts(
+        [
+            SectionBlock(text=MarkdownTextObject(text=text)),
+            ActionsBlock(elements=[draft]),
+            ContextBlock(elements=[MarkdownTextObject(text=hint)]),
+        ]
+    )
 
 
 def render_follow_up_modal(message_text: str, permalink: str | None, metadata: dict) -> dict:
-    """"Remind me to follow up": the message, a link to it, and when."""
+    """ "Remind me to follow up": the message, a link to it, and when."""
     quoted = escape(message_text[:500]) or "_(no text)_"
     link = f"\n<{permalink}|Open the conversation>" if permalink else ""
     view = View(
@@ -175,7 +200,8 @@ def render_follow_up_modal(message_text: str, permalink: str | None, metadata: d
                 block_id=ids.NUDGE_FOLLOW_UP_WHEN,
                 label=PlainTextObject(text="When?"),
                 element=PlainTextInputElement(
-                    action_id=ids.NUDGE_FOLLOW_UP_WHEN, max_length=100,
+                    action_id=ids.NUDGE_FOLLOW_UP_WHEN,
+                    max_length=100,
                     placeholder=PlainTextObject(text="tomorrow at 9am"),
                 ),
                 hint=PlainTextObject(text=f"For example: {WHEN_EXAMPLE}"),
@@ -186,7 +212,7 @@ def render_follow_up_modal(message_text: str, permalink: str | None, metadata: d
 
 
 def render_due_modal(action: Action, today: date) -> dict:
-    """"New due date" for an overdue action: a date picker."""
+    """ "New due date" for an overdue action: a date picker."""
     view = View(
         type="modal",
         callback_id=ids.NUDGE_DUE_MODAL,
@@ -196,9 +222,13 @@ def render_due_modal(action: Action, today: date) -> dict:
         private_metadata=json.dumps({"action_id": action.id}),
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=f"*{action.ref}* {escape(action.title)}")),
-            InputBlock(block_id=ids.NUDGE_DUE_DATE, label=PlainTextObject(text="Due"),
-                       element=DatePickerElement(action_id=ids.NUDGE_DUE_DATE,
-                                                 initial_date=today.isoformat())),
+            InputBlock(
+                block_id=ids.NUDGE_DUE_DATE,
+                label=PlainTextObject(text="Due"),
+                element=DatePickerElement(
+                    action_id=ids.NUDGE_DUE_DATE, initial_date=today.isoformat()
+                ),
+            ),
         ],
     )
     return view.to_dict()

@@ -54,7 +54,7 @@ def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    if " " in cut[limit // 2:]:
+    if " " in cut[limit // 2 :]:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip() + "…"
 
@@ -68,7 +68,11 @@ def _quote(text: str) -> str:
 
 
 def render_reflection_line(
-    reflection: Reflection, viewer_id: str, tz: ZoneInfo, *, text: str | None = None,
+    reflection: Reflection,
+    viewer_id: str,
+    tz: ZoneInfo,
+    *,
+    text: str | None = None,
     limit: int = 700,
 ) -> str:
     """``*R7* · you · Tue 1 Dec 2026 · #influence · :lock: private`` and the text quoted."""
@@ -96,40 +100,60 @@ def render_reflection_saved(reflection: Reflection, tz: ZoneInfo) -> Rendered:
     if reflection.shared:
         said = f":seedling: Saved {reflection.ref} and shared it with the network."
     else:
-        said = (f":seedling: Saved {reflection.ref}. It's private: only you can see it "
-                "until you share it.")
+        said = (
+            f":seedling: Saved {reflection.ref}. It's private: only you can see it "
+            "until you share it."
+        )
     blocks: list = [
         SectionBlock(text=MarkdownTextObject(text=said)),
-        SectionBlock(text=MarkdownTextObject(
-            text=render_reflection_line(reflection, reflection.author_id, tz, limit=2500))),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=render_reflection_line(reflection, reflection.author_id, tz, limit=2500)
+            )
+        ),
     ]
     if not reflection.shared:
-        blocks[0] = SectionBlock(text=MarkdownTextObject(text=said),
-                                 accessory=_share_button(reflection))
+        blocks[0] = SectionBlock(
+            text=MarkdownTextObject(text=said), accessory=_share_button(reflection)
+        )
     return said, dicts(blocks)
 
 
 def render_reflection_changed(reflection: Reflection, tz: ZoneInfo, what: str) -> Rendered:
     """The confirmation of a share, unshare or delete: ``what`` says what happened."""
-    return what, dicts([
-        SectionBlock(text=MarkdownTextObject(text=what)),
-        SectionBlock(text=MarkdownTextObject(
-            text=render_reflection_line(reflection, reflection.author_id, tz, limit=2500))),
-    ])
+    return what, dicts(
+        [
+            SectionBlock(text=MarkdownTextObject(text=what)),
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=render_reflection_line(reflection, reflection.author_id, tz, limit=2500)
+                )
+            ),
+        ]
+    )
 
 
 def render_reflection_list(
-    reflections: list[Reflection], total: int, heading: str, viewer_id: str, tz: ZoneInfo,
+    reflections: list[Reflection],
+    total: int,
+    heading: str,
+    viewer_id: str,
+    tz: ZoneInfo,
     empty: str,
 ) -> Rendered:
     """Reflections newest first, one section each, and a line when more were left out."""
     if not reflections:
         return empty, dicts([SectionBlock(text=MarkdownTextObject(text=empty))])
     blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{heading}*"))]
-    blocks += [SectionBlock(text=MarkdownTextObject(
-        text=render_reflection_line(r, viewer_id, tz))) for r in reflections]
-    more = more_line(len(reflections), total,
-                     "Narrow it down with `/reflect list #tag` or `/reflect search <words>`.")
+    blocks += [
+        SectionBlock(text=MarkdownTextObject(text=render_reflection_line(r, viewer_id, tz)))
+        for r in reflections
+    ]
+    more = more_line(
+        len(reflections),
+        total,
+        "Narrow it down with `/reflect list #tag` or `/reflect search <words>`.",
+    )
     if more:
         blocks.append(more)
     text = f"{heading}: " + "; ".join(f"{r.ref} {clip(r.text, 80)}" for r in reflections[:10])
@@ -142,18 +166,26 @@ def render_search_results(
     """Search hits, best first, each with a snippet in which the matching words are bold."""
     words = " ".join(terms)
     if not found:
-        text = (f"Nothing found for “{words}” among your reflections and the network's "
-                "shared ones.")
+        text = f"Nothing found for “{words}” among your reflections and the network's shared ones."
         return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
     heading = f"Reflections matching “{words}”, best match first"
     blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{heading}*"))]
-    blocks += [SectionBlock(text=MarkdownTextObject(text=render_reflection_line(
-        hit.reflection, viewer_id, tz, text=clip(hit.snippet, 700)))) for hit in found]
+    blocks += [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=render_reflection_line(
+                    hit.reflection, viewer_id, tz, text=clip(hit.snippet, 700)
+                )
+            )
+        )
+        for hit in found
+    ]
     more = more_line(len(found), total, "Add a word to narrow the search.")
     if more:
         blocks.append(more)
-    text = f"{heading}: " + "; ".join(f"{h.reflection.ref} {clip(h.snippet, 80)}"
-                                      for h in found[:10])
+    text = f"{heading}: " + "; ".join(
+        f"{h.reflection.ref} {clip(h.snippet, 80)}" for h in found[:10]
+    )
     return text[:3000], dicts(blocks)
 
 
@@ -167,8 +199,11 @@ def render_reflect_modal(*, metadata: dict | None = None, action_line: str = "")
     shared = Option(value=SHARED, text="Shared with the network")
     intro = []
     if action_line:
-        intro = [ContextBlock(elements=[MarkdownTextObject(
-            text=f":white_check_mark: From {action_line}"[:2000])])]
+        intro = [
+            ContextBlock(
+                elements=[MarkdownTextObject(text=f":white_check_mark: From {action_line}"[:2000])]
+            )
+        ]
     view = View(
         type="modal",
         callback_id=ids.REFLECT_MODAL,
@@ -182,9 +217,12 @@ def render_reflect_modal(*, metadata: dict | None = None, action_line: str = "")
                 block_id=ids.REFLECT_MODAL_TEXT,
                 label=PlainTextObject(text="What did you notice or learn?"),
                 element=PlainTextInputElement(
-                    action_id=ids.REFLECT_MODAL_TEXT, multiline=True, max_length=TEXT_MAX,
+                    action_id=ids.REFLECT_MODAL_TEXT,
+                    multiline=True,
+                    max_length=TEXT_MAX,
                     placeholder=PlainTextObject(
-                        text="Asking open questions got us further than the slides"),
+                        text="Asking open questions got us further than the slides"
+                    ),
                 ),
             ),
             InputBlock(
@@ -192,7 +230,8 @@ def render_reflect_modal(*, metadata: dict | None = None, action_line: str = "")
                 label=PlainTextObject(text="Tags"),
                 hint=PlainTextObject(text=f"Up to {TAGS_MAX}, separated by spaces or commas."),
                 element=PlainTextInputElement(
-                    action_id=ids.REFLECT_MODAL_TAGS, max_length=250,
+                    action_id=ids.REFLECT_MODAL_TAGS,
+                    max_length=250,
                     placeholder=PlainTextObject(text="influence, inclusion"),
                 ),
                 optional=True,
@@ -201,7 +240,8 @@ def render_reflect_modal(*, metadata: dict | None = None, action_line: str = "")
                 block_id=ids.REFLECT_MODAL_VISIBILITY,
                 label=PlainTextObject(text="Who can see it?"),
                 element=RadioButtonsElement(
-                    action_id=ids.REFLECT_MODAL_VISIBILITY, options=[private, shared],
+                    action_id=ids.REFLECT_MODAL_VISIBILITY,
+                    options=[private, shared],
                     initial_option=private,
                 ),
             ),
@@ -221,8 +261,10 @@ def render_reflect_help() -> Rendered:
             ("/reflect list [#tag]", "your reflections and the network's shared ones"),
             ("/reflect search <words>", "full-text search, best match first"),
             ("/reflect share R7", "share one of yours (also unshare, delete)"),
-            ("/reflect lessons [#tag | #workstream]",
-             "the network's shared lessons, by tag and by workstream"),
+            (
+                "/reflect lessons [#tag | #workstream]",
+                "the network's shared lessons, by tag and by workstream",
+            ),
             ("/reflect weeknote [last]", "a Markdown draft of your week (or last week), by DM"),
         ],
         f"Example: `{EXAMPLE}`. Private reflections are seen by you alone, steering group "
@@ -232,14 +274,20 @@ def render_reflect_help() -> Rendered:
 
 
 def render_lessons(
-    groups: list[LessonGroup], shown: int, total: int, topic: str | None, viewer_id: str,
+    groups: list[LessonGroup],
+    shown: int,
+    total: int,
+    topic: str | None,
+    viewer_id: str,
     tz: ZoneInfo,
 ) -> Rendered:
     """The lessons library: one section per tag or workstream, newest first, "and N more"."""
     scope = f" on #{topic}" if topic else ""
     if not groups:
-        text = (f"No shared lessons{scope} yet. Mark an action done and answer “What did you "
-                "learn?”, or `/reflect share <text> #tag`.")
+        text = (
+            f"No shared lessons{scope} yet. Mark an action done and answer “What did you "
+            "learn?”, or `/reflect share <text> #tag`."
+        )
         return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
     heading = f"What the network learned{scope}, most recent first"
     blocks: list = [HeaderBlock(text=PlainTextObject(text=heading[:150]))]
@@ -266,11 +314,20 @@ def render_lessons(
 def render_weeknote_sent(filename: str, monday: date, empty: bool, last: bool) -> Rendered:
     """The reply to ``/reflect weeknote``: where the draft went."""
     span = f"the week of {monday:%a %-d %b %Y}"
-    text = (f":memo: Your weeknote draft for {span} is in our DM as `{filename}`: edit it and "
-            "publish it where you blog.")
+    text = (
+        f":memo: Your weeknote draft for {span} is in our DM as `{filename}`: edit it and "
+        "publish it where you blog."
+    )
     if empty:
         text += " I saw nothing of yours that week, so it's a starting page."
-    hint = ("This week so far: `/reflect weeknote`." if last
-            else "Last week instead: `/reflect weeknote last`.")
-    return text, dicts([SectionBlock(text=MarkdownTextObject(text=text)),
-                        ContextBlock(elements=[MarkdownTextObject(text=hint)])])
+    hint = (
+        "This week so far: `/reflect weeknote`."
+        if last
+        else "Last week instead: `/reflect weeknote last`."
+    )
+    return text, dicts(
+        [
+            SectionBlock(text=MarkdownTextObject(text=text)),
+            ContextBlock(elements=[MarkdownTextObject(text=hint)]),
+        ]
+    )

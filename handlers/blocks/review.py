@@ -24,8 +24,10 @@ def _list(title: str, attention: Attention, summary: ReviewSummary) -> list:
         return []
     lines = [f"• {render_action_line(a, summary.today)}"[:600] for a in attention.actions]
     if attention.total > len(attention.actions):
-        lines.append(f"…and {attention.total - len(attention.actions):,} more "
-                     "(`/action export` has them all).")
+        lines.append(
+            f"…and {attention.total - len(attention.actions):,} more "
+            "(`/action export` has them all)."
+        )
     text = f"*{title}* ({attention.total:,})"
     blocks = []
     for line in lines:
@@ -43,8 +45,11 @@ def render_review(summary: ReviewSummary) -> Rendered:
     if not summary.open:
         text = "Review: no open actions."
         return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
-    lines = [f"• {f'#{s.name}' if s.name else '_no workstream_'}: {s.open:,} open"
-             + (f", {s.overdue:,} overdue" if s.overdue else "") for s in summary.workstreams]
+    lines = [
+        f"• {f'#{s.name}' if s.name else '_no workstream_'}: {s.open:,} open"
+        + (f", {s.overdue:,} overdue" if s.overdue else "")
+        for s in summary.workstreams
+    ]
     by_stream = "*Open actions by workstream*\n" + "\n".join(lines[:60])
     if len(lines) > 60:
         by_stream += f"\n…and {len(lines) - 60:,} more workstreams."
@@ -54,17 +59,21 @@ def render_review(summary: ReviewSummary) -> Rendered:
         SectionBlock(text=MarkdownTextObject(text=by_stream[:_CHARS])),
         DividerBlock(),
     ]
-    for title, attention in (("Overdue", summary.overdue),
-                           ("Due this week", summary.due_this_week),
-                           ("Stale: no change in 30 days", summary.stale),
-                           ("Without an owner", summary.no_owner),
-                           ("Without a due date", summary.no_due)):
+    for title, attention in (
+        ("Overdue", summary.overdue),
+        ("Due this week", summary.due_this_week),
+        ("Stale: no change in 30 days", summary.stale),
+        ("Without an owner", summary.no_owner),
+        ("Without a due date", summary.no_due),
+    ):
         blocks += _list(title, attention, summary)
     return f"Review of tracked actions: {counts}", dicts(blocks[:50])
 
 
 def render_export_done(count: int, filename: str) -> Rendered:
     """The reply after the CSV was sent by DM."""
-    text = (f"Sent you `{filename}` by DM: {count:,} action(s) with their history fields "
-            "(UTF-8 CSV; opens in Excel, Numbers, LibreOffice and Google Sheets).")
+    text = (
+        f"Sent you `{filename}` by DM: {count:,} action(s) with their history fields "
+        "(UTF-8 CSV; opens in Excel, Numbers, LibreOffice and Google Sheets)."
+    )
     return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
