@@ -50,7 +50,12 @@ def send_export(deps: Deps, client: WebClient, actor: Actor) -> Rendered:
     now = deps.now()
     with deps.db() as db:
         tables = member_data.export(db, actor.team_id, actor.user_id)
-    document = build_export(tables, team_id=actor.team_id, user_id=actor.user_id, generated_at=now)
+    document = build_export(
+        [(table.holding, rows) for table, rows in tables],
+        team_id=actor.team_id,
+        user_id=actor.user_id,
+        generated_at=now,
+    )
     channel = client.conversations_open(users=actor.user_id)["channel"]["id"]
     client.files_upload_v2(
         channel=channel,
@@ -59,7 +64,7 @@ def send_export(deps: Deps, client: WebClient, actor: Actor) -> Rendered:
         content=json.dumps(document, indent=2, ensure_ascii=False, default=str),
         initial_comment=blocks.render_export_comment(),
     )
-    return blocks.render_export_sent(document["counts"])
+    return blocks.render_export_sent({table.holding: len(rows) for table, rows in tables})
 
 
 def ask_to_forget(deps: Deps, actor: Actor) -> Rendered:
@@ -67,7 +72,7 @@ def ask_to_forget(deps: Deps, actor: Actor) -> Rendered:
     now = deps.now()
     with deps.db() as db:
         tables = member_data.export(db, actor.team_id, actor.user_id)
-    counts = {name: len(rows) for name, rows in tables.items()}
+    counts = {table.holding: len(rows) for table, rows in tables}
     return blocks.render_forget_confirm(
         confirmation_value(actor.team_id, actor.user_id, now), counts
     )
@@ -129,9 +134,8 @@ def forget(deps: Deps, client: WebClient, team_id: str, user_id: str) -> Rendere
         client.views_publish(user_id=user_id, view=blocks.render_erased_home())
     except (SlackApiError, OSError) as err:  # the home is rebuilt when next opened
         log.warning("erasure %s: could not clear the App Home: %s", erasure.id, err)
-    return blocks.render_forgotten(
-        erasure.deleted, sum(erasure.anonymised.values()), deleted, failed
-    )
+    erased = {table.holding: erasure.deleted[table.name] for table in member_data.PERSONAL}
+    return blocks.render_forgotten(erased, sum(erasure.anonymised.values()), deleted, failed)
 
 
 def on_erase_button(

@@ -1,14 +1,14 @@
 """Every table that holds a member's personal data, and how to export and erase it.
 
-The one place that knows where a person appears. :data:`HOLDINGS` names, per table, the
-columns holding a member's Slack id; :data:`NOT_PERSONAL` names the tables that hold
-none, with the reason. ``tests/test_data_rights.py`` scans the schema and fails when a
-table has a column that looks like a person (``*_id``, ``*_by``, ``recipient`` …) and is
-in neither, so a new table cannot be forgotten by ``/nudge mydata`` or
-``/nudge forget me``.
-
-Each table has one export function and one erase function. A table that does not exist
-(yet: the digest's tables arrive from another feature) exports ``[]`` and erases nothing.
+The one place that knows where a person appears: :data:`PERSONAL` holds one
+:class:`PersonalTable` record per table, naming the columns that hold a member's Slack id,
+the table's reader (for ``/nudge mydata``), its eraser (for ``/nudge forget me``) and what
+the member is told of it (a :class:`~bot.domain.data_rights.Holding`: the export section
+and the nouns of the replies). :data:`NOT_PERSONAL` names the tables that hold none, with
+the reason. ``tests/test_data_rights.py`` scans the schema and fails when a table has a
+column that looks like a person (``*_id``, ``*_by``, ``recipient`` …) and is in no record,
+so a new table cannot be forgotten anywhere. A table that does not exist exports ``[]``
+and erases nothing.
 
 Erasure deletes what is the member's own (reflections, reminders, habit, feed, posts,
 member record, subscription, the record of messages sent to them) and keeps shared
@@ -27,17 +27,16 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from bot.domain.data_rights import scrub_mentions
+from bot.domain.data_rights import Holding, scrub_mentions
 from bot.domain.people import FORMER_MEMBER
 from storage import deliveries, reflections
 from storage.db import immediate
 
 __all__ = [
-    "HOLDINGS",
+    "PersonalTable",
+    "PERSONAL",
     "NOT_PERSONAL",
     "NOT_PERSON_COLUMNS",
-    "EXPORTS",
-    "ERASERS",
     "Erasure",
     "export",
     "sent_messages",
@@ -45,21 +44,6 @@ __all__ = [
     "record_messages",
     "erasures",
 ]
-
-HOLDINGS: dict[str, tuple[str, ...]] = {
-    "members": ("user_id",),
-    "actions": ("owner_id", "creator_id"),
-    "action_events": ("actor_id",),  # and ``detail`` of an ``assigned`` event
-    "reflections": ("author_id",),
-    "reminders": ("user_id", "person_id"),
-    "habits": ("user_id",),
-    "feeds": ("user_id",),
-    "posts": ("user_id",),
-    "deliveries": ("recipient",),
-    "digest_subscriptions": ("user_id",),
-    "digest_settings": ("updated_by",),
-}
-"""Tables holding personal data, and their columns that hold a member's Slack id."""
 
 NOT_PERSONAL: dict[str, str] = {
     "_migrations": "names of applied migrations",
@@ -127,29 +111,14 @@ def _export_reflections(db: Database, team_id: str, user_id: str) -> list[dict]:
     return [{**row, "shared": bool(row["shared"])} for row in rows]
 
 
-EXPORTS: dict[str, Reader] = {
-    "members": _owned_by("members", "user_id"),
-    "actions": _export_actions,
-    "action_events": _export_action_events,
-    "reflections": _export_reflections,
-    "reminders": _owned_by("reminders", "user_id"),
-    "habits": _owned_by("habits", "user_id"),
-    "feeds": _owned_by("feeds", "user_id"),
-    "posts": _owned_by("posts", "user_id"),
-    "deliveries": _owned_by("deliveries", "recipient"),
-    "digest_subscriptions": _owned_by("digest_subscriptions", "user_id"),
-    "digest_settings": _owned_by("digest_settings", "updated_by"),
-}
+def export(db: Database, team_id: str, user_id: str) -> list[tuple[PersonalTable, list[dict]]]:
+    """The member's rows in every table of :data:`PERSONAL`, read in one transaction.
 
-
-def export(db: Database, team_id: str, user_id: str) -> dict[str, list[dict]]:
-    """The member's rows in every table of :data:`HOLDINGS`, read in one transaction.
-
-    >>> export(db, "T1", "U1")["reflections"]
-    []
+    >>> [rows for table, rows in export(db, "T1", "U1") if table.name == "reflections"]
+    [[]]
     """
     with db.atomic():  # one consistent snapshot
-        return {table: read(db, team_id, user_id) for table, read in EXPORTS.items()}
+        return [(table, table.read(db, team_id, user_id)) for table in PERSONAL]
 
 
 # --- erasure: one function per table ---------------------------------------------------------
@@ -262,19 +231,131 @@ def _erase_digest_settings(db: Database, team_id: str, user_id: str) -> tuple[in
     return 0, len(_replace(db, "digest_settings", "updated_by", team_id, user_id))
 
 
-ERASERS: dict[str, Eraser] = {
-    "members": _deleted_by("members", "user_id"),
-    "actions": _erase_actions,
-    "action_events": _erase_action_events,
-    "reflections": _erase_reflections,
-    "reminders": _erase_reminders,
-    "habits": _deleted_by("habits", "user_id"),
-    "posts": _deleted_by("posts", "user_id"),  # before feeds: posts refer to them
-    "feeds": _deleted_by("feeds", "user_id"),
-    "deliveries": _deleted_by("deliveries", "recipient"),
-    "digest_subscriptions": _deleted_by("digest_subscriptions", "user_id"),
-    "digest_settings": _erase_digest_settings,
-}
+@dataclass(frozen=True)
+class PersonalTable:
+    """One table holding personal data: where the member is, how to read and erase them,
+    and what they are told of it."""
+
+    name: str
+    columns: tuple[str, ...]
+    """The columns holding a member's Slack id."""
+    read: Reader
+    erase: Eraser
+    holding: Holding
+
+
+PERSONAL: tuple[PersonalTable, ...] = (
+    PersonalTable(
+        "members",
+        ("user_id",),
+        _owned_by("members", "user_id"),
+        _deleted_by("members", "user_id"),
+        Holding(
+            "member", "Your cached Slack profile: display name and time zone.", "profile", "profile"
+        ),
+    ),
+    PersonalTable(
+        "actions",
+        ("owner_id", "creator_id"),
+        _export_actions,
+        _erase_actions,
+        Holding(
+            "actions",
+            "Actions you own or created, each with its full history.",
+            "action",
+            "actions",
+            kept=True,
+        ),
+    ),
+    PersonalTable(
+        "action_events",
+        ("actor_id",),  # and ``detail`` of an ``assigned`` event
+        _export_action_events,
+        _erase_action_events,
+        Holding(
+            "action_events",
+            "Changes you made to other people's actions, or that gave you one.",
+            "change to others' actions",
+            "changes to others' actions",
+            kept=True,
+        ),
+    ),
+    PersonalTable(
+        "reflections",
+        ("author_id",),
+        _export_reflections,
+        _erase_reflections,
+        Holding(
+            "reflections", "Your reflections, private and shared.", "reflection", "reflections"
+        ),
+    ),
+    PersonalTable(
+        "reminders",
+        ("user_id", "person_id"),
+        _owned_by("reminders", "user_id"),
+        _erase_reminders,
+        Holding("reminders", "Your reminders and follow-ups.", "reminder", "reminders"),
+    ),
+    PersonalTable(
+        "habits",
+        ("user_id",),
+        _owned_by("habits", "user_id"),
+        _deleted_by("habits", "user_id"),
+        Holding("habits", "Your blogging habit.", "blogging habit", "blogging habits"),
+    ),
+    PersonalTable(  # before feeds: posts refer to them
+        "posts",
+        ("user_id",),
+        _owned_by("posts", "user_id"),
+        _deleted_by("posts", "user_id"),
+        Holding("posts", "Posts found in your blog feed.", "blog post", "blog posts"),
+    ),
+    PersonalTable(
+        "feeds",
+        ("user_id",),
+        _owned_by("feeds", "user_id"),
+        _deleted_by("feeds", "user_id"),
+        Holding("feeds", "Your blog feed.", "blog feed", "blog feeds"),
+    ),
+    PersonalTable(
+        "deliveries",
+        ("recipient",),
+        _owned_by("deliveries", "recipient"),
+        _deleted_by("deliveries", "recipient"),
+        Holding(
+            "deliveries",
+            "Messages I sent you (reminders, nudges, digests) and when.",
+            "record of a message I sent you",
+            "records of messages I sent you",
+        ),
+    ),
+    PersonalTable(
+        "digest_subscriptions",
+        ("user_id",),
+        _owned_by("digest_subscriptions", "user_id"),
+        _deleted_by("digest_subscriptions", "user_id"),
+        Holding(
+            "digest_subscriptions",
+            "Your subscription to the weekly digest by DM.",
+            "digest subscription",
+            "digest subscriptions",
+        ),
+    ),
+    PersonalTable(
+        "digest_settings",
+        ("updated_by",),
+        _owned_by("digest_settings", "updated_by"),
+        _erase_digest_settings,
+        Holding(
+            "digest_settings",
+            "Digest settings you last changed (steering group).",
+            "digest setting",
+            "digest settings",
+            kept=True,
+        ),
+    ),
+)
+"""Every table holding personal data, in the order an erasure goes through them."""
 
 
 def sent_messages(db: Database, team_id: str, user_id: str) -> list[tuple[str, str]]:
@@ -308,8 +389,8 @@ def erase(
         with immediate(db):
             left = [m for m in sent_messages(db, team_id, user_id) if m not in handled]
             deleted, anonymised = {}, {}
-            for table, erase_from in ERASERS.items():
-                deleted[table], anonymised[table] = erase_from(db, team_id, user_id)
+            for table in PERSONAL:
+                deleted[table.name], anonymised[table.name] = table.erase(db, team_id, user_id)
             erasure_id = (
                 db.table("erasures")
                 .insert(

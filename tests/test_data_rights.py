@@ -14,7 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.data_rights import build_export, check_confirmation, confirmation_value
+from bot.domain.data_rights import (
+    build_export,
+    check_confirmation,
+    confirmation_value,
+    describe_counts,
+)
 from bot.domain.errors import NotAllowed
 from bot.domain.people import FORMER_MEMBER
 from handlers import ids
@@ -25,6 +30,7 @@ from tests.conftest import ANA, PETE, STEER
 
 NAMES = {ANA: "ana", PETE: "pete"}
 
+HOLDINGS = {table.name: table.columns for table in member_data.PERSONAL}
 PERSONISH = re.compile(r"(_id|_by)$|^(user|recipient|person|author|owner|creator|actor|member)$")
 
 
@@ -64,7 +70,7 @@ def personal_counts(bot, user: str, *, own: bool = False) -> dict[str, int]:
     theirs, leaving out other members' follow-ups with them)."""
     with bot.db() as db:
         found = {}
-        for table, columns in member_data.HOLDINGS.items():
+        for table, columns in HOLDINGS.items():
             if own:
                 columns = tuple(c for c in columns if c != "person_id")
             if db.table(table).exists():
@@ -75,7 +81,7 @@ def personal_counts(bot, user: str, *, own: bool = False) -> dict[str, int]:
 
 def table_sizes(bot) -> dict[str, int]:
     with bot.db() as db:
-        return {t: db.table(t).count for t in member_data.HOLDINGS if db.table(t).exists()}
+        return {t: db.table(t).count for t in HOLDINGS if db.table(t).exists()}
 
 
 def exported(bot, user: str) -> tuple[dict, bytes]:
@@ -141,7 +147,12 @@ def test_mydata_sends_every_kind_of_record_and_nothing_private_of_anyone_else(dr
 
 
 def test_the_export_document_is_assembled_from_rows_alone():
-    doc = build_export({}, team_id="T1", user_id="U1", generated_at=clock_now())
+    doc = build_export(
+        [(table.holding, []) for table in member_data.PERSONAL],
+        team_id="T1",
+        user_id="U1",
+        generated_at=clock_now(),
+    )
     assert doc["member"] is None and doc["actions"] == [] and doc["counts"]["posts"] == 0
     assert set(doc["sections"]) >= {"reflections", "digest_subscriptions"}
 
@@ -344,7 +355,7 @@ def uncovered(db) -> list[str]:
         for column in db.table(table).columns_dict:
             if column in member_data.NOT_PERSON_COLUMNS or not PERSONISH.search(column):
                 continue
-            if column not in member_data.HOLDINGS.get(table, ()):
+            if column not in HOLDINGS.get(table, ()):
                 found.append(f"{table}.{column}")
     return found
 
@@ -352,8 +363,24 @@ def uncovered(db) -> list[str]:
 def test_every_table_with_a_person_is_exported_and_erased():
     db = create(":memory:")
     assert uncovered(db) == []
-    assert set(member_data.HOLDINGS) == set(member_data.EXPORTS) == set(member_data.ERASERS)
-    assert set(member_data.HOLDINGS).isdisjoint(member_data.NOT_PERSONAL)
+    assert len(HOLDINGS) == len(member_data.PERSONAL)  # one record per table
+    assert set(HOLDINGS).isdisjoint(member_data.NOT_PERSONAL)
+
+
+def test_every_personal_table_reaches_the_export_and_the_replies():
+    """One record per table: its section is in the export, its nouns in the replies."""
+    holdings = [table.holding for table in member_data.PERSONAL]
+    assert len({h.section for h in holdings}) == len(holdings)
+    doc = build_export(
+        [(h, [{"id": 1, "action_id": 99}]) for h in holdings],
+        team_id="T1",
+        user_id="U1",
+        generated_at=clock_now(),
+    )
+    assert set(doc["sections"]) == set(doc["counts"]) == {h.section for h in holdings}
+    assert all(doc[h.section] for h in holdings)
+    described = describe_counts({h: 2 for h in holdings})
+    assert all(f"2 {h.many}" in described for h in holdings)
 
 
 def test_a_new_table_with_a_person_is_caught():

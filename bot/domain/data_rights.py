@@ -7,7 +7,8 @@ the confirmation button's value is made and checked here, with ``now`` passed in
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.errors import NotAllowed
@@ -16,8 +17,9 @@ from bot.domain.people import FORMER_MEMBER_NAME
 __all__ = [
     "EXPORT_FORMAT",
     "CONFIRM_FOR",
-    "SECTIONS",
+    "Holding",
     "build_export",
+    "describe_counts",
     "confirmation_value",
     "check_confirmation",
     "scrub_mentions",
@@ -27,42 +29,72 @@ EXPORT_FORMAT = 1
 CONFIRM_FOR = timedelta(minutes=10)
 """How long an "Erase my data" button stays good; after that it is stale and erases nothing."""
 
-SECTIONS: dict[str, str] = {
-    "member": "Your cached Slack profile: display name and time zone.",
-    "actions": "Actions you own or created, each with its full history.",
-    "action_events": "Changes you made to other people's actions, or that gave you one.",
-    "reflections": "Your reflections, private and shared.",
-    "reminders": "Your reminders and follow-ups.",
-    "habits": "Your blogging habit.",
-    "feeds": "Your blog feed.",
-    "posts": "Posts found in your blog feed.",
-    "deliveries": "Messages I sent you (reminders, nudges, digests) and when.",
-    "digest_subscriptions": "Your subscription to the weekly digest by DM.",
-    "digest_settings": "Digest settings you last changed (steering group).",
-}
-"""Each section of the export and what it holds; storage reads one table per section."""
+
+@dataclass(frozen=True)
+class Holding:
+    """What a member is told of one kind of their data: its export section and its nouns.
+
+    ``storage.member_data`` gives one to every table that holds personal data, so a new
+    table cannot reach the export, the erasure or the replies without being named here.
+    ``kept`` marks shared records that an erasure keeps, showing "a former member".
+
+    >>> Holding("reminders", "Your reminders and follow-ups.", "reminder", "reminders").noun(2)
+    'reminders'
+    """
+
+    section: str
+    about: str
+    one: str
+    many: str
+    kept: bool = False
+
+    def noun(self, n: int) -> str:
+        """The noun for ``n`` of these."""
+        return self.one if n == 1 else self.many
+
+
+def describe_counts(counts: Mapping[Holding, int]) -> str:
+    """``3 reflections, 1 blog feed`` for the non-zero counts; ``nothing`` if none.
+
+    >>> feeds = Holding("feeds", "Your blog feed.", "blog feed", "blog feeds")
+    >>> posts = Holding("posts", "Posts found in your blog feed.", "blog post", "blog posts")
+    >>> describe_counts({feeds: 1, posts: 0}), describe_counts({})
+    ('1 blog feed', 'nothing')
+    """
+    parts = [f"{n:,} {holding.noun(n)}" for holding, n in counts.items() if n]
+    return ", ".join(parts) or "nothing"
 
 
 def build_export(
-    tables: Mapping[str, list[dict]], *, team_id: str, user_id: str, generated_at: datetime
+    sections: Sequence[tuple[Holding, list[dict]]],
+    *,
+    team_id: str,
+    user_id: str,
+    generated_at: datetime,
 ) -> dict:
     """The export document: every section, actions with their history nested.
 
-    ``tables`` maps a table name to the member's rows in it (``[]`` for a table that
-    does not exist yet). Events of the member's actions go under each action's
-    ``history``; the member's other events stay in ``action_events``.
+    ``sections`` pairs each kind of data with the member's rows of it (``[]`` for a table
+    that does not exist yet). The ``member`` section is one record, not a list. Events of
+    the member's actions (section ``actions``) go under each action's ``history``; the
+    member's other events stay in ``action_events``.
 
-    >>> doc = build_export({"members": [{"user_id": "U1", "name": "ana"}],
-    ...     "actions": [{"id": 1, "title": "Plan it"}],
-    ...     "action_events": [{"action_id": 1, "kind": "created"},
-    ...                       {"action_id": 9, "kind": "note"}]},
+    >>> def kind(section):
+    ...     return Holding(section, f"Your {section}.", section, section)
+    >>> doc = build_export([(kind("member"), [{"user_id": "U1", "name": "ana"}]),
+    ...     (kind("actions"), [{"id": 1, "title": "Plan it"}]),
+    ...     (kind("action_events"), [{"action_id": 1, "kind": "created"},
+    ...                              {"action_id": 9, "kind": "note"}]),
+    ...     (kind("reflections"), [])],
     ...     team_id="T1", user_id="U1", generated_at=now)
     >>> doc["member"]["name"], doc["actions"][0]["history"], doc["action_events"]
     ('ana', [{'action_id': 1, 'kind': 'created'}], [{'action_id': 9, 'kind': 'note'}])
-    >>> doc["counts"]["reflections"]
-    0
+    >>> doc["counts"]["reflections"], doc["sections"]["reflections"]
+    (0, 'Your reflections.')
     """
-    rows = {name: list(tables.get(name, [])) for name in _TABLES}
+    rows = {holding.section: list(found) for holding, found in sections}
+    rows.setdefault("actions", [])
+    rows.setdefault("action_events", [])
     own = {action["id"] for action in rows["actions"]}
     history: dict[int, list[dict]] = {}
     elsewhere = []
@@ -75,7 +107,7 @@ def build_export(
         {**action, "history": history.get(action["id"], [])} for action in rows["actions"]
     ]
     rows["action_events"] = elsewhere
-    members = rows.pop("members")
+    members = rows.pop("member", [])
     document: dict = {
         "about": "Everything Nudge stores about you, as of generated_at (UTC). "
         "Times are UTC ISO 8601. Other members' private reflections are never "
@@ -84,17 +116,14 @@ def build_export(
         "generated_at": generated_at.isoformat(),
         "team_id": team_id,
         "user_id": user_id,
-        "sections": SECTIONS,
+        "sections": {holding.section: holding.about for holding, _ in sections},
         "member": members[0] if members else None,
     }
-    document |= {name: rows[name] for name in _TABLES if name != "members"}
+    document |= rows
     document["counts"] = {"member": len(members)} | {
-        name: len(rows[name]) for name in _TABLES if name != "members"
+        name: len(found) for name, found in rows.items()
     }
     return document
-
-
-_TABLES = ("members", *[name for name in SECTIONS if name != "member"])
 
 
 def confirmation_value(team_id: str, user_id: str, now: datetime) -> str:

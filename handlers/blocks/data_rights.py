@@ -14,11 +14,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.data_rights import Holding, describe_counts
 from handlers import ids
 from handlers.blocks.common import Rendered, dicts, render_text
 
 __all__ = [
-    "describe_counts",
     "render_export_sent",
     "render_export_comment",
     "render_forget_confirm",
@@ -27,37 +27,8 @@ __all__ = [
     "render_erased_home",
 ]
 
-_NOUNS = {
-    "member": ("profile", "profile"),
-    "members": ("profile", "profile"),
-    "actions": ("action", "actions"),
-    "action_events": ("change to others' actions", "changes to others' actions"),
-    "reflections": ("reflection", "reflections"),
-    "reminders": ("reminder", "reminders"),
-    "habits": ("blogging habit", "blogging habits"),
-    "feeds": ("blog feed", "blog feeds"),
-    "posts": ("blog post", "blog posts"),
-    "deliveries": ("record of a message I sent you", "records of messages I sent you"),
-    "digest_subscriptions": ("digest subscription", "digest subscriptions"),
-    "digest_settings": ("digest setting", "digest settings"),
-}
 
-
-def describe_counts(counts: Mapping[str, int]) -> str:
-    """``3 reflections, 1 blog feed`` for the non-zero counts; ``nothing`` if none.
-
-    >>> describe_counts({"reflections": 3, "feeds": 1, "posts": 0})
-    '3 reflections, 1 blog feed'
-    """
-    parts = []
-    for name, n in counts.items():
-        if n:
-            one, many = _NOUNS.get(name, (name, name))
-            parts.append(f"{n:,} {one if n == 1 else many}")
-    return ", ".join(parts) or "nothing"
-
-
-def render_export_sent(counts: Mapping[str, int]) -> Rendered:
+def render_export_sent(counts: Mapping[Holding, int]) -> Rendered:
     """The ephemeral reply once the export file is in the member's DMs."""
     return render_text(
         ":package: I've sent you a file, in our direct messages, with everything I store "
@@ -73,10 +44,10 @@ def render_export_comment() -> str:
     )
 
 
-def render_forget_confirm(value: str, counts: Mapping[str, int]) -> Rendered:
+def render_forget_confirm(value: str, counts: Mapping[Holding, int]) -> Rendered:
     """The ephemeral question, with "Erase my data" and "Keep it" buttons."""
-    own = {k: n for k, n in counts.items() if k not in ("actions", "action_events")}
-    shared = counts.get("actions", 0)
+    own = {holding: n for holding, n in counts.items() if not holding.kept}
+    shared = sum(n for holding, n in counts.items() if holding.section == "actions")
     text = (
         f":warning: *Erase your data?* This deletes {describe_counts(own)}, and the "
         "messages I've sent you where Slack lets me. It can't be undone."
@@ -113,7 +84,7 @@ def render_forget_kept() -> Rendered:
 
 
 def render_forgotten(
-    deleted: Mapping[str, int], anonymised: int, messages_deleted: int, messages_failed: int
+    deleted: Mapping[Holding, int], anonymised: int, messages_deleted: int, messages_failed: int
 ) -> Rendered:
     """What the erasure did."""
     lines = [f":wastebasket: Done. I erased {describe_counts(deleted)}."]
