@@ -12,9 +12,10 @@ from dataclasses import dataclass, field, replace
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["ConfigError", "DigestSchedule", "Settings", "WEEKDAYS"]
+from bot.domain.weekly import WeeklySchedule
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+__all__ = ["ConfigError", "Settings"]
+
 DEFAULT_API_URL = "https://slack.com/api/"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -23,35 +24,6 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line naming the variable."""
-
-
-@dataclass(frozen=True)
-class DigestSchedule:
-    """When the weekly digest goes out: a weekday name (``fri``) and a local time."""
-
-    weekday: str
-    at: time
-
-    @classmethod
-    def parse(cls, text: str) -> DigestSchedule:
-        """Read ``fri 16:00`` (also ``Friday 4:00``).
-
-        >>> DigestSchedule.parse("fri 16:00")
-        DigestSchedule(weekday='fri', at=datetime.time(16, 0))
-        """
-        match = re.fullmatch(r"\s*([A-Za-z]+)\s+(\d{1,2}):(\d{2})\s*", text or "")
-        if not match:
-            raise ValueError("expected a weekday and a time, like 'fri 16:00'")
-        day = match[1].lower()[:3]
-        if day not in WEEKDAYS:
-            raise ValueError(f"'{match[1]}' is not a weekday")
-        hour, minute = int(match[2]), int(match[3])
-        if hour > 23 or minute > 59:
-            raise ValueError(f"'{match[2]}:{match[3]}' is not a time of day")
-        return cls(day, time(hour, minute))
-
-    def __str__(self) -> str:
-        return f"{self.weekday} {self.at:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -65,7 +37,7 @@ class Settings:
     db_path: str = "nudge.db"
     timezone: str = "Europe/London"
     digest_channel: str | None = None
-    digest_schedule: DigestSchedule = DigestSchedule("fri", time(16, 0))
+    digest_schedule: WeeklySchedule = WeeklySchedule("fri", time(16, 0))
     steering: frozenset[str] = frozenset()
     steering_group: str | None = None
     feed_poll_minutes: int = 60
@@ -123,7 +95,7 @@ class Settings:
                 "NUDGE_DIGEST_CHANNEL must be a channel ID like C0123ABCD, not a channel name"
             )
         try:
-            schedule = DigestSchedule.parse(get("NUDGE_DIGEST_SCHEDULE") or "fri 16:00")
+            schedule = WeeklySchedule.parse(get("NUDGE_DIGEST_SCHEDULE") or "fri 16:00")
         except ValueError as err:
             raise ConfigError(f"NUDGE_DIGEST_SCHEDULE: {err}") from None
 

@@ -27,17 +27,10 @@ from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import Deps, utcnow
-from bot.domain.digest import (
-    DigestCommand,
-    build_digest,
-    digest_trigger,
-    iso_week,
-    parse_digest_command,
-    period_ending,
-    scheduled_in_week,
-)
+from bot.domain.digest import DigestCommand, build_digest, parse_digest_command, period_ending
 from bot.domain.errors import NotAllowed, UserError
 from bot.domain.people import Actor
+from bot.domain.weekly import iso_week, scheduled_in_week, weekly_trigger
 from handlers.blocks import digest as blocks
 from handlers.blocks.common import Rendered, render_text
 from handlers.delivery import Outcome, deliver_once
@@ -70,6 +63,11 @@ DM_INTERVAL = 0.25
 PREVIEW_MESSAGES = 5  # Slack accepts five posts to one response URL
 
 
+def _default_settings(deps: Deps) -> store.DigestSettings:
+    """The digest's settings from the environment, before any stored by ``/digest settings``."""
+    return store.DigestSettings(deps.settings.digest_channel, deps.settings.digest_schedule)
+
+
 def register(app: App, deps: Deps) -> None:
     """Wire ``/digest``."""
     app.command("/digest")(bind(on_digest_command, deps))
@@ -98,8 +96,8 @@ def _keep_going(scheduler: BaseScheduler) -> Callable[[], bool]:
 def sync_schedule(scheduler: BaseScheduler, deps: Deps) -> None:
     """(Re)schedule the ``digest`` job from the effective settings, if they changed."""
     with deps.db() as db:
-        settings = store.settings_for(db, deps.team_id, deps.settings)
-    trigger = digest_trigger(settings.schedule, deps.settings.tz)
+        settings = store.settings_for(db, deps.team_id, _default_settings(deps))
+    trigger = weekly_trigger(settings.schedule, deps.settings.tz)
     job = scheduler.get_job(DIGEST_JOB)
     if job is not None and str(job.trigger) == str(trigger):
         return
@@ -133,7 +131,7 @@ def run_digest(
     one whose week has ended (logged)."""
     now, tz = deps.now(), deps.settings.tz
     with deps.db() as db:
-        settings = store.settings_for(db, deps.team_id, deps.settings)
+        settings = store.settings_for(db, deps.team_id, _default_settings(deps))
     if not settings.channel:
         return
     due = scheduled_in_week(now, settings.schedule, tz)
@@ -344,7 +342,7 @@ def _post(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
     _require_steering(actor, "post the digest")
     now, tz = deps.now(), deps.settings.tz
     with deps.db() as db:
-        settings = store.settings_for(db, deps.team_id, deps.settings)
+        settings = store.settings_for(db, deps.team_id, _default_settings(deps))
     if not settings.channel:
         raise UserError(
             "There's no digest channel yet.", example="/digest settings channel #network-news"
@@ -400,7 +398,7 @@ def _settings(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]
                 weekday=parsed.weekday,
                 at=parsed.at,
             )
-        settings = store.settings_for(db, actor.team_id, deps.settings)
+        settings = store.settings_for(db, actor.team_id, _default_settings(deps))
         count = len(store.subscribers(db, actor.team_id))
     note = "Saved. " if changed else ""
     return [

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from bot.config import DigestSchedule, Settings
 from bot.domain.actions import Action
 from bot.domain.digest import SECTION_MAX_ITEMS, FollowUp, Post, SharedReflection, WeekData
 from bot.domain.reflections import Reflection
+from bot.domain.weekly import WeeklySchedule
 from storage import feeds as feed_store
 from storage import reflections as reflection_store
 from storage import reminders as reminder_store
@@ -156,21 +156,21 @@ class DigestSettings:
     """Where and when the digest goes: the database's settings over the environment's."""
 
     channel: str | None
-    schedule: DigestSchedule
+    schedule: WeeklySchedule
     from_database: bool = False
 
 
-def settings_for(db: Database, team_id: str, settings: Settings) -> DigestSettings:
-    """The effective digest settings: stored ones override ``NUDGE_DIGEST_*``."""
+def settings_for(db: Database, team_id: str, default: DigestSettings) -> DigestSettings:
+    """The effective digest settings: stored ones override ``default`` (``NUDGE_DIGEST_*``)."""
     rows = list(db.table("digest_settings").rows_where("team_id = ?", [team_id]))
     if not rows:
-        return DigestSettings(settings.digest_channel, settings.digest_schedule)
+        return default
     row = rows[0]
-    env = settings.digest_schedule
-    schedule = DigestSchedule(
+    env = default.schedule
+    schedule = WeeklySchedule(
         row["weekday"] or env.weekday, time.fromisoformat(row["at"]) if row["at"] else env.at
     )
-    return DigestSettings(row["channel"] or settings.digest_channel, schedule, True)
+    return DigestSettings(row["channel"] or default.channel, schedule, True)
 
 
 def save_settings(

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import DigestSchedule
 from bot.domain.actions import Action
 from bot.domain.digest import (
     SECTION_MAX_ITEMS,
@@ -16,14 +15,12 @@ from bot.domain.digest import (
     SharedReflection,
     WeekData,
     build_digest,
-    digest_trigger,
-    iso_week,
     parse_digest_command,
     period_ending,
-    scheduled_in_week,
 )
 from bot.domain.errors import ParseError
 from bot.domain.reflections import ReflectionDraft
+from bot.domain.weekly import WeeklySchedule, iso_week, scheduled_in_week, weekly_trigger
 from bot.standin.blockkit import check_message_blocks, check_message_text
 from handlers.blocks.digest import render_digest_messages
 from storage import digest as store
@@ -236,7 +233,7 @@ def test_a_huge_week_becomes_a_headline_and_thread_replies_within_limits():
 
 
 def test_the_trigger_fires_at_local_time_across_daylight_saving_changes():
-    trigger = digest_trigger(DigestSchedule("fri", time(16, 0)), LONDON)
+    trigger = weekly_trigger(WeeklySchedule("fri", time(16, 0)), LONDON)
     # British Summer Time ends on Sunday 25 October 2026
     before = trigger.get_next_fire_time(None, datetime(2026, 10, 20, tzinfo=UTC))
     after = trigger.get_next_fire_time(before, before + timedelta(seconds=1))
@@ -248,14 +245,14 @@ def test_the_trigger_fires_at_local_time_across_daylight_saving_changes():
     spring = trigger.get_next_fire_time(None, datetime(2027, 3, 27, tzinfo=UTC))
     assert spring.astimezone(UTC) == datetime(2027, 4, 2, 15, 0, tzinfo=UTC)
     york = ZoneInfo("America/New_York")
-    monday = digest_trigger(DigestSchedule("mon", time(9, 0)), york)
+    monday = weekly_trigger(WeeklySchedule("mon", time(9, 0)), york)
     first = monday.get_next_fire_time(None, datetime(2027, 3, 2, tzinfo=UTC))  # Mon 8, Mon 15
     second = monday.get_next_fire_time(first, first + timedelta(seconds=1))
     assert (first.astimezone(UTC).hour, second.astimezone(UTC).hour) == (14, 13)
 
 
 def test_the_week_and_its_scheduled_time():
-    schedule = DigestSchedule("fri", time(16, 0))
+    schedule = WeeklySchedule("fri", time(16, 0))
     tuesday = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
     assert scheduled_in_week(tuesday, schedule, LONDON) == END
     assert iso_week(END, LONDON) == "2026-W49"

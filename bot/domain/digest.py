@@ -4,9 +4,7 @@ A digest covers the seven days up to the moment it is built (for the scheduled o
 scheduled time), so consecutive weekly digests neither overlap nor leave a gap. It is
 posted once per ISO week of the network's time zone: the delivery key names the week.
 
->>> schedule = DigestSchedule("fri", time(16, 0))
->>> scheduled_in_week(datetime(2026, 12, 1, 10, tzinfo=UTC), schedule, ZoneInfo("Europe/London"))
-datetime.datetime(2026, 12, 4, 16, 0, tzinfo=datetime.timezone.utc)
+When it fires and which week it is belong to every weekly post: ``bot.domain.weekly``.
 """
 
 from __future__ import annotations
@@ -17,13 +15,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
-
-from bot.config import WEEKDAYS, DigestSchedule
 from bot.domain.actions import Action
 from bot.domain.errors import ParseError
 from bot.domain.people import is_former
 from bot.domain.text import _ESCAPED_CHANNEL
+from bot.domain.weekly import WEEKDAYS, WeeklySchedule
 
 __all__ = [
     "SharedReflection",
@@ -35,10 +31,7 @@ __all__ = [
     "DigestCommand",
     "SECTION_MAX_ITEMS",
     "build_digest",
-    "digest_trigger",
-    "iso_week",
     "period_ending",
-    "scheduled_in_week",
     "parse_digest_command",
 ]
 
@@ -242,38 +235,6 @@ def build_digest(week: WeekData) -> Digest:
 # --- when -------------------------------------------------------------------------------
 
 
-def digest_trigger(schedule: DigestSchedule, tz: ZoneInfo) -> CronTrigger:
-    """The weekly trigger: day *names* (numbers mean other days in cron) and local time.
-
-    >>> digest_trigger(DigestSchedule("fri", time(16, 0)), ZoneInfo("Europe/London"))
-    <CronTrigger (day_of_week='fri', hour='16', minute='0', timezone='Europe/London')>
-    """
-    return CronTrigger(
-        day_of_week=schedule.weekday, hour=schedule.at.hour, minute=schedule.at.minute, timezone=tz
-    )
-
-
-def scheduled_in_week(now: datetime, schedule: DigestSchedule, tz: ZoneInfo) -> datetime:
-    """When this (local, Monday-to-Sunday) week's digest is due, in UTC."""
-    local = now.astimezone(tz)
-    monday = local.date() - timedelta(days=local.weekday())
-    day = monday + timedelta(days=WEEKDAYS.index(schedule.weekday))
-    return datetime.combine(day, schedule.at, tzinfo=tz).astimezone(UTC)
-
-
-def iso_week(moment: datetime, tz: ZoneInfo) -> str:
-    """The ISO week of ``moment`` in ``tz``: ``2026-W49``."""
-    year, week, _ = moment.astimezone(tz).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def week_end(moment: datetime, tz: ZoneInfo) -> datetime:
-    """The end of ``moment``'s local week (next Monday 00:00), in UTC."""
-    local = moment.astimezone(tz)
-    monday = local.date() + timedelta(days=7 - local.weekday())
-    return datetime.combine(monday, time(0), tzinfo=tz).astimezone(UTC)
-
-
 def period_ending(end: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The seven local days up to ``end`` (wall-clock, so a DST change keeps the hour)."""
     local = end.astimezone(tz)
@@ -364,7 +325,7 @@ def _setting(key: str, value: str) -> object:
             raise ParseError(f"`{value}` isn't a weekday.", example="/digest settings day fri")
         return day
     try:
-        return DigestSchedule.parse(f"mon {value}").at
+        return WeeklySchedule.parse(f"mon {value}").at
     except ValueError:
         raise ParseError(
             f"`{value}` isn't a time of day like 16:00.", example="/digest settings time 16:00"

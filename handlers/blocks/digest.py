@@ -15,11 +15,11 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.config import DigestSchedule
 from bot.domain.actions import Action
 from bot.domain.dates import format_date, format_due
 from bot.domain.digest import Digest, FollowUp, Post, Section, SharedReflection
 from bot.domain.people import mention
+from bot.domain.weekly import WeeklySchedule
 from handlers.blocks.common import Rendered, dicts, escape, render_help
 
 __all__ = [
@@ -192,7 +192,7 @@ def render_digest_help() -> Rendered:
 
 def render_digest_settings(
     channel: str | None,
-    schedule: DigestSchedule,
+    schedule: WeeklySchedule,
     tz: str,
     from_database: bool,
     subscribers: int,
