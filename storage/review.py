@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from sqlite_utils import Database
 
 from bot.domain.actions import Action
-from bot.domain.review import SHOWN, Attention, ReviewSummary, ReviewWindow, Workstream
+from bot.domain.review import SHOWN, Attention, ReviewSummary, ReviewWindow, WorkstreamCount
 from storage.actions import _action
 
 __all__ = ["review_summary", "export_rows"]
@@ -56,7 +56,7 @@ def review_summary(
         )
     )
     streams = sorted(
-        (Workstream(g["name"], g["open"], g["overdue"]) for g in groups),
+        (WorkstreamCount(g["name"], g["open"], g["overdue"]) for g in groups),
         key=lambda s: (s.name == "", s.name),
     )
 

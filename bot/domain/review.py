@@ -14,7 +14,7 @@ from bot.domain.actions import Action
 __all__ = [
     "ReviewSummary",
     "Attention",
-    "Workstream",
+    "WorkstreamCount",
     "ReviewWindow",
     "summarise",
     "actions_csv",
@@ -75,7 +75,7 @@ class Attention:
 
 
 @dataclass(frozen=True)
-class Workstream:
+class WorkstreamCount:
     """A workstream's open and overdue counts; ``name`` "" is actions without one."""
 
     name: str
@@ -92,7 +92,7 @@ class ReviewSummary:
     """
 
     today: date
-    workstreams: tuple[Workstream, ...] = ()  # named ones by name, then "" (none)
+    workstreams: tuple[WorkstreamCount, ...] = ()  # named ones by name, then "" (none)
     overdue: Attention = Attention()
     due_this_week: Attention = Attention()
     stale: Attention = Attention()
@@ -143,7 +143,7 @@ def summarise(
     return ReviewSummary(
         today=today,
         workstreams=tuple(
-            Workstream(name, len(group), sum(a.is_overdue(today) for a in group))
+            WorkstreamCount(name, len(group), sum(a.is_overdue(today) for a in group))
             for name, group in sorted(streams.items(), key=lambda kv: (kv[0] == "", kv[0]))
         ),
         overdue=attention([a for a in open_ if a.is_overdue(today)]),
