@@ -61,7 +61,9 @@ NOT_PERSONAL: dict[str, str] = {
 }
 """Tables with no personal data of their own, and why."""
 
-NOT_PERSON_COLUMNS = frozenset({"id", "team_id", "action_id", "feed_id", "event_id", "entry_id"})
+NOT_PERSON_COLUMNS = frozenset(
+    {"id", "team_id", "action_id", "feed_id", "event_id", "entry_id", "channel_id"}
+)
 """Columns that look like an id but name no person."""
 
 
@@ -231,6 +233,28 @@ def _erase_digest_settings(db: Database, team_id: str, user_id: str) -> tuple[in
     return 0, len(_replace(db, "digest_settings", "updated_by", team_id, user_id))
 
 
+def _export_workstreams(db: Database, team_id: str, user_id: str) -> list[dict]:
+    return _rows(
+        db,
+        "workstreams",
+        "team_id = ? AND (lead_id = ? OR created_by = ?)",
+        [team_id, user_id, user_id],
+    )
+
+
+def _erase_workstreams(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    """A workstream stays the network's: its lead becomes none, its creator a former member."""
+    led = set()
+    if _exists(db, "workstreams"):
+        where = "team_id = ? AND lead_id = ?"
+        led = {
+            r[0]
+            for r in db.execute(f"SELECT rowid FROM workstreams WHERE {where}", [team_id, user_id])
+        }
+        db.execute(f"UPDATE workstreams SET lead_id = NULL WHERE {where}", [team_id, user_id])
+    return 0, len(led | _replace(db, "workstreams", "created_by", team_id, user_id))
+
+
 @dataclass(frozen=True)
 class PersonalTable:
     """One table holding personal data: where the member is, how to read and erase them,
@@ -351,6 +375,19 @@ PERSONAL: tuple[PersonalTable, ...] = (
             "Digest settings you last changed (steering group).",
             "digest setting",
             "digest settings",
+            kept=True,
+        ),
+    ),
+    PersonalTable(
+        "workstreams",
+        ("lead_id", "created_by"),
+        _export_workstreams,
+        _erase_workstreams,
+        Holding(
+            "workstreams",
+            "Workstreams you lead or added (steering group).",
+            "workstream",
+            "workstreams",
             kept=True,
         ),
     ),

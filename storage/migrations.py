@@ -393,6 +393,27 @@ def m012_actions_created_index(db: Database) -> None:
     db.execute("CREATE INDEX actions_created ON actions (team_id, created_at)")
 
 
+def m013_workstreams(db: Database) -> None:
+    """Workstreams as records kept by the steering group: a tag, a title, a lead, a channel."""
+    db.execute(
+        """
+        CREATE TABLE workstreams (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            title TEXT NOT NULL,
+            lead_id TEXT,
+            channel_id TEXT,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            archived_at TEXT,
+            UNIQUE (team_id, tag)
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
     m002_deliveries_and_lease,
@@ -406,6 +427,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m010_reflection_audience_index,
     m011_search_by_audience,
     m012_actions_created_index,
+    m013_workstreams,
 ]
 
 

@@ -62,6 +62,19 @@ def seed(bot, blog, clock) -> None:
                 "updated_at": "2026-11-30",
             }
         )
+        for tag, lead, creator in (("inclusion", ANA, STEER), ("skills", PETE, ANA)):
+            db.table("workstreams").insert(
+                {
+                    "team_id": "T0001",
+                    "tag": tag,
+                    "title": tag.title(),
+                    "lead_id": lead,
+                    "channel_id": None,
+                    "created_by": creator,
+                    "created_at": "2026-11-30T10:00:00+00:00",
+                    "updated_at": "2026-11-30T10:00:00+00:00",
+                }
+            )
         db.conn.commit()
 
 
@@ -223,6 +236,7 @@ def test_forget_me_erases_exactly_the_members_personal_rows(driven, blog, clock)
         "deliveries": 2,
         "digest_subscriptions": 1,
         "digest_settings": 0,
+        "workstreams": 0,  # the network's: Ana is no longer lead, nor named as its creator
     }
 
     # the bot's DMs to Ana deleted through chat.delete, where Slack allowed; Pete's kept
