@@ -38,8 +38,8 @@ from bot.domain.when import Recurrence
 from bot.standin.server import SlackStandIn
 from bot.standin.signing import SlackSender
 from storage import reflections as reflection_store
-from storage.db import connect, create
-from storage.reminders import ts
+from storage.codec import encode_time
+from storage.db import connect, create, immediate
 
 __all__ = ["main", "Plan", "Row", "NotYet", "MEASURES"]
 
@@ -170,19 +170,20 @@ def seed(path: Path, size: int, rng: random.Random) -> dict[str, str]:
     db = create(path)
     now = datetime.now(UTC)
     members = 500
-    db.table("members").insert_all(
-        (
-            {
-                "team_id": TEAM,
-                "user_id": member(n),
-                "name": f"m{n}",
-                "tz": "Europe/London",
-                "fetched_at": now.isoformat(),
-            }
-            for n in range(1, members + 1)
-        ),
-        batch_size=1000,
-    )
+    with immediate(db):
+        db.table("members").insert_all(
+            (
+                {
+                    "team_id": TEAM,
+                    "user_id": member(n),
+                    "name": f"m{n}",
+                    "tz": "Europe/London",
+                    "fetched_at": encode_time(now),
+                }
+                for n in range(1, members + 1)
+            ),
+            batch_size=1000,
+        )
 
     def someone() -> str:
         return CALLER if rng.random() < 0.02 else member(rng.randint(1, members))
@@ -204,9 +205,9 @@ def seed(path: Path, size: int, rng: random.Random) -> dict[str, str]:
                 "notes": "",
                 "permalink": None,
                 "status": status,
-                "created_at": created.isoformat(),
-                "updated_at": created.isoformat(),
-                "done_at": created.isoformat() if status == "done" else None,
+                "created_at": encode_time(created),
+                "updated_at": encode_time(created),
+                "done_at": encode_time(created) if status == "done" else None,
             }
 
     def events() -> Iterator[dict]:
@@ -217,10 +218,10 @@ def seed(path: Path, size: int, rng: random.Random) -> dict[str, str]:
                 "actor_id": member(rng.randint(1, members)),
                 "kind": "created",
                 "detail": "",
-                "at": now.isoformat(),
+                "at": encode_time(now),
             }
 
-    with db.atomic():
+    with immediate(db):
         db.table("actions").insert_all(actions(), batch_size=2000)
         db.table("action_events").insert_all(events(), batch_size=2000)
     seed_reflections(db, size, now, rng, actions=size, author=someone)
@@ -322,12 +323,12 @@ def seed_reflections(
                 "tags": " ".join(rng.sample(TAGS, rng.randint(0, 3))),
                 "shared": int(shared),
                 "action_id": rng.randint(1, actions) if actions and rng.random() < 0.05 else None,
-                "created_at": written.isoformat(),
-                "updated_at": written.isoformat(),
-                "shared_at": written.isoformat() if shared else None,
+                "created_at": encode_time(written),
+                "updated_at": encode_time(written),
+                "shared_at": encode_time(written) if shared else None,
             }
 
-    with db.atomic():
+    with immediate(db):
         db.table("reflections").insert_all(rows(), batch_size=2000)
 
 
@@ -348,13 +349,13 @@ def seed_reminders(
                 "text": f"reminder {n}",
                 "tz": "Europe/London",
                 "recurrence": weekly if due is None and n % 4 == 0 else None,
-                "next_at": ts(at),
+                "next_at": encode_time(at),
                 "status": "active",
-                "created_at": ts(now),
-                "updated_at": ts(now),
+                "created_at": encode_time(now),
+                "updated_at": encode_time(now),
             }
 
-    with db.atomic():
+    with immediate(db):
         db.table("reminders").insert_all(rows(), batch_size=2000)
 
 

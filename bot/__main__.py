@@ -1,11 +1,13 @@
-"""The ``nudge`` command: run, run --http, console, manifest, check.
+"""The ``nudge`` command: run, run --http, console, manifest, check, backup.
 
-This is the only place ``.env`` is loaded.
+This is the only place ``.env`` is loaded: ``./.env`` in the working directory, never a
+file found by walking up from the working directory or from where Nudge is installed.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -15,9 +17,11 @@ from dotenv import load_dotenv
 
 from bot.config import ConfigError, Settings
 
-__all__ = ["main", "has_credentials", "MANIFEST"]
+__all__ = ["main", "has_credentials", "load_env_file", "MANIFEST"]
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+
+log = logging.getLogger("nudge")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,12 +34,47 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("console", help="try the bot in a terminal, against a local stand-in for Slack")
     sub.add_parser("manifest", help="print the Slack app manifest")
     sub.add_parser("check", help="validate the configuration and call auth.test")
+    backup = sub.add_parser(
+        "backup", help="copy the database to PATH while the bot runs (readable by you only)"
+    )
+    backup.add_argument("path", type=Path, help="the backup file to write, e.g. nudge-backup.db")
+    backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
     return parser
+
+
+def load_env_file() -> Path | None:
+    """Load ``.env`` from the working directory, if there is one; return its path.
+
+    Variables already in the environment win. Only ``./.env`` is read: python-dotenv's
+    default would walk up from the calling module's folder, so a ``.env`` anywhere
+    above the installed package (a shared checkout, a parent project) could redirect
+    ``SLACK_API_URL`` and receive the bot token.
+    """
+    path = Path.cwd() / ".env"
+    if not path.is_file():
+        return None
+    load_dotenv(dotenv_path=path, override=False)
+    return path
+
+
+def _report_env_file(path: Path | None) -> None:
+    """Log which file was loaded (never its values), and warn if others may read it."""
+    if path is None:
+        return
+    log.info("loaded settings from %s", path)
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        log.warning(
+            "%s holds secrets but others may read it (mode %s): run chmod 600 %s",
+            path,
+            oct(mode)[2:],
+            path,
+        )
 
 
 def has_credentials() -> bool:
     """Whether the environment or ``.env`` holds the tokens for Socket Mode (for ``make run``)."""
-    load_dotenv(override=False)
+    load_env_file()
     try:
         settings = Settings.from_env(os.environ)
     except ConfigError:
@@ -49,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "manifest":
         sys.stdout.write(MANIFEST.read_text())
         return 0
-    load_dotenv(override=False)
+    env_file = load_env_file()
     try:
         settings = Settings.from_env(os.environ)
     except ConfigError as err:
@@ -60,11 +99,14 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(
         settings.log_level, [settings.bot_token, settings.app_token, settings.signing_secret]
     )
+    _report_env_file(env_file)
     try:
         if args.command == "run":
             return _run(settings, args)
         if args.command == "check":
             return _check(settings)
+        if args.command == "backup":
+            return _backup(settings, args.path, overwrite=args.force)
         if args.command == "console":
             from bot.console import main as console_main
 
@@ -115,6 +157,21 @@ def _check(settings: Settings) -> int:
     )
     for line in _store_report(settings):
         print(line)
+    return 0
+
+
+def _backup(settings: Settings, path: Path, *, overwrite: bool) -> int:
+    from storage.backup import BackupError, backup
+
+    try:
+        made = backup(settings.db_path, path, overwrite=overwrite)
+    except BackupError as err:
+        print(f"nudge: no backup made: {err}", file=sys.stderr)
+        return 2
+    print(
+        f"backed up {settings.db_path} to {made.path}: {made.pages:,} pages, "
+        f"{made.size:,} bytes, mode {oct(made.mode)[2:]} (readable by its owner only)"
+    )
     return 0
 
 

@@ -54,7 +54,7 @@ from handlers.people import actor_for, member_tz, resolve
 from storage import actions as action_store
 from storage import deliveries, members, reminders
 from storage import feeds as feed_store
-from storage.reminders import ts
+from storage.codec import encode_time
 
 __all__ = [
     "register",
@@ -550,7 +550,7 @@ def send_due_reminders(deps: Deps) -> int:
             with deps.db() as db:
                 reminders.defer(db, reminder, held, now)
             continue
-        key = f"reminder:{reminder.id}:{ts(reminder.next_at)}"
+        key = f"reminder:{reminder.id}:{encode_time(reminder.next_at)}"
         text, blocks_ = blocks.render_reminder_dm(reminder, reminder.next_at, now)
         outcome = deliver_once(
             deps,
@@ -647,7 +647,7 @@ def send_habit_nudges(deps: Deps) -> int:
         due = [(h, at) for h in feed_store.habits(db) if (at := _habit_due(db, h)) <= now]
     sent = 0
     for habit, at in due:
-        key = f"habit:{habit.team_id}:{habit.user_id}:{ts(at)}"
+        key = f"habit:{habit.team_id}:{habit.user_id}:{encode_time(at)}"
         with deps.db() as db:
             feed = feed_store.get_feed(db, habit.team_id, habit.user_id)
         text, blocks_ = blocks.render_habit_nudge(habit.every_weeks, feed.url if feed else None)

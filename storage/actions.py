@@ -7,13 +7,14 @@ IMMEDIATE`` transaction, so the rule cannot be skipped and two changes cannot ra
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlite_utils import Database
 
 from bot.domain.actions import Action, ActionEvent, ListFilter, check_change
 from bot.domain.errors import NotFound
 from bot.domain.people import FORMER_MEMBER, Actor
+from storage.codec import decode_time, encode_time
 from storage.db import immediate
 
 __all__ = [
@@ -31,10 +32,6 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _datetime(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 def _action(row: dict) -> Action:
     return Action(
         id=row["id"],
@@ -47,9 +44,9 @@ def _action(row: dict) -> Action:
         notes=row["notes"],
         permalink=row["permalink"],
         status=row["status"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
-        done_at=_datetime(row["done_at"]),
+        created_at=decode_time(row["created_at"]),
+        updated_at=decode_time(row["updated_at"]),
+        done_at=decode_time(row["done_at"]),
     )
 
 
@@ -61,7 +58,7 @@ def _event(db: Database, action: Action, actor_id: str, kind: str, detail: str, 
             "actor_id": actor_id,
             "kind": kind,
             "detail": detail,
-            "at": at.isoformat(),
+            "at": encode_time(at),
         }
     )
 
@@ -84,7 +81,7 @@ def add(
     ...     workstream="comms", now=now).ref  # doctest: +SKIP
     'A1'
     """
-    with db.atomic():
+    with immediate(db):
         table = db.table("actions")
         table.insert(
             {
@@ -97,8 +94,8 @@ def add(
                 "notes": notes,
                 "permalink": permalink,
                 "status": "open",
-                "created_at": now.isoformat(),
-                "updated_at": now.isoformat(),
+                "created_at": encode_time(now),
+                "updated_at": encode_time(now),
             }
         )
         action = _action(table.get(table.last_pk))
@@ -119,6 +116,13 @@ def get(db: Database, team_id: str, action_id: int) -> Action:
 _FIELDS = {"status", "owner_id", "due", "notes", "done_at", "title", "workstream"}
 
 
+def _stored(value: object) -> object:
+    """A field's value as stored: times by the codec, dates as ``YYYY-MM-DD``."""
+    if isinstance(value, datetime):
+        return encode_time(value)
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def change(
     db: Database,
     actor: Actor,
@@ -137,11 +141,8 @@ def change(
     with immediate(db):
         before = get(db, actor.team_id, action_id)
         check_change(before, actor)
-        values = {
-            key: (value.isoformat() if isinstance(value, date | datetime) else value)
-            for key, value in fields.items()
-        }
-        values["updated_at"] = now.isoformat()
+        values = {key: _stored(value) for key, value in fields.items()}
+        values["updated_at"] = encode_time(now)
         db.table("actions").update(action_id, values)
         _event(db, before, actor.user_id, kind, detail, now)
         after = get(db, actor.team_id, action_id)
@@ -154,9 +155,7 @@ def history(db: Database, team_id: str, action_id: int) -> list[ActionEvent]:
         "team_id = ? AND action_id = ?", [team_id, action_id], order_by="id"
     )
     return [
-        ActionEvent(
-            r["action_id"], r["actor_id"], r["kind"], r["detail"], datetime.fromisoformat(r["at"])
-        )
+        ActionEvent(r["action_id"], r["actor_id"], r["kind"], r["detail"], decode_time(r["at"]))
         for r in rows
     ]
 
@@ -233,7 +232,7 @@ def of_week(
 ) -> tuple[list[Action], list[Action]]:
     """The member's week: actions they own that were done in ``[start, end)``, and actions
     created then that they own or created (a weeknote's "finished" and "started")."""
-    bounds = [start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()]
+    bounds = [encode_time(start), encode_time(end)]
     table = db.table("actions")
     done = table.rows_where(
         "team_id = ? AND owner_id = ? AND status = 'done' AND done_at >= ? AND done_at < ?",

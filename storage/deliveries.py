@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
+from storage.codec import decode_time, encode_time
 from storage.db import immediate
 
 __all__ = [
@@ -68,8 +69,8 @@ def _delivery(row: dict) -> Delivery:
         row["holder"],
         row["attempts"],
         bool(row["ambiguous"]),
-        datetime.fromisoformat(row["created_at"]),
-        datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None,
+        decode_time(row["created_at"]),
+        decode_time(row["sent_at"]),
         row["channel"],
         row["ts"],
         row["error"],
@@ -126,8 +127,8 @@ def claim(
                     "recipient": recipient,
                     "status": "pending",
                     "holder": holder,
-                    "created_at": now.isoformat(),
-                    "claimed_at": now.isoformat(),
+                    "created_at": encode_time(now),
+                    "claimed_at": encode_time(now),
                 }
             )
             return True
@@ -137,14 +138,14 @@ def claim(
             return False
         if found.status == "failed":
             rows = db.execute("SELECT retry_at FROM deliveries WHERE key = ?", [key]).fetchone()
-            if rows[0] and datetime.fromisoformat(rows[0]) > now:
+            if rows[0] and decode_time(rows[0]) > now:
                 return False
         db.table("deliveries").update(
             key,
             {
                 "status": "pending",
                 "holder": holder,
-                "claimed_at": now.isoformat(),
+                "claimed_at": encode_time(now),
                 "attempts": found.attempts + 1,
                 "ambiguous": int(found.ambiguous or found.status == "pending"),
             },
@@ -156,10 +157,17 @@ def mark_sent(
     db: Database, key: str, now: datetime, channel: str | None = None, ts: str | None = None
 ) -> None:
     """The send succeeded: never send ``key`` again. ``channel``/``ts`` allow deletion later."""
-    db.table("deliveries").update(
-        key,
-        {"status": "sent", "sent_at": now.isoformat(), "channel": channel, "ts": ts, "error": None},
-    )
+    with immediate(db):
+        db.table("deliveries").update(
+            key,
+            {
+                "status": "sent",
+                "sent_at": encode_time(now),
+                "channel": channel,
+                "ts": ts,
+                "error": None,
+            },
+        )
 
 
 def mark_failed(
@@ -170,28 +178,30 @@ def mark_failed(
     The n-th failure waits ``backoff[n - 1]`` seconds (the last one thereafter).
     Returns when the next attempt is due.
     """
-    found = get(db, key)
-    attempts = found.attempts if found else 1
-    delay = backoff[min(attempts, len(backoff)) - 1]
-    retry_at = now + timedelta(seconds=delay)
-    db.table("deliveries").update(
-        key, {"status": "failed", "error": error[:500], "retry_at": retry_at.isoformat()}
-    )
+    with immediate(db):
+        found = get(db, key)
+        attempts = found.attempts if found else 1
+        delay = backoff[min(attempts, len(backoff)) - 1]
+        retry_at = now + timedelta(seconds=delay)
+        db.table("deliveries").update(
+            key, {"status": "failed", "error": error[:500], "retry_at": encode_time(retry_at)}
+        )
     return retry_at
 
 
 def mark_skipped(db: Database, key: str, now: datetime, reason: str) -> None:
     """Decided not to send (the reminder was cancelled, the digest week ended)."""
-    db.table("deliveries").update(
-        key, {"status": "skipped", "error": reason[:500], "sent_at": now.isoformat()}
-    )
+    with immediate(db):
+        db.table("deliveries").update(
+            key, {"status": "skipped", "error": reason[:500], "sent_at": encode_time(now)}
+        )
 
 
 def retryable(db: Database, now: datetime, holder: str, kind: str | None = None) -> list[Delivery]:
     """Deliveries to attempt again now: failed ones due for retry, and pending ones left
     behind by a holder that is gone (ambiguous)."""
     where = "(status = 'failed' AND retry_at <= ?) OR (status = 'pending' AND holder != ?)"
-    args: list[object] = [now.isoformat(), holder]
+    args: list[object] = [encode_time(now), holder]
     if kind:
         where = f"({where}) AND kind = ?"
         args.append(kind)

@@ -21,6 +21,7 @@ from storage import feeds as feed_store
 from storage import reflections as reflection_store
 from storage import reminders as reminder_store
 from storage.actions import _action
+from storage.codec import decode_time, encode_time
 from storage.db import immediate
 
 __all__ = [
@@ -43,7 +44,7 @@ def _as_closed(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 
 
 def _range(start: datetime, end: datetime) -> list[str]:
-    return [start.isoformat(), end.isoformat()]
+    return [encode_time(start), encode_time(end)]
 
 
 def _actions(db: Database, where: str, args: list) -> list[Action]:
@@ -195,7 +196,7 @@ def save_settings(
             row["weekday"] = weekday
         if at:
             row["at"] = at.strftime("%H:%M")
-        row.update(updated_by=user_id, updated_at=now.isoformat())
+        row.update(updated_by=user_id, updated_at=encode_time(now))
         db.table("digest_settings").upsert(row, pk="team_id")
 
 
@@ -204,20 +205,22 @@ def save_settings(
 
 def subscribe(db: Database, team_id: str, user_id: str, now: datetime) -> bool:
     """Subscribe a member to digest DMs; ``False`` if they already were."""
-    if is_subscribed(db, team_id, user_id):
-        return False
-    db.table("digest_subscriptions").insert(
-        {"team_id": team_id, "user_id": user_id, "created_at": now.isoformat()}, ignore=True
-    )
-    return True
+    with immediate(db):
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO digest_subscriptions (team_id, user_id, created_at) "
+            "VALUES (?, ?, ?)",
+            [team_id, user_id, encode_time(now)],
+        )
+    return cursor.rowcount == 1
 
 
 def unsubscribe(db: Database, team_id: str, user_id: str) -> bool:
     """Stop digest DMs to a member; ``False`` if they were not subscribed."""
-    cursor = db.execute(
-        "DELETE FROM digest_subscriptions WHERE team_id = ? AND user_id = ?", [team_id, user_id]
-    )
-    db.conn.commit()
+    with immediate(db):
+        cursor = db.execute(
+            "DELETE FROM digest_subscriptions WHERE team_id = ? AND user_id = ?",
+            [team_id, user_id],
+        )
     return cursor.rowcount > 0
 
 
@@ -257,16 +260,16 @@ def edition(
         )
         if rows:
             return (
-                datetime.fromisoformat(rows[0]["period_start"]),
-                datetime.fromisoformat(rows[0]["period_end"]),
+                decode_time(rows[0]["period_start"]),
+                decode_time(rows[0]["period_end"]),
             )
         db.table("digest_editions").insert(
             {
                 "team_id": team_id,
                 "week": week,
-                "period_start": start.isoformat(),
-                "period_end": end.isoformat(),
-                "created_at": now.isoformat(),
+                "period_start": encode_time(start),
+                "period_end": encode_time(end),
+                "created_at": encode_time(now),
             }
         )
     return start, end

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlite_utils import Database
+
+from storage.codec import encode_time
+from storage.db import immediate
 
 __all__ = ["claim", "KEEP_FOR"]
 
@@ -21,16 +24,16 @@ def claim(db: Database, team_id: str, event_id: str, kind: str, now: datetime) -
     >>> claim(db, "T1", "Ev1", "app_home_opened", now), claim(db, "T1", "Ev1", "", now)
     (True, False)
     """
-    with db.atomic():
+    with immediate(db):
         cursor = db.execute(
             "INSERT OR IGNORE INTO slack_events (team_id, event_id, type, received_at) "
             "VALUES (?, ?, ?, ?)",
-            [team_id, event_id, kind, now.astimezone(UTC).isoformat()],
+            [team_id, event_id, kind, encode_time(now)],
         )
         claimed = cursor.rowcount == 1
         if claimed:
             db.execute(
                 "DELETE FROM slack_events WHERE received_at < ?",
-                [(now - KEEP_FOR).astimezone(UTC).isoformat()],
+                [encode_time(now - KEEP_FOR)],
             )
     return claimed

@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from storage import reflections
-from storage.reminders import ts
+from storage.codec import decode_time, encode_time
+from storage.db import immediate
 
 __all__ = [
     "Habit",
@@ -33,10 +34,6 @@ __all__ = [
     "last_post_at",
     "last_activity",
 ]
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 @dataclass(frozen=True)
@@ -87,8 +84,8 @@ def _habit(row: dict) -> Habit:
         row["user_id"],
         row["every_weeks"],
         row["tz"],
-        datetime.fromisoformat(row["started_at"]),
-        _dt(row["nudged_at"]),
+        decode_time(row["started_at"]),
+        decode_time(row["nudged_at"]),
     )
 
 
@@ -101,7 +98,7 @@ def _feed(row: dict) -> Feed:
         row["title"],
         row["etag"],
         row["modified"],
-        _dt(row["checked_at"]),
+        decode_time(row["checked_at"]),
         row["error"],
     )
 
@@ -115,8 +112,8 @@ def _post(row: dict) -> Post:
         row["entry_id"],
         row["title"],
         row["link"],
-        _dt(row["published_at"]),
-        datetime.fromisoformat(row["seen_at"]),
+        decode_time(row["published_at"]),
+        decode_time(row["seen_at"]),
     )
 
 
@@ -124,23 +121,27 @@ def set_habit(
     db: Database, team_id: str, user_id: str, every_weeks: int, tz: str, now: datetime
 ) -> Habit:
     """Start (or change) a member's habit; the period starts now."""
-    db.table("habits").upsert(
-        {
-            "team_id": team_id,
-            "user_id": user_id,
-            "every_weeks": every_weeks,
-            "tz": tz,
-            "started_at": ts(now),
-            "nudged_at": None,
-        },
-        pk=("team_id", "user_id"),
-    )
+    with immediate(db):
+        db.table("habits").upsert(
+            {
+                "team_id": team_id,
+                "user_id": user_id,
+                "every_weeks": every_weeks,
+                "tz": tz,
+                "started_at": encode_time(now),
+                "nudged_at": None,
+            },
+            pk=("team_id", "user_id"),
+        )
     return get_habit(db, team_id, user_id)
 
 
 def stop_habit(db: Database, team_id: str, user_id: str) -> bool:
     """Stop a member's habit; ``False`` if there was none."""
-    cursor = db.execute("DELETE FROM habits WHERE team_id = ? AND user_id = ?", [team_id, user_id])
+    with immediate(db):
+        cursor = db.execute(
+            "DELETE FROM habits WHERE team_id = ? AND user_id = ?", [team_id, user_id]
+        )
     return cursor.rowcount == 1
 
 
@@ -157,14 +158,14 @@ def habits(db: Database) -> list[Habit]:
 
 def mark_nudged(db: Database, habit: Habit, at: datetime) -> None:
     """The habit nudge due at ``at`` went out: the next period starts there."""
-    db.table("habits").update((habit.team_id, habit.user_id), {"nudged_at": ts(at)})
+    with immediate(db):
+        db.table("habits").update((habit.team_id, habit.user_id), {"nudged_at": encode_time(at)})
 
 
 def save_feed(
     db: Database, team_id: str, user_id: str, url: str, title: str, now: datetime
 ) -> Feed:
     """Register (or replace) a member's feed; a new URL forgets the old one's validators."""
-    existing = get_feed(db, team_id, user_id)
     row = {
         "team_id": team_id,
         "user_id": user_id,
@@ -174,14 +175,16 @@ def save_feed(
         "modified": None,
         "checked_at": None,
         "error": None,
-        "created_at": ts(now),
+        "created_at": encode_time(now),
     }
-    if existing is None:
-        db.table("feeds").insert(row)
-    else:
-        if existing.url != url:
-            db.execute("DELETE FROM posts WHERE feed_id = ?", [existing.id])
-        db.table("feeds").update(existing.id, row)
+    with immediate(db):
+        existing = get_feed(db, team_id, user_id)
+        if existing is None:
+            db.table("feeds").insert(row)
+        else:
+            if existing.url != url:
+                db.execute("DELETE FROM posts WHERE feed_id = ?", [existing.id])
+            db.table("feeds").update(existing.id, row)
     found = get_feed(db, team_id, user_id)
     assert found is not None
     return found
@@ -209,12 +212,13 @@ def record_check(
     error: str | None = None,
 ) -> None:
     """What a fetch said: new validators (kept when the fetch gave none) or an error."""
-    changes: dict[str, object] = {"checked_at": ts(now), "error": error}
+    changes: dict[str, object] = {"checked_at": encode_time(now), "error": error}
     if error is None:
         changes |= {"etag": etag or feed.etag, "modified": modified or feed.modified}
     if title:
         changes["title"] = title[:200]
-    db.table("feeds").update(feed.id, changes)
+    with immediate(db):
+        db.table("feeds").update(feed.id, changes)
 
 
 def add_posts(db: Database, feed: Feed, entries: list[dict], now: datetime) -> list[Post]:
@@ -223,24 +227,24 @@ def add_posts(db: Database, feed: Feed, entries: list[dict], now: datetime) -> l
     Each entry is ``{"entry_id", "title", "link", "published_at"}``.
     """
     new = []
-    for entry in entries:
-        cursor = db.execute(
-            "INSERT OR IGNORE INTO posts (team_id, user_id, feed_id, entry_id, title, link, "
-            "published_at, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                feed.team_id,
-                feed.user_id,
-                feed.id,
-                entry["entry_id"][:500],
-                (entry.get("title") or "")[:300],
-                entry.get("link"),
-                ts(entry["published_at"]) if entry.get("published_at") else None,
-                ts(now),
-            ],
-        )
-        if cursor.rowcount == 1:
-            new.append(cursor.lastrowid)
-    db.conn.commit()
+    with immediate(db):
+        for entry in entries:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO posts (team_id, user_id, feed_id, entry_id, title, link, "
+                "published_at, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    feed.team_id,
+                    feed.user_id,
+                    feed.id,
+                    entry["entry_id"][:500],
+                    (entry.get("title") or "")[:300],
+                    entry.get("link"),
+                    encode_time(entry.get("published_at")),
+                    encode_time(now),
+                ],
+            )
+            if cursor.rowcount == 1:
+                new.append(cursor.lastrowid)
     rows = db.table("posts").rows_where(f"id IN ({','.join('?' * len(new))})", new) if new else []
     return [_post(row) for row in rows]
 
@@ -249,7 +253,7 @@ def posts_between(db: Database, team_id: str, start: datetime, end: datetime) ->
     """Posts first seen in ``[start, end)`` (the digest's blog section)."""
     rows = db.table("posts").rows_where(
         "team_id = ? AND seen_at >= ? AND seen_at < ?",
-        [team_id, ts(start), ts(end)],
+        [team_id, encode_time(start), encode_time(end)],
         order_by="seen_at",
     )
     return [_post(row) for row in rows]
@@ -261,7 +265,7 @@ def last_post_at(db: Database, team_id: str, user_id: str) -> datetime | None:
         "SELECT max(coalesce(published_at, seen_at)) FROM posts WHERE team_id = ? AND user_id = ?",
         [team_id, user_id],
     ).fetchone()
-    return _dt(row[0])
+    return decode_time(row[0])
 
 
 def last_activity(db: Database, team_id: str, user_id: str) -> datetime | None:
@@ -285,6 +289,6 @@ def posts_of(
         "SELECT * FROM posts WHERE team_id = ? AND user_id = ? "
         "AND coalesce(published_at, seen_at) >= ? AND coalesce(published_at, seen_at) < ? "
         "ORDER BY coalesce(published_at, seen_at), id",
-        [team_id, user_id, ts(start), ts(end)],
+        [team_id, user_id, encode_time(start), encode_time(end)],
     )
     return [_post(row) for row in rows]

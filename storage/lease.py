@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
+from storage.codec import decode_time, encode_time
 from storage.db import immediate
 
 __all__ = ["Lease", "acquire", "release", "current", "SCHEDULER"]
@@ -37,8 +38,8 @@ def current(db: Database, name: str = SCHEDULER) -> Lease | None:
     return Lease(
         row["name"],
         row["holder"],
-        datetime.fromisoformat(row["acquired_at"]),
-        datetime.fromisoformat(row["expires_at"]),
+        decode_time(row["acquired_at"]),
+        decode_time(row["expires_at"]),
     )
 
 
@@ -59,8 +60,8 @@ def acquire(
             {
                 "name": name,
                 "holder": holder,
-                "acquired_at": acquired.isoformat(),
-                "expires_at": (now + ttl).isoformat(),
+                "acquired_at": encode_time(acquired),
+                "expires_at": encode_time(now + ttl),
             },
             pk="name",
         )
@@ -69,4 +70,5 @@ def acquire(
 
 def release(db: Database, holder: str, name: str = SCHEDULER) -> None:
     """Give the lease up, if ``holder`` has it, so a successor need not wait."""
-    db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [name, holder])
+    with immediate(db):
+        db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [name, holder])

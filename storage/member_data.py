@@ -452,12 +452,12 @@ def erase(
 
 def record_messages(db: Database, erasure_id: int, deleted: int, failed: int) -> None:
     """Add messages deleted (or not) after the transaction to the erasure's record."""
-    db.execute(
-        "UPDATE erasures SET messages_deleted = messages_deleted + ?, "
-        "messages_failed = messages_failed + ? WHERE id = ?",
-        [deleted, failed, erasure_id],
-    )
-    db.conn.commit()
+    with immediate(db):
+        db.execute(
+            "UPDATE erasures SET messages_deleted = messages_deleted + ?, "
+            "messages_failed = messages_failed + ? WHERE id = ?",
+            [deleted, failed, erasure_id],
+        )
 
 
 def erasures(db: Database, team_id: str) -> list[dict]:

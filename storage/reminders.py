@@ -1,23 +1,23 @@
 """Reminders: the rows that decide when nudges fire (APScheduler only wakes us up).
 
-Times are stored as UTC ISO strings of one fixed shape (:func:`ts`), so ``next_at <= ?``
-compares correctly as text and uses the ``reminders_due`` index.
+Times are stored by ``storage.codec``, so ``next_at <= ?`` compares moments as text and
+uses the ``reminders_due`` index.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlite_utils import Database
 
 from bot.domain.errors import NotFound
 from bot.domain.nudges import Reminder
 from bot.domain.when import Recurrence
+from storage.codec import decode_time, encode_time
 from storage.db import immediate
 
 __all__ = [
-    "ts",
     "add",
     "get",
     "due",
@@ -29,15 +29,6 @@ __all__ = [
     "mark_done",
     "done_between",
 ]
-
-
-def ts(dt: datetime) -> str:
-    """A UTC timestamp as stored: ``2026-12-01T10:00:00.000000+00:00``."""
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 def _reminder(row: dict) -> Reminder:
@@ -52,11 +43,11 @@ def _reminder(row: dict) -> Reminder:
         permalink=row["permalink"],
         recurrence=rec,
         tz=row["tz"],
-        next_at=_dt(row["next_at"]),
+        next_at=decode_time(row["next_at"]),
         status=row["status"],
-        created_at=datetime.fromisoformat(row["created_at"]),
+        created_at=decode_time(row["created_at"]),
         explicit_time=bool(row["explicit_time"]),
-        done_at=_dt(row["done_at"]),
+        done_at=decode_time(row["done_at"]),
     )
 
 
@@ -89,13 +80,14 @@ def add(
         "permalink": permalink,
         "recurrence": json.dumps(recurrence.to_dict()) if recurrence else None,
         "tz": tz,
-        "next_at": ts(first),
+        "next_at": encode_time(first),
         "status": "active",
-        "created_at": ts(now),
-        "updated_at": ts(now),
+        "created_at": encode_time(now),
+        "updated_at": encode_time(now),
         "explicit_time": int(explicit_time),
     }
-    pk = db.table("reminders").insert(row).last_pk
+    with immediate(db):
+        pk = db.table("reminders").insert(row).last_pk
     return get(db, team_id, pk)
 
 
@@ -113,7 +105,7 @@ def get(db: Database, team_id: str, reminder_id: int, user_id: str | None = None
 def due(db: Database, now: datetime, limit: int = 200) -> list[Reminder]:
     """Active reminders whose time has come, oldest first (every workspace)."""
     rows = db.table("reminders").rows_where(
-        "status = 'active' AND next_at <= ?", [ts(now)], order_by="next_at", limit=limit
+        "status = 'active' AND next_at <= ?", [encode_time(now)], order_by="next_at", limit=limit
     )
     return [_reminder(row) for row in rows]
 
@@ -139,7 +131,13 @@ def advance(db: Database, reminder: Reminder, next_at: datetime | None, now: dat
         cursor = db.execute(
             "UPDATE reminders SET next_at = ?, sent_at = ?, updated_at = ? "
             "WHERE id = ? AND next_at = ? AND status = 'active'",
-            [ts(next_at) if next_at else None, ts(now), ts(now), reminder.id, ts(reminder.next_at)],
+            [
+                encode_time(next_at),
+                encode_time(now),
+                encode_time(now),
+                reminder.id,
+                encode_time(reminder.next_at),
+            ],
         )
     return cursor.rowcount == 1
 
@@ -150,7 +148,7 @@ def defer(db: Database, reminder: Reminder, until: datetime, now: datetime) -> b
         cursor = db.execute(
             "UPDATE reminders SET next_at = ?, updated_at = ? "
             "WHERE id = ? AND next_at = ? AND status = 'active'",
-            [ts(until), ts(now), reminder.id, ts(reminder.next_at)],
+            [encode_time(until), encode_time(now), reminder.id, encode_time(reminder.next_at)],
         )
     return cursor.rowcount == 1
 
@@ -158,9 +156,11 @@ def defer(db: Database, reminder: Reminder, until: datetime, now: datetime) -> b
 def snooze(db: Database, reminder: Reminder, until: datetime, now: datetime) -> Reminder:
     """Remind again at ``until``: a one-off moves; a recurring one gets a one-off copy."""
     if reminder.recurrence is None:
-        db.table("reminders").update(
-            reminder.id, {"next_at": ts(until), "status": "active", "updated_at": ts(now)}
-        )
+        with immediate(db):
+            db.table("reminders").update(
+                reminder.id,
+                {"next_at": encode_time(until), "status": "active", "updated_at": encode_time(now)},
+            )
         return get(db, reminder.team_id, reminder.id)
     return add(
         db,
@@ -180,19 +180,23 @@ def snooze(db: Database, reminder: Reminder, until: datetime, now: datetime) -> 
 
 def cancel(db: Database, team_id: str, user_id: str, reminder_id: int, now: datetime) -> Reminder:
     """Stop a member's reminder; ``NotFound`` if it is not theirs or already stopped."""
-    found = get(db, team_id, reminder_id, user_id)
-    if found.status != "active":
-        raise NotFound(f"{found.ref} is already {found.status}.", example="/nudge list")
-    db.table("reminders").update(reminder_id, {"status": "cancelled", "updated_at": ts(now)})
+    with immediate(db):
+        found = get(db, team_id, reminder_id, user_id)
+        if found.status != "active":
+            raise NotFound(f"{found.ref} is already {found.status}.", example="/nudge list")
+        db.table("reminders").update(
+            reminder_id, {"status": "cancelled", "updated_at": encode_time(now)}
+        )
     return get(db, team_id, reminder_id)
 
 
 def mark_done(db: Database, reminder: Reminder, now: datetime) -> Reminder:
     """Done: a one-off is finished; a recurring one notes it and carries on."""
-    changes = {"done_at": ts(now), "updated_at": ts(now)}
+    changes = {"done_at": encode_time(now), "updated_at": encode_time(now)}
     if reminder.recurrence is None:
         changes |= {"status": "done", "next_at": None}
-    db.table("reminders").update(reminder.id, changes)
+    with immediate(db):
+        db.table("reminders").update(reminder.id, changes)
     return get(db, reminder.team_id, reminder.id)
 
 
@@ -208,7 +212,7 @@ def done_between(
     when ``user_id`` is given)."""
     where, args = (
         "team_id = ? AND kind = ? AND done_at >= ? AND done_at < ?",
-        [team_id, kind, ts(start), ts(end)],
+        [team_id, kind, encode_time(start), encode_time(end)],
     )
     if user_id is not None:
         where, args = where + " AND user_id = ?", [*args, user_id]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlite_utils import Database
 
 from bot.domain.actions import Action
 from bot.domain.review import SHOWN, Attention, ReviewSummary, ReviewWindow, WorkstreamCount
 from storage.actions import _action
+from storage.codec import encode_time
 
 __all__ = ["review_summary", "export_rows"]
 
@@ -29,7 +30,7 @@ def _window(team_id: str, window: ReviewWindow) -> dict:
         "team": team_id,
         "today": window.today.isoformat(),
         "sunday": window.sunday.isoformat(),
-        "stale_before": window.stale_before.astimezone(UTC).isoformat(),
+        "stale_before": encode_time(window.stale_before),
     }
 
 

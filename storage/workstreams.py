@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from bot.domain.errors import NotFound, ParseError
 from bot.domain.workstreams import Workstream
+from storage.codec import decode_time, encode_time
 from storage.db import immediate
 
 __all__ = ["add", "get", "edit", "set_archived", "listing", "tags", "counts", "with_channels"]
@@ -26,8 +27,8 @@ def _workstream(row: dict) -> Workstream:
         lead_id=row["lead_id"],
         channel_id=row["channel_id"],
         created_by=row["created_by"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        archived_at=datetime.fromisoformat(row["archived_at"]) if row["archived_at"] else None,
+        created_at=decode_time(row["created_at"]),
+        archived_at=decode_time(row["archived_at"]),
     )
 
 
@@ -74,8 +75,8 @@ def add(
                 "lead_id": lead_id,
                 "channel_id": channel_id,
                 "created_by": created_by,
-                "created_at": now.isoformat(),
-                "updated_at": now.isoformat(),
+                "created_at": encode_time(now),
+                "updated_at": encode_time(now),
                 "archived_at": None,
             }
         )
@@ -90,7 +91,7 @@ def edit(
     assert set(changes) <= allowed, set(changes) - allowed
     with immediate(db):
         before = get(db, team_id, tag)
-        db.table("workstreams").update(before.id, {**changes, "updated_at": now.isoformat()})
+        db.table("workstreams").update(before.id, {**changes, "updated_at": encode_time(now)})
         return before, get(db, team_id, tag)
 
 
@@ -103,7 +104,7 @@ def set_archived(db: Database, team_id: str, tag: str, archived: bool, now: date
             raise ParseError(f"#{tag} is already {state}.", example="/workstream list")
         db.table("workstreams").update(
             before.id,
-            {"archived_at": now.isoformat() if archived else None, "updated_at": now.isoformat()},
+            {"archived_at": encode_time(now) if archived else None, "updated_at": encode_time(now)},
         )
         return get(db, team_id, tag)
 

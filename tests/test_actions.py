@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handlers import ids
+from storage.db import immediate
 from tests.conftest import ANA, GROUPIE, PETE, SAM, STEER
 
 CHARTER = "Draft our response to the Digital Inclusion Charter <@U0PETE|pete> by Friday #inclusion"
@@ -116,7 +117,7 @@ def test_list_filters(bot):
     bot.command("/action", "For Pete <@U0PETE|pete> #inclusion", user=ANA)
     bot.command("/action", "Pete's own", user=PETE)
     bot.command("/action", "Long ago", user=SAM)
-    with bot.db() as db:  # one action overdue, one done
+    with bot.db() as db, immediate(db):  # one action overdue, one done
         db.table("actions").update(4, {"due": "2026-11-20"})
     bot.command("/action", "done A1", user=ANA)
 
@@ -151,7 +152,7 @@ def test_list_filters(bot):
 
 
 def test_a_long_list_stays_within_one_message_and_says_how_many_more(bot):
-    with bot.db() as db:
+    with bot.db() as db, immediate(db):
         db.table("actions").insert_all(
             {
                 "team_id": "T0001",
@@ -159,8 +160,8 @@ def test_a_long_list_stays_within_one_message_and_says_how_many_more(bot):
                 "owner_id": ANA,
                 "creator_id": ANA,
                 "status": "open",
-                "created_at": "2026-12-01T10:00:00+00:00",
-                "updated_at": "2026-12-01T10:00:00+00:00",
+                "created_at": "2026-12-01T10:00:00.000000Z",
+                "updated_at": "2026-12-01T10:00:00.000000Z",
             }
             for n in range(120)
         )
@@ -229,7 +230,7 @@ def test_only_owner_creator_and_steering_may_change(make_bot, command):
         reply = bot.command("/action", command, user=user)
         assert "only its owner" not in reply.text, (user, reply.text)
         assert actions(bot) != before, user
-        with bot.db() as db:  # put it back for the next person
+        with bot.db() as db, immediate(db):  # put it back for the next person
             db.table("actions").upsert(before[0], pk="id")
 
 

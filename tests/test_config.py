@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, Settings
+from tests.slack import SlackStandIn
 
 
 def test_defaults():
@@ -159,3 +162,104 @@ def test_check_reports_the_lease_deliveries_and_last_digest(make_bot, standin, t
     assert f"held by process {bot.runtime.deps.instance_id[:8]}" in done.stdout
     assert "deliveries: 1 pending, 0 failed, 1 sent" in done.stdout
     assert "last digest: " in done.stdout and "to C0DIGEST" in done.stdout
+
+
+# --- .env: the working directory's only -----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def nudge_in(cwd: Path, *args: str, env: dict, pythonpath: Path | None = None):
+    """``nudge ARGS`` as a child process started in ``cwd`` (with Nudge imported from
+    ``pythonpath`` if given)."""
+    if pythonpath is not None:
+        env = {**env, "PYTHONPATH": str(pythonpath)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+    )
+
+
+def write_env(path: Path, text: str, mode: int = 0o600) -> Path:
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
+@pytest.fixture
+def trap():
+    """A second Slack stand-in, where no request may arrive: it would mean a ``.env`` that
+    must not be read was, and the bot token was sent to the address it named."""
+    with SlackStandIn() as standin:
+        yield standin
+
+
+def test_a_env_above_the_installed_package_is_not_read(standin, trap, tmp_path):
+    """python-dotenv's default walks up from the calling module, so a ``.env`` in a folder
+    above the installed package redirected SLACK_API_URL, and the token went there."""
+    install = tmp_path / "install"
+    for package in ("bot", "handlers", "storage"):
+        shutil.copytree(ROOT / package, install / package, ignore=shutil.ignore_patterns("__py*"))
+    write_env(install / ".env", f"SLACK_API_URL={trap.api_url}\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_BOT_TOKEN": standin.bot_token,
+        "NUDGE_DB": str(tmp_path / "n.db"),
+    }
+    where = subprocess.run(
+        [sys.executable, "-c", "import bot; print(bot.__file__)"],
+        env={**env, "PYTHONPATH": str(install)},
+        capture_output=True,
+        text=True,
+        cwd=work,
+    )
+    assert where.stdout.strip() == str(install / "bot" / "__init__.py")  # the copy runs
+
+    write_env(work / ".env", f"SLACK_API_URL={standin.api_url}\n")  # the operator's own
+    done = nudge_in(work, "check", env=env, pythonpath=install)
+    assert trap.calls == [], "the bot token was sent where a parent folder's .env said"
+    assert done.returncode == 0, done.stderr
+    assert standin.calls_to("auth.test")
+    assert f"loaded settings from {work / '.env'}" in done.stderr
+
+
+def test_a_env_above_the_working_directory_is_not_read(standin, tmp_path):
+    write_env(tmp_path / ".env", "NUDGE_TIMEZONE=Mars/Olympus\n")  # would stop start-up
+    work = tmp_path / "project" / "deploy"
+    work.mkdir(parents=True)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_BOT_TOKEN": standin.bot_token,
+        "SLACK_API_URL": standin.api_url,
+        "NUDGE_DB": str(tmp_path / "n.db"),
+    }
+    done = nudge_in(work, "check", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "NUDGE_TIMEZONE" not in done.stderr and "loaded settings from" not in done.stderr
+
+
+def test_the_env_file_read_is_named_and_one_others_can_read_is_warned_about(standin, tmp_path):
+    token = standin.bot_token
+    env = {"PATH": "/usr/bin:/bin", "NUDGE_DB": str(tmp_path / "n.db")}
+    settings = write_env(
+        tmp_path / ".env",
+        f"SLACK_BOT_TOKEN={token}\nSLACK_API_URL={standin.api_url}\n",
+        mode=0o644,  # what `cp .env.example .env` gives
+    )
+    done = nudge_in(tmp_path, "check", env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"loaded settings from {settings}" in done.stderr
+    assert "others may read it (mode 644): run chmod 600" in done.stderr
+    assert token not in done.stderr + done.stdout
+    settings.chmod(0o600)
+    done = nudge_in(tmp_path, "check", env=env)
+    assert done.returncode == 0 and "loaded settings from" in done.stderr
+    assert "others may read it" not in done.stderr
+    done = nudge_in(tmp_path, "check", env={**env, "SLACK_API_URL": "http://127.0.0.1:9/api/"})
+    assert "could not reach Slack at http://127.0.0.1:9/api/" in done.stderr  # env wins

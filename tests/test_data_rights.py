@@ -25,7 +25,7 @@ from bot.domain.people import FORMER_MEMBER
 from handlers import ids
 from handlers.nudges import tick
 from storage import member_data
-from storage.db import create
+from storage.db import create, immediate
 from tests.conftest import ANA, PETE, STEER
 
 NAMES = {ANA: "ana", PETE: "pete"}
@@ -53,7 +53,10 @@ def seed(bot, blog, clock) -> None:
     tick(bot.runtime.deps)  # the reminders go out as DMs, recorded with their channel and ts
     for who in (ANA, PETE):
         bot.command("/digest", "subscribe", who)
-    with bot.db() as db:  # Ana once changed the digest's settings (as a steering member then)
+    with (
+        bot.db() as db,
+        immediate(db),
+    ):  # Ana once changed the digest's settings (as a steering member then)
         db.table("digest_settings").insert(
             {
                 "team_id": "T0001",
@@ -71,11 +74,10 @@ def seed(bot, blog, clock) -> None:
                     "lead_id": lead,
                     "channel_id": None,
                     "created_by": creator,
-                    "created_at": "2026-11-30T10:00:00+00:00",
-                    "updated_at": "2026-11-30T10:00:00+00:00",
+                    "created_at": "2026-11-30T10:00:00.000000Z",
+                    "updated_at": "2026-11-30T10:00:00.000000Z",
                 }
             )
-        db.conn.commit()
 
 
 def personal_counts(bot, user: str, *, own: bool = False) -> dict[str, int]:
@@ -135,7 +137,7 @@ def test_mydata_sends_every_kind_of_record_and_nothing_private_of_anyone_else(dr
     assert {d["kind"] for d in doc["deliveries"]} == {"reminder"} and len(doc["deliveries"]) == 2
     assert all(d["channel"] and d["ts"] for d in doc["deliveries"])
     assert doc["digest_subscriptions"] == [
-        {"team_id": "T0001", "user_id": ANA, "created_at": "2026-12-01T10:21:00+00:00"}
+        {"team_id": "T0001", "user_id": ANA, "created_at": "2026-12-01T10:21:00.000000Z"}
     ]
     assert doc["digest_settings"][0]["updated_by"] == ANA
     assert all(
@@ -399,11 +401,12 @@ def test_every_personal_table_reaches_the_export_and_the_replies():
 
 def test_a_new_table_with_a_person_is_caught():
     db = create(":memory:")
-    db.execute(
-        "CREATE TABLE kudos (id INTEGER PRIMARY KEY, team_id TEXT, giver_id TEXT, "
-        "thanked_by TEXT, recipient TEXT, action_id INTEGER)"
-    )
-    db.execute("ALTER TABLE reminders ADD COLUMN snoozed_by TEXT")
+    with immediate(db):
+        db.execute(
+            "CREATE TABLE kudos (id INTEGER PRIMARY KEY, team_id TEXT, giver_id TEXT, "
+            "thanked_by TEXT, recipient TEXT, action_id INTEGER)"
+        )
+        db.execute("ALTER TABLE reminders ADD COLUMN snoozed_by TEXT")
     assert uncovered(db) == [
         "reminders.snoozed_by",
         "kudos.giver_id",
@@ -418,19 +421,21 @@ def test_the_database_part_of_an_erasure_is_one_transaction():
 
     db = create(":memory:")
     reflections.add(db, "T1", "U1", ReflectionDraft("mine alone"), clock_now())
-    db.table("digest_subscriptions").insert(
-        {"team_id": "T1", "user_id": "U1", "created_at": "2026-11-30"}
-    )
-    db.conn.commit()
+    with immediate(db):
+        db.table("digest_subscriptions").insert(
+            {"team_id": "T1", "user_id": "U1", "created_at": "2026-11-30"}
+        )
     # the last step fails (a real failure, inside SQLite): nothing before it may stay done
-    db.execute(
-        "CREATE TRIGGER refuse BEFORE DELETE ON digest_subscriptions "
-        "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
-    )
+    with immediate(db):
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE DELETE ON digest_subscriptions "
+            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
     with pytest.raises(Exception, match="disk says no"):
         member_data.erase(db, "T1", "U1", clock_now())
     assert db.table("reflections").count == 1 and db.table("erasures").count == 0
-    db.execute("DROP TRIGGER refuse")
+    with immediate(db):
+        db.execute("DROP TRIGGER refuse")
     erasure = member_data.erase(db, "T1", "U1", clock_now())
     assert (erasure.deleted["reflections"], erasure.deleted["digest_subscriptions"]) == (1, 1)
     assert "U1" not in json.dumps(member_data.erasures(db, "T1"))

@@ -12,6 +12,8 @@ import pytest
 from bot.deps import utcnow
 from handlers import digest as feature
 from storage import deliveries
+from storage.codec import encode_time
+from storage.db import immediate
 from tests.conftest import ANA, GROUPIE, PETE, STEER, Clock
 
 DIGEST = "C0DIGEST"
@@ -28,7 +30,7 @@ def seed(bot, clock) -> None:
     bot.command("/action", "Write up the user research <@U0PETE|pete> #research")
     bot.command("/action", "Book the venue for the meetup by Friday", user=PETE)
     bot.command("/action", "done A2", user=PETE)
-    with bot.db() as db:
+    with bot.db() as db, immediate(db):
         db.table("actions").update(1, {"due": "2026-11-30"})  # overdue
 
 
@@ -185,7 +187,7 @@ def test_steering_can_post_now_and_the_scheduled_one_then_skips_the_week(make_bo
 def test_a_digest_too_big_for_one_message_is_threaded(make_bot):
     bot = digest_bot(make_bot, FRIDAY_DUE - timedelta(hours=1))
     now = FRIDAY_DUE - timedelta(days=1)
-    with bot.db() as db:
+    with bot.db() as db, immediate(db):
         db.table("actions").insert_all(
             [
                 {
@@ -195,8 +197,8 @@ def test_a_digest_too_big_for_one_message_is_threaded(make_bot):
                     "creator_id": ANA,
                     "status": "open",
                     "notes": "",
-                    "created_at": now.isoformat(),
-                    "updated_at": now.isoformat(),
+                    "created_at": encode_time(now),
+                    "updated_at": encode_time(now),
                 }
                 for n in range(300)
             ]
@@ -216,7 +218,7 @@ def test_a_digest_too_big_for_one_message_is_threaded(make_bot):
 
 def subscribe_many(bot, n: int) -> list[str]:
     users = [f"U0SUB{i:04d}" for i in range(n)]
-    with bot.db() as db:
+    with bot.db() as db, immediate(db):
         db.table("digest_subscriptions").insert_all(
             {"team_id": "T0001", "user_id": u, "created_at": f"2026-11-01T00:00:{i % 60:02d}"}
             for i, u in enumerate(users)

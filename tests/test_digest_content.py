@@ -27,7 +27,8 @@ from storage import digest as store
 from storage import feeds as feed_store
 from storage import reflections as reflection_store
 from storage import reminders as reminder_store
-from storage.db import create
+from storage.codec import encode_time
+from storage.db import create, immediate
 
 LONDON = ZoneInfo("Europe/London")
 END = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)  # Friday 4 December 2026, 16:00 in London
@@ -183,20 +184,21 @@ def test_posts_and_follow_ups_of_the_week_are_gathered(tmp_path):
 def test_a_network_with_more_overdue_than_a_section_lists_reads_only_those_it_lists(tmp_path):
     db = create(tmp_path / "n.db")
     late = SECTION_MAX_ITEMS + 25
-    db.table("actions").insert_all(
-        {
-            "team_id": "T1",
-            "title": f"Late {n}",
-            "owner_id": "U0PETE",
-            "creator_id": "U0ANA",
-            "due": (date(2026, 11, 30) - timedelta(days=n % 40)).isoformat(),
-            "status": "open",
-            "notes": "",
-            "created_at": START.isoformat(),
-            "updated_at": START.isoformat(),
-        }
-        for n in range(late)
-    )
+    with immediate(db):
+        db.table("actions").insert_all(
+            {
+                "team_id": "T1",
+                "title": f"Late {n}",
+                "owner_id": "U0PETE",
+                "creator_id": "U0ANA",
+                "due": (date(2026, 11, 30) - timedelta(days=n % 40)).isoformat(),
+                "status": "open",
+                "notes": "",
+                "created_at": encode_time(START),
+                "updated_at": encode_time(START),
+            }
+            for n in range(late)
+        )
     week = store.week_data(db, "T1", START, END, "Europe/London")
     assert len(week.overdue) == SECTION_MAX_ITEMS and week.overdue_count == late
     assert week.overdue[0].due == date(2026, 11, 30) - timedelta(days=39)  # earliest first

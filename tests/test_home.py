@@ -8,14 +8,15 @@ from bot.domain.actions import Action
 from bot.domain.home import HomeData, HomeSection
 from bot.domain.review import summarise
 from handlers.blocks.home import MAX_BLOCKS, render_home
+from storage.db import immediate
 from tests.conftest import ANA, GROUPIE, PETE, SAM, STEER
 from tests.test_reflections import open_home
 
-NOW = "2026-12-01T10:00:00+00:00"
+NOW = "2026-12-01T10:00:00.000000Z"
 
 
 def seed_actions(bot, n: int, owner: str = ANA, **fields) -> None:
-    with bot.db() as db:
+    with bot.db() as db, immediate(db):
         db.table("actions").insert_all(
             {
                 "team_id": "T0001",
@@ -57,7 +58,7 @@ def test_a_members_home_shows_their_open_actions_and_reflections(bot):
 def test_the_steering_group_also_sees_the_networks_open_overdue_and_stale_actions(make_bot):
     bot = make_bot(steering_group="steering")
     seed_actions(bot, 2, owner=PETE, due="2026-11-20")  # overdue
-    seed_actions(bot, 1, owner=SAM, updated_at="2026-10-01T09:00:00+00:00")  # stale
+    seed_actions(bot, 1, owner=SAM, updated_at="2026-10-01T09:00:00.000000Z")  # stale
     seed_actions(bot, 1, owner=SAM, due="2026-12-20")  # fine
     seed_actions(bot, 1, owner=SAM, status="done", due="2026-11-01")  # done: not counted
     for steering in (STEER, GROUPIE):  # by NUDGE_STEERING and by the user group
@@ -147,8 +148,8 @@ def test_the_messages_tab_publishes_nothing(bot):
 
 def test_a_crowded_home_stays_within_the_block_limit(make_bot):
     bot = make_bot()
-    seed_actions(bot, 300, owner=ANA, due="2026-11-20", updated_at="2026-10-01T09:00:00+00:00")
-    with bot.db() as db:
+    seed_actions(bot, 300, owner=ANA, due="2026-11-20", updated_at="2026-10-01T09:00:00.000000Z")
+    with bot.db() as db, immediate(db):
         db.table("reflections").insert_all(
             {
                 "team_id": "T0001",

@@ -6,7 +6,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from storage import deliveries, lease
-from storage.db import create
+from storage.codec import encode_time
+from storage.db import create, immediate
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 TTL = timedelta(seconds=45)
@@ -41,9 +42,10 @@ def test_a_holder_that_dies_loses_the_lease_to_a_waiting_process(make_bot, tmp_p
     from tests.conftest import make_settings
 
     first = make_bot()
-    with first.db() as db:  # the holder "dies": it stops renewing, its lease runs out
+    # the holder "dies": it stops renewing, its lease runs out
+    with first.db() as db, immediate(db):
         db.table("leases").update(
-            "scheduler", {"expires_at": (datetime.now(UTC) - timedelta(seconds=1)).isoformat()}
+            "scheduler", {"expires_at": encode_time(datetime.now(UTC) - timedelta(seconds=1))}
         )
     first.runtime._stopped.set()  # its lease thread stops renewing
     waiting = Runtime(

@@ -411,7 +411,7 @@ def test_a_reminder_due_saturday_without_a_named_time_waits_until_monday_0800(dr
     clock.set(utc(2026, 12, 5, 10))  # Saturday
     run_tick(driven)
     assert driven.standin.dms_to(ANA) == []
-    assert rows(driven, "reminders")[0]["next_at"] == "2026-12-07T08:00:00.000000+00:00"
+    assert rows(driven, "reminders")[0]["next_at"] == "2026-12-07T08:00:00.000000Z"
     for quiet in (utc(2026, 12, 6, 12), utc(2026, 12, 7, 7, 59)):  # Sunday; Monday dawn
         clock.set(quiet)
         run_tick(driven)
@@ -426,18 +426,18 @@ def test_set_without_a_time_it_is_planned_outside_quiet_hours(driven, clock):
     reply = driven.command("/nudge", "me to water the plants on Saturday", ANA)
     assert "Mon 7 Dec" in reply.text and "08:00" in reply.text
     row = rows(driven, "reminders")[0]
-    assert (row["next_at"], row["explicit_time"]) == ("2026-12-07T08:00:00.000000+00:00", 0)
+    assert (row["next_at"], row["explicit_time"]) == ("2026-12-07T08:00:00.000000Z", 0)
 
 
 def test_an_explicit_saturday_time_arrives_on_saturday(driven, clock):
     driven.command("/nudge", "me to check the allotment every Saturday at 10am", ANA)
     row = rows(driven, "reminders")[0]
-    assert (row["next_at"], row["explicit_time"]) == ("2026-12-05T10:00:00.000000+00:00", 1)
+    assert (row["next_at"], row["explicit_time"]) == ("2026-12-05T10:00:00.000000Z", 1)
     clock.set(utc(2026, 12, 5, 10))
     run_tick(driven)
     [dm] = driven.standin.dms_to(ANA)
     assert "check the allotment" in dm.text
-    assert rows(driven, "reminders")[0]["next_at"] == "2026-12-12T10:00:00.000000+00:00"
+    assert rows(driven, "reminders")[0]["next_at"] == "2026-12-12T10:00:00.000000Z"
 
 
 def test_a_snooze_into_the_weekend_waits_for_monday(driven, clock):

@@ -17,6 +17,7 @@ from bot.domain.errors import ParseError
 from bot.domain.nudges import habit_due_at, parse_nudge_command
 from handlers import ids
 from handlers.nudges import send_overdue_nudges, tick
+from storage.db import immediate
 from tests.conftest import ANA, PETE, SAM
 
 LONDON, NEW_YORK = ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
@@ -136,7 +137,7 @@ def test_a_due_reminder_is_delivered_by_dm_with_its_buttons(nbot, clock):
         "me",
         "call the council",
     )
-    assert row["next_at"] == "2026-12-01T10:20:00.000000+00:00"
+    assert row["next_at"] == "2026-12-01T10:20:00.000000Z"
     clock.advance(minutes=20)
     call = wait_for_dm(nbot, ANA, "call the council")
     assert "late" not in call.params["text"]
@@ -149,7 +150,7 @@ def test_a_due_reminder_is_delivered_by_dm_with_its_buttons(nbot, clock):
     ]
     until(lambda: rows(nbot)[0]["next_at"] is None)  # sent; waiting for Done or a snooze
     [delivery] = rows(nbot, "deliveries")
-    assert delivery["key"] == "reminder:1:2026-12-01T10:20:00.000000+00:00"
+    assert delivery["key"] == "reminder:1:2026-12-01T10:20:00.000000Z"
     assert delivery["status"] == "sent"
 
 
@@ -161,7 +162,7 @@ def test_snooze_then_done(nbot, clock):
     assert nbot.slack.block_action(ANA, "nudge_snooze:1h", "1", message=message).status_code == 200
     snoozed = nbot.standin.wait_for_response(lambda r: "Snoozed" in (r.text or ""))
     assert snoozed.replace_original and "11:20" in snoozed.text
-    assert rows(nbot)[0]["next_at"] == "2026-12-01T11:20:00.000000+00:00"
+    assert rows(nbot)[0]["next_at"] == "2026-12-01T11:20:00.000000Z"
     clock.advance(hours=1)
     until(lambda: len(nbot.standin.dms_to(ANA)) == 2)
     again = nbot.standin.dms_to(ANA)[-1]
@@ -222,7 +223,7 @@ def test_remind_me_to_follow_up_shortcut(nbot, clock):
     assert (row["kind"], row["person_id"], row["next_at"]) == (
         "follow_up",
         PETE,
-        "2026-12-02T09:00:00.000000+00:00",
+        "2026-12-02T09:00:00.000000Z",
     )
     assert "C0GENERAL" in row["permalink"] and "compare notes" in row["text"]
     clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
@@ -359,7 +360,7 @@ def test_after_a_restart_each_missed_reminder_is_delivered_once(driven, clock):
     assert "late" in late.params["text"] and "Tue 1 Dec 2026 at 10:20" in late.params["text"]
     wait_for_dm(driven, ANA, "weeknote")
     # one catch-up, then on schedule: Friday (the start-up tick runs on its own thread)
-    until(lambda: rows(driven)[1]["next_at"] == "2026-12-04T10:30:00.000000+00:00")
+    until(lambda: rows(driven)[1]["next_at"] == "2026-12-04T10:30:00.000000Z")
     assert rows(driven)[0]["next_at"] is None
     run_tick(driven)
     assert len(driven.standin.dms_to(ANA)) == 2
@@ -398,7 +399,7 @@ def test_slack_failing_delays_a_reminder_but_does_not_lose_it(driven, clock, sta
     assert driven.standin.dms_to(ANA) == []
     [delivery] = rows(driven, "deliveries")
     assert delivery["status"] == "failed"
-    assert rows(driven)[0]["next_at"] == "2026-12-01T10:20:00.000000+00:00"  # still due
+    assert rows(driven)[0]["next_at"] == "2026-12-01T10:20:00.000000Z"  # still due
     run_tick(driven)  # not before the backoff
     assert driven.standin.dms_to(ANA) == []
     clock.advance(seconds=30)
@@ -414,7 +415,7 @@ def test_slack_failing_delays_a_reminder_but_does_not_lose_it(driven, clock, sta
 
 
 def test_every_overdue_action_is_nudged_however_many_pages_they_fill(driven, clock):
-    with driven.db() as db:
+    with driven.db() as db, immediate(db):
         db.table("actions").insert_all(
             {
                 "team_id": "T0001",
@@ -424,8 +425,8 @@ def test_every_overdue_action_is_nudged_however_many_pages_they_fill(driven, clo
                 "due": "2026-12-01",
                 "status": "open",
                 "notes": "",
-                "created_at": "2026-11-20T10:00:00+00:00",
-                "updated_at": "2026-11-20T10:00:00+00:00",
+                "created_at": "2026-11-20T10:00:00.000000Z",
+                "updated_at": "2026-11-20T10:00:00.000000Z",
             }
             for n in range(12)
         )

@@ -405,13 +405,17 @@ def test_search_sees_exactly_what_the_privacy_rule_shows_through_every_change():
         row = rng.choice(list(db.table("reflections").rows))
         change = rng.choice(["share", "unshare", "edit", "delete", "anonymise"])
         if change == "delete":
-            db.table("reflections").delete(row["id"])
+            with immediate(db):
+                db.table("reflections").delete(row["id"])
         elif change == "edit":
-            db.table("reflections").update(row["id"], {"text": "Edited: no longer about it"})
+            with immediate(db):
+                db.table("reflections").update(row["id"], {"text": "Edited: no longer about it"})
         elif change == "anonymise":
-            db.table("reflections").update(row["id"], {"author_id": "U0FORMER"})
+            with immediate(db):
+                db.table("reflections").update(row["id"], {"author_id": "U0FORMER"})
         else:
-            db.table("reflections").update(row["id"], {"shared": int(change == "share")})
+            with immediate(db):
+                db.table("reflections").update(row["id"], {"shared": int(change == "share")})
     for team in ("T1", "T2"):
         for viewer in (*people, "U0FORMER"):
             expected = {
@@ -464,9 +468,10 @@ def test_the_migration_is_atomic_and_the_index_keeps_in_step():
         "reflections_au",
     }
     fresh = create(":memory:")  # back to before m003, then m003 runs and a later step fails
-    fresh.execute("DROP TABLE reflections_fts")
-    fresh.execute("DROP TABLE reflections")
-    fresh.execute("DROP TABLE slack_events")
+    with immediate(fresh):
+        fresh.execute("DROP TABLE reflections_fts")
+        fresh.execute("DROP TABLE reflections")
+        fresh.execute("DROP TABLE slack_events")
     with pytest.raises(RuntimeError), immediate(fresh):
         m003_reflections_and_events(fresh)
         raise RuntimeError("a later step fails")

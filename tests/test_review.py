@@ -13,7 +13,8 @@ import pytest
 from bot.domain.actions import Action
 from bot.domain.review import CSV_HEADER, actions_csv, summarise
 from storage import review as store
-from storage.db import create
+from storage.codec import encode_time
+from storage.db import create, immediate
 from tests.conftest import ANA, GROUPIE, PETE, STEER
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # Tuesday
@@ -101,15 +102,16 @@ def test_the_stored_summary_applies_the_same_rules_as_the_plain_one(tmp_path, se
     now = datetime.combine(today, NOW.timetz())
     actions_ = random_actions(rng, [0, 5, 60, 400, 400, 400][seed], now)
     db = create(tmp_path / "review.db")
-    db.table("actions").insert_all(
-        {
-            **{k: v for k, v in vars(a).items() if k != "done_at"},
-            "due": a.due.isoformat() if a.due else None,
-            "created_at": a.created_at.isoformat(),
-            "updated_at": a.updated_at.isoformat(),
-        }
-        for a in actions_
-    )
+    with immediate(db):
+        db.table("actions").insert_all(
+            {
+                **{k: v for k, v in vars(a).items() if k != "done_at"},
+                "due": a.due.isoformat() if a.due else None,
+                "created_at": encode_time(a.created_at),
+                "updated_at": encode_time(a.updated_at),
+            }
+            for a in actions_
+        )
     plain = summarise([a for a in actions_ if a.team_id == "T1"], today, now, shown=7)
     stored = store.review_summary(db, "T1", today, now, shown=7)
     assert stored == plain
@@ -161,7 +163,7 @@ def test_steering_reviews_open_actions(make_bot):
     bot.command("/action", "Write up the research <@U0PETE|pete> #research")
     bot.command("/action", "Book the venue by Friday #events", user=PETE)
     bot.command("/action", "No stream yet")
-    with bot.db() as db:
+    with bot.db() as db, immediate(db):
         db.table("actions").update(1, {"due": "2026-11-20"})
     reply = bot.command("/action", "review", user=GROUPIE)
     body = str(reply.blocks)

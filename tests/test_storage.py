@@ -12,7 +12,8 @@ from bot.domain.actions import ListFilter
 from bot.scheduler import STATISTICS_JOB
 from storage import actions as store
 from storage import reflections
-from storage.db import connect, create
+from storage.codec import encode_time
+from storage.db import connect, create, immediate
 from storage.migrations import MIGRATIONS, m011_search_by_audience
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -24,22 +25,25 @@ def seed(path, count: int = 1500) -> None:
     """Actions owned, created, both or neither by ME; open and done; dated and not."""
     rng = random.Random(5)
     db = create(path)
-    db.table("actions").insert_all(
-        {
-            "team_id": "T1",
-            "title": f"Action {n}",
-            "owner_id": rng.choice([ME, None, *OTHERS]),
-            "creator_id": rng.choice([ME, *OTHERS]),
-            "due": rng.choice([None, (TODAY + timedelta(days=rng.randint(-20, 20))).isoformat()]),
-            "workstream": rng.choice([None, "ai", "research"]),
-            "status": rng.choice(["open", "open", "done"]),
-            "notes": "",
-            "created_at": NOW.isoformat(),
-            "updated_at": NOW.isoformat(),
-            "done_at": NOW.isoformat(),
-        }
-        for n in range(count)
-    )
+    with immediate(db):
+        db.table("actions").insert_all(
+            {
+                "team_id": "T1",
+                "title": f"Action {n}",
+                "owner_id": rng.choice([ME, None, *OTHERS]),
+                "creator_id": rng.choice([ME, *OTHERS]),
+                "due": rng.choice(
+                    [None, (TODAY + timedelta(days=rng.randint(-20, 20))).isoformat()]
+                ),
+                "workstream": rng.choice([None, "ai", "research"]),
+                "status": rng.choice(["open", "open", "done"]),
+                "notes": "",
+                "created_at": encode_time(NOW),
+                "updated_at": encode_time(NOW),
+                "done_at": encode_time(NOW),
+            }
+            for n in range(count)
+        )
     db.close()
 
 
@@ -118,8 +122,8 @@ def test_a_members_list_reads_its_first_rows_from_an_index_in_order(tmp_path, ki
 def test_start_up_measures_the_tables_for_the_query_planner(tmp_path):
     seed(tmp_path / "n.db")
     db = connect(tmp_path / "n.db")
-    db.execute("DELETE FROM sqlite_stat1")
-    db.conn.commit()
+    with immediate(db):
+        db.execute("DELETE FROM sqlite_stat1")
     create(tmp_path / "n.db").close()
     measured = {
         row["idx"]
@@ -138,18 +142,19 @@ def test_the_scheduler_measures_them_again_every_day(make_bot):
 def test_what_a_member_may_see_is_counted_from_an_index_and_counted_right(tmp_path):
     rng = random.Random(8)
     db = create(tmp_path / "n.db")
-    db.table("reflections").insert_all(
-        {
-            "team_id": rng.choice(["T1", "T2"]),
-            "author_id": rng.choice([ME, *OTHERS]),
-            "text": f"Reflection {n}",
-            "tags": "",
-            "shared": rng.choice([0, 1]),
-            "created_at": NOW.isoformat(),
-            "updated_at": NOW.isoformat(),
-        }
-        for n in range(600)
-    )
+    with immediate(db):
+        db.table("reflections").insert_all(
+            {
+                "team_id": rng.choice(["T1", "T2"]),
+                "author_id": rng.choice([ME, *OTHERS]),
+                "text": f"Reflection {n}",
+                "tags": "",
+                "shared": rng.choice([0, 1]),
+                "created_at": encode_time(NOW),
+                "updated_at": encode_time(NOW),
+            }
+            for n in range(600)
+        )
     for viewer in (ME, "U0ANA", "U0NOBODY"):
         seen = [
             r
@@ -174,27 +179,30 @@ def test_the_running_bot_holds_the_store_open_so_closing_a_unit_of_work_is_cheap
 def test_reflections_written_before_the_audience_index_are_found_after_it(tmp_path):
     """m011 rebuilds the search index from what is already stored."""
     db = connect(tmp_path / "old.db")
-    for migration in MIGRATIONS[: MIGRATIONS.index(m011_search_by_audience)]:
-        migration(db)
+    with immediate(db):
+        for migration in MIGRATIONS[: MIGRATIONS.index(m011_search_by_audience)]:
+            migration(db)
     written = [
         ("T1", ME, "Open questions in the charter meeting", 0),
         ("T1", "U0ANA", "The charter needs owners", 1),
         ("T1", "U0ANA", "Private charter worries", 0),
         ("T2", ME, "Another workspace's charter", 1),
     ]
-    db.table("reflections").insert_all(
-        {
-            "team_id": team,
-            "author_id": author,
-            "text": text,
-            "tags": "",
-            "shared": shared,
-            "created_at": NOW.isoformat(),
-            "updated_at": NOW.isoformat(),
-        }
-        for team, author, text, shared in written
-    )
-    m011_search_by_audience(db)
+    with immediate(db):
+        db.table("reflections").insert_all(
+            {
+                "team_id": team,
+                "author_id": author,
+                "text": text,
+                "tags": "",
+                "shared": shared,
+                "created_at": encode_time(NOW),
+                "updated_at": encode_time(NOW),
+            }
+            for team, author, text, shared in written
+        )
+    with immediate(db):
+        m011_search_by_audience(db)
     found, total = reflections.search(db, "T1", ME, ("charter",))
     assert sorted(f.reflection.text for f in found) == [
         "Open questions in the charter meeting",

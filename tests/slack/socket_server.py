@@ -183,8 +183,19 @@ class SocketModeServer:
 
     def disconnect(self, reason: str = "refresh_requested") -> None:
         """Ask the client to reconnect, as Slack does before recycling a connection."""
-        self.wait_for_connections(1, timeout=3.0)
-        self._retiring.append(self._open[-1])
-        self._open[-1].send(
-            json.dumps({"type": "disconnect", "reason": reason, "debug_info": {"host": "loopback"}})
+        message = json.dumps(
+            {"type": "disconnect", "reason": reason, "debug_info": {"host": "loopback"}}
         )
+        deadline = time.monotonic() + 3.0
+        while True:  # to a live connection: one the client is closing by itself cannot be told
+            self.wait_for_connections(1, timeout=3.0)
+            connection = self._open[-1]
+            try:
+                connection.send(message)
+            except ConnectionClosed:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+                continue
+            self._retiring.append(connection)
+            return
