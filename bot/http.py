@@ -4,7 +4,8 @@ Every request to ``/slack/events`` is checked here, in one place, before Bolt se
 Slack's signature over the raw body with slack_sdk's ``SignatureVerifier``, then the body
 read as Slack sends it. A request that is not verified gets 401 and nothing else (no
 listener, no Web API call, no outbound request); a verified body Slack would never send
-gets 400. Bolt's own signature check is off in HTTP mode for that reason
+gets 400. The one unsigned request Slack sends, its certificate check, gets an empty 200
+and goes no further. Bolt's own signature check is off in HTTP mode for that reason
 (:func:`bot.app.build_app`): it would trip over the same inputs (below).
 
 >>> server = make_server(app, "127.0.0.1", 0, signing_secret=secret)  # doctest: +SKIP
@@ -17,7 +18,7 @@ import json
 import logging
 import resource
 from collections.abc import Callable, Iterable
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qs, parse_qsl
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
@@ -31,6 +32,7 @@ __all__ = [
     "make_wsgi_app",
     "make_server",
     "read_slack_body",
+    "is_ssl_check",
     "is_verified",
     "Refused",
     "EVENTS_PATH",
@@ -93,6 +95,23 @@ def _verified_text(
     if not verifier.is_valid(text, timestamp, signature):
         raise Refused(401, "wrong or expired signature")
     return text
+
+
+def is_ssl_check(body: bytes) -> bool:
+    """Whether ``body`` is Slack's certificate check, which Slack sends unsigned.
+
+    Slack posts ``ssl_check=1&token=…`` to a command's URL to check its certificate and
+    wants a 200. It is answered with an empty 200 here and goes no further, whatever
+    else the body holds, so it can carry nothing past the gate.
+
+    >>> is_ssl_check(b"ssl_check=1&token=abc"), is_ssl_check(b"ssl_check=true")
+    (True, False)
+    """
+    try:
+        fields = parse_qs(body.decode("ascii"), max_num_fields=MAX_FORM_FIELDS)
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return fields.get("ssl_check") == ["1"]
 
 
 def read_slack_body(text: str, content_type: str | None) -> dict:
@@ -216,6 +235,8 @@ def make_wsgi_app(
             content_type = (headers.get("content-type") or "").split(";")[0].strip() or None
             fields = read_slack_body(text, content_type)
         except Refused as refused:
+            if refused.status == 401 and is_ssl_check(body):
+                return _plain(start_response, "200 OK", "")
             log.warning(
                 "refused a request: %s (%d bytes from %s)",
                 refused.reason,

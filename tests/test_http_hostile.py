@@ -197,6 +197,22 @@ def test_a_signed_body_slack_would_never_send_gets_400_and_causes_nothing(bot, c
     assert not [r for r in caplog.records if r.levelname == "ERROR" or r.exc_info]
 
 
+def test_slacks_unsigned_certificate_check_gets_an_empty_200_and_goes_no_further(bot, hook):
+    calls = len(bot.standin.calls)
+    smuggled = command_payload(
+        "/action", "Smuggled by Friday", ANA, response_url=f"{hook.url}/r", trigger_id="1"
+    )
+    for body in (b"ssl_check=1&token=x", urlencode({"ssl_check": "1", **smuggled}).encode()):
+        answer = post(bot.runtime.url, body, [])
+        assert (answer.status_code, answer.text) == (200, "")
+    for body in (b"ssl_check=0&token=x", b"ssl_check=true", b"ssl_check=1&ssl_check=1"):
+        assert post(bot.runtime.url, body, []).status_code == 401
+    time.sleep(0.5)
+    assert bot.standin.calls[calls:] == [] and hook.hits == []
+    with bot.db() as db:
+        assert db.table("actions").count == 0
+
+
 def test_a_command_mentioning_payload_is_handled(bot):
     reply = bot.command("/action", "Check the payload size by Friday")
     assert "Check the payload size" in reply.text
