@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode, urlparse
 
@@ -140,23 +141,31 @@ def post(url: str, body: bytes, headers: list[tuple[str, str | bytes]]) -> httpx
     return httpx.post(url, content=body, headers=[("Content-Type", kind), *headers], timeout=10)
 
 
-def try_everything(url: str, hook: Hook) -> tuple[int, Counter]:
-    """Send every forgery and every malformed unsigned body; return (count, statuses)."""
-    statuses: Counter = Counter()
-    tried = 0
-    for what, body, headers in forgeries(hook):
-        answer = post(url, body, headers)
-        statuses[answer.status_code] += 1
-        tried += 1
-        assert answer.status_code == 401, (what, answer.status_code, answer.text)
+def try_everything(url: str, hook: Hook, workers: int = 1) -> tuple[int, Counter]:
+    """Send every forgery and every malformed unsigned body, ``workers`` at a time; each
+    must get 401. Return how many were sent, and their statuses."""
     now = str(int(time.time()))
-    for body in MALFORMED:
-        for headers in ([], [("X-Slack-Request-Timestamp", now), ("X-Slack-Signature", "v0=0")]):
-            answer = post(url, body, headers)
-            statuses[answer.status_code] += 1
-            tried += 1
-            assert answer.status_code == 401, (body, answer.status_code, answer.text)
-    return tried, statuses
+    unsigned = [("malformed, unsigned", body, []) for body in MALFORMED]
+    bad = [
+        (
+            "malformed, bad signature",
+            body,
+            [("X-Slack-Request-Timestamp", now), ("X-Slack-Signature", "v0=0")],
+        )
+        for body in MALFORMED
+    ]
+    tried = forgeries(hook) + unsigned + bad
+
+    def send(case: tuple) -> tuple[str, int, str]:
+        what, body, headers = case
+        answer = post(url, body, headers)
+        return what, answer.status_code, answer.text
+
+    with ThreadPoolExecutor(workers) as pool:
+        answers = list(pool.map(send, tried))
+    for what, status, text in answers:
+        assert status == 401, (what, status, text)
+    return len(answers), Counter(status for _, status, _ in answers)
 
 
 def test_unverified_requests_get_401_and_cause_nothing(bot, hook, caplog):
@@ -254,11 +263,11 @@ def test_a_real_process_refuses_forgeries_and_causes_nothing(standin, people, ho
     with BotProcess(standin, tmp_path) as bot:
         bot.wait_for_log("holding the scheduler lease")
         calls = len(standin.calls)
-        tried, statuses = try_everything(bot.url, hook)
+        tried, statuses = try_everything(bot.url, hook, workers=16)
         time.sleep(1.0)
         caused = standin.calls[calls:]
         print(
-            f"\nnudge run --http: {tried} unverified requests -> {dict(statuses)}; "
+            f"\nnudge run --http: {tried} unverified requests, 16 at a time -> {dict(statuses)}; "
             f"Web API calls {len(caused)}, forger's URL hits {len(hook.hits)}"
         )
         assert caused == [] and hook.hits == [] and standin.responses == []
@@ -300,7 +309,7 @@ def test_an_oversized_unsigned_body_is_refused_unread_and_logged_short(standin, 
         grown = path.stat().st_size - before
         now_kb, peak_kb = rss_kb(bot.process.pid)
         print(
-            f"oversized unsigned POSTs (100 MB declared: 413 in {declared_ms:.0f} ms; 100 MB "
+            f"\noversized unsigned POSTs (100 MB declared: 413 in {declared_ms:.0f} ms; 100 MB "
             f"chunked; 1 MB): log grew {grown} bytes; RSS {now_kb // 1024} MB, "
             f"peak {peak_kb // 1024} MB"
         )
