@@ -3,12 +3,18 @@
 Every process serves Slack; only the holder of the scheduler lease runs scheduled
 jobs. The lease lasts ``NUDGE_LEASE_SECONDS`` (45 by default) and is renewed every third of
 that, so a holder that dies loses it within a minute and a waiting process takes over.
+
+In HTTP mode ``/healthz`` reports ``Runtime.readiness``: a worker free in each pool that
+answers members (Bolt's listener threads, waitress's workers), a write committed to the
+database, and some process holding the scheduler lease, all decided within two seconds.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -19,8 +25,9 @@ from bot.app import build_app, build_deps
 from bot.config import Settings
 from bot.deps import Deps, utcnow
 from bot.http import make_server
+from bot.readiness import NotReady, Readiness
 from bot.scheduler import build_scheduler
-from storage import lease
+from storage import health, lease
 
 __all__ = ["Runtime", "LEASE_TTL", "LEASE_RENEW"]
 
@@ -65,6 +72,7 @@ class Runtime:
         self.lease_ttl = lease_ttl or timedelta(seconds=settings.lease_seconds)
         self.lease_renew = lease_renew or self.lease_ttl.total_seconds() / 3
         self.scheduling = False  # holding the lease and running the jobs
+        self.readiness = Readiness()
 
     def start(self) -> Runtime:
         """Build everything and start serving and scheduling."""
@@ -76,7 +84,17 @@ class Runtime:
         self._keep_lease()
         threading.Thread(target=self._lease_loop, name="lease", daemon=True).start()
         if self.http:
-            self._server = make_server(self.app, self.host, self.port)
+            # the pools that answer members: Bolt's listener threads and waitress's workers
+            self.readiness.watch("listeners", self.app.listener_runner.listener_executor.submit)
+            self._server = make_server(
+                self.app,
+                self.host,
+                self.port,
+                signing_secret=self.settings.signing_secret,
+                readiness=self.readiness,
+            )
+            self.readiness.add("database", self._database_ready)
+            self.readiness.add("scheduler", self._scheduler_ready)
             self.port = self._server.effective_port
             threading.Thread(target=self._serve_http, name="http", daemon=True).start()
             log.info("Serving Slack requests on http://%s:%s/slack/events", self.host, self.port)
@@ -121,6 +139,31 @@ class Runtime:
         elif not held and not self._stopped.is_set():
             log.debug("another process holds the scheduler lease; serving only")
         self.scheduling = held
+
+    def _database_ready(self, timeout: float) -> str:
+        """A write committed to the database (a full disk or a held lock fails it)."""
+        started = time.monotonic()
+        try:
+            with self.deps.db() as db:
+                health.record_probe(db, self.deps.instance_id, utcnow())
+        except sqlite3.Error as error:
+            raise NotReady(f"a write failed: {error}") from None
+        return f"a write committed in {(time.monotonic() - started) * 1000:.0f} ms"
+
+    def _scheduler_ready(self, timeout: float) -> str:
+        """Some process holds the scheduler lease, and this one agrees about who."""
+        try:
+            with self.deps.db() as db:
+                held = lease.current(db)
+        except sqlite3.Error as error:
+            raise NotReady(f"the lease could not be read: {error}") from None
+        if held is None or held.expires_at <= utcnow():
+            raise NotReady("no process holds the scheduler lease: nothing is being sent")
+        mine = held.holder == self.deps.instance_id
+        if self.scheduling and not mine:
+            raise NotReady("this process schedules, but another holds the lease")
+        who = "this process" if mine else "another process"
+        return f"{who} holds the lease until {held.expires_at:%H:%M:%S} UTC"
 
     @property
     def url(self) -> str:

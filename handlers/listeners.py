@@ -20,11 +20,13 @@ import uuid
 from collections.abc import Callable
 
 from slack_bolt.kwargs_injection.args import Args
+from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.deps import Deps
 from bot.domain.errors import UserError
+from bot.http import is_verified
 from bot.logs import request_id
 from handlers.blocks.common import Rendered, render_error, render_text
 
@@ -47,7 +49,7 @@ def bind(listener: Callable[..., object], deps: Deps) -> Callable[[Args], object
             outcome = type(error).__name__
             if args.ack.response is None:
                 args.ack()
-            answer_error(error, args.body, args.respond, args.client)
+            answer_error(error, args.request, args.respond, args.client)
             return None
         finally:
             log.info(
@@ -98,8 +100,16 @@ def render_failure(error: Exception) -> Rendered:
     )
 
 
-def answer_error(error: Exception, body: dict, respond, client: WebClient) -> None:
-    """Tell the member about ``error``: through the response URL, else by DM."""
+def answer_error(error: Exception, request: BoltRequest, respond, client: WebClient) -> None:
+    """Tell the member about ``error``: through the response URL, else by DM.
+
+    Only a request known to come from Slack is answered: an unverified body's
+    ``response_url`` and user id are whatever its sender chose.
+    """
+    if not is_verified(request):
+        log.warning("not answering an error on an unverified request: %s", type(error).__name__)
+        return
+    body = request.body
     text, blocks = render_failure(error)
     try:
         if respond is not None and body.get("response_url"):

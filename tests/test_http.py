@@ -37,10 +37,12 @@ def test_a_body_changed_after_signing_gets_401(bot):
     assert answer.status_code == 401
 
 
-def test_healthz_and_unknown_paths(bot):
+def test_healthz_unknown_paths_and_methods(bot):
     base = bot.runtime.url.removesuffix("/slack/events")
-    assert httpx.get(f"{base}/healthz").text == "ok\n"
+    assert httpx.get(f"{base}/healthz").text.startswith("ok\n")
     assert httpx.get(f"{base}/nothing").status_code == 404
+    assert httpx.post(f"{base}/nothing", content=b"x").status_code == 404
+    assert httpx.get(bot.runtime.url).status_code == 405
 
 
 def test_everything_survives_a_restart_and_the_file_is_private(bot):
