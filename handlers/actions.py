@@ -82,8 +82,7 @@ def on_action_command(
         )
         return
     reply = _VERBS[parsed.verb](parsed, actor, client, deps)
-    if reply:
-        text, blocks_ = reply
+    for text, blocks_ in reply if isinstance(reply, list) else [reply] if reply else []:
         respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
 
 

@@ -130,8 +130,9 @@ def on_nudge_command(
     ack()
     actor = actor_for(deps, client, context.team_id, command["user_id"])
     parsed = parse_nudge_command(command.get("text", ""), deps.now(), actor.zone)
-    text, blocks_ = _VERBS[parsed.verb](parsed, actor, deps)
-    respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+    replies = _VERBS[parsed.verb](parsed, actor, deps)
+    for text, blocks_ in replies if isinstance(replies, list) else [replies]:
+        respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
     if parsed.verb not in ("help", "list"):  # the App Home shows reminders and the habit
         refresh_home(deps, client, actor.team_id, [actor.user_id])
 
@@ -143,15 +144,14 @@ def home_sections(deps: Deps, actor: Actor) -> tuple[HomeSection, HomeSection | 
     """The App Home's "Upcoming reminders" and "Blogging habit" sections for ``actor``."""
     now = deps.now()
     with deps.db() as db:
-        upcoming = reminders.upcoming(db, actor.team_id, actor.user_id)
+        upcoming = reminders.upcoming(db, actor.team_id, actor.user_id, limit=HOME_REMINDERS)
+        total = reminders.count_upcoming(db, actor.team_id, actor.user_id)
         habit = _habit_line(db, actor, now)
-    lines = tuple(
-        blocks.render_reminder_line(r, now, actor.zone) for r in upcoming[:HOME_REMINDERS]
-    )
+    lines = tuple(blocks.render_reminder_line(r, now, actor.zone) for r in upcoming)
     section = HomeSection(
         "Upcoming reminders",
         lines,
-        more=max(0, len(upcoming) - len(lines)),
+        more=max(0, total - len(lines)),
         hint="See them all with `/nudge list`.",
         empty=f"None. Try `{EXAMPLE}`.",
     )
@@ -183,12 +183,16 @@ def _remind(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
     return blocks.render_reminder_set(reminder, now, actor.zone)
 
 
-def _list(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+LIST_READ = 1000  # more than five messages of the shortest reminders hold
+
+
+def _list(parsed: NudgeCommand, actor: Actor, deps: Deps) -> list[Rendered]:
     now = deps.now()
     with deps.db() as db:
-        found = reminders.upcoming(db, actor.team_id, actor.user_id)
+        found = reminders.upcoming(db, actor.team_id, actor.user_id, limit=LIST_READ)
+        total = reminders.count_upcoming(db, actor.team_id, actor.user_id)
         habit_line = _habit_line(db, actor, now)
-    return blocks.render_reminder_list(found, now, actor.zone, habit_line)
+    return blocks.render_reminder_list(found, now, actor.zone, habit_line, total)
 
 
 def _habit_line(db, actor: Actor, now: datetime) -> str | None:
