@@ -534,8 +534,14 @@ def tick(deps: Deps) -> None:
 def _settled(deps: Deps, key: str) -> bool:
     """The delivery went out (or never will): the row may move on."""
     with deps.db() as db:
-        found = deliveries.get(db, key)
-    return found is not None and found.status in ("sent", "skipped")
+        return key in deliveries.settled(db, [key])
+
+
+def _post(deps: Deps, channel: str, message: Rendered):
+    """Post a rendered message (built inside a delivery's send, so an error building it is
+    recorded against that delivery alone)."""
+    text, blocks_ = message
+    return deps.client.chat_postMessage(channel=channel, text=text, blocks=blocks_)
 
 
 def send_due_reminders(deps: Deps) -> int:
@@ -555,15 +561,14 @@ def send_due_reminders(deps: Deps) -> int:
                 reminders.defer(db, reminder, held, now)
             continue
         key = f"reminder:{reminder.id}:{ts(reminder.next_at)}"
-        text, blocks_ = blocks.render_reminder_dm(reminder, reminder.next_at, now)
         outcome = deliver_once(
             deps,
             key,
             team_id=reminder.team_id,
             kind="reminder",
             recipient=reminder.user_id,
-            send=lambda r=reminder, t=text, b=blocks_: deps.client.chat_postMessage(
-                channel=r.user_id, text=t, blocks=b
+            send=lambda r=reminder: _post(
+                deps, r.user_id, blocks.render_reminder_dm(r, r.next_at, now)
             ),
         )
         sent += outcome is Outcome.SENT
@@ -614,15 +619,14 @@ def send_overdue_nudges(deps: Deps, page: int = 5000) -> int:
         for action, today, key in due_now:
             if key in done:
                 continue
-            text, blocks_ = blocks.render_overdue_dm(action, today)
             outcome = deliver_once(
                 deps,
                 key,
                 team_id=action.team_id,
                 kind="overdue",
                 recipient=action.owner_id,
-                send=lambda a=action, t=text, b=blocks_: deps.client.chat_postMessage(
-                    channel=a.owner_id, text=t, blocks=b
+                send=lambda a=action, d=today: _post(
+                    deps, a.owner_id, blocks.render_overdue_dm(a, d)
                 ),
             )
             sent += outcome is Outcome.SENT
@@ -654,15 +658,14 @@ def send_habit_nudges(deps: Deps) -> int:
         key = f"habit:{habit.team_id}:{habit.user_id}:{ts(at)}"
         with deps.db() as db:
             feed = feed_store.get_feed(db, habit.team_id, habit.user_id)
-        text, blocks_ = blocks.render_habit_nudge(habit.every_weeks, feed.url if feed else None)
         outcome = deliver_once(
             deps,
             key,
             team_id=habit.team_id,
             kind="habit",
             recipient=habit.user_id,
-            send=lambda h=habit, t=text, b=blocks_: deps.client.chat_postMessage(
-                channel=h.user_id, text=t, blocks=b
+            send=lambda h=habit, url=feed.url if feed else None: _post(
+                deps, h.user_id, blocks.render_habit_nudge(h.every_weeks, url)
             ),
         )
         sent += outcome is Outcome.SENT
