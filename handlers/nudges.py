@@ -23,7 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
-from bot.domain.actions import check_change
+from bot.domain.actions import TITLE_MAX, check_change
 from bot.domain.dates import picked_date
 from bot.domain.errors import ParseError, UserError
 from bot.domain.home import HomeSection
@@ -43,14 +43,15 @@ from bot.domain.quiet import delivery_time
 from bot.domain.text import parse_id
 from bot.domain.when import describe_next, parse_when
 from handlers import data_rights, ids
-from handlers.actions import message_and_link, open_action_modal
+from handlers.actions import message_link, message_text, open_action_modal
 from handlers.blocks import nudges as blocks
-from handlers.blocks.actions import render_action_changed
+from handlers.blocks.actions import render_action_changed, render_action_modal
 from handlers.blocks.common import Rendered, render_text
 from handlers.delivery import Outcome, deliver_once
 from handlers.home import refresh_home
 from handlers.listeners import bind, view_metadata
-from handlers.people import actor_for, member_tz, resolve
+from handlers.modals import open_modal
+from handlers.people import actor_for, known_zone, member_tz, resolve
 from storage import actions as action_store
 from storage import deliveries, members, reminders
 from storage import feeds as feed_store
@@ -367,28 +368,41 @@ def on_snooze_button(
 def on_track_button(
     ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
-    """Track as action on a follow-up: the action modal, pre-filled."""
+    """Track as action on a follow-up: the action modal, pre-filled; the person's name as
+    last known, then as Slack says it (the modal opens first: its trigger lasts 3 seconds)."""
     ack()
     reminder = _own_reminder(deps, body, action, context.team_id)
-    name = None
-    if reminder.person_id and not is_former(reminder.person_id):
-        member_tz(deps, client, reminder.team_id, reminder.person_id)  # caches the name
-        with deps.db() as db:
-            known = members.get(db, reminder.team_id, reminder.person_id)
-        name = known.name if known and known.name else None
-    title = (
-        "Follow up"
-        + (f" with {name}" if name else "")
-        + (f" about {reminder.text}" if reminder.text else "")
+    person = (
+        reminder.person_id if reminder.person_id and not is_former(reminder.person_id) else None
     )
     notes = f"From {reminder.permalink}" if reminder.permalink else ""
+    metadata = {"permalink": reminder.permalink, "response_url": body.get("response_url")}
+
+    def title() -> str:
+        with deps.db() as db:
+            known = members.get(db, reminder.team_id, person) if person else None
+        name = known.name if known and known.name else None
+        return (
+            "Follow up"
+            + (f" with {name}" if name else "")
+            + (f" about {reminder.text}" if reminder.text else "")
+        )[:TITLE_MAX]
+
+    def named() -> dict:
+        if person:
+            member_tz(deps, client, reminder.team_id, person)  # caches the name
+        return render_action_modal(
+            owner_id=reminder.user_id, title=title(), notes=notes, metadata=metadata
+        )
+
     open_action_modal(
         client,
         body["trigger_id"],
         owner_id=reminder.user_id,
-        title=title[:200],
+        title=title(),
         notes=notes,
-        metadata={"permalink": reminder.permalink, "response_url": body.get("response_url")},
+        metadata=metadata,
+        fill=named,
     )
 
 
@@ -398,18 +412,25 @@ def on_track_button(
 def on_new_due_button(
     ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
-    """ "New due date" on an overdue nudge: a date picker."""
+    """ "New due date" on an overdue nudge: a date picker. It opens at once (its trigger
+    lasts 3 seconds); then, once Slack has said who is asking, it starts on their today,
+    or says why they may not change the action (refused now, not after a date is picked)."""
     ack()
-    actor = actor_for(deps, client, context.team_id, body["user"]["id"])
+    user_id = body["user"]["id"]
     try:
         action_id = parse_id(action.get("value", ""), "A")
     except ParseError:
         raise ParseError("That button is broken; try `/action due A12 Friday`.") from None
     with deps.db() as db:
-        found = action_store.get(db, actor.team_id, action_id)
-    check_change(found, actor)  # refused now, not after the date is picked
-    today = deps.now().astimezone(actor.zone).date()
-    client.views_open(trigger_id=body["trigger_id"], view=blocks.render_due_modal(found, today))
+        found = action_store.get(db, context.team_id, action_id)
+
+    def checked() -> dict:
+        actor = actor_for(deps, client, context.team_id, user_id)
+        check_change(found, actor)
+        return blocks.render_due_modal(found, deps.now().astimezone(actor.zone).date())
+
+    first = deps.now().astimezone(known_zone(deps, context.team_id, user_id)).date()
+    open_modal(client, body["trigger_id"], blocks.render_due_modal(found, first), checked)
 
 
 def on_due_modal(
@@ -450,19 +471,22 @@ def on_due_modal(
 def on_follow_up_shortcut(
     ack: Ack, shortcut: dict, client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
-    """The message shortcut: a modal asking when, showing the message and a link to it."""
+    """The message shortcut: a modal asking when, showing the message, then the link to it
+    once Slack has given it (the modal opens first: its trigger lasts 3 seconds)."""
     ack()
-    message = shortcut.get("message", {})
-    text, permalink = message_and_link(client, shortcut)
-    metadata = {
-        "permalink": permalink,
-        "person_id": message.get("user"),
-        "topic": text[:120],
-        "response_url": shortcut.get("response_url"),
-    }
-    client.views_open(
-        trigger_id=shortcut["trigger_id"],
-        view=blocks.render_follow_up_modal(text, permalink, metadata),
+    text = message_text(shortcut)
+
+    def modal(permalink: str | None) -> dict:
+        metadata = {
+            "permalink": permalink,
+            "person_id": shortcut.get("message", {}).get("user"),
+            "topic": text[:120],
+            "response_url": shortcut.get("response_url"),
+        }
+        return blocks.render_follow_up_modal(text, permalink, metadata)
+
+    open_modal(
+        client, shortcut["trigger_id"], modal(None), lambda: modal(message_link(client, shortcut))
     )
 
 

@@ -233,6 +233,7 @@ class SlackStandIn:
         self.usergroups: dict[str, dict[str, Any]] = {}
         self.handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
         self._pending_files: dict[str, UploadedFile] = {}
+        self.trigger_seconds = TRIGGER_SECONDS
         self._triggers: dict[str, float] = {}  # trigger id -> when it was minted
         self._exchanged: set[str] = set()
         self._response_uses: dict[str, list[float]] = {}
@@ -791,10 +792,13 @@ class SlackStandIn:
         if exchanged:
             raise _Reject("exchanged_trigger_id", ["[ERROR] this trigger_id was used already"])
         late = time.monotonic() - minted
-        if late > TRIGGER_SECONDS:
+        if late > self.trigger_seconds:
             raise _Reject(
                 "expired_trigger_id",
-                [f"[ERROR] trigger_id used {late:.2f}s after the interaction; it lasts 3s"],
+                [
+                    f"[ERROR] trigger_id used {late:.2f}s after the interaction; it lasts "
+                    f"{self.trigger_seconds:g}s"
+                ],
             )
         opened = View(f"V{next(self._ids):06d}", view, method, trigger_id=params["trigger_id"])
         self._record(opened, self.views)

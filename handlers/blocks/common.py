@@ -16,7 +16,8 @@ message holds shows what fits and "…and N more" with how to see the rest (:fun
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, PlainTextObject, SectionBlock
+from slack_sdk.models.views import View
 
 from bot.domain.errors import UserError
 
@@ -24,6 +25,7 @@ __all__ = [
     "Rendered",
     "escape",
     "render_error",
+    "render_error_modal",
     "render_help",
     "render_text",
     "more_line",
@@ -284,3 +286,16 @@ def pack(
         messages[-1].append(block)
         size += length
     return messages
+
+
+def render_error_modal(title: str, error: UserError) -> dict:
+    """A modal that says why it cannot go on (a refusal found once it was open): no inputs,
+    only Close.
+
+    >>> render_error_modal("New due date", UserError("Not yours."))["close"]["text"]
+    'Close'
+    """
+    _, blocks = render_error(error)
+    return View(
+        type="modal", title=PlainTextObject(text=title[:24]), close="Close", blocks=blocks
+    ).to_dict()
