@@ -35,7 +35,8 @@ def open_modal(
 ) -> None:
     """Open ``view`` now; then, with ``fill``, update it to ``fill()`` if that differs.
 
-    A refusal ``fill`` raises (``NotAllowed``, say) is shown in the modal instead.
+    A refusal ``fill`` raises (``NotAllowed``, say) is shown in the modal instead, and
+    raised again, so the listener's outcome names it and the member is told as usual.
 
     >>> open_modal(client, trigger_id, render_due_modal(action, today),
     ...            fill=lambda: render_due_modal(action, today_for_the_member()))  # doctest: +SKIP
@@ -46,11 +47,16 @@ def open_modal(
     try:
         filled = fill()
     except UserError as refused:
-        filled = render_error_modal(view["title"]["text"], refused)
-    if filled == view:
-        return
+        _update(client, opened, render_error_modal(view["title"]["text"], refused))
+        raise
+    if filled != view:
+        _update(client, opened, filled)
+
+
+def _update(client: WebClient, opened: dict, view: dict) -> None:
+    """Replace the view Slack ``opened``, unless the member has moved on from it."""
     try:
-        client.views_update(view_id=opened["id"], hash=opened["hash"], view=filled)
+        client.views_update(view_id=opened["id"], hash=opened["hash"], view=view)
     except SlackApiError as err:
         if slack_error(err) not in _GONE:
             raise
