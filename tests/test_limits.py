@@ -60,7 +60,7 @@ from handlers.blocks import home as home_blocks
 from handlers.blocks import nudges as nudge_blocks
 from handlers.blocks import reflections as reflection_blocks
 from handlers.blocks import review as review_blocks
-from tests.conftest import ANA, PETE
+from tests.conftest import ANA, PETE, STEER
 
 NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)
 TODAY = NOW.date()
@@ -556,3 +556,120 @@ def test_split_text_never_cuts_markup_or_an_entity():
 def test_the_block_text_measure_is_the_stand_ins():
     _, blocks = common.render_text("x" * 5000)
     assert common.text_length(blocks) == 5000 == MAX_MESSAGE_BLOCK_TEXT - 7000
+
+
+# --- through the real bot, at our input maxima -----------------------------------------------
+
+
+def replies(bot, command: str, text: str, user: str = ANA, timeout: float = 15.0) -> list:
+    """Every reply to one slash command (a reply may be several messages), once handled."""
+    key = f"k{time.monotonic_ns()}"
+    answer = bot.slack.command(command, text, user, response_url=bot.standin.response_url(key))
+    assert answer.status_code == 200, answer.text
+    first = bot.standin.wait_for_response(lambda r: r.key == key, timeout=timeout)
+    time.sleep(0.3)  # the rest of a several-message reply follows at once
+    found = [r for r in bot.standin.responses if r.key == key]
+    assert found[0] is first
+    return found
+
+
+def everything(found: list) -> str:
+    return "\n".join(shown(r.blocks) for r in found)
+
+
+NOT_ANSWERING = "Slack isn't answering"
+OURS = "something went wrong on my side"
+
+
+def test_nudge_list_with_a_hundred_long_weekly_reminders(driven):
+    for n in range(1, 101):
+        text = f"{n:03d} write up what the councils said & share it " * 10
+        driven.command("/nudge", f"me to {text[:REMINDER_MAX].strip()} every Friday at 4pm")
+    found = replies(driven, "/nudge", "list")
+    seen = everything(found)
+    assert NOT_ANSWERING not in seen and OURS not in seen
+    assert 1 < len(found) <= 5 and all(r.response_type == "ephemeral" for r in found)
+    assert all(f"*N{n}*" in seen for n in range(1, 101))  # every one of them
+    print(f"/nudge list, 100 reminders of 300 characters: {len(found)} messages")
+
+
+def test_a_long_reflection_of_many_lines_is_confirmed_whole(bot):
+    lines = [f"Line {n}: what I noticed" for n in range(1, 200)]
+    text = "\n".join(lines)[: REFLECTION_MAX - 60].rsplit("\n", 1)[0]
+    tags_ = " ".join(f"#{n}{'t' * (TAG_MAX - 1)}" for n in range(TAGS_MAX))
+    [shared] = replies(bot, "/reflect", f"share {text} {tags_}")
+    [private] = replies(bot, "/reflect", f"{text} {tags_}")
+    for reply in (shared, private):
+        assert NOT_ANSWERING not in str(reply.body) and OURS not in str(reply.body)
+        assert squash(text) in squash(shown(reply.blocks))
+    key = "share-button"
+    bot.slack.block_action(
+        ANA, "reflection_share:2", "2", response_url=bot.standin.response_url(key)
+    )
+    now_shared = bot.standin.wait_for_response(lambda r: r.key == key)
+    assert "Shared R2 with the network" in now_shared.text
+    assert squash(text) in squash(shown(now_shared.blocks))
+
+
+def test_an_action_with_full_notes_and_a_long_history(bot):
+    bot.command("/action", ("Renew the accessibility audit & partner agreements " * 5)[:TITLE_MAX])
+    for n in range(4):
+        bot.command(
+            "/action", f"note A1 Note {n}: " + ("we agreed & minuted it " * 90)[: NOTE_MAX - 10]
+        )
+    bot.command("/action", "note A1 " + "last words " * 150)
+    for n in range(55):
+        bot.command("/action", f"due A1 in {n + 2} days")
+    found = replies(bot, "/action", "show A1")
+    seen = everything(found)
+    assert NOT_ANSWERING not in seen and OURS not in seen and len(found) >= 2
+    with bot.db() as db:
+        notes = db.table("actions").get(1)["notes"]
+    assert len(notes) > 9_000 and squash(common.escape(notes)) in squash(seen)
+    assert "earlier changes" in seen  # 61 changes: the latest 40 listed
+    print(f"/action show, {len(notes):,} characters of notes, 61 changes: {len(found)} messages")
+
+
+def test_forty_actions_with_long_titles_are_listed_within_a_message(bot):
+    for n in range(1, 41):
+        title = f"{n:02d} renew the accessibility audit & partner agreements " * 5
+        bot.command("/action", f"{title[:TITLE_MAX].strip()} by Friday #{'w' * TAG_MAX}")
+    [reply] = replies(bot, "/action", "list all")
+    seen = shown(reply.blocks)
+    listed = sum(f"*A{n}*" in seen for n in range(1, 41))
+    assert listed == 40 or f"…and {40 - listed} more" in seen
+    print(f"/action list all, 40 actions of 200-character titles: {listed} in one message")
+
+
+def test_reflection_lists_searches_lessons_home_and_review_at_the_maxima(make_bot):
+    bot = make_bot()
+    text = ("Asking open questions & listening got us further than the slides.\n" * 40)[
+        :REFLECTION_MAX
+    ]
+    with bot.db() as db:
+        db.table("reflections").insert_all(
+            {
+                "team_id": "T0001",
+                "author_id": ANA,
+                "text": text,
+                "tags": " ".join(f"t{n % 12}{'x' * 30}" for _ in range(1)),
+                "shared": 1,
+                "created_at": NOW.isoformat(),
+                "updated_at": NOW.isoformat(),
+                "shared_at": NOW.isoformat(),
+            }
+            for n in range(80)
+        )
+    for command in ("list", "search open questions listening slides", "lessons"):
+        [reply] = replies(bot, "/reflect", command)
+        seen = shown(reply.blocks)
+        assert NOT_ANSWERING not in seen and OURS not in seen and "more" in seen, command
+    for n in range(1, 31):
+        title = f"{n:02d} renew the accessibility audit & partner agreements " * 5
+        bot.command("/action", f"{title[:TITLE_MAX].strip()} <@U0PETE|pete> by Friday", user=STEER)
+    bot.clock.advance(days=40)  # now overdue and stale
+    [reply] = replies(bot, "/action", "review", user=STEER)
+    assert "Overdue" in shown(reply.blocks)
+    bot.slack.event({"type": "app_home_opened", "user": STEER, "tab": "home"})
+    home = bot.standin.wait_for("views.publish", lambda c: c.params["user_id"] == STEER)
+    assert "The network's actions" in shown(home.params["view"])
