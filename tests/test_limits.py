@@ -594,8 +594,8 @@ def test_nudge_list_with_a_hundred_long_weekly_reminders(driven):
 
 
 def test_a_long_reflection_of_many_lines_is_confirmed_whole(bot):
-    lines = [f"Line {n}: what I noticed" for n in range(1, 200)]
-    text = "\n".join(lines)[: REFLECTION_MAX - 60].rsplit("\n", 1)[0]
+    # a list of one-letter lines: every line quoted adds a ">", so 2,000 characters show 3,000
+    text = "\n".join("abcdefghij"[n % 10] for n in range(REFLECTION_MAX // 2))
     tags_ = " ".join(f"#{n}{'t' * (TAG_MAX - 1)}" for n in range(TAGS_MAX))
     [shared] = replies(bot, "/reflect", f"share {text} {tags_}")
     [private] = replies(bot, "/reflect", f"{text} {tags_}")
@@ -631,8 +631,8 @@ def test_an_action_with_full_notes_and_a_long_history(bot):
 
 
 def test_forty_actions_with_long_titles_are_listed_within_a_message(bot):
-    for n in range(1, 41):
-        title = f"{n:02d} renew the accessibility audit & partner agreements " * 5
+    for n in range(1, 41):  # each "&" is shown as "&amp;"
+        title = f"{n:02d} Health & Care & Housing: the Q&A with R&D " * 5
         bot.command("/action", f"{title[:TITLE_MAX].strip()} by Friday #{'w' * TAG_MAX}")
     [reply] = replies(bot, "/action", "list all")
     seen = shown(reply.blocks)
