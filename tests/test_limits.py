@@ -23,9 +23,11 @@ trigger_id: 3 s, once (server.py)           response_url: 5 posts in 30 min (ser
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from datetime import UTC, date, datetime, timedelta
+from urllib.error import URLError
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -33,7 +35,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 
 from bot.domain.actions import NOTE_MAX, TITLE_MAX, Action, ActionEvent
 from bot.domain.errors import NotAllowed, ParseError
@@ -673,3 +675,206 @@ def test_reflection_lists_searches_lessons_home_and_review_at_the_maxima(make_bo
     bot.slack.event({"type": "app_home_opened", "user": STEER, "tab": "home"})
     home = bot.standin.wait_for("views.publish", lambda c: c.params["user_id"] == STEER)
     assert "The network's actions" in shown(home.params["view"])
+
+
+# --- a rendering error is ours; only an outage is "Slack isn't answering" ---------------------
+
+
+def _api_error(status: int, error: str) -> SlackApiError:
+    from slack_sdk.web import SlackResponse
+
+    response = SlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="https://slack.com/api/chat.postMessage",
+        req_args={},
+        data={"ok": False, "error": error},
+        headers={},
+        status_code=status,
+    )
+    return SlackApiError(error, response)
+
+
+@pytest.mark.parametrize(
+    ("error", "outage"),
+    [
+        (SlackObjectFormationError("text attribute cannot exceed 3000 characters"), False),
+        (_api_error(200, "invalid_blocks"), False),
+        (_api_error(200, "msg_blocks_too_long"), False),
+        (_api_error(200, "missing_scope"), False),
+        (_api_error(200, "channel_not_found"), False),
+        (KeyError("a bug of ours"), False),
+        (_api_error(503, "service_unavailable"), True),
+        (_api_error(500, "fatal_error"), True),
+        (_api_error(429, "ratelimited"), True),
+        (_api_error(200, "internal_error"), True),
+        (URLError(ConnectionRefusedError(111, "Connection refused")), True),
+        (TimeoutError("timed out"), True),
+        (ConnectionResetError(104, "reset"), True),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
+)
+def test_only_an_outage_is_slack_not_answering(error, outage, caplog):
+    from handlers.listeners import render_failure
+
+    text, blocks = render_failure(error)
+    assert (NOT_ANSWERING in text) is outage
+    assert (OURS in text) is not outage
+    ref = re.search(r"ref (\w{8})", text)[1]
+    [logged] = [r for r in caplog.records if ref in r.getMessage()]
+    assert logged.levelname == ("WARNING" if outage else "ERROR")
+    assert breaches(text, blocks) == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "says"),
+    [
+        (dict(error="missing_scope"), OURS),
+        (dict(error="invalid_blocks"), OURS),
+        (dict(status=503, times=2), NOT_ANSWERING),
+        (dict(error="internal_error"), NOT_ANSWERING),
+    ],
+    ids=["missing_scope", "invalid_blocks", "503", "internal_error"],
+)
+def test_a_member_is_told_whose_trouble_it_is(bot, fault, says):
+    bot.standin.fail_next("views.open", **fault)
+    key = "reflect-form"
+    bot.slack.command("/reflect", "", ANA, response_url=bot.standin.response_url(key))
+    reply = bot.standin.wait_for_response(lambda r: r.key == key)
+    assert says in reply.text and "ref " in reply.text
+
+
+# --- a scheduled send: errors no retry mends end it; outages keep their backoff --------------
+
+# Errors Slack documents that no retry mends (handlers/delivery.py keeps the full list).
+PERMANENT = [
+    "msg_blocks_too_long",
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "missing_scope",
+    "invalid_auth",
+    "token_revoked",
+    "account_inactive",
+    "not_authed",
+    "channel_not_found",
+    "user_not_found",
+    "is_archived",
+    "cannot_dm_bot",
+    "user_disabled",
+    "not_in_channel",
+    "messages_tab_disabled",
+]
+
+
+def _two_reminders_due(driven, clock) -> None:
+    driven.command("/nudge", "me to call the council in 20 minutes")  # N1
+    driven.command("/nudge", "me to book the room in 20 minutes")  # N2
+    clock.advance(minutes=20)
+
+
+def _delivery(driven, reminder_id: int) -> dict:
+    with driven.db() as db:
+        [row] = db.table("deliveries").rows_where("key LIKE ?", [f"reminder:{reminder_id}:%"])
+    return row
+
+
+def _posts(driven, words: str) -> list:
+    return [
+        c
+        for c in driven.standin.calls_to("chat.postMessage")
+        if words in (c.params.get("text") or "")
+    ]
+
+
+@pytest.mark.parametrize("error", PERMANENT)
+def test_an_error_no_retry_mends_ends_a_scheduled_sends_retries(driven, clock, caplog, error):
+    from handlers.nudges import tick
+
+    caplog.set_level(logging.INFO, logger="handlers.delivery")
+    _two_reminders_due(driven, clock)
+    driven.standin.fail_method(
+        "chat.postMessage", error, when=lambda p: "call the council" in (p.get("text") or "")
+    )
+    tick(driven.runtime.deps)
+    failed = _delivery(driven, 1)
+    assert (failed["status"], failed["retry_at"], failed["error"]) == ("failed", None, error)
+    assert len(_posts(driven, "book the room")) == 1  # the next one was not held up
+    with driven.db() as db:
+        assert db.table("reminders").get(1)["next_at"] is None  # the one-off moved on
+    for _ in range(3):  # no retry, not after 30 minutes nor ever
+        clock.advance(minutes=31)
+        tick(driven.runtime.deps)
+    assert len(_posts(driven, "call the council")) == 1
+    said = [r for r in caplog.records if "reminder:1:" in r.getMessage()]
+    assert [r.levelname for r in said] == ["WARNING"] and "failed for good" in said[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        dict(error="internal_error"),
+        dict(error="fatal_error"),
+        dict(error="service_unavailable"),
+        dict(error="ratelimited"),
+        dict(error="an_error_slack_adds_one_day"),
+        dict(status=503, times=3),
+        dict(status=429, retry_after=0, times=4),
+    ],
+    ids=lambda fault: str(fault.get("error") or fault["status"]),
+)
+def test_a_transient_failure_keeps_its_backoff(driven, clock, fault):
+    from handlers.nudges import tick
+
+    _two_reminders_due(driven, clock)
+    driven.standin.fail_next("chat.postMessage", **fault)
+    tick(driven.runtime.deps)
+    failed = _delivery(driven, 1)
+    assert failed["status"] == "failed" and failed["retry_at"] is not None
+    tried = len(_posts(driven, "call the council"))
+    tick(driven.runtime.deps)  # not before the backoff
+    assert len(_posts(driven, "call the council")) == tried
+    clock.advance(seconds=30)
+    tick(driven.runtime.deps)
+    assert _delivery(driven, 1)["status"] == "sent"
+    assert len(driven.standin.dms_to(ANA)) == 2
+
+
+def test_a_reminder_that_cannot_be_built_fails_for_good_and_the_rest_go_out(driven, clock, caplog):
+    from handlers.nudges import tick
+
+    caplog.set_level(logging.INFO, logger="handlers.delivery")
+    _two_reminders_due(driven, clock)
+    with driven.db() as db:  # longer than anything we store: no section can hold it
+        db.table("reminders").update(1, {"text": "call the council " * 300})
+    tick(driven.runtime.deps)
+    assert len(_posts(driven, "book the room")) == 1
+    failed = _delivery(driven, 1)
+    assert failed["status"] == "failed" and failed["retry_at"] is None
+    assert failed["error"].startswith("could not build the message: SlackObjectFormationError")
+    clock.advance(minutes=31)
+    tick(driven.runtime.deps)
+    assert _posts(driven, "call the council") == []
+    [logged] = [r for r in caplog.records if "reminder:1:" in r.getMessage()]
+    assert logged.levelname == "ERROR" and logged.exc_info is not None
+
+
+def test_nudge_check_counts_the_deliveries_failed_for_good(driven, clock, standin):
+    from handlers.nudges import tick
+    from tests.test_config import run_nudge
+
+    _two_reminders_due(driven, clock)
+    standin.fail_method(
+        "chat.postMessage",
+        "channel_not_found",
+        when=lambda p: "call the council" in (p.get("text") or ""),
+    )
+    tick(driven.runtime.deps)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_BOT_TOKEN": standin.bot_token,
+        "SLACK_API_URL": standin.api_url,
+        "NUDGE_DB": driven.settings.db_path,
+    }
+    done = run_nudge("check", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "0 failed, 1 sent, 0 skipped, 1 failed for good" in done.stdout
