@@ -62,7 +62,7 @@ from handlers.blocks import home as home_blocks
 from handlers.blocks import nudges as nudge_blocks
 from handlers.blocks import reflections as reflection_blocks
 from handlers.blocks import review as review_blocks
-from tests.conftest import ANA, PETE, STEER
+from tests.conftest import ANA, PETE, SAM, STEER
 
 NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)
 TODAY = NOW.date()
@@ -878,3 +878,108 @@ def test_nudge_check_counts_the_deliveries_failed_for_good(driven, clock, standi
     done = run_nudge("check", env=env)
     assert done.returncode == 0, done.stderr
     assert "0 failed, 1 sent, 0 skipped, 1 failed for good" in done.stdout
+
+
+# --- a modal opens before any other Slack call: its trigger lasts 3 seconds -------------------
+
+SLOW = 2.5  # Slack taking this long to answer the other call
+MESSAGE = {
+    "type": "message",
+    "user": PETE,
+    "ts": "1764583200.000100",
+    "text": "Shall we compare notes on the charter next week?",
+}
+
+
+def opened_first(standin, sent: float, slow: str) -> tuple:
+    """The views.open call, checked to come within the trigger's life and before ``slow``."""
+    opened = standin.wait_for("views.open", timeout=6)
+    assert opened.time - sent < 3.0 and opened.status == 200 and opened.error is None
+    earlier = [c for c in standin.calls_to(slow) if sent <= c.time < opened.time]
+    assert earlier == [], f"{slow} was called before views.open"
+    return opened
+
+
+def forget_cached(bot, user: str) -> None:
+    """As if ``user``'s profile were never fetched: the next request asks users.info."""
+    with bot.db() as db:
+        db.table("members").delete_where("user_id = ?", [user])
+
+
+def test_the_action_form_opens_before_slack_says_who_is_asking(bot, standin):
+    standin.delay(SLOW, "users.info")
+    sent = time.time()
+    bot.slack.command("/action", "", ANA)
+    opened = opened_first(standin, sent, "users.info")
+    assert opened.params["view"]["callback_id"] == "action_modal"
+
+
+@pytest.mark.parametrize("callback", ["track_as_action", "remind_follow_up"])
+def test_a_message_shortcut_opens_first_and_adds_the_link_after(bot, standin, callback):
+    standin.delay(SLOW, "chat.getPermalink")
+    sent = time.time()
+    bot.slack.message_shortcut(ANA, callback, MESSAGE, "C0GENERAL")
+    opened = opened_first(standin, sent, "chat.getPermalink")
+    assert "compare notes" in str(opened.params["view"])
+    assert "archives/C0GENERAL" not in str(opened.params["view"])
+    update = standin.wait_for("views.update", timeout=6)
+    link = standin.calls_to("chat.getPermalink")[0]
+    assert opened.time < link.time < update.time
+    assert update.params["hash"] and update.error is None  # the hash views.open gave
+    assert "archives/C0GENERAL" in str(standin.view(update.params["view_id"]).view)
+
+
+def test_track_as_action_on_a_follow_up_opens_first_and_names_the_person_after(
+    driven, standin, clock
+):
+    from handlers.nudges import tick
+
+    driven.command("/nudge", "follow up with <@U0PETE|pete> about the charter in 5 minutes")
+    clock.advance(minutes=5)
+    tick(driven.runtime.deps)
+    [dm] = standin.dms_to(ANA)
+    standin.delay(SLOW, "users.info")  # Pete's name: not known yet
+    sent = time.time()
+    driven.slack.block_action(ANA, "nudge_track", "1", message=dm)
+    opened = opened_first(standin, sent, "users.info")
+    assert "Follow up about the charter" in str(opened.params["view"])
+    update = standin.wait_for("views.update", timeout=6)
+    assert update.error is None
+    assert "Follow up with pete about the charter" in str(
+        standin.view(update.params["view_id"]).view
+    )
+
+
+def test_what_did_you_learn_opens_before_slack_says_the_members_zone(bot, standin):
+    bot.command("/action", "Book the room by Friday")
+    done = bot.command("/action", "done A1")
+    forget_cached(bot, ANA)
+    standin.delay(SLOW, "users.info")
+    sent = time.time()
+    bot.slack.block_action(ANA, "action_learned", "1", message=None)
+    opened = opened_first(standin, sent, "users.info")
+    assert opened.params["view"]["callback_id"] == "reflect_modal" and "A1" in str(done.body)
+    standin.wait_for("users.info", timeout=6)  # asked after, as the modal stood open
+
+
+def test_new_due_date_opens_first_and_a_refusal_found_after_is_shown_in_it(driven, standin, clock):
+    from handlers.nudges import tick
+
+    driven.command("/action", "Draft the charter response <@U0PETE|pete> by Friday")
+    clock.set(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))  # Monday: A1 is overdue
+    tick(driven.runtime.deps)
+    dm = standin.dms_to(PETE)[-1]
+    assert "overdue" in dm.text
+    forget_cached(driven, PETE)
+    standin.delay(SLOW, "users.info")
+    sent = time.time()
+    driven.slack.block_action(PETE, "nudge_new_due", "1", message=dm)
+    opened = opened_first(standin, sent, "users.info")
+    assert opened.params["view"]["callback_id"] == "nudge_due_modal"
+    standin.wait_for("users.info", timeout=6)
+    standin.delay(0, "users.info")
+    # Sam may not change Pete's action: the modal opens, then says so
+    driven.slack.block_action(SAM, "nudge_new_due", "1", message=dm)
+    refused = standin.wait_for("views.update", timeout=6)
+    view = standin.view(refused.params["view_id"]).view
+    assert "belongs to" in shown(view) and "submit" not in view
