@@ -500,6 +500,36 @@ def test_the_review_and_the_home_at_the_maxima(title, text):
 
 
 @PROPERTY
+@given(title=exactly(TITLE_MAX), text=exactly(REFLECTION_MAX), topic=exactly(REMINDER_MAX))
+def test_the_digest_at_the_maxima(title, text, topic):
+    from bot.domain.digest import FollowUp, Post, SharedReflection, WeekData, build_digest
+    from handlers.blocks.digest import render_digest_messages
+
+    at = NOW - timedelta(days=1)
+    lesson = SharedReflection(1, ANA, text, ("t" * TAG_MAX,) * TAGS_MAX, at, action_id=2)
+    week = WeekData(
+        start=NOW - timedelta(days=7),
+        end=NOW,
+        tz="Europe/London",
+        created=[action(n, title, created_at=at) for n in range(1, 120)],
+        completed=[action(n, title, status="done", done_at=at) for n in range(120, 200)],
+        overdue=[action(n, title) for n in range(200, 300)],
+        overdue_total=5000,
+        reflections=[SharedReflection(n, ANA, text, lesson.tags, at) for n in range(1, 80)],
+        posts=[Post(PETE, title + "|" + title, PERMALINK + "?" + title[:50], at)] * 50,
+        follow_ups=[FollowUp(ANA, PETE, topic, at)] * 60,
+        open_actions=5000,
+        lessons={n: [lesson] * 3 for n in range(120, 200)},
+    )
+    messages = render_digest_messages(build_digest(week))
+    assert len(messages) > 2
+    for said, blocks in messages:
+        assert breaches(said, blocks) == []
+    seen = "\n".join(shown(blocks) for _, blocks in messages)
+    assert all(f"*A{n}*" in seen for n in range(1, 300))
+
+
+@PROPERTY
 @given(text=exactly(REMINDER_MAX))
 def test_reminder_messages_and_modals_at_the_maxima(text):
     for kind in ("me", "follow_up"):
