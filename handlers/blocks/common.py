@@ -145,9 +145,10 @@ def split_text(text: str, limit: int = SECTION_CHARS) -> list[str]:
     for line in text.split("\n"):
         while len(line) > limit:
             flush()
-            cut = _cut(line, limit)
-            pieces.append(line[:cut].rstrip() or line[:limit])
-            line = line[cut:].lstrip(" ") if line[:cut].strip() else line[limit:]
+            cut = _cut(line, limit)  # at least 1: the line gets shorter
+            head, line = line[:cut].rstrip(), line[cut:].lstrip(" ")
+            if head.strip():
+                pieces.append(head)
         if lines and size + 1 + len(line) > limit:
             flush()
         lines.append(line)
