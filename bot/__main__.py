@@ -195,7 +195,8 @@ def _store_report(settings: Settings) -> list[str]:
             )
         counts = deliveries.counts(db)
         summary = ", ".join(
-            f"{counts.get(k, 0)} {k}" for k in ("pending", "failed", "sent", "skipped", "ambiguous")
+            f"{counts.get(k, 0)} {k}"
+            for k in ("pending", "failed", "sent", "skipped", "failed for good", "ambiguous")
         )
         digest = deliveries.last_sent(db, "digest")
         last = (

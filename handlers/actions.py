@@ -9,6 +9,7 @@ by the app's error handler.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from slack_bolt import Ack, App, Respond
@@ -34,6 +35,7 @@ from handlers import ids, review
 from handlers.blocks import actions as blocks
 from handlers.home import refresh_home
 from handlers.listeners import bind, view_metadata
+from handlers.modals import open_modal
 from handlers.people import actor_for, resolve
 from storage import actions as store
 from storage import reflections as reflection_store
@@ -46,6 +48,8 @@ __all__ = [
     "on_track_shortcut",
     "create_action",
     "open_action_modal",
+    "message_text",
+    "message_link",
 ]
 
 DONE_BUTTON = re.compile(rf"^{ids.ACTION_DONE}(:\d+)?$")
@@ -69,21 +73,22 @@ def on_action_command(
     *,
     deps: Deps,
 ) -> None:
-    """``/action …``: ack, read the text, do it, reply ephemerally."""
+    """``/action …``: ack, read the text, do it, reply ephemerally; ``/action`` alone opens
+    the form, before any other Slack call (its trigger lasts 3 seconds)."""
     ack()
-    actor = actor_for(deps, client, context.team_id, command["user_id"])
-    parsed = parse_action_command(command.get("text", ""), deps.now(), actor.zone)
-    if parsed.verb == "modal":
+    text = command.get("text", "")
+    if not text.strip():  # what parse_action_command reads as "modal"
         open_action_modal(
             client,
             command["trigger_id"],
-            owner_id=actor.user_id,
+            owner_id=command["user_id"],
             metadata={"response_url": command.get("response_url")},
         )
         return
+    actor = actor_for(deps, client, context.team_id, command["user_id"])
+    parsed = parse_action_command(text, deps.now(), actor.zone)
     reply = _VERBS[parsed.verb](parsed, actor, client, deps)
-    if reply:
-        text, blocks_ = reply
+    for text, blocks_ in reply if isinstance(reply, list) else [reply] if reply else []:
         respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
 
 
@@ -306,39 +311,55 @@ def open_action_modal(
     title: str = "",
     notes: str = "",
     metadata: dict | None = None,
+    fill: Callable[[], dict] | None = None,
 ) -> None:
-    """Open the new-action modal, pre-filled."""
+    """Open the new-action modal, pre-filled; ``fill`` (see ``handlers.modals``) may make
+    Slack calls and return the view to replace it with."""
     view = blocks.render_action_modal(
         owner_id=owner_id, title=title, notes=notes, metadata=metadata
     )
-    client.views_open(trigger_id=trigger_id, view=view)
+    open_modal(client, trigger_id, view, fill)
 
 
-def message_and_link(client: WebClient, shortcut: dict) -> tuple[str, str | None]:
-    """A message shortcut's message: its text on one line, and a permalink back to it."""
+def message_text(shortcut: dict) -> str:
+    """A message shortcut's message text, on one line."""
+    return " ".join((shortcut.get("message", {}).get("text") or "").split())
+
+
+def message_link(client: WebClient, shortcut: dict) -> str | None:
+    """A permalink back to a message shortcut's message (a Slack call)."""
     message = shortcut.get("message", {})
     channel_id = shortcut.get("channel", {}).get("id")
-    permalink = None
-    if channel_id and message.get("ts"):
-        permalink = client.chat_getPermalink(channel=channel_id, message_ts=message["ts"])[
-            "permalink"
-        ]
-    return " ".join((message.get("text") or "").split()), permalink
+    if not (channel_id and message.get("ts")):
+        return None
+    return client.chat_getPermalink(channel=channel_id, message_ts=message["ts"])["permalink"]
 
 
 def on_track_shortcut(
     ack: Ack, shortcut: dict, client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
-    """ "Track as action" on a message: the modal pre-filled with its text and a link to it."""
+    """ "Track as action" on a message: the modal pre-filled with its text, then the link
+    to it once Slack has given it (the modal opens first: its trigger lasts 3 seconds)."""
     ack()
-    text, permalink = message_and_link(client, shortcut)
+    title = message_text(shortcut)[:TITLE_MAX]
+    response_url = shortcut.get("response_url")
+
+    def with_link() -> dict:
+        permalink = message_link(client, shortcut)
+        return blocks.render_action_modal(
+            owner_id=shortcut["user"]["id"],
+            title=title,
+            notes=f"From {permalink}" if permalink else "",
+            metadata={"permalink": permalink, "response_url": response_url},
+        )
+
     open_action_modal(
         client,
         shortcut["trigger_id"],
         owner_id=shortcut["user"]["id"],
-        title=text[:200],
-        notes=f"From {permalink}" if permalink else "",
-        metadata={"permalink": permalink, "response_url": shortcut.get("response_url")},
+        title=title,
+        metadata={"permalink": None, "response_url": response_url},
+        fill=with_link,
     )
 
 

@@ -5,9 +5,11 @@ is keyword-only, so it is ours: ``bind(on_action_command, deps)``.
 
 Errors are answered here, once, for every listener: a ``UserError`` (bad input, an
 unknown id, not allowed) becomes a friendly ephemeral reply with an example; Slack
-being unreachable is said plainly; anything else is logged with a reference and the
-member gets an apology, never a trace. (Bolt's own error path would also work, but
-after ``ack()`` it races with the acknowledgement and can turn it into a 404.)
+being unreachable, slow or failing on its side (``handlers.delivery.is_outage``) is said
+plainly; anything else (a block that could not be built, a message Slack refused, a bug)
+is ours: logged with a reference, and the member gets an apology, never a trace.
+(Bolt's own error path would also work, but after ``ack()`` it races with the
+acknowledgement and can turn it into a 404.)
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from collections.abc import Callable
 from slack_bolt.kwargs_injection.args import Args
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 
 from bot.deps import Deps
 from bot.domain.errors import UserError
 from bot.http import is_verified
 from bot.logs import request_id
 from handlers.blocks.common import Rendered, render_error, render_text
+from handlers.delivery import is_outage, slack_error
 
 __all__ = ["bind", "answer_error", "render_failure", "view_metadata"]
 
@@ -87,13 +90,13 @@ def render_failure(error: Exception) -> Rendered:
     if isinstance(error, UserError):
         return render_error(error)
     ref = uuid.uuid4().hex[:8]
-    if isinstance(error, SlackApiError | SlackClientError | OSError):
-        log.warning("slack call failed ref=%s error=%s", ref, error)
+    if is_outage(error):
+        log.warning("slack call failed ref=%s error=%s", ref, slack_error(error) or error)
         return render_text(
             ":hourglass: Slack isn't answering me properly just now, so that didn't finish. "
             f"Please try again in a minute. (ref {ref})"
         )
-    log.error("unexpected error ref=%s", ref, exc_info=error)
+    log.error("unexpected error ref=%s slack=%s", ref, slack_error(error) or "-", exc_info=error)
     return render_text(
         ":face_with_head_bandage: Sorry, something went wrong on my side. It's logged as "
         f"ref {ref}."

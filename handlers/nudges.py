@@ -23,7 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
-from bot.domain.actions import check_change
+from bot.domain.actions import TITLE_MAX, check_change
 from bot.domain.dates import picked_date
 from bot.domain.errors import ParseError, UserError
 from bot.domain.home import HomeSection
@@ -43,14 +43,15 @@ from bot.domain.quiet import delivery_time
 from bot.domain.text import parse_id
 from bot.domain.when import describe_next, parse_when
 from handlers import data_rights, ids
-from handlers.actions import message_and_link, open_action_modal
+from handlers.actions import message_link, message_text, open_action_modal
 from handlers.blocks import nudges as blocks
-from handlers.blocks.actions import render_action_changed
+from handlers.blocks.actions import render_action_changed, render_action_modal
 from handlers.blocks.common import Rendered, render_text
 from handlers.delivery import Outcome, deliver_once
 from handlers.home import refresh_home
 from handlers.listeners import bind, view_metadata
-from handlers.people import actor_for, member_tz, resolve
+from handlers.modals import open_modal
+from handlers.people import actor_for, known_zone, member_tz, resolve
 from storage import actions as action_store
 from storage import deliveries, members, reminders
 from storage import feeds as feed_store
@@ -130,8 +131,9 @@ def on_nudge_command(
     ack()
     actor = actor_for(deps, client, context.team_id, command["user_id"])
     parsed = parse_nudge_command(command.get("text", ""), deps.now(), actor.zone)
-    text, blocks_ = _VERBS[parsed.verb](parsed, actor, deps)
-    respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+    replies = _VERBS[parsed.verb](parsed, actor, deps)
+    for text, blocks_ in replies if isinstance(replies, list) else [replies]:
+        respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
     if parsed.verb not in ("help", "list"):  # the App Home shows reminders and the habit
         refresh_home(deps, client, actor.team_id, [actor.user_id])
 
@@ -143,15 +145,14 @@ def home_sections(deps: Deps, actor: Actor) -> tuple[HomeSection, HomeSection | 
     """The App Home's "Upcoming reminders" and "Blogging habit" sections for ``actor``."""
     now = deps.now()
     with deps.db() as db:
-        upcoming = reminders.upcoming(db, actor.team_id, actor.user_id)
+        upcoming = reminders.upcoming(db, actor.team_id, actor.user_id, limit=HOME_REMINDERS)
+        total = reminders.count_upcoming(db, actor.team_id, actor.user_id)
         habit = _habit_line(db, actor, now)
-    lines = tuple(
-        blocks.render_reminder_line(r, now, actor.zone) for r in upcoming[:HOME_REMINDERS]
-    )
+    lines = tuple(blocks.render_reminder_line(r, now, actor.zone) for r in upcoming)
     section = HomeSection(
         "Upcoming reminders",
         lines,
-        more=max(0, len(upcoming) - len(lines)),
+        more=max(0, total - len(lines)),
         hint="See them all with `/nudge list`.",
         empty=f"None. Try `{EXAMPLE}`.",
     )
@@ -183,12 +184,16 @@ def _remind(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
     return blocks.render_reminder_set(reminder, now, actor.zone)
 
 
-def _list(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+LIST_READ = 1000  # more than five messages of the shortest reminders hold
+
+
+def _list(parsed: NudgeCommand, actor: Actor, deps: Deps) -> list[Rendered]:
     now = deps.now()
     with deps.db() as db:
-        found = reminders.upcoming(db, actor.team_id, actor.user_id)
+        found = reminders.upcoming(db, actor.team_id, actor.user_id, limit=LIST_READ)
+        total = reminders.count_upcoming(db, actor.team_id, actor.user_id)
         habit_line = _habit_line(db, actor, now)
-    return blocks.render_reminder_list(found, now, actor.zone, habit_line)
+    return blocks.render_reminder_list(found, now, actor.zone, habit_line, total)
 
 
 def _habit_line(db, actor: Actor, now: datetime) -> str | None:
@@ -363,28 +368,41 @@ def on_snooze_button(
 def on_track_button(
     ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
-    """Track as action on a follow-up: the action modal, pre-filled."""
+    """Track as action on a follow-up: the action modal, pre-filled; the person's name as
+    last known, then as Slack says it (the modal opens first: its trigger lasts 3 seconds)."""
     ack()
     reminder = _own_reminder(deps, body, action, context.team_id)
-    name = None
-    if reminder.person_id and not is_former(reminder.person_id):
-        member_tz(deps, client, reminder.team_id, reminder.person_id)  # caches the name
-        with deps.db() as db:
-            known = members.get(db, reminder.team_id, reminder.person_id)
-        name = known.name if known and known.name else None
-    title = (
-        "Follow up"
-        + (f" with {name}" if name else "")
-        + (f" about {reminder.text}" if reminder.text else "")
+    person = (
+        reminder.person_id if reminder.person_id and not is_former(reminder.person_id) else None
     )
     notes = f"From {reminder.permalink}" if reminder.permalink else ""
+    metadata = {"permalink": reminder.permalink, "response_url": body.get("response_url")}
+
+    def title() -> str:
+        with deps.db() as db:
+            known = members.get(db, reminder.team_id, person) if person else None
+        name = known.name if known and known.name else None
+        return (
+            "Follow up"
+            + (f" with {name}" if name else "")
+            + (f" about {reminder.text}" if reminder.text else "")
+        )[:TITLE_MAX]
+
+    def named() -> dict:
+        if person:
+            member_tz(deps, client, reminder.team_id, person)  # caches the name
+        return render_action_modal(
+            owner_id=reminder.user_id, title=title(), notes=notes, metadata=metadata
+        )
+
     open_action_modal(
         client,
         body["trigger_id"],
         owner_id=reminder.user_id,
-        title=title[:200],
+        title=title(),
         notes=notes,
-        metadata={"permalink": reminder.permalink, "response_url": body.get("response_url")},
+        metadata=metadata,
+        fill=named,
     )
 
 
@@ -394,18 +412,25 @@ def on_track_button(
 def on_new_due_button(
     ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
-    """ "New due date" on an overdue nudge: a date picker."""
+    """ "New due date" on an overdue nudge: a date picker. It opens at once (its trigger
+    lasts 3 seconds); then, once Slack has said who is asking, it starts on their today,
+    or says why they may not change the action (refused now, not after a date is picked)."""
     ack()
-    actor = actor_for(deps, client, context.team_id, body["user"]["id"])
+    user_id = body["user"]["id"]
     try:
         action_id = parse_id(action.get("value", ""), "A")
     except ParseError:
         raise ParseError("That button is broken; try `/action due A12 Friday`.") from None
     with deps.db() as db:
-        found = action_store.get(db, actor.team_id, action_id)
-    check_change(found, actor)  # refused now, not after the date is picked
-    today = deps.now().astimezone(actor.zone).date()
-    client.views_open(trigger_id=body["trigger_id"], view=blocks.render_due_modal(found, today))
+        found = action_store.get(db, context.team_id, action_id)
+
+    def checked() -> dict:
+        actor = actor_for(deps, client, context.team_id, user_id)
+        check_change(found, actor)
+        return blocks.render_due_modal(found, deps.now().astimezone(actor.zone).date())
+
+    first = deps.now().astimezone(known_zone(deps, context.team_id, user_id)).date()
+    open_modal(client, body["trigger_id"], blocks.render_due_modal(found, first), checked)
 
 
 def on_due_modal(
@@ -446,19 +471,22 @@ def on_due_modal(
 def on_follow_up_shortcut(
     ack: Ack, shortcut: dict, client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
-    """The message shortcut: a modal asking when, showing the message and a link to it."""
+    """The message shortcut: a modal asking when, showing the message, then the link to it
+    once Slack has given it (the modal opens first: its trigger lasts 3 seconds)."""
     ack()
-    message = shortcut.get("message", {})
-    text, permalink = message_and_link(client, shortcut)
-    metadata = {
-        "permalink": permalink,
-        "person_id": message.get("user"),
-        "topic": text[:120],
-        "response_url": shortcut.get("response_url"),
-    }
-    client.views_open(
-        trigger_id=shortcut["trigger_id"],
-        view=blocks.render_follow_up_modal(text, permalink, metadata),
+    text = message_text(shortcut)
+
+    def modal(permalink: str | None) -> dict:
+        metadata = {
+            "permalink": permalink,
+            "person_id": shortcut.get("message", {}).get("user"),
+            "topic": text[:120],
+            "response_url": shortcut.get("response_url"),
+        }
+        return blocks.render_follow_up_modal(text, permalink, metadata)
+
+    open_modal(
+        client, shortcut["trigger_id"], modal(None), lambda: modal(message_link(client, shortcut))
     )
 
 
@@ -530,8 +558,14 @@ def tick(deps: Deps) -> None:
 def _settled(deps: Deps, key: str) -> bool:
     """The delivery went out (or never will): the row may move on."""
     with deps.db() as db:
-        found = deliveries.get(db, key)
-    return found is not None and found.status in ("sent", "skipped")
+        return key in deliveries.settled(db, [key])
+
+
+def _post(deps: Deps, channel: str, message: Rendered):
+    """Post a rendered message (built inside a delivery's send, so an error building it is
+    recorded against that delivery alone)."""
+    text, blocks_ = message
+    return deps.client.chat_postMessage(channel=channel, text=text, blocks=blocks_)
 
 
 def send_due_reminders(deps: Deps) -> int:
@@ -551,15 +585,14 @@ def send_due_reminders(deps: Deps) -> int:
                 reminders.defer(db, reminder, held, now)
             continue
         key = f"reminder:{reminder.id}:{encode_time(reminder.next_at)}"
-        text, blocks_ = blocks.render_reminder_dm(reminder, reminder.next_at, now)
         outcome = deliver_once(
             deps,
             key,
             team_id=reminder.team_id,
             kind="reminder",
             recipient=reminder.user_id,
-            send=lambda r=reminder, t=text, b=blocks_: deps.client.chat_postMessage(
-                channel=r.user_id, text=t, blocks=b
+            send=lambda r=reminder: _post(
+                deps, r.user_id, blocks.render_reminder_dm(r, r.next_at, now)
             ),
         )
         sent += outcome is Outcome.SENT
@@ -610,15 +643,14 @@ def send_overdue_nudges(deps: Deps, page: int = 5000) -> int:
         for action, today, key in due_now:
             if key in done:
                 continue
-            text, blocks_ = blocks.render_overdue_dm(action, today)
             outcome = deliver_once(
                 deps,
                 key,
                 team_id=action.team_id,
                 kind="overdue",
                 recipient=action.owner_id,
-                send=lambda a=action, t=text, b=blocks_: deps.client.chat_postMessage(
-                    channel=a.owner_id, text=t, blocks=b
+                send=lambda a=action, d=today: _post(
+                    deps, a.owner_id, blocks.render_overdue_dm(a, d)
                 ),
             )
             sent += outcome is Outcome.SENT
@@ -650,15 +682,14 @@ def send_habit_nudges(deps: Deps) -> int:
         key = f"habit:{habit.team_id}:{habit.user_id}:{encode_time(at)}"
         with deps.db() as db:
             feed = feed_store.get_feed(db, habit.team_id, habit.user_id)
-        text, blocks_ = blocks.render_habit_nudge(habit.every_weeks, feed.url if feed else None)
         outcome = deliver_once(
             deps,
             key,
             team_id=habit.team_id,
             kind="habit",
             recipient=habit.user_id,
-            send=lambda h=habit, t=text, b=blocks_: deps.client.chat_postMessage(
-                channel=h.user_id, text=t, blocks=b
+            send=lambda h=habit, url=feed.url if feed else None: _post(
+                deps, h.user_id, blocks.render_habit_nudge(h.every_weeks, url)
             ),
         )
         sent += outcome is Outcome.SENT

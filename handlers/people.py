@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -13,7 +14,7 @@ from bot.domain.people import Actor
 from bot.domain.text import Mention
 from storage import members
 
-__all__ = ["actor_for", "member_tz", "is_steering", "resolve"]
+__all__ = ["actor_for", "member_tz", "known_zone", "is_steering", "resolve"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,15 @@ def member_tz(deps: Deps, client: WebClient, team_id: str, user_id: str) -> str:
     with deps.db() as db:
         members.save(db, members.Member(team_id, user_id, name, tz, now))
     return tz
+
+
+def known_zone(deps: Deps, team_id: str, user_id: str) -> ZoneInfo:
+    """The member's time zone as last cached (however old), else the network's: without
+    calling Slack, for what must be shown before Slack can be asked (a modal's first view).
+    """
+    with deps.db() as db:
+        cached = members.get(db, team_id, user_id)
+    return ZoneInfo(cached.tz) if cached else deps.settings.tz
 
 
 def is_steering(deps: Deps, client: WebClient, user_id: str) -> bool:

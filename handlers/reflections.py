@@ -14,6 +14,7 @@ draft of the member's week by DM; ``/reflect lessons`` lists the network's share
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, Respond
 from slack_bolt.context import BoltContext
@@ -39,7 +40,8 @@ from handlers.blocks.actions import render_action_line
 from handlers.blocks.common import Rendered, escape
 from handlers.home import refresh_home
 from handlers.listeners import bind, view_metadata
-from handlers.people import actor_for
+from handlers.modals import open_modal
+from handlers.people import actor_for, known_zone
 from storage import actions as action_store
 from storage import members, weeknotes
 from storage import reflections as store
@@ -297,18 +299,27 @@ def on_reflect_modal(
 def on_learned_button(
     ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, *, deps: Deps
 ) -> None:
-    """ "What did you learn?" on a done action: the reflection modal, linked to that action."""
+    """ "What did you learn?" on a done action: the reflection modal, linked to that action.
+    It opens at once (its trigger lasts 3 seconds), the action's dates shown in the member's
+    zone as last known; then as Slack says it, if that differs."""
     ack()
-    actor = actor_for(deps, client, context.team_id, body["user"]["id"])
+    user_id = body["user"]["id"]
     action_id = parse_id(action.get("value", ""), "A")
     with deps.db() as db:
-        done = action_store.get(db, actor.team_id, action_id)
-    today = deps.now().astimezone(actor.zone).date()
-    view = blocks.render_reflect_modal(
-        metadata={"action_id": done.id, "response_url": body.get("response_url")},
-        action_line=render_action_line(done, today),
+        done = action_store.get(db, context.team_id, action_id)
+
+    def modal(zone: ZoneInfo) -> dict:
+        return blocks.render_reflect_modal(
+            metadata={"action_id": done.id, "response_url": body.get("response_url")},
+            action_line=render_action_line(done, deps.now().astimezone(zone).date()),
+        )
+
+    open_modal(
+        client,
+        body["trigger_id"],
+        modal(known_zone(deps, context.team_id, user_id)),
+        lambda: modal(actor_for(deps, client, context.team_id, user_id).zone),
     )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def on_weeknote_button(

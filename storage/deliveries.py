@@ -3,7 +3,9 @@
 The life of a delivery::
 
     claim() -> pending --send ok--> mark_sent() -> sent      (never sent again)
-                       --Slack said no / unreachable--> mark_failed() -> failed (retried)
+                       --Slack unreachable, or said no--> mark_failed() -> failed (retried)
+                       --an error no retry mends--> mark_failed_for_good() -> failed for good
+                                                    (status failed, no retry_at: never again)
 
 A ``pending`` row whose holder is no longer running means the process died between
 claiming and recording the outcome: the message may or may not have reached Slack.
@@ -28,6 +30,7 @@ __all__ = [
     "claim",
     "mark_sent",
     "mark_failed",
+    "mark_failed_for_good",
     "mark_skipped",
     "get",
     "settled",
@@ -83,16 +86,20 @@ def get(db: Database, key: str) -> Delivery | None:
     return _delivery(rows[0]) if rows else None
 
 
+_SETTLED = "(status IN ('sent', 'skipped') OR (status = 'failed' AND retry_at IS NULL))"
+
+
 def settled(db: Database, keys: list[str]) -> set[str]:
-    """Those of ``keys`` that were sent or skipped (never to be sent again): one query per
-    500 keys, so a job can pass over them without a write transaction each."""
+    """Those of ``keys`` that were sent, skipped or failed for good (never to be sent
+    again): one query per 500 keys, so a job can pass over them without a write
+    transaction each."""
     found: set[str] = set()
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
         found.update(
             row[0]
             for row in db.execute(
-                f"SELECT key FROM deliveries WHERE status IN ('sent', 'skipped') "
+                f"SELECT key FROM deliveries WHERE {_SETTLED} "
                 f"AND key IN ({', '.join('?' * len(chunk))})",
                 chunk,
             )
@@ -112,9 +119,9 @@ def claim(
 ) -> bool:
     """Record that ``holder`` is about to send ``key``; ``False`` if it must not.
 
-    It must not when the delivery was sent (or skipped), when another live attempt of
-    this holder is under way, or when a failed one is not yet due for retry. A pending
-    row of another holder is ambiguous: it is claimed again and marked so.
+    It must not when the delivery was sent, skipped or failed for good, when another live
+    attempt of this holder is under way, or when a failed one is not yet due for retry. A
+    pending row of another holder is ambiguous: it is claimed again and marked so.
     """
     with immediate(db):
         found = get(db, key)
@@ -138,7 +145,7 @@ def claim(
             return False
         if found.status == "failed":
             rows = db.execute("SELECT retry_at FROM deliveries WHERE key = ?", [key]).fetchone()
-            if rows[0] and decode_time(rows[0]) > now:
+            if not rows[0] or decode_time(rows[0]) > now:  # for good, or not yet
                 return False
         db.table("deliveries").update(
             key,
@@ -189,6 +196,15 @@ def mark_failed(
     return retry_at
 
 
+def mark_failed_for_good(db: Database, key: str, now: datetime, error: str) -> None:
+    """The send failed in a way no retry mends (Slack refused the message or the token, or
+    it could not be built): never attempt ``key`` again. ``nudge check`` counts these."""
+    with immediate(db):
+        db.table("deliveries").update(
+            key, {"status": "failed", "error": error[:500], "retry_at": None, "sent_at": None}
+        )
+
+
 def mark_skipped(db: Database, key: str, now: datetime, reason: str) -> None:
     """Decided not to send (the reminder was cancelled, the digest week ended)."""
     with immediate(db):
@@ -222,10 +238,14 @@ def sent_to(db: Database, team_id: str, recipient: str) -> list[Delivery]:
 
 
 def counts(db: Database) -> dict[str, int]:
-    """How many deliveries are in each status, and how many were ambiguous."""
+    """How many deliveries are in each status (``failed``: to be retried; ``failed for
+    good``: never again), and how many were ambiguous."""
     found = {
         row["status"]: row["n"]
-        for row in db.query("SELECT status, count(*) AS n FROM deliveries GROUP BY status")
+        for row in db.query(
+            "SELECT CASE WHEN status = 'failed' AND retry_at IS NULL THEN 'failed for good' "
+            "ELSE status END AS status, count(*) AS n FROM deliveries GROUP BY 1"
+        )
     }
     found["ambiguous"] = db.table("deliveries").count_where("ambiguous = 1")
     return found

@@ -22,6 +22,7 @@ __all__ = [
     "get",
     "due",
     "upcoming",
+    "count_upcoming",
     "advance",
     "defer",
     "snooze",
@@ -119,6 +120,14 @@ def upcoming(db: Database, team_id: str, user_id: str, limit: int = 50) -> list[
         limit=limit,
     )
     return [_reminder(row) for row in rows]
+
+
+def count_upcoming(db: Database, team_id: str, user_id: str) -> int:
+    """How many active reminders :func:`upcoming` would find without a limit."""
+    return db.table("reminders").count_where(
+        "team_id = ? AND user_id = ? AND status = 'active' AND next_at IS NOT NULL",
+        [team_id, user_id],
+    )
 
 
 def advance(db: Database, reminder: Reminder, next_at: datetime | None, now: datetime) -> bool:

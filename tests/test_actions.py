@@ -298,6 +298,7 @@ def test_track_as_action_shortcut_prefills_the_modal_with_the_message_and_link(b
     }
     bot.slack.message_shortcut(ANA, ids.TRACK_AS_ACTION, message, "C0GENERAL")
     bot.standin.wait_for("views.open")
+    bot.standin.wait_for("views.update")  # the link, once Slack gave it
     view = bot.standin.views[-1]
     blob = str(view.view)
     assert "Can someone draft our charter response?" in blob

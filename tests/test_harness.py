@@ -68,7 +68,7 @@ def test_a_post_to_a_user_lands_in_their_dm(standin, client):  # noqa: F811
         ),
         ({"text": "no channel"}, "invalid_arguments"),
         ({"channel": "C1"}, "no_text"),
-        ({"channel": "C1", "text": "x" * 40_001}, "invalid_blocks"),
+        ({"channel": "C1", "text": "x" * 40_001}, "msg_too_long"),
         ({"channel": "C1", "text": "x", "blocks": [section("x" * 3001)]}, "invalid_blocks"),
         ({"channel": "C1", "text": "x", "blocks": [{"type": "bogus"}]}, "invalid_blocks"),
         (

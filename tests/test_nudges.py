@@ -184,6 +184,7 @@ def test_a_follow_up_offers_track_as_action_prefilled(nbot, clock):
     assert ids.NUDGE_TRACK in button_ids(message.blocks)
     nbot.slack.block_action(ANA, ids.NUDGE_TRACK, "1", message=message)
     nbot.standin.wait_for("views.open")
+    nbot.standin.wait_for("views.update")  # Pete's name, once Slack said it
     view = nbot.standin.views[-1]
     assert view.callback_id == ids.ACTION_MODAL
     assert "Follow up with pete about the charter" in str(view.view)
@@ -207,6 +208,7 @@ def test_remind_me_to_follow_up_shortcut(nbot, clock):
     }
     nbot.slack.message_shortcut(ANA, ids.REMIND_FOLLOW_UP, message, "C0GENERAL")
     nbot.standin.wait_for("views.open")
+    nbot.standin.wait_for("views.update")  # the link, once Slack gave it
     view = nbot.standin.views[-1]
     assert view.callback_id == ids.NUDGE_FOLLOW_UP_MODAL
     assert "compare notes" in str(view.view) and "C0GENERAL" in str(view.view)

@@ -9,15 +9,33 @@ Each check takes a value and its JSON pointer and yields Slack-style messages, e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["check_message_blocks", "check_message_text", "check_view", "MAX_MESSAGE_TEXT"]
+__all__ = [
+    "check_message_blocks",
+    "check_message_size",
+    "check_message_text",
+    "check_view",
+    "block_text_length",
+    "MAX_MESSAGE_TEXT",
+    "MAX_FALLBACK_TEXT",
+    "MAX_MESSAGE_BLOCK_TEXT",
+]
 
 Check = Callable[[Any, str], Iterator[str]]
 
+# chat.postMessage: "Provide no more than 40,000 characters or risk truncation".
 MAX_MESSAGE_TEXT = 40_000
+# chat.postMessage, "Truncating content": "For best results, limit the number of characters
+# in the text field to 4,000 characters". With blocks, ``text`` is the notification.
+MAX_FALLBACK_TEXT = 4_000
+# Slack refuses a message whose blocks hold too much text in all (``msg_blocks_too_long``)
+# without publishing the figure; it has been seen at about 13,200 characters
+# (slackapi/bolt-js#2509). The stand-in holds messages to 12,000, the digest's own bound.
+MAX_MESSAGE_BLOCK_TEXT = 12_000
 
 
 def _error(pointer: str, problem: str) -> str:
@@ -49,6 +67,29 @@ def chars(max_len: int) -> Check:
             yield _error(pointer, "must be a string")
         elif len(value) > max_len:
             yield _error(pointer, f"must be at most {max_len} characters (got {len(value)})")
+
+    return check
+
+
+def integer(low: int, high: int) -> Check:
+    """A JSON integer from ``low`` to ``high`` inclusive."""
+
+    def check(value: Any, pointer: str) -> Iterator[str]:
+        if not isinstance(value, int) or isinstance(value, bool):
+            yield _error(pointer, "must be an integer")
+        elif not low <= value <= high:
+            yield _error(pointer, f"must be between {low} and {high} (got {value})")
+
+    return check
+
+
+def pattern(regex: str, what: str) -> Check:
+    """A string matching ``regex`` (``what`` names the format in the message)."""
+    compiled = re.compile(regex)
+
+    def check(value: Any, pointer: str) -> Iterator[str]:
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            yield _error(pointer, f"must be {what}")
 
     return check
 
@@ -183,25 +224,37 @@ ELEMENTS: dict[str, Shape] = {
     "multi_static_select": _select(options=OPTIONS),
     "external_select": _select(),
     "multi_external_select": _select(),
-    "users_select": _select(),
+    "users_select": _select(initial_user=string(20)),
     "multi_users_select": _select(),
     "conversations_select": _select(),
     "multi_conversations_select": _select(),
     "channels_select": _select(),
     "multi_channels_select": _select(),
     "overflow": Shape(
-        required=("options",), fields={**_common, "options": list_of(OPTION.check, 5)}
+        required=("options",),
+        fields={**_common, "options": list_of(OPTION.check, 5, min_items=2)},
     ),
-    "datepicker": _select(),
-    "timepicker": _select(),
+    "datepicker": _select(initial_date=pattern(r"\d{4}-\d{2}-\d{2}", "a date as YYYY-MM-DD")),
+    "timepicker": _select(initial_time=pattern(r"\d{2}:\d{2}", "a time as HH:mm")),
     "datetimepicker": Shape(fields=_common),
     "checkboxes": Shape(
-        required=("options",), fields={**_common, "options": list_of(OPTION.check, 10)}
+        required=("options",),
+        fields={
+            **_common,
+            "options": list_of(OPTION.check, 10),
+            "initial_options": list_of(OPTION.check, 10),
+        },
     ),
     "radio_buttons": Shape(
-        required=("options",), fields={**_common, "options": list_of(OPTION.check, 10)}
+        required=("options",),
+        fields={**_common, "options": list_of(OPTION.check, 10), "initial_option": OPTION.check},
     ),
-    "plain_text_input": _select(multiline=boolean),
+    "plain_text_input": _select(
+        multiline=boolean,
+        initial_value=chars(3000),  # no more than max_length allows at most
+        min_length=integer(0, 3000),
+        max_length=integer(1, 3000),
+    ),
     "email_text_input": _select(),
     "url_text_input": _select(),
     "number_text_input": _select(is_decimal_allowed=boolean),
@@ -336,12 +389,52 @@ def check_message_blocks(blocks: Any, pointer: str = "/blocks") -> list[str]:
 
 
 def check_message_text(value: Any, pointer: str = "/text") -> list[str]:
-    """Problems with a message's top-level ``text`` (a string of at most 40,000 characters)."""
+    """Problems with a message's top-level ``text``: a string of at most 4,000 characters
+    (Slack's advice; past 40,000 it truncates the message)."""
     if not isinstance(value, str):
         return [_error(pointer, "must be a string")]
     if len(value) > MAX_MESSAGE_TEXT:
         return [
             _error(pointer, f"must be at most {MAX_MESSAGE_TEXT} characters (got {len(value)})")
+        ]
+    if len(value) > MAX_FALLBACK_TEXT:
+        return [
+            _error(
+                pointer,
+                f"should be at most {MAX_FALLBACK_TEXT} characters, as Slack advises "
+                f"(got {len(value)})",
+            )
+        ]
+    return []
+
+
+def block_text_length(node: Any) -> int:
+    """How many characters of text ``node`` (blocks, a block, an element) holds in all.
+
+    >>> block_text_length([{"type": "section", "text": {"type": "mrkdwn", "text": "Hi"}}])
+    2
+    """
+    if isinstance(node, dict):
+        return sum(
+            len(value) if key == "text" and isinstance(value, str) else block_text_length(value)
+            for key, value in node.items()
+        )
+    if isinstance(node, list):
+        return sum(block_text_length(item) for item in node)
+    return 0
+
+
+def check_message_size(blocks: Any, pointer: str = "/blocks") -> list[str]:
+    """A message's blocks must not hold more than ``MAX_MESSAGE_BLOCK_TEXT`` characters of
+    text in all (Slack answers ``msg_blocks_too_long``)."""
+    found = block_text_length(blocks)
+    if found > MAX_MESSAGE_BLOCK_TEXT:
+        return [
+            _error(
+                pointer,
+                f"msg_blocks_too_long: the blocks hold {found} characters of text; keep "
+                f"a message to {MAX_MESSAGE_BLOCK_TEXT}",
+            )
         ]
     return []
 

@@ -25,7 +25,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.standin.blockkit import check_message_blocks, check_message_text, check_view
+from bot.standin.blockkit import (
+    check_message_blocks,
+    check_message_size,
+    check_message_text,
+    check_view,
+)
 
 __all__ = [
     "Call",
@@ -39,6 +44,9 @@ __all__ = [
 
 JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata", "users")
 APP_TOKEN_METHODS = {"apps.connections.open"}
+TRIGGER_SECONDS = 3.0  # "trigger_id … expires in 3 seconds", and is exchanged once
+RESPONSE_URL_USES = 5  # a response_url takes "up to 5 times within 30 minutes"
+RESPONSE_URL_SECONDS = 30 * 60
 
 
 @dataclass
@@ -130,10 +138,16 @@ class View:
     method: str
     user_id: str | None = None  # views.publish only
     trigger_id: str | None = None
+    revision: int = 1  # views.update raises it; the hash names it
 
     @property
     def callback_id(self) -> str | None:
         return self.view.get("callback_id")
+
+    @property
+    def hash(self) -> str:
+        """Changes with each views.update; a views.update naming an older one conflicts."""
+        return f"{self.view_id}.{self.revision}"
 
     def as_slack(self, team_id: str) -> dict[str, Any]:
         """The view object as Slack returns it (and sends back in payloads)."""
@@ -144,7 +158,7 @@ class View:
             "bot_id": "B0001",
             "root_view_id": self.view_id,
             "previous_view_id": None,
-            "hash": f"{self.view_id}.{len(json.dumps(self.view))}",
+            "hash": self.hash,
             "state": {"values": {}},
             "private_metadata": "",
             "callback_id": "",
@@ -219,10 +233,14 @@ class SlackStandIn:
         self.usergroups: dict[str, dict[str, Any]] = {}
         self.handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
         self._pending_files: dict[str, UploadedFile] = {}
-        self._triggers: set[str] = set()
+        self.trigger_seconds = TRIGGER_SECONDS
+        self._triggers: dict[str, float] = {}  # trigger id -> when it was minted
+        self._exchanged: set[str] = set()
+        self._response_uses: dict[str, list[float]] = {}
         self._faults: list[_Fault] = []
         self._failing: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {}
         self._delay = 0.0
+        self._delays: dict[str, float] = {}
         self._ids = itertools.count(1)
         self._changed = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
@@ -358,7 +376,7 @@ class SlackStandIn:
     def trigger_id(self) -> str:
         """Mint a trigger id that views.open and views.push accept."""
         trigger = f"{next(self._ids)}.{int(time.time())}.trigger"
-        self._triggers.add(trigger)
+        self._triggers[trigger] = time.monotonic()
         return trigger
 
     def response_url(self, key: str | None = None) -> str:
@@ -412,9 +430,15 @@ class SlackStandIn:
             self._faults.clear()
             self._failing.clear()
 
-    def delay(self, seconds: float) -> None:
-        """Answer every request ``seconds`` late (0 to stop)."""
-        self._delay = seconds
+    def delay(self, seconds: float, method: str | None = None) -> None:
+        """Answer every request (or every call to ``method``) ``seconds`` late (0 to stop).
+
+        >>> standin.delay(2.5, "users.info")  # Slack slow to say who someone is
+        """
+        if method is None:
+            self._delay = seconds
+        else:
+            self._delays[method] = seconds
 
     def clear(self) -> None:
         """Forget calls, responses, messages, views, files, faults and protocol errors."""
@@ -426,6 +450,7 @@ class SlackStandIn:
             self._faults.clear()
             self._failing.clear()
             self._delay = 0.0
+            self._delays.clear()
 
     # --- queries ----------------------------------------------------------------------
 
@@ -526,7 +551,9 @@ class SlackStandIn:
 
     def api(self, method: str, params: dict[str, Any], token: str | None) -> tuple[int, dict, dict]:
         """Answer one Web API call: (HTTP status, headers, JSON body)."""
-        call = Call(method, params, time.time())
+        call = Call(method, params, time.time())  # when it arrived
+        if self._delays.get(method):
+            time.sleep(self._delays[method])
         status, headers, body = self._answer(call, token)
         call.status, call.error = status, body.get("error")
         self._record(call, self.calls)
@@ -585,6 +612,20 @@ class SlackStandIn:
 
     def respond(self, key: str, body: dict[str, Any]) -> tuple[int, str]:
         """Handle a post to a response URL: (HTTP status, text body)."""
+        now = time.monotonic()
+        with self._changed:
+            uses = self._response_uses.setdefault(key, [])
+            uses.append(now)
+            used = len(uses)
+        if used > RESPONSE_URL_USES or now - uses[0] > RESPONSE_URL_SECONDS:
+            problem = (
+                f"[ERROR] a response_url takes up to {RESPONSE_URL_USES} posts within 30 "
+                f"minutes; this is post {used}"
+            )
+            self._record(
+                ProtocolError(f"respond/{key}", "used_url", [problem], body), self.protocol_errors
+            )
+            return 404, "used_url"
         problems: list[str] = []
         if not body.get("delete_original"):
             if not any(body.get(k) for k in ("text", "blocks", "attachments")):
@@ -593,11 +634,11 @@ class SlackStandIn:
         if body.get("response_type", "ephemeral") not in ("ephemeral", "in_channel"):
             problems.append("[ERROR] response_type must be ephemeral or in_channel")
         if problems:
+            error = _message_error(problems)
             self._record(
-                ProtocolError(f"respond/{key}", "invalid_blocks", problems, body),
-                self.protocol_errors,
+                ProtocolError(f"respond/{key}", error, problems, body), self.protocol_errors
             )
-            return 400, "invalid_blocks"
+            return 400, error
         self._record(Response(key, body, time.time()), self.responses)
         return 200, "ok"
 
@@ -641,7 +682,7 @@ class SlackStandIn:
             raise _Reject("no_text", ["[ERROR] one of text, blocks, attachments is required"])
         problems = _message_problems(params)
         if problems:
-            raise _Reject("invalid_blocks", problems)
+            raise _Reject(_message_error(problems), problems)
         message = Message(
             channel=self._channel(params["channel"]),
             ts=self._next_ts(),
@@ -671,7 +712,7 @@ class SlackStandIn:
         _missing(params, "channel", "ts")
         problems = _message_problems(params)
         if problems:
-            raise _Reject("invalid_blocks", problems)
+            raise _Reject(_message_error(problems), problems)
         message = self._find_message(params["channel"], params["ts"])
         message.updates.append(params)
         if "text" in params:
@@ -741,8 +782,24 @@ class SlackStandIn:
     def _open_view(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         _missing(params, "trigger_id", "view")
         view = self._check_view(params)
-        if params["trigger_id"] not in self._triggers:
+        trigger = params["trigger_id"]
+        with self._changed:
+            minted = self._triggers.get(trigger)
+            exchanged = trigger in self._exchanged
+            self._exchanged.add(trigger)
+        if minted is None:
             raise _Reject("invalid_trigger_id", business=True)
+        if exchanged:
+            raise _Reject("exchanged_trigger_id", ["[ERROR] this trigger_id was used already"])
+        late = time.monotonic() - minted
+        if late > self.trigger_seconds:
+            raise _Reject(
+                "expired_trigger_id",
+                [
+                    f"[ERROR] trigger_id used {late:.2f}s after the interaction; it lasts "
+                    f"{self.trigger_seconds:g}s"
+                ],
+            )
         opened = View(f"V{next(self._ids):06d}", view, method, trigger_id=params["trigger_id"])
         self._record(opened, self.views)
         return {"view": opened.as_slack(self.team_id)}
@@ -763,7 +820,10 @@ class SlackStandIn:
                 params.get("external_id")
                 and existing.view.get("external_id") == params.get("external_id")
             ):
+                if params.get("hash") and params["hash"] != existing.hash:
+                    raise _Reject("hash_conflict", business=True)
                 existing.view = view
+                existing.revision += 1
                 return {"view": existing.as_slack(self.team_id)}
         raise _Reject("not_found", business=True)
 
@@ -817,7 +877,17 @@ def _message_problems(params: dict[str, Any]) -> list[str]:
         problems += check_message_text(params["text"])
     if params.get("blocks"):
         problems += check_message_blocks(params["blocks"])
+        problems += check_message_size(params["blocks"])
     return problems
+
+
+def _message_error(problems: list[str]) -> str:
+    """The error code Slack gives for these problems."""
+    if any("msg_blocks_too_long" in problem for problem in problems):
+        return "msg_blocks_too_long"
+    if all("[json-pointer:/text]" in problem for problem in problems):
+        return "msg_too_long"
+    return "invalid_blocks"
 
 
 # --- HTTP plumbing ---------------------------------------------------------------------

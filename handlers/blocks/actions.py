@@ -27,7 +27,17 @@ from bot.domain.dates import format_due
 from bot.domain.people import mention
 from bot.domain.reflections import Reflection
 from handlers import ids
-from handlers.blocks.common import Rendered, dicts, escape, more_line, render_help
+from handlers.blocks.common import (
+    Rendered,
+    dicts,
+    escape,
+    fallback,
+    listing,
+    more_line,
+    pack,
+    render_help,
+    sections,
+)
 from handlers.blocks.reflections import render_reflection_line
 
 __all__ = [
@@ -87,13 +97,14 @@ def render_action_list(
     """A list of actions, each with a Done button, and a line when more were left out."""
     if not actions:
         return empty, dicts([SectionBlock(text=MarkdownTextObject(text=empty))])
-    blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{heading}*"))]
-    blocks += [_line_dict(a, today) for a in actions]
-    more = more_line(len(actions), total, "Narrow it down with `/action list #workstream`.")
-    if more:
-        blocks.append(more)
+    blocks, _ = listing(
+        dicts([SectionBlock(text=MarkdownTextObject(text=f"*{heading}*"))]),
+        [[_line_dict(a, today)] for a in actions],
+        total,
+        "Narrow it down with `/action list #workstream`.",
+    )
     text = f"{heading}: " + "; ".join(f"{a.ref} {a.title}" for a in actions[:10])
-    return text[:3000], dicts(blocks)
+    return fallback(text), blocks
 
 
 def render_action_created(action: Action, today: date, creator_id: str) -> Rendered:
@@ -161,6 +172,10 @@ _KIND = {
 }
 
 
+HISTORY_SHOWN = 40  # the most recent changes an action's detail lists
+LEARNED_SHOWN = 10
+
+
 def render_action_detail(
     action: Action,
     events: list[ActionEvent],
@@ -168,46 +183,42 @@ def render_action_detail(
     tz: ZoneInfo,
     learned: list[Reflection] | None = None,
     viewer_id: str = "",
-) -> Rendered:
-    """One action with its full history, times in the viewer's time zone, and what was
-    learned from it (the reflections linked to it that the viewer may see)."""
+) -> list[Rendered]:
+    """One action with its history (the latest 40 changes), times in the viewer's time
+    zone, and what was learned from it (the reflections linked to it that the viewer may
+    see): one message, or several when its notes and history are long."""
     fields = [render_action_line(action, today)]
     if action.notes:
-        fields.append(f"_Notes:_ {escape(action.notes[:2500])}")
+        fields.append(f"_Notes:_ {escape(action.notes)}")
     if action.permalink:
         fields.append(f"<{action.permalink}|Where it was agreed>")
     history = []
-    for event in events[-40:]:
+    if len(events) > HISTORY_SHOWN:
+        history.append(f"_…{len(events) - HISTORY_SHOWN:,} earlier changes, then:_")
+    for event in events[-HISTORY_SHOWN:]:
         what = _KIND.get(event.kind, event.kind).format(
             detail=escape(event.detail[:300]), user=mention(event.detail)
         )
         history.append(f"{_when(event.at, tz)} · {mention(event.actor_id)} {what}")
     blocks: list = [
         HeaderBlock(text=PlainTextObject(text=f"{action.ref} {action.title}"[:150])),
-        SectionBlock(text=MarkdownTextObject(text="\n".join(fields)[:3000])),
+        *sections("\n".join(fields)),
         DividerBlock(),
+        *sections("\n".join(history)),
     ]
-    chunk: list[str] = []
-    for line in history:  # history in sections of at most 3,000 characters
-        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
-            blocks.append(ContextBlock(elements=[MarkdownTextObject(text="\n".join(chunk))]))
-            chunk = []
-        chunk.append(line)
-    if chunk:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
     if learned:
         blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*What was learned*"))]
-        blocks += [
-            SectionBlock(
-                text=MarkdownTextObject(text=render_reflection_line(r, viewer_id, tz, limit=600))
-            )
-            for r in learned[:10]
-        ]
-        more = more_line(min(len(learned), 10), len(learned), "See `/reflect lessons`.")
+        for reflection in learned[:LEARNED_SHOWN]:
+            blocks += sections(render_reflection_line(reflection, viewer_id, tz, limit=600))
+        more = more_line(min(len(learned), LEARNED_SHOWN), len(learned), "See `/reflect lessons`.")
         if more:
             blocks.append(more)
+    messages = pack(dicts(blocks), "_…and more than I can show here._")
     text = f"{action.ref} {action.title}"
-    return text, dicts(blocks)
+    return [
+        (text if len(messages) == 1 else f"{text} ({number} of {len(messages)})", message)
+        for number, message in enumerate(messages, 1)
+    ]
 
 
 def _when(at: datetime, tz: ZoneInfo) -> str:

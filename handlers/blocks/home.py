@@ -26,19 +26,20 @@ from bot.domain.reflections import EXAMPLE as REFLECT_EXAMPLE
 from bot.domain.review import ReviewSummary
 from handlers import ids
 from handlers.blocks.actions import render_action_line
-from handlers.blocks.common import more_line
+from handlers.blocks.common import VIEW_BLOCKS, more_line, sections
 from handlers.blocks.reflections import clip, render_reflection_line
 
 __all__ = ["render_home", "MAX_BLOCKS", "MAX_ACTIONS", "MAX_REFLECTIONS", "MAX_SUMMARY_LINES"]
 
-MAX_BLOCKS = 100
+MAX_BLOCKS = VIEW_BLOCKS
 MAX_ACTIONS = 25
 MAX_REFLECTIONS = 5
 MAX_SUMMARY_LINES = 8
 
 
-def _text(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)))
+def _text(text: str) -> list[SectionBlock]:
+    """``text`` in as many sections as it needs (3,000 characters each)."""
+    return sections(text)
 
 
 def _header(text: str) -> HeaderBlock:
@@ -62,7 +63,7 @@ def _action_block(action: Action, data: HomeData) -> SectionBlock:
 def _actions(data: HomeData) -> list:
     blocks: list = [_header("Your open actions")]
     if not data.open_actions:
-        return blocks + [_text(f"Nothing open. Track one with `{ACTION_EXAMPLE}`")]
+        return blocks + _text(f"Nothing open. Track one with `{ACTION_EXAMPLE}`")
     blocks += [_action_block(a, data) for a in data.open_actions[:MAX_ACTIONS]]
     more = more_line(
         min(len(data.open_actions), MAX_ACTIONS),
@@ -75,9 +76,9 @@ def _actions(data: HomeData) -> list:
 def _section(section: HomeSection) -> list:
     blocks: list = [_header(section.title)]
     if section.lines:
-        blocks.append(_text("\n".join(section.lines)))
+        blocks += _text("\n".join(section.lines))
     elif section.empty:
-        blocks.append(_text(section.empty))
+        blocks += _text(section.empty)
     if section.more:
         blocks.append(_context(f"…and {section.more:,} more. {section.hint}".strip()))
     elif section.hint:
@@ -89,11 +90,9 @@ def _reflections(data: HomeData) -> list:
     tz = ZoneInfo(data.tz)
     blocks: list = [_header("Recent reflections")]
     if not data.reflections:
-        return blocks + [_text(f"None yet. Write one with `{REFLECT_EXAMPLE}`")]
-    blocks += [
-        _text(render_reflection_line(r, data.user_id, tz, limit=400))
-        for r in data.reflections[:MAX_REFLECTIONS]
-    ]
+        return blocks + _text(f"None yet. Write one with `{REFLECT_EXAMPLE}`")
+    for reflection in data.reflections[:MAX_REFLECTIONS]:
+        blocks += _text(render_reflection_line(reflection, data.user_id, tz, limit=400))
     more = more_line(
         min(len(data.reflections), MAX_REFLECTIONS),
         data.reflections_total,
@@ -113,7 +112,7 @@ def _lines(actions: tuple[Action, ...], data: HomeData) -> str:
 def _network(summary: ReviewSummary, data: HomeData) -> list:
     blocks: list = [
         _header("The network's actions"),
-        _text(
+        *_text(
             f"*{summary.open:,}* open · *{summary.overdue.total:,}* overdue · "
             f"*{summary.due_this_week.total:,}* due this week · "
             f"*{summary.stale.total:,}* stale (no change in 30 days) · "
@@ -123,7 +122,7 @@ def _network(summary: ReviewSummary, data: HomeData) -> list:
     for title, attention in (("Overdue", summary.overdue), ("Stale", summary.stale)):
         if not attention:
             continue
-        blocks.append(_text(f"*{title}*\n{_lines(attention.actions, data)}"))
+        blocks += _text(f"*{title}*\n{_lines(attention.actions, data)}")
         more = more_line(
             min(attention.total, MAX_SUMMARY_LINES),
             attention.total,

@@ -25,7 +25,18 @@ from bot.domain.nudges import BLOG_EXAMPLE, EXAMPLE, FOLLOW_UP_EXAMPLE, Reminder
 from bot.domain.people import mention
 from bot.domain.when import WHEN_EXAMPLE, describe_next
 from handlers import ids
-from handlers.blocks.common import Rendered, dicts, escape, render_help, render_text
+from handlers.blocks.common import (
+    MESSAGE_CHARS,
+    Rendered,
+    dicts,
+    escape,
+    fallback,
+    more_line,
+    render_help,
+    render_text,
+    sections,
+    text_length,
+)
 
 __all__ = [
     "render_reminder_dm",
@@ -117,31 +128,56 @@ def render_reminder_line(reminder: Reminder, now: datetime, zone: ZoneInfo) -> s
     return line
 
 
+LIST_MESSAGES = 5  # a response URL takes five posts
+
+
 def render_reminder_list(
-    reminders: list[Reminder], now: datetime, zone: ZoneInfo, habit_line: str | None
-) -> Rendered:
-    """The member's reminders, next times in their time zone, and their blogging habit."""
+    reminders: list[Reminder],
+    now: datetime,
+    zone: ZoneInfo,
+    habit_line: str | None,
+    total: int | None = None,
+) -> list[Rendered]:
+    """The member's reminders, next times in their time zone, and their blogging habit.
+
+    One message while they fit; else several (up to five, as many as a response URL
+    takes), and "…and N more" past those. ``total`` counts them all (``len(reminders)``
+    when not given).
+    """
+    total = len(reminders) if total is None else total
     lines = [render_reminder_line(r, now, zone) for r in reminders]
     if not lines and not habit_line:
-        return render_text(f"You have no reminders. Set one with `{EXAMPLE}`.")
-    blocks: list = [
-        SectionBlock(
-            text=MarkdownTextObject(text="*Your reminders*\n" + ("\n".join(lines) or "_none_"))
-        )
-    ]
-    if habit_line:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=habit_line)))
-    blocks.append(
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text="Times are in your Slack time zone. Stop one with `/nudge cancel N3`."
-                )
-            ]
-        )
-    )
-    fallback = "\n".join(["Your reminders", *lines, *([habit_line] if habit_line else [])])
-    return fallback, dicts(blocks)
+        return [render_text(f"You have no reminders. Set one with `{EXAMPLE}`.")]
+    tail: list = sections(habit_line) if habit_line else []
+    note = "Times are in your Slack time zone. Stop one with `/nudge cancel N3`."
+    tail.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    room = MESSAGE_CHARS - text_length(dicts(tail)) - 400  # the heading and "…and N more"
+    pages: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        if pages[-1] and size + len(line) + 1 > room:
+            if len(pages) == LIST_MESSAGES:
+                break
+            pages.append([])
+            size = 0
+        pages[-1].append(line)
+        size += len(line) + 1
+    shown = sum(len(page) for page in pages)
+    more = more_line(shown, total, "I've left out those furthest off.")
+    if more:
+        tail.insert(-1, more)
+    messages = []
+    for number, page in enumerate(pages, 1):
+        part = f" ({number} of {len(pages)})" if len(pages) > 1 else ""
+        heading = f"*Your reminders*{part}\n"
+        blocks: list = sections(heading + ("\n".join(page) or "_none_"))
+        said = [f"Your reminders{part}", *page]
+        if number == len(pages):
+            blocks += tail
+            said += [habit_line] if habit_line else []
+        text = fallback("\n".join(said))
+        messages.append((text, dicts(blocks)))
+    return messages
 
 
 def render_overdue_dm(action: Action, today: date) -> Rendered:

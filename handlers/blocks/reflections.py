@@ -29,7 +29,19 @@ from bot.domain.reflections import (
     Reflection,
 )
 from handlers import ids
-from handlers.blocks.common import Rendered, dicts, more_line, render_help
+from handlers.blocks.common import (
+    MESSAGE_BLOCKS,
+    MESSAGE_CHARS,
+    Rendered,
+    dicts,
+    fallback,
+    fitting,
+    listing,
+    more_line,
+    render_help,
+    sections,
+    text_length,
+)
 
 __all__ = [
     "render_reflection_line",
@@ -104,33 +116,18 @@ def render_reflection_saved(reflection: Reflection, tz: ZoneInfo) -> Rendered:
             f":seedling: Saved {reflection.ref}. It's private: only you can see it "
             "until you share it."
         )
-    blocks: list = [
-        SectionBlock(text=MarkdownTextObject(text=said)),
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=render_reflection_line(reflection, reflection.author_id, tz, limit=2500)
-            )
-        ),
-    ]
-    if not reflection.shared:
-        blocks[0] = SectionBlock(
-            text=MarkdownTextObject(text=said), accessory=_share_button(reflection)
-        )
-    return said, dicts(blocks)
+    first = SectionBlock(
+        text=MarkdownTextObject(text=said),
+        accessory=None if reflection.shared else _share_button(reflection),
+    )
+    whole = render_reflection_line(reflection, reflection.author_id, tz, limit=TEXT_MAX)
+    return said, dicts([first, *sections(whole)])
 
 
 def render_reflection_changed(reflection: Reflection, tz: ZoneInfo, what: str) -> Rendered:
     """The confirmation of a share, unshare or delete: ``what`` says what happened."""
-    return what, dicts(
-        [
-            SectionBlock(text=MarkdownTextObject(text=what)),
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=render_reflection_line(reflection, reflection.author_id, tz, limit=2500)
-                )
-            ),
-        ]
-    )
+    whole = render_reflection_line(reflection, reflection.author_id, tz, limit=TEXT_MAX)
+    return fallback(what), dicts([*sections(what), *sections(whole)])
 
 
 def render_reflection_list(
@@ -144,20 +141,14 @@ def render_reflection_list(
     """Reflections newest first, one section each, and a line when more were left out."""
     if not reflections:
         return empty, dicts([SectionBlock(text=MarkdownTextObject(text=empty))])
-    blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{heading}*"))]
-    blocks += [
-        SectionBlock(text=MarkdownTextObject(text=render_reflection_line(r, viewer_id, tz)))
-        for r in reflections
-    ]
-    more = more_line(
-        len(reflections),
+    blocks, shown = listing(
+        dicts([SectionBlock(text=MarkdownTextObject(text=f"*{heading}*"))]),
+        [dicts(sections(render_reflection_line(r, viewer_id, tz))) for r in reflections],
         total,
         "Narrow it down with `/reflect list #tag` or `/reflect search <words>`.",
     )
-    if more:
-        blocks.append(more)
     text = f"{heading}: " + "; ".join(f"{r.ref} {clip(r.text, 80)}" for r in reflections[:10])
-    return text[:3000], dicts(blocks)
+    return fallback(text), blocks
 
 
 def render_search_results(
@@ -169,24 +160,25 @@ def render_search_results(
         text = f"Nothing found for “{words}” among your reflections and the network's shared ones."
         return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
     heading = f"Reflections matching “{words}”, best match first"
-    blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{heading}*"))]
-    blocks += [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=render_reflection_line(
-                    hit.reflection, viewer_id, tz, text=clip(hit.snippet, 700)
+    blocks, shown = listing(
+        dicts(sections(f"*{heading}*")),
+        [
+            dicts(
+                sections(
+                    render_reflection_line(
+                        hit.reflection, viewer_id, tz, text=clip(hit.snippet, 700)
+                    )
                 )
             )
-        )
-        for hit in found
-    ]
-    more = more_line(len(found), total, "Add a word to narrow the search.")
-    if more:
-        blocks.append(more)
+            for hit in found
+        ],
+        total,
+        "Add a word to narrow the search.",
+    )
     text = f"{heading}: " + "; ".join(
         f"{h.reflection.ref} {clip(h.snippet, 80)}" for h in found[:10]
     )
-    return text[:3000], dicts(blocks)
+    return fallback(text), blocks
 
 
 def render_reflect_modal(*, metadata: dict | None = None, action_line: str = "") -> dict:
@@ -290,7 +282,8 @@ def render_lessons(
         )
         return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
     heading = f"What the network learned{scope}, most recent first"
-    blocks: list = [HeaderBlock(text=PlainTextObject(text=heading[:150]))]
+    head = dicts([HeaderBlock(text=PlainTextObject(text=clip(heading, 150)))])
+    items = []
     for group in groups:
         lines = [f"*{group.title}*"]
         for lesson in group.lessons:
@@ -303,12 +296,17 @@ def render_lessons(
             lines.append(f"• {clip(r.text, 300)} — {author}, {when}{source}")
         if group.total > len(group.lessons):
             lines.append(f"_…and {group.total - len(group.lessons)} more in {group.title}_")
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:3000])))
+        items.append(dicts(sections("\n".join(lines))))
+    # as many groups as a message holds; the lessons of those left out count as "more"
+    fits = fitting(items, MESSAGE_BLOCKS - len(head) - 1, MESSAGE_CHARS - text_length(head) - 300)
+    if fits < len(groups):
+        shown = len({lesson.reflection.id for group in groups[:fits] for lesson in group.lessons})
+    blocks = [*head, *(block for item in items[:fits] for block in item)]
     more = more_line(shown, total, "Narrow it down with `/reflect lessons #tag`.")
     if more:
-        blocks.append(more)
+        blocks += dicts([more])
     text = f"{heading}: " + "; ".join(g.title for g in groups)
-    return text[:3000], dicts(blocks)
+    return fallback(text), blocks
 
 
 def render_weeknote_sent(filename: str, monday: date, empty: bool, last: bool) -> Rendered:

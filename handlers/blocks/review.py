@@ -12,31 +12,23 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.review import Attention, ReviewSummary
 from handlers.blocks.actions import render_action_line
-from handlers.blocks.common import Rendered, dicts
+from handlers.blocks.common import Rendered, dicts, fallback, sections, within
 
 __all__ = ["render_review", "render_export_done"]
 
-_CHARS = 2900
+WORKSTREAMS_SHOWN = 60
 
 
 def _list(title: str, attention: Attention, summary: ReviewSummary) -> list:
     if not attention:
         return []
-    lines = [f"• {render_action_line(a, summary.today)}"[:600] for a in attention.actions]
+    lines = [f"• {render_action_line(a, summary.today)}" for a in attention.actions]
     if attention.total > len(attention.actions):
         lines.append(
             f"…and {attention.total - len(attention.actions):,} more "
             "(`/action export` has them all)."
         )
-    text = f"*{title}* ({attention.total:,})"
-    blocks = []
-    for line in lines:
-        if len(text) + len(line) + 1 > _CHARS:
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
-            text = ""
-        text = f"{text}\n{line}" if text else line
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
-    return blocks
+    return sections("\n".join([f"*{title}* ({attention.total:,})", *lines]))
 
 
 def render_review(summary: ReviewSummary) -> Rendered:
@@ -50,13 +42,13 @@ def render_review(summary: ReviewSummary) -> Rendered:
         + (f", {s.overdue:,} overdue" if s.overdue else "")
         for s in summary.workstreams
     ]
-    by_stream = "*Open actions by workstream*\n" + "\n".join(lines[:60])
-    if len(lines) > 60:
-        by_stream += f"\n…and {len(lines) - 60:,} more workstreams."
+    by_stream = "*Open actions by workstream*\n" + "\n".join(lines[:WORKSTREAMS_SHOWN])
+    if len(lines) > WORKSTREAMS_SHOWN:
+        by_stream += f"\n…and {len(lines) - WORKSTREAMS_SHOWN:,} more workstreams."
     blocks: list = [
         HeaderBlock(text="Review of tracked actions"),
         ContextBlock(elements=[MarkdownTextObject(text=counts)]),
-        SectionBlock(text=MarkdownTextObject(text=by_stream[:_CHARS])),
+        *sections(by_stream),
         DividerBlock(),
     ]
     for title, attention in (
@@ -67,7 +59,8 @@ def render_review(summary: ReviewSummary) -> Rendered:
         ("Without a due date", summary.no_due),
     ):
         blocks += _list(title, attention, summary)
-    return f"Review of tracked actions: {counts}", dicts(blocks[:50])
+    shown = within(dicts(blocks), "_…and more than fits here: `/action export` has every action._")
+    return fallback(f"Review of tracked actions: {counts}"), shown
 
 
 def render_export_done(count: int, filename: str) -> Rendered:
