@@ -12,9 +12,11 @@ from dataclasses import dataclass, field, replace
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.calendar import CRON_DAYS
+
 __all__ = ["ConfigError", "DigestSchedule", "Settings", "WEEKDAYS"]
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS = CRON_DAYS  # the one table of day names: bot/domain/calendar.py
 DEFAULT_API_URL = "https://slack.com/api/"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
