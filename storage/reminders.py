@@ -156,10 +156,14 @@ def defer(db: Database, reminder: Reminder, until: datetime, now: datetime) -> b
 
 
 def snooze(db: Database, reminder: Reminder, until: datetime, now: datetime) -> Reminder:
-    """Remind again at ``until``: a one-off moves; a recurring one gets a one-off copy."""
+    """Remind again at ``until``: a one-off moves; a recurring one gets a one-off copy.
+
+    The member chose ``until``, so it is kept as an explicit time (quiet hours keep off).
+    """
     if reminder.recurrence is None:
         db.table("reminders").update(
-            reminder.id, {"next_at": ts(until), "status": "active", "updated_at": ts(now)}
+            reminder.id,
+            {"next_at": ts(until), "status": "active", "updated_at": ts(now), "explicit_time": 1},
         )
         return get(db, reminder.team_id, reminder.id)
     return add(
@@ -174,7 +178,7 @@ def snooze(db: Database, reminder: Reminder, until: datetime, now: datetime) -> 
         now=now,
         person_id=reminder.person_id,
         permalink=reminder.permalink,
-        explicit_time=False,
+        explicit_time=True,
     )
 
 

@@ -372,8 +372,10 @@ def test_describe_next(local: tuple[int, ...], expected: str) -> None:
             "I can't repeat “every 3 days”: I repeat by day, weekday, week, month or year.",
         ),
         ("every 29 February", "Not every year has a 29 February."),
-        ("every second Tuesday", "“every second …” could mean every other week or the second"
-         " in each month."),
+        (
+            "every second Tuesday",
+            "“every second …” could mean every other week or the second in each month.",
+        ),
         ("Thu 4 Dec", "Fri 4 Dec 2026 is a Friday, not a Thursday."),
         ("blah", "I couldn't read “blah” as a time."),
         ("", "I couldn't read “” as a time."),

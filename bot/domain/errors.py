@@ -35,7 +35,9 @@ class DidYouMean(ParseError):
     """
 
     def __init__(self, suggestion: str, more: str = "") -> None:
-        super().__init__(f"Did you mean `{suggestion}`?" + (f" {more}" if more else ""))
+        super().__init__(
+            f"Did you mean `{suggestion}`?" + (f" {more}" if more else ""), example=suggestion
+        )
         self.suggestion = suggestion
 
 

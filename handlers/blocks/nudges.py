@@ -23,6 +23,7 @@ from bot.domain.actions import Action
 from bot.domain.dates import format_date, format_due
 from bot.domain.nudges import BLOG_EXAMPLE, EXAMPLE, FOLLOW_UP_EXAMPLE, Reminder, is_late
 from bot.domain.people import mention
+from bot.domain.text import mrkdwn
 from bot.domain.when import WHEN_EXAMPLE, describe_next
 from handlers import ids
 from handlers.blocks.common import Rendered, dicts, escape, render_help, render_text
@@ -42,8 +43,8 @@ __all__ = [
 
 def _subject(reminder: Reminder) -> str:
     if reminder.kind == "me":
-        return escape(reminder.text)
-    about = f" about {escape(reminder.text)}" if reminder.text else ""
+        return mrkdwn(reminder.text)
+    about = f" about {mrkdwn(reminder.text)}" if reminder.text else ""
     return f"follow up with {mention(reminder.person_id or '')}{about}"
 
 
@@ -92,14 +93,25 @@ def render_reminder_dm(reminder: Reminder, due_at: datetime, now: datetime) -> R
     return text, dicts(blocks)
 
 
-def render_reminder_set(reminder: Reminder, now: datetime, zone: ZoneInfo) -> Rendered:
-    """The confirmation: "OK, I'll remind you … (N3)"."""
+def render_reminder_set(
+    reminder: Reminder, now: datetime, zone: ZoneInfo, *, note: str = "", moved: str = ""
+) -> Rendered:
+    """The confirmation: "OK, I'll remind you … (N3)", with how the time was read (``note``)
+    and why it was moved out of quiet hours (``moved``), when it was."""
     when = _schedule(reminder, now, zone)
     if reminder.recurrence is not None and reminder.next_at is not None:
         when += f", first {describe_next(reminder.next_at, zone, now)}"
+    if note:
+        when += f" ({note})"
+    why = ""
+    if moved:
+        why = (
+            f" I moved it there because {moved}; name a time (`… at 9am`) to keep the day "
+            "and hour you want."
+        )
     return render_text(
         f":white_check_mark: *{reminder.ref}* OK, I'll remind you to {_subject(reminder)} "
-        f"{when}. Cancel with `/nudge cancel {reminder.ref}`."
+        f"{when}.{why} Cancel with `/nudge cancel {reminder.ref}`."
     )
 
 
