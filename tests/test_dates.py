@@ -65,7 +65,8 @@ def test_a_day_and_month_is_the_nearest_one_and_a_recent_one_is_past_not_next_ye
     with pytest.raises(ParseError, match="Mon 30 Nov 2026 is in the past"):
         parse_due("30 Nov", first_of_december, LONDON)
     with pytest.raises(ParseError, match="in the past"):
-        parse_due("1 July", first_of_december, LONDON)  # five months ago, seven ahead
+        parse_due("15 Sep", first_of_december, LONDON)  # 77 days ago: a slip, not next year
+    assert parse_due("1 July", first_of_december, LONDON) == date(2027, 7, 1)  # 5 months ago
     assert parse_due("15 Jan", first_of_december, LONDON) == date(2027, 1, 15)
     assert parse_due("1 June", first_of_december, LONDON) == date(2027, 6, 1)  # nearer ahead
     assert parse_due("30 Nov 2027", first_of_december, LONDON) == date(2027, 11, 30)

@@ -234,7 +234,8 @@ def parse_action_command(text: str, now: datetime, tz: ZoneInfo) -> ActionComman
             return found
     else:
         near = closest(verb, VERBS)
-        if near is not None and not _reads_as_title(rest):
+        takes_id = near in ("note", "assign", "due") and _looks_like_id(rest.partition(" ")[0])
+        if near is not None and (takes_id or not _reads_as_sentence(rest)):
             try:
                 _verb(near, rest, now, tz)
             except DidYouMean as better:  # "lsit pete": "/action list @pete"
@@ -242,8 +243,15 @@ def parse_action_command(text: str, now: datetime, tz: ZoneInfo) -> ActionComman
             except ParseError:
                 pass  # "dne": still "/action done"
             raise DidYouMean(_command(near, rest), QUOTE_HINT.format(text))
-        if not rest and verb in ("mine", "overdue", "completed", "finished"):
-            raise DidYouMean(f"/action list {verb}", QUOTE_HINT.format(text))
+        listing = verb in ("mine", "overdue", "completed", "finished")
+        if listing and all(_is_argument(w.text) for w in words(rest)):
+            if _list_filter(text) is not None:
+                raise DidYouMean(_command("list", text), QUOTE_HINT.format(text))
+            raise ParseError(
+                f"I couldn't tell what “{text}” means: `/action list {verb}` lists actions; "
+                + QUOTE_HINT.format(text),
+                example=f"/action list {verb}",
+            )
     return ActionCommand("create", draft=parse_draft(text, now, tz))
 
 
@@ -258,21 +266,36 @@ _ARG_WORDS |= {"action", "list", "csv", "file", "it", "this", "that", "them", "o
 
 
 def _reads_as_title(rest: str) -> bool:
-    """Two words or more, one of them neither an id, a mention, a tag nor a command word."""
+    """Two words or more that read as words, not arguments: a word like "the" or "with",
+    or two words that are neither ids, mentions, tags nor command words."""
     found = [w for w in words(rest) if w.text not in ",;:!?()"]
-    if len(found) < 2:
-        return False
-    return any(not _is_argument(w.text) for w in found)
+    plain = [w for w in found if not _is_argument(w.text)]
+    return len(found) >= 2 and (bool({w.low for w in found} & _FUNCTION_WORDS) or len(plain) >= 2)
+
+
+_FUNCTION_WORDS = {"the", "a", "an", "of", "to", "with", "for", "and", "in", "on", "about"}
+_FUNCTION_WORDS |= {"from", "at", "into", "our", "my", "your", "their", "this", "that", "is"}
+
+
+def _reads_as_sentence(rest: str) -> bool:
+    """After a near miss of a verb ("lsit …"), stricter than :func:`_reads_as_title`: a
+    title needs a word like "the" or "with", or three words that are no arguments."""
+    found = [w for w in words(rest) if w.text not in ",;:!?()"]
+    plain = [w for w in found if not _is_argument(w.text)]
+    return bool({w.low for w in found} & _FUNCTION_WORDS) or len(plain) >= 3
+
+
+_ID_LIKE = re.compile(r"[A-Za-z]?[-#]?\d{1,9}[A-Za-z]?")
 
 
 def _is_argument(word: str) -> bool:
     low = word.lower()
     return bool(
-        _looks_like_id(word)
+        _ID_LIKE.fullmatch(word)
         or low in _ARG_WORDS
         or low in _LIST_WORDS
         or word.startswith(("<@", "<#", "@", "#"))
-        or closest(low, list(_LIST_WORDS), 0.8)
+        or (len(low) >= 4 and closest(low, list(_LIST_WORDS), 0.75))
     )
 
 
@@ -879,6 +902,8 @@ def _refuse_unread_dates(ws: list[Word], rest: list[int], now: datetime, tz: Zon
 
 def _dateish(ws: list[Word], idx: list[int]) -> bool:
     first = normalise(ws[idx[0]].text)
+    if "'" in first or "’" in first:
+        return False  # "by Friday's decision": a possessive, part of the title
     second = normalise(ws[idx[1]].text) if len(idx) > 1 else ""
     if first in _AMBIGUOUS and not re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", second):
         return False

@@ -14,10 +14,10 @@ Rules (``tests/phrases/`` is the reference, one line per phrase):
 - ``next Friday`` is the Friday of next week (weeks run Monday to Sunday): said on Tuesday
   1 December it is Friday 11 December, and the reply says so; said at the weekend it is
   the coming Friday. ``Friday week`` is a week after the coming Friday.
-- A day and month without a year (``4 Dec``, ``the 15th``) is the nearest such date: today
-  or later, unless it passed more recently than it comes again, and then it is in the past
-  and refused (``30 Nov`` said on 1 December; never moved a year). ``15 Jan`` said in
-  December is next January.
+- A day and month without a year (``4 Dec``) is the coming one, today included, unless
+  it went by in the last 90 days: then it is in the past and refused (``30 Nov`` said on
+  1 December; never moved a year). ``15 Jan`` or ``1 June`` said in December is next
+  year's. A day of the month alone (``the 15th``) is the coming one, today included.
 - Dates are day first, as this is a UK network: ``15/01`` is 15 January; two-digit years
   are this century.
 - ``next week`` is its Monday, ``next month`` its 1st; ``end of the week`` (``EOW``) is
@@ -423,7 +423,7 @@ def _ordinal_day(m: re.Match[str], today: date) -> _Day:
             )
         found = _Day(date(year, month, d))
     else:
-        found = _nearest(today, candidates)
+        found = _Day(min(c for c in candidates if c >= today))  # "the 30th" on the 1st: this month
     return _check_weekday(m["wd"], found)
 
 
@@ -483,14 +483,17 @@ def _nearest_in_years(today: date, month: int, d: int) -> _Day:
     return _nearest(today, candidates)
 
 
+RECENT = timedelta(days=90)
+
+
 def _nearest(today: date, candidates: list[date]) -> _Day:
-    """Today or the first one after it, unless the last one before it is nearer: then that
-    one, in the past (callers refuse it with the reason)."""
+    """Today or the first one after it, unless one went by in the last ``RECENT`` days:
+    that one, in the past (callers refuse it with the reason, never moving it a year)."""
     ahead = min((c for c in candidates if c >= today), default=None)
     behind = max((c for c in candidates if c < today), default=None)
-    if ahead is None or (behind is not None and today - behind < ahead - today):
-        assert behind is not None
+    if behind is not None and (ahead is None or today - behind <= RECENT):
         return _Day(behind)
+    assert ahead is not None
     return _Day(ahead)
 
 

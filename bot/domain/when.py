@@ -313,13 +313,13 @@ def _when_first(text: str, words: list[re.Match[str]], now: datetime, tz: ZoneIn
 def _when_last(text: str, words: list[re.Match[str]], now: datetime, tz: ZoneInfo):
     """``call Pete in 3 hours``: the longest when-clause that ends the text."""
     for word in words[-MAX_WHEN_WORDS:]:
+        subject = text[: word.start()].strip()
+        if re.search(r"(?:^|\s)(?:from|since|of|the|last|and|or|than|after)$", subject, re.I):
+            continue  # "notes from yesterday", "the Friday": part of the subject
         try:
             when = _parse(text[word.start() :], now, tz, strict=True)
         except _Unreadable:
             continue
-        subject = text[: word.start()].strip()
-        if re.search(r"(?:^|\s)(?:from|since|of|the|last|and|or|than|after)$", subject, re.I):
-            continue  # "notes from yesterday", "the Friday": part of the subject
         return subject, when
     return None
 
@@ -334,7 +334,8 @@ def _when_inside(text: str, words: list[re.Match[str]], now: datetime, tz: ZoneI
                 when = _parse(text[words[i].start() : words[end - 1].end()], now, tz, strict=True)
             except _Unreadable:
                 continue
-            return text[: words[i].start()] + " " + text[words[end].start() :], when
+            joined = text[: words[i].start()].rstrip() + " " + text[words[end].start() :]
+            return joined, when
     return None
 
 
@@ -382,6 +383,7 @@ _EVERY_UNSUPPORTED = re.compile(
     r"|(?:every|each) (?:minute|hour|weekend)|hourly"
 )
 _STRICT_LEADS = {"on", "by", "next", "this", "coming", "today", "tonight", "in", "every", "each"}
+_STRICT_LEADS |= {"later"}
 _STRICT_LEADS |= {"daily", "weekly", "monthly", "yearly", "annually", "fortnightly", "weekdays"}
 _STRICT_LEADS |= {"tomorrow", "tmrw", "tmr", "yesterday", "end", "eod", "noon", "midday"}
 _STRICT_LEADS |= {name.lower() for name in FULL_DAY_NAMES} | {"tues", "thurs", "weds"}
@@ -410,8 +412,8 @@ def _parse(text: str, now: datetime, tz: ZoneInfo, *, strict: bool) -> When:
     if part and at is None:
         at = PARTS_OF_DAY[part[1]]
     if _is_schedule(rest):
-        return _every(rest, at, now, tz, unreadable)
-    if rest == "today" or (not rest and s == "today"):
+        return _every(rest, at, now, tz, unreadable if strict else None)
+    if rest in ("today", "later today", "later on today") or (not rest and s == "today"):
         return _later_today(at, now, tz)
     moment = read_moment(s, now, tz)
     if moment is None:
@@ -497,7 +499,10 @@ def _in_minutes(m: re.Match[str], now: datetime) -> When:
     return When(now + timedelta(minutes=minutes), None, explicit_time=True)
 
 
-def _every(body: str, at: time | None, now: datetime, tz: ZoneInfo, unreadable: ParseError) -> When:
+def _every(
+    body: str, at: time | None, now: datetime, tz: ZoneInfo, unreadable: ParseError | None
+) -> When:
+    """A schedule; ``unreadable`` is raised for words that are none (when searching)."""
     t = at or DEFAULT_TIME
     common: dict[str, Any] = {"hour": t.hour, "minute": t.minute, "tz": tz.key}
     today = local_today(now, tz)
@@ -515,14 +520,14 @@ def _every(body: str, at: time | None, now: datetime, tz: ZoneInfo, unreadable: 
     elif m := _MONTHLY.fullmatch(body):
         rec, note = _every_month(m, common, today)
     elif m := _YEARLY.fullmatch(body):
-        rec, note = _every_year(m, common, now, tz)
+        rec, note = _every_year(m, common, now, tz, unreadable)
     elif _EVERY_UNSUPPORTED.fullmatch(body):
         raise ParseError(
             f"I can't repeat “{body}”: I repeat by day, weekday, week, month or year.",
             example="every weekday at 9:00, every 2 weeks on Monday, every month on the 1st",
         )
     else:
-        raise unreadable
+        raise unreadable or _Unreadable(f"I couldn't read “{body}” as a time.", WHEN_EXAMPLE)
     first = rec.next_after(None, now)
     assert first is not None  # these schedules never end
     return When(first, rec, explicit_time=at is not None, note=note)
@@ -587,7 +592,11 @@ def _every_month(m: re.Match[str], common: dict[str, Any], today: date) -> tuple
 
 
 def _every_year(
-    m: re.Match[str], common: dict[str, Any], now: datetime, tz: ZoneInfo
+    m: re.Match[str],
+    common: dict[str, Any],
+    now: datetime,
+    tz: ZoneInfo,
+    unreadable: ParseError | None,
 ) -> tuple[Recurrence, str]:
     said = m["date"] or m["date2"] or m["date3"]
     example = "every year on 1 January"
@@ -598,11 +607,13 @@ def _every_year(
         note = f"on {today.day} {FULL_MONTH_NAMES[today.month - 1]}, today's date"
         return Recurrence("yearly", month=today.month, day=today.day, **common), note
     found = re.fullmatch(
-        rf"(?:the )?(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m>{_MONTH})"
+        rf"(?:on )?(?:the )?(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m>{_MONTH})"
         rf"|(?P<m2>{_MONTH}) (?:the )?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?",
         said.strip(),
     )
     if found is None:
+        if unreadable is not None:
+            raise unreadable  # "the insurance on 1 January every year": look further on
         raise ParseError(f"I couldn't read “{said}” as a day of the year.", example=example)
     day, month = int(found["d"] or found["d2"]), MONTH_WORDS[found["m"] or found["m2"]]
     if (month, day) == (2, 29):
