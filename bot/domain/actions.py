@@ -244,7 +244,7 @@ def parse_action_command(text: str, now: datetime, tz: ZoneInfo) -> ActionComman
                 pass  # "dne": still "/action done"
             raise DidYouMean(_command(near, rest), QUOTE_HINT.format(text))
         listing = verb in ("mine", "overdue", "completed", "finished")
-        if listing and all(_is_argument(w.text) for w in words(rest)):
+        if listing and not _reads_as_title(rest):
             if _list_filter(text) is not None:
                 raise DidYouMean(_command("list", text), QUOTE_HINT.format(text))
             raise ParseError(
