@@ -316,9 +316,9 @@ def after_delivery(reminder: Reminder, now: datetime) -> datetime | None:
     while upcoming is not None:
         planned = plan_delivery(upcoming, reminder.zone, explicit=reminder.explicit_time, now=now)
         following = reminder.recurrence.next_after(upcoming, upcoming)
-        if following is None or planned.at < following:
+        if not planned.reason or following is None or following - planned.at > timedelta(days=1):
             return planned.at
-        upcoming = following  # held, it would only come with the next one: skip it
+        upcoming = following  # held, it would come a day or less before the next: skip it
     return None
 
 
