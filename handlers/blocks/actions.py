@@ -305,6 +305,9 @@ def render_action_help() -> Rendered:
             ("/action review", "steering group: every open action, by workstream"),
             ("/action export", "steering group: all actions as a CSV, by DM"),
         ],
-        f"Example: `{EXAMPLE}`. Dates: Friday, next Tuesday, in 2 weeks, 4 Dec, 2026-12-04. "
+        f"Example: `{EXAMPLE}`. Dates anywhere: next Friday (the Friday of next week), "
+        "by EOD, by the 15th, in 2 weeks, 15/01 (15 January), 2026-12-04; the day is kept, "
+        "not the time. Lists combine: `list mine done`, `list overdue #inclusion`. A title "
+        'in quotes is always a title: `/action "List of councils"`. '
         "The owner, the creator and the steering group can change an action.",
     )

@@ -261,8 +261,10 @@ def render_nudge_help() -> Rendered:
             ("/nudge mydata", "everything I store about you, as a file by DM"),
             ("/nudge forget me", "erase your data (asks first)"),
         ],
-        f"Examples: `{EXAMPLE}` · `{FOLLOW_UP_EXAMPLE}` · `{BLOG_EXAMPLE}`. When: "
-        "in 20 minutes, tomorrow at 9am, on Friday, next Tuesday at 14:30, on 4 December, "
-        "every weekday at 9:00, every 2 weeks on Monday, every month on the 1st. "
-        "Times are in your Slack time zone; a date without a time means 09:00.",
+        f"Examples: `{EXAMPLE}` · `/nudge me in 3 hours to call Pete` · "
+        f"`{FOLLOW_UP_EXAMPLE}` · `{BLOG_EXAMPLE}`. When: in 20 minutes, tomorrow at 9am, "
+        "tonight, on Friday, next Tuesday at 14:30, on 4 December, daily, on Fridays, every "
+        "weekday at 9:00, every other Tuesday, every 2 weeks on Monday, every month on the "
+        "1st, every year on 1 January. Times are in your Slack time zone; a date without a "
+        "time means 09:00.",
     )
