@@ -329,3 +329,24 @@ def test_a_command_with_a_slip_is_never_stored_as_an_action(verb, args):
     if verb in VERBS and len(plain) >= 2:
         return
     assert command.verb != "create", text
+
+
+@pytest.mark.parametrize(
+    "command, text, table",
+    [
+        ("/reflect", "lst", "reflections"),
+        ("/reflect", "list mine", "reflections"),
+        ("/reflect", "delete R-1", "reflections"),
+        ("/reflect", "share R-1", "reflections"),
+        ("/reflect", "serach trust", "reflections"),
+        ("/nudge", "lsit", "reminders"),
+        ("/nudge", "cancle N1", "reminders"),
+        ("/nudge", "call Pete tomorrow", "reminders"),
+        ("/digest", "subscibe", "digest_subscriptions"),
+    ],
+)
+def test_a_slip_in_any_command_stores_nothing_and_offers_the_command(bot, command, text, table):
+    reply = bot.command(command, text, user=ANA)
+    assert "Did you mean `" in reply.text
+    with bot.db() as db:
+        assert not db[table].exists() or db.table(table).count == 0
