@@ -319,15 +319,16 @@ ARGS += ["overdue", "mien", "overdeu", "12x", "R-1"]
 def test_a_command_with_a_slip_is_never_stored_as_an_action(verb, args):
     """A near miss of a verb followed by argument words, or a verb followed by arguments
     that do not fit it, is answered or refused, never stored as an action titled with it.
-    (A real verb followed by two plain words, "Show Pete round", may be a title.)"""
+    (A real verb or a list word followed by two plain words, "Show Pete round", may be a
+    title.)"""
     text = f"{verb} {args}".strip()
     plain = [a for a in args.split() if a in ("pete", "Friday")]
     try:
         command = parse_action_command(text, NOW, LONDON)
     except ParseError:
         return
-    if verb in VERBS and len(plain) >= 2:
-        return
+    if verb in VERBS + ["mine", "overdue"] and len(plain) >= 2:
+        return  # "Overdue invoices Pete chases": a word of its own, then a title
     assert command.verb != "create", text
 
 
