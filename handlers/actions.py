@@ -25,6 +25,7 @@ from bot.domain.actions import (
     Action,
     ActionCommand,
     check_change,
+    due_reading,
     parse_action_command,
 )
 from bot.domain.dates import picked_date
@@ -112,7 +113,9 @@ def _create(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
         due=draft.due,
         workstream=draft.workstream,
     )
-    return blocks.render_action_created(action, _today(deps, actor), actor.user_id)
+    today = _today(deps, actor)
+    read = due_reading(draft.due, draft.due_said, draft.due_note, today) if draft.due else ""
+    return blocks.render_action_created(action, today, actor.user_id, read)
 
 
 def create_action(
@@ -160,15 +163,7 @@ def _list(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
         found, total = store.listing(
             db, actor.team_id, filter_, viewer_id=actor.user_id, owner_id=owner_id, today=today
         )
-    heading = {
-        "default": "Your open actions (owned or created by you)",
-        "mine": "Open actions you own",
-        "user": f"Open actions owned by <@{owner_id}>",
-        "workstream": f"Open actions in #{filter_.workstream}",
-        "overdue": "Overdue actions",
-        "done": "Completed actions, most recent first",
-        "all": "All actions",
-    }[filter_.kind]
+    heading = filter_.describe(f"<@{owner_id}>" if owner_id else None)
     empty = f"Nothing to show: no {heading[0].lower() + heading[1:]}. Track one with `{EXAMPLE}`"
     return blocks.render_action_list(found, total, heading, today, empty)
 
@@ -234,7 +229,9 @@ def _due(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
             detail=parsed.due.isoformat(),
             due=parsed.due,
         )
-    return blocks.render_action_changed(after, _today(deps, actor), "New due date set.")
+    today = _today(deps, actor)
+    read = due_reading(parsed.due, parsed.due_said, parsed.due_note, today)
+    return blocks.render_action_changed(after, today, f"New due date set. {read}")
 
 
 def _note(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):

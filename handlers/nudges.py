@@ -39,7 +39,7 @@ from bot.domain.nudges import (
     snooze_until,
 )
 from bot.domain.people import Actor, is_former
-from bot.domain.quiet import delivery_time
+from bot.domain.quiet import delivery_time, plan_delivery
 from bot.domain.text import parse_id
 from bot.domain.when import describe_next, parse_when
 from handlers import data_rights, ids
@@ -167,6 +167,8 @@ def _remind(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
     assert parsed.when is not None
     person_id = resolve(deps, actor.team_id, parsed.person) if parsed.person else None
     now = deps.now()
+    when = parsed.when
+    planned = plan_delivery(when.first, actor.zone, explicit=when.explicit_time, now=now)
     with deps.db() as db:
         reminder = reminders.add(
             db,
@@ -175,13 +177,15 @@ def _remind(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
             kind=parsed.verb,
             text=parsed.text,
             tz=actor.tz,
-            first=delivery_time(parsed.when.first, actor.zone, explicit=parsed.when.explicit_time),
-            recurrence=parsed.when.recurrence,
+            first=planned.at,
+            recurrence=when.recurrence,
             now=now,
             person_id=person_id,
-            explicit_time=parsed.when.explicit_time,
+            explicit_time=when.explicit_time,
         )
-    return blocks.render_reminder_set(reminder, now, actor.zone)
+    return blocks.render_reminder_set(
+        reminder, now, actor.zone, note=when.note, moved=planned.reason
+    )
 
 
 LIST_READ = 1000  # more than five messages of the shortest reminders hold

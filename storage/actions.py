@@ -178,17 +178,29 @@ def listing(
     waited about 9 ms for their list, and now about 0.5 ms.
     """
     open_by_due = "due IS NULL, due, id"
-    where, args, order = {
-        "default": ("", [], open_by_due),  # below
-        "mine": ("status = 'open' AND owner_id = ?", [viewer_id], open_by_due),
-        "user": ("status = 'open' AND owner_id = ?", [owner_id], open_by_due),
-        "workstream": ("status = 'open' AND workstream = ?", [filter.workstream], open_by_due),
-        "overdue": ("status = 'open' AND due < ?", [today.isoformat()], open_by_due),
-        "done": ("status = 'done'", [], "done_at DESC, id DESC"),
-        "all": ("1", [], "status != 'open', due IS NULL, due, id"),
-    }[filter.kind]
+    conditions, args = [], []
+    status_sql = {
+        "open": "status = 'open'",
+        "done": "status = 'done'",
+        "overdue": "status = 'open' AND due < ?",
+        "all": "",
+    }[filter.status]
+    if status_sql:
+        conditions.append(status_sql)
+        args += [today.isoformat()] if filter.status == "overdue" else []
+    if filter.who in ("mine", "user"):
+        conditions.append("owner_id = ?")
+        args.append(viewer_id if filter.who == "mine" else owner_id)
+    if filter.workstream:
+        conditions.append("workstream = ?")
+        args.append(filter.workstream)
+    where = " AND ".join(conditions) or "1"
+    order = {
+        "done": "done_at DESC, id DESC",
+        "all": "status != 'open', due IS NULL, due, id",
+    }.get(filter.status, open_by_due)
     table = db.table("actions")
-    if filter.kind == "default":  # owned or created: each read from its own index, merged
+    if filter.who == "default" and where == "status = 'open'":  # owned or created, merged
         owned = "SELECT id FROM actions WHERE team_id = ? AND status = 'open' AND {} = ?"
         first = f"SELECT id FROM ({owned} ORDER BY {order} LIMIT {int(limit)})"
         mine = [team_id, viewer_id, team_id, viewer_id]

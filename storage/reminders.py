@@ -163,12 +163,20 @@ def defer(db: Database, reminder: Reminder, until: datetime, now: datetime) -> b
 
 
 def snooze(db: Database, reminder: Reminder, until: datetime, now: datetime) -> Reminder:
-    """Remind again at ``until``: a one-off moves; a recurring one gets a one-off copy."""
+    """Remind again at ``until``: a one-off moves; a recurring one gets a one-off copy.
+
+    The member chose ``until``, so it is kept as an explicit time (quiet hours keep off).
+    """
     if reminder.recurrence is None:
         with immediate(db):
             db.table("reminders").update(
                 reminder.id,
-                {"next_at": encode_time(until), "status": "active", "updated_at": encode_time(now)},
+                {
+                    "next_at": encode_time(until),
+                    "status": "active",
+                    "updated_at": encode_time(now),
+                    "explicit_time": 1,
+                },
             )
         return get(db, reminder.team_id, reminder.id)
     return add(
@@ -183,7 +191,7 @@ def snooze(db: Database, reminder: Reminder, until: datetime, now: datetime) -> 
         now=now,
         person_id=reminder.person_id,
         permalink=reminder.permalink,
-        explicit_time=False,
+        explicit_time=True,
     )
 
 

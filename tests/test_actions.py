@@ -87,7 +87,7 @@ def test_a_title_that_starts_with_a_verb_is_still_a_title(bot):
     "text, says",
     [
         ("by Friday", "title"),
-        ("Send the minutes by 31 Feb", "couldn"),
+        ("Send the minutes by 31 Feb", "February has no 31st"),
         ("Send the minutes by 2020-01-01", "past"),
         ("x" * 201, "200 characters"),
         ("y" * 4000, "characters"),

@@ -440,7 +440,7 @@ def test_an_explicit_saturday_time_arrives_on_saturday(driven, clock):
     assert rows(driven, "reminders")[0]["next_at"] == "2026-12-12T10:00:00.000000Z"
 
 
-def test_a_snooze_into_the_weekend_waits_for_monday(driven, clock):
+def test_a_snooze_means_what_it_says_even_into_the_weekend(driven, clock):
     clock.set(utc(2026, 12, 4, 9, 40))  # Friday
     driven.command("/nudge", "me to call the council in 20 minutes", ANA)
     clock.set(utc(2026, 12, 4, 10))
@@ -448,7 +448,10 @@ def test_a_snooze_into_the_weekend_waits_for_monday(driven, clock):
     dm = driven.standin.dms_to(ANA)[-1]
     driven.slack.block_action(ANA, "nudge_snooze:1d", "1", message=dm)
     snoozed = driven.standin.wait_for_response(lambda r: "Snoozed" in (r.text or ""))
-    assert "Mon 7 Dec" in snoozed.text and "08:00" in snoozed.text
+    assert "tomorrow at 10:00" in snoozed.text  # Saturday 10:00: the member's own choice
+    clock.set(utc(2026, 12, 5, 10))
+    run_tick(driven)
+    assert len(driven.standin.dms_to(ANA)) == 2  # it came on Saturday, not held to Monday
 
 
 def test_the_overdue_nudge_skips_a_quiet_day_rather_than_piling_up(driven, clock):

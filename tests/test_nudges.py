@@ -516,3 +516,48 @@ def test_restart_preserves_the_habit_nudge_once(driven, clock):
     driven.restart()
     run_tick(driven)
     assert len(driven.standin.dms_to(ANA)) == 1
+
+
+# --- a snooze means what it says; a moved time says why -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "set_at, snooze, expected",
+    [
+        # 19:32 on a Tuesday: an hour later is 20:32, not Wednesday 08:00
+        (datetime(2026, 12, 1, 19, 12, tzinfo=UTC), "1h", "2026-12-01T20:32:00.000000Z"),
+        # Tuesday evening: a day later is Wednesday evening, not Thursday
+        (datetime(2026, 12, 1, 19, 12, tzinfo=UTC), "1d", "2026-12-02T19:32:00.000000Z"),
+        # Friday evening: a week later is next Friday evening
+        (datetime(2026, 12, 4, 19, 12, tzinfo=UTC), "1w", "2026-12-11T19:32:00.000000Z"),
+    ],
+)
+def test_a_snooze_is_the_members_own_choice_of_time(driven, clock, set_at, snooze, expected):
+    clock.set(set_at)
+    driven.command("/nudge", "me to call the council in 20 minutes")
+    clock.advance(minutes=20)
+    run_tick(driven)
+    dm = driven.standin.dms_to(ANA)[-1]
+    driven.slack.block_action(ANA, f"nudge_snooze:{snooze}", "1", message=dm)
+    snoozed = driven.standin.wait_for_response(lambda r: "Snoozed" in (r.text or ""))
+    assert rows(driven)[0]["next_at"] == expected
+    assert datetime.fromisoformat(expected).strftime("%H:%M") in snoozed.text
+    clock.set(datetime.fromisoformat(expected))
+    run_tick(driven)
+    assert len(driven.standin.dms_to(ANA)) == 2  # it came when asked, quiet hours or not
+
+
+def test_a_reminder_moved_out_of_quiet_hours_says_when_and_why(driven, clock):
+    reply = driven.command("/nudge", "me to water the plants on Saturday")
+    assert "Mon 7 Dec at 08:00" in reply.text
+    assert "Saturday is outside your working days" in reply.text
+    assert "name a time" in reply.text
+    kept = driven.command("/nudge", "me to water the plants on Saturday at 10am")
+    assert "Sat 5 Dec at 10:00" in kept.text and "moved" not in kept.text
+
+
+def test_a_reply_says_how_a_time_was_read(driven, clock):
+    reply = driven.command("/nudge", "me to call Pete next Friday")  # said on Tuesday 1 Dec
+    assert "Fri 11 Dec at 09:00" in reply.text and "the Friday of next week" in reply.text
+    reply = driven.command("/nudge", "me in 3 hours to call <@U0SAM|sam>")
+    assert "call <@U0SAM>" in reply.text and "&lt;@U0SAM" not in str(reply.blocks)

@@ -42,3 +42,54 @@ def test_an_explicit_time_is_kept_even_in_quiet_hours():
     saturday = utc(2026, 12, 5, 10, 0)
     assert delivery_time(saturday, LONDON, explicit=True) == saturday
     assert delivery_time(saturday, LONDON, explicit=False) == utc(2026, 12, 7, 8, 0)
+
+
+# --- a moved time has its reason, and never crosses into the next month ---------------------
+
+from bot.domain.nudges import Reminder, after_delivery  # noqa: E402
+from bot.domain.quiet import plan_delivery  # noqa: E402
+from bot.domain.when import parse_when  # noqa: E402
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=LONDON).astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    "due, moved_to, reason",
+    [
+        (local(2026, 12, 5, 9), local(2026, 12, 7, 8), "Saturday is outside your working days"),
+        (local(2026, 12, 8, 19, 30), local(2026, 12, 9, 8), "19:30 is after your working day"),
+        (local(2026, 12, 8, 7, 0), local(2026, 12, 8, 8), "07:00 is before your working day"),
+        # Sunday 31 January 2027: Monday would be February, so the Friday before
+        (local(2027, 1, 31, 9), local(2027, 1, 29, 9), "moved back to stay in January"),
+        (local(2027, 10, 30, 9), local(2027, 10, 29, 9), "moved back to stay in October"),
+    ],
+)
+def test_a_moved_time_says_why_and_stays_in_its_month(due, moved_to, reason):
+    planned = plan_delivery(due, LONDON, explicit=False, now=local(2026, 12, 1, 10))
+    assert planned.at == moved_to
+    assert reason in planned.reason
+    assert plan_delivery(due, LONDON, explicit=True).reason == ""  # a named time is kept
+
+
+def test_a_month_end_reminder_never_slips_into_the_next_month():
+    when = parse_when("every month on the last day", local(2027, 1, 4, 10), LONDON)
+    reminder = Reminder(
+        1, "T1", "U1", "me", "close the books", None, None, when.recurrence,
+        "Europe/London", local(2026, 12, 31, 9), "active", local(2026, 12, 1),
+        explicit_time=False,
+    )  # fmt: skip
+    following = after_delivery(reminder, local(2026, 12, 31, 9, 1))
+    assert following == local(2027, 1, 29, 9)  # Friday: 31 January is a Sunday
+    assert following.astimezone(LONDON).month == 1
+
+
+def test_daily_without_a_time_comes_on_working_days_not_three_times_on_monday():
+    when = parse_when("daily", local(2026, 12, 3, 10), LONDON)  # Thursday
+    reminder = Reminder(
+        1, "T1", "U1", "me", "stretch", None, None, when.recurrence, "Europe/London",
+        local(2026, 12, 4, 9), "active", local(2026, 12, 3), explicit_time=False,
+    )  # fmt: skip
+    following = after_delivery(reminder, local(2026, 12, 4, 9, 1))  # after Friday's
+    assert following == local(2026, 12, 7, 9)  # Monday 09:00, once (not 08:00, then 09:00)

@@ -54,14 +54,14 @@ FILTERS = {  # the list, and which rows it shows in what order, said plainly
     ),
     "mine": (ListFilter("mine"), lambda a: a.status == "open" and a.owner_id == ME),
     "workstream": (
-        ListFilter("workstream", workstream="ai"),
+        ListFilter("anyone", workstream="ai"),
         lambda a: a.status == "open" and a.workstream == "ai",
     ),
     "overdue": (
-        ListFilter("overdue"),
+        ListFilter("anyone", status="overdue"),
         lambda a: a.status == "open" and a.due is not None and a.due < TODAY,
     ),
-    "all": (ListFilter("all"), lambda a: True),
+    "all": (ListFilter("anyone", status="all"), lambda a: True),
 }
 
 

@@ -8,14 +8,40 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.domain.dates import parse_due
-from bot.domain.errors import NotAllowed, ParseError
+from bot.domain.calendar import (
+    FULL_DAY_NAMES,
+    FULL_MONTH_NAMES,
+    MONTH_WORDS,
+    WEEKDAY_WORDS,
+    last_day,
+)
+from bot.domain.dates import (
+    CLOSE_OF_DAY,
+    DUE_EXAMPLE,
+    RELATIVE_DAYS,
+    Moment,
+    check_due,
+    format_date,
+    format_due,
+    normalise,
+    read_moment,
+)
+from bot.domain.errors import DidYouMean, NotAllowed, ParseError
 from bot.domain.people import Actor, mention
-from bot.domain.text import Mention, parse_id, parse_mention, take_mentions, take_tags
+from bot.domain.text import (
+    Mention,
+    Word,
+    closest,
+    parse_id,
+    parse_mention,
+    take_mentions,
+    take_tags,
+    words,
+)
 
 __all__ = [
     "Action",
@@ -24,10 +50,12 @@ __all__ = [
     "ActionCommand",
     "ListFilter",
     "EXAMPLE",
+    "VERBS",
     "TITLE_MAX",
     "NOTE_MAX",
     "parse_action_command",
     "parse_draft",
+    "due_reading",
     "may_change",
     "check_change",
 ]
@@ -80,22 +108,57 @@ class ActionEvent:
 
 @dataclass(frozen=True)
 class ActionDraft:
-    """A new action as typed, before it is stored; the owner may still be a plain name."""
+    """A new action as typed, before it is stored; the owner may still be a plain name.
+
+    ``due_said`` is the words the due date was read from, as typed ("next Friday"), and
+    ``due_note`` how they were read, when that needs saying; replies show both.
+    """
 
     title: str
     owner: Mention | None = None
     due: date | None = None
     workstream: str | None = None
     notes: str = ""
+    due_said: str = ""
+    due_note: str = ""
+
+
+Who = Literal["default", "mine", "user", "anyone"]
+ListStatus = Literal["open", "done", "overdue", "all"]
 
 
 @dataclass(frozen=True)
 class ListFilter:
-    """Which actions ``/action list`` shows."""
+    """Which actions ``/action list`` shows: whose, in which state, in which workstream.
 
-    kind: Literal["default", "mine", "user", "workstream", "overdue", "done", "all"] = "default"
+    The default is the open actions the caller owns or created; naming a state or a
+    workstream alone looks across everyone's (``list overdue #inclusion``).
+    """
+
+    who: Who = "default"
     user: Mention | None = None
     workstream: str | None = None
+    status: ListStatus = "open"
+
+    def describe(self, owner: str | None = None) -> str:
+        """A heading: "Overdue actions in #inclusion", "Completed actions owned by <@U2>"."""
+        noun = {
+            "open": "Open actions",
+            "done": "Completed actions",
+            "overdue": "Overdue actions",
+            "all": "All actions",
+        }[self.status]
+        if self.who == "default" and self.status == "open" and not self.workstream:
+            return "Your open actions (owned or created by you)"
+        if self.who == "mine":
+            noun += " you own"
+        elif self.who == "user":
+            noun += f" owned by {owner or self.user}"
+        if self.workstream:
+            noun += f" in #{self.workstream}"
+        if self.status == "done":
+            noun += ", most recent first"
+        return noun
 
 
 @dataclass(frozen=True)
@@ -123,23 +186,31 @@ class ActionCommand:
     owner: Mention | None = None
     due: date | None = None
     note: str = ""
+    due_said: str = ""
+    due_note: str = ""
 
 
+VERBS = ("help", "list", "done", "reopen", "drop", "assign", "due", "note", "show", "review")
+VERBS += ("export",)
 _ID_VERBS = {"done", "reopen", "drop", "show"}
-_LIST_WORDS = {"mine", "overdue", "done", "all"}
+_QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’"}
+QUOTE_HINT = 'To track it as an action as written, put the title in quotes: `/action "{}"`.'
 
 
 def parse_action_command(text: str, now: datetime, tz: ZoneInfo) -> ActionCommand:
     """Read what follows ``/action``.
 
-    A verb counts only when what follows it fits; otherwise the text is a new
-    action's title, so ``/action review the budget by Friday`` creates an action.
+    A verb counts when what follows fits it. A title that starts with a verb is still a
+    title when the rest reads as one (``/action Review the budget by Friday``); a verb or
+    a near miss followed by words that are no title (``lsit``, ``show me``, ``list pete``)
+    is answered with the command meant ("Did you mean …?") and nothing is stored. A title
+    in quotes is always a title.
 
     >>> from datetime import UTC
     >>> parse_action_command("done A12", datetime(2026, 12, 1, tzinfo=UTC), ZoneInfo("UTC")).verb
     'done'
     """
-    text = (text or "").strip()
+    text = " ".join((text or "").split())
     if len(text) > COMMAND_MAX:
         raise ParseError(
             f"That's {len(text):,} characters; an action needs far fewer "
@@ -148,60 +219,296 @@ def parse_action_command(text: str, now: datetime, tz: ZoneInfo) -> ActionComman
         )
     if not text:
         return ActionCommand("modal")
+    if text[0] in _QUOTES:
+        return ActionCommand("create", draft=parse_draft(text, now, tz))
+    if re.search(r"&lt;(?:title|date|id|text|user)&gt;|<(?:title|date|id|text|user)>", text):
+        raise ParseError(
+            "Put your action's own words where the help shows `<title>` or `<date>`.",
+            example=EXAMPLE,
+        )
     word, _, rest = text.partition(" ")
     verb, rest = word.lower(), rest.strip()
-
-    if verb == "help" and not rest:
-        return ActionCommand("help")
-    if verb in ("review", "export") and not rest:
-        return ActionCommand(verb)
-    if verb == "list":
-        found = _parse_list_filter(rest)
+    if verb in VERBS:
+        found = _verb(verb, rest, now, tz)
         if found is not None:
-            return ActionCommand("list", filter=found)
-    if verb in _ID_VERBS and _looks_like_id(rest.partition(" ")[0]):
-        if " " in rest:
-            raise ParseError(f"`/action {verb}` takes just an id.", example=f"/action {verb} A12")
-        return ActionCommand(verb, action_id=parse_id(rest, "A"))
-    if verb in ("assign", "due", "note"):
-        first, _, tail = rest.partition(" ")
-        if _looks_like_id(first):
-            action_id = parse_id(first, "A")
-            tail = tail.strip()
-            if verb == "assign":
-                return ActionCommand("assign", action_id=action_id, owner=parse_mention(tail))
-            if verb == "due":
-                if not tail:
-                    raise ParseError(
-                        "When is it due?", example=f"/action due A{action_id} next Friday"
-                    )
-                return ActionCommand("due", action_id=action_id, due=parse_due(tail, now, tz))
-            return ActionCommand("note", action_id=action_id, note=_check_note(tail, action_id))
-    if verb in _ID_VERBS | {"assign", "due", "note"} and not rest:
-        raise ParseError("Which action? Give its id.", example=f"/action {verb} A12")
+            return found
+    else:
+        near = closest(verb, VERBS)
+        takes_id = near in ("note", "assign", "due") and _looks_like_id(rest.partition(" ")[0])
+        if near is not None and (takes_id or not _reads_as_sentence(rest)):
+            try:
+                _verb(near, rest, now, tz)
+            except DidYouMean as better:  # "lsit pete": "/action list @pete"
+                raise DidYouMean(better.suggestion, QUOTE_HINT.format(text)) from None
+            except ParseError:
+                pass  # "dne": still "/action done"
+            raise DidYouMean(_command(near, rest), QUOTE_HINT.format(text))
+        listing = verb in ("mine", "overdue", "completed", "finished")
+        if listing and not _reads_as_title(rest):
+            if _list_filter(text) is not None:
+                raise DidYouMean(_command("list", text), QUOTE_HINT.format(text))
+            raise ParseError(
+                f"I couldn't tell what “{text}” means: `/action list {verb}` lists actions; "
+                + QUOTE_HINT.format(text),
+                example=f"/action list {verb}",
+            )
     return ActionCommand("create", draft=parse_draft(text, now, tz))
+
+
+def _command(verb: str, rest: str) -> str:
+    """The command as it would be typed, with mentions as @name."""
+    shown = re.sub(r"<@([UW][A-Z0-9]+)\|([^>]+)>", r"@\2", rest)
+    return f"/action {verb} {shown}".strip()
+
+
+_ARG_WORDS = {"me", "my", "mine", "all", "everything", "please", "pls", "now", "actions"}
+_ARG_WORDS |= {"action", "list", "csv", "file", "it", "this", "that", "them", "one"}
+
+
+def _reads_as_title(rest: str) -> bool:
+    """Two words or more that read as words, not arguments: a word like "the" or "with",
+    or two words that are neither ids, mentions, tags nor command words."""
+    found = [w for w in words(rest) if w.text not in ",;:!?()"]
+    plain = [w for w in found if not _is_argument(w.text)]
+    return len(found) >= 2 and (bool({w.low for w in found} & _FUNCTION_WORDS) or len(plain) >= 2)
+
+
+_FUNCTION_WORDS = {"the", "a", "an", "of", "to", "with", "for", "and", "in", "on", "about"}
+_FUNCTION_WORDS |= {"from", "at", "into", "our", "my", "your", "their", "this", "that", "is"}
+
+
+def _reads_as_sentence(rest: str) -> bool:
+    """After a near miss of a verb ("lsit …"), stricter than :func:`_reads_as_title`: a
+    title needs a word like "the" or "with", or three words that are no arguments."""
+    found = [w for w in words(rest) if w.text not in ",;:!?()"]
+    plain = [w for w in found if not _is_argument(w.text)]
+    return bool({w.low for w in found} & _FUNCTION_WORDS) or len(plain) >= 3
+
+
+_ID_LIKE = re.compile(r"[A-Za-z]?[-#]?\d{1,9}[A-Za-z]?")
+
+
+def _is_argument(word: str) -> bool:
+    low = word.lower()
+    return bool(
+        _ID_LIKE.fullmatch(word)
+        or low in _ARG_WORDS
+        or low in _LIST_WORDS
+        or word.startswith(("<@", "<#", "@", "#"))
+        or (len(low) >= 4 and closest(low, list(_LIST_WORDS), 0.75))
+    )
+
+
+def _verb(verb: str, rest: str, now: datetime, tz: ZoneInfo) -> ActionCommand | None:
+    """The command ``verb`` with ``rest``; None when the whole text is a title instead."""
+    if verb in ("help", "review", "export"):
+        if not rest:
+            return ActionCommand(verb)  # type: ignore[arg-type]
+        if _reads_as_title(rest):
+            return None
+        raise DidYouMean(f"/action {verb}", f"`/action {verb}` takes nothing more.")
+    if verb == "list":
+        return _list(rest)
+    first, _, tail = rest.partition(" ")
+    tail = tail.strip()
+    if verb == "show" and rest.lower() in _SHOW_LIST:
+        raise DidYouMean(f"/action list {_SHOW_LIST[rest.lower()]}".strip())
+    if not rest:
+        raise ParseError("Which action? Give its id.", example=f"/action {verb} A12")
+    if verb in _ID_VERBS:
+        if _looks_like_id(first):
+            if tail:
+                raise ParseError(
+                    f"`/action {verb}` takes just an id.", example=f"/action {verb} A12"
+                )
+            return ActionCommand(verb, action_id=parse_id(first, "A"))  # type: ignore[arg-type]
+        if _reads_as_title(rest):
+            return None
+        raise ParseError(
+            f"`/action {verb}` takes an action's id, like A12; `/action list` shows them.",
+            example=f"/action {verb} A12",
+        )
+    # assign, due, note: an id, then what to change
+    if not _looks_like_id(first):
+        last, _, before = rest.rpartition(" ")[::-1]
+        if _looks_like_id(last) and verb in ("assign", "due") and before.strip():
+            raise DidYouMean(_command(verb, f"{last} {before.strip()}"))
+        if _reads_as_title(rest):
+            return None
+        raise ParseError(
+            f"`/action {verb}` starts with the action's id.", example=_VERB_EXAMPLES[verb]
+        )
+    action_id = parse_id(first, "A")
+    if verb == "assign":
+        return ActionCommand("assign", action_id=action_id, owner=parse_mention(tail))
+    if verb == "due":
+        if not tail:
+            raise ParseError("When is it due?", example=f"/action due A{action_id} next Friday")
+        moment = _read_due_words(tail, now, tz)
+        return ActionCommand(
+            "due", action_id=action_id, due=moment.day, due_said=tail, due_note=moment.note
+        )
+    return ActionCommand("note", action_id=action_id, note=_check_note(tail, action_id))
+
+
+_VERB_EXAMPLES = {
+    "assign": "/action assign A12 @sam",
+    "due": "/action due A12 next Friday",
+    "note": "/action note A12 Spoke to the CDO",
+}
+_SHOW_LIST = {
+    "me": "mine",
+    "mine": "mine",
+    "my actions": "mine",
+    "me my actions": "mine",
+    "all": "all",
+    "everything": "all",
+    "list": "",
+    "overdue": "overdue",
+    "done": "done",
+}
+
+
+def _read_due_words(text: str, now: datetime, tz: ZoneInfo) -> Moment:
+    """A due date given alone (``/action due A1 next Friday``): read, and checked."""
+    s = re.sub(r"^(?:by|on|due|for|until|till)\s+|[.!]$", "", text.strip(), flags=re.I)
+    moment = read_moment(s, now, tz)
+    if moment is None:
+        raise _unreadable_date(text)
+    check_due(moment.day, now, tz)
+    return moment
 
 
 def _looks_like_id(word: str) -> bool:
     """A short word with a digit in it is meant as an id (``A12``, ``12``, even ``A1x``)."""
-    return bool(re.search(r"\d", word)) and len(word) <= 12
+    return bool(re.search(r"\d", word)) and len(word) <= 12 and not word.startswith(("<", "#"))
 
 
-def _parse_list_filter(rest: str) -> ListFilter | None:
-    if not rest:
-        return ListFilter()
-    if rest.lower() in _LIST_WORDS:
-        return ListFilter(rest.lower())  # type: ignore[arg-type]
-    remaining, mentions = take_mentions(rest)
-    if len(mentions) == 1 and not remaining.strip():
-        return ListFilter("user", user=mentions[0])
-    try:
-        remaining, tags = take_tags(rest)
-    except ParseError:
-        return None
-    if len(tags) == 1 and not remaining.strip():
-        return ListFilter("workstream", workstream=tags[0])
+_LIST_WORDS = {
+    "mine": ("who", "mine"),
+    "my": ("who", "mine"),
+    "me": ("who", "mine"),
+    "own": ("who", "mine"),
+    "overdue": ("status", "overdue"),
+    "late": ("status", "overdue"),
+    "done": ("status", "done"),
+    "completed": ("status", "done"),
+    "complete": ("status", "done"),
+    "finished": ("status", "done"),
+    "closed": ("status", "done"),
+    "open": ("status", "open"),
+    "all": ("status", "all"),
+    "everything": ("status", "all"),
+    "everyone": ("status", "all"),
+}
+_LIST_FILLER = {"actions", "action", "please", "pls", "and", "for", "in", "by", "the", "owned"}
+_LIST_FILLER |= {"of", "with", ",", "&amp;", "+"}
+LIST_EXAMPLE = "/action list mine, /action list overdue #inclusion, /action list @pete"
+
+
+def _list(rest: str) -> ActionCommand | None:
+    if re.search(r"[\[\]|]", re.sub(r"<[^<>]*>", "", rest)):  # the help's grammar, as it stands
+        raise DidYouMean(
+            "/action list mine",
+            "`/action list` takes mine, @someone, #workstream, overdue, done or all, "
+            "alone or together.",
+        )
+    found = _list_filter(rest)
+    if found is not None:
+        return ActionCommand("list", filter=found)
+    if not _short_list_slip(rest) and _reads_as_title(rest):
+        return None  # "list of councils to contact": a title
+    return _list_slip(rest)
+
+
+def _short_list_slip(rest: str) -> bool:
+    """One or two words that are nearly filters or a name: "list pete", "list mien"."""
+    if {w.low for w in words(rest)} & {"the", "a", "an", "of", "to"}:
+        return False  # "list the councils": a title
+    found = [w.text for w in words(rest) if w.low not in _LIST_FILLER]
+    return 0 < len(found) <= 2 and all(_slip(w) is not None for w in found)
+
+
+def _slip(word: str) -> str | None:
+    """What a word in ``list …`` was probably meant as: a filter word, or a person."""
+    low = word.lower()
+    if low in _LIST_WORDS or word.startswith(("<@", "@", "#", "<#")):
+        return word
+    if near := closest(low, list(_LIST_WORDS), 0.7):
+        return near
+    low = low.removesuffix("'s").removesuffix("’s")
+    if re.fullmatch(r"[a-z][a-z.\-]{1,30}", low) and low not in _COMMON_WORDS:
+        return "@" + low  # a name, most likely: "list pete"
     return None
+
+
+_COMMON_WORDS = {"of", "to", "the", "a", "an", "on", "at", "is", "are", "we", "our", "us"}
+
+
+def _list_slip(rest: str) -> ActionCommand:
+    shown = [_slip(w.text) or w.text for w in words(rest) if w.low not in _LIST_FILLER]
+    if all(_slip(w.text) is not None for w in words(rest) if w.low not in _LIST_FILLER):
+        raise DidYouMean(_command("list", " ".join(shown)))
+    raise ParseError(
+        f"I couldn't read “{rest}” as a list: it takes mine, @someone, #workstream, "
+        "overdue, done or all, alone or together.",
+        example=LIST_EXAMPLE,
+    )
+
+
+def _list_filter(rest: str) -> ListFilter | None:
+    """The filter ``rest`` names, None if a word is no filter; refuses contradictions."""
+    who: Who = "default"
+    user: Mention | None = None
+    status: ListStatus | None = None
+    workstream: str | None = None
+    for word in words(rest):
+        low = word.low
+        if low in _LIST_FILLER:
+            continue
+        if low in _LIST_WORDS:
+            kind, value = _LIST_WORDS[low]
+            if kind == "who":
+                if who != "default" and who != "mine":
+                    raise ParseError("A list shows one person's actions.", example=LIST_EXAMPLE)
+                who = "mine"
+            else:
+                if status is not None and status != value:
+                    raise ParseError(
+                        f"“{status}” and “{value}” together make no list: pick one.",
+                        example=LIST_EXAMPLE,
+                    )
+                status = value  # type: ignore[assignment]
+            continue
+        _, mentions = take_mentions(word.text)
+        if len(mentions) == 1 and not take_mentions(word.text)[0].strip():
+            if who != "default":
+                raise ParseError("A list shows one person's actions.", example=LIST_EXAMPLE)
+            who, user = "user", mentions[0]
+            continue
+        try:
+            remaining, tags = take_tags(word.text)
+        except ParseError:
+            return None
+        if len(tags) == 1 and not remaining.strip():
+            if workstream is not None:
+                raise ParseError("A list shows one workstream.", example=LIST_EXAMPLE)
+            workstream = tags[0]
+            continue
+        return None
+    if who == "default" and (status is not None and status != "open" or workstream):
+        who = "anyone"
+    return ListFilter(who=who, user=user, workstream=workstream, status=status or "open")
+
+
+def due_reading(due: date, said: str, note: str, today: date) -> str:
+    """What a reply says it read: "Due Fri 11 Dec, from “next Friday” (the Friday of next week)."
+
+    >>> due_reading(date(2026, 12, 11), "next Friday", "the Friday of next week", date(2026, 12, 1))
+    'Due Fri 11 Dec, from “next Friday” (the Friday of next week).'
+    """
+    reading = f"Due {format_due(due, today)}, from “{said}”"
+    return reading + (f" ({note})." if note else ".")
 
 
 def _check_note(note: str, action_id: int) -> str:
@@ -215,16 +522,72 @@ def _check_note(note: str, action_id: int) -> str:
     return note
 
 
-_BY = re.compile(r"\s+by\s+", re.IGNORECASE)
-_DATEISH = re.compile(
-    r"\d|\b(mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|"
-    r"today|tomorrow|tonight|next|week|month|end|in)\w*\b",
-    re.IGNORECASE,
+# --- a new action: title, owner, due date and workstream ------------------------------------
+
+# A due date may follow one of these words; after the strict ones, a date that cannot be
+# read is refused rather than kept in the title ("by Fridya", "by 31 Feb").
+_LEADS = (
+    ("by", "no", "later", "than"),
+    ("no", "later", "than"),
+    ("due", "by"),
+    ("due", "on"),
+    ("due", "before"),
+    ("deadline",),
+    ("due",),
+    ("by",),
+    ("before",),
+    ("until",),
+    ("till",),
+    ("til",),
+    ("on",),
+    ("for",),
+    ("at",),
 )
+_STRICT = {"by", "due", "before", "until", "till", "til", "deadline"}
+# Words that tie what follows to the title: "notes from yesterday", "post in #comms".
+_BINDS_DATE = {"from", "since", "of", "about", "after", "last", "the", "than", "to", "into"}
+_BINDS_DATE |= {"with", "every", "each", "like", "and", "or", "nor", "per", "between"}
+_BINDS_DATE |= {"through", "during", "around", "re", "regarding", "vs", "via", "in", "at"}
+_BINDS_DATE |= {"this", "that", "a", "an", "our", "my", "your", "their", "his", "her", "its"}
+_BINDS_TAG = {"in", "into", "to", "on", "at", "from", "via", "of", "onto", "across", "for"}
+_BINDS_TAG |= {"and", "or", "with", "the", "issue", "ticket", "pr", "bug", "number", "no"}
+_BINDS_MENTION = {"to", "with", "from", "for", "about", "and", "or", "by", "of", "at", "cc"}
+_BINDS_MENTION |= {"than", "like", "via", "thank", "thanks", "ask", "call", "email"}
+_BINDS_MENTION |= {"ping", "message", "meet", "invite", "remind", "re", "per"}
+_BINDS_MENTION |= {"between", "vs", "including", "inform", "brief", "contact", "phone"}
+_BINDS_MENTION |= {"ring", "chase", "nudge", "introduce", "dm"}
+_POLITE = ({"please"}, {"pls"}, {"plz"}, {"thanks"}, {"thx"}, {"ta"}, {"cheers"})
+_POLITE_SEQS = (("thank", "you"), ("if", "possible"), ("at", "the", "latest"), ("latest",))
+_PUNCT = {",", ";", ":", "!", "?", ".", "-", "–", "—", "(", ")"}
+_AMBIGUOUS = {"sat", "sun", "wed", "may", "mar", "march", "tod", "tdy", "tmw"}
+_OWNER_WORDS = (("owner",), ("owner", ":"), ("owned", "by"), ("assigned", "to"), ("assign", "to"))
+_DATE_WORDS = [name.lower() for name in FULL_DAY_NAMES] + ["tomorrow", "today", "tonight"]
+_DATE_WORDS += [name.lower() for name in FULL_MONTH_NAMES if name not in ("May", "March")]
+_DATE_WORDS += ["yesterday", "fortnight", "weekend"]
+
+
+@dataclass
+class _Due:
+    start: int  # the words it was read from: [start, end)
+    end: int
+    moment: Moment
+    said: str
 
 
 def parse_draft(text: str, now: datetime, tz: ZoneInfo) -> ActionDraft:
-    """Read ``<title> [@owner] [by <date>] [#workstream]``.
+    """Read a new action: its title, and an owner, a due date and a workstream anywhere at
+    its end (or its start), in any order.
+
+    - The due date is a date phrase at the end (``… next Friday``, ``… by Friday at 5pm,
+      please``) or the start (``Tomorrow: …``), or one after ``by``/``due``/``before``/
+      ``until`` inside (``Send the minutes by Friday to the board``). Words that only look
+      like dates stay in the title (``Pass by 10 Downing Street``, ``notes from last
+      Friday``). An action keeps the day, not the time.
+    - The owner is a mention at the end (``Draft it @pete by Friday``), at the start
+      followed by ``to`` or ``:`` (``@pete to draft it``), or after ``owner``; any other
+      mention is part of the title (``Ask @pete about the charter``).
+    - The workstream is a ``#tag`` at the end or the start; a channel or ``#42`` inside a
+      sentence (``Post in #comms``, ``Fix issue #42``) is part of the title.
 
     >>> from datetime import UTC
     >>> now = datetime(2026, 12, 1, tzinfo=UTC)
@@ -232,16 +595,106 @@ def parse_draft(text: str, now: datetime, tz: ZoneInfo) -> ActionDraft:
     >>> d.title, d.owner.user_id, d.workstream
     ('Plan the show and tell', 'U2', 'comms')
     """
-    rest, mentions = take_mentions(text)
-    if len(mentions) > 1:
-        raise ParseError(
-            "An action has one owner; name one person (you can add others in a note).",
-            example=EXAMPLE,
-        )
-    rest, tags = take_tags(rest)
-    if len(tags) > 1:
-        raise ParseError("An action belongs to one workstream; give one #tag.", example=EXAMPLE)
-    title, due = _split_due(" ".join(rest.split()), now, tz)
+    text = " ".join(text.split())
+    ws = words(text)
+    taken = [False] * len(ws)
+    quoted = _quoted_title(text, ws)
+    lo = quoted if quoted is not None else 0  # words before lo are the quoted title
+    owner: Mention | None = None
+    workstream: str | None = None
+    due: _Due | None = None
+
+    def free(i: int, j: int) -> list[int]:
+        return [k for k in range(i, j) if not taken[k]]
+
+    def take(i: int, j: int) -> None:
+        for k in range(i, j):
+            taken[k] = True
+
+    # "owner @pete" anywhere
+    for i in range(lo, len(ws)):
+        for seq in _OWNER_WORDS:
+            j = i + len(seq)
+            if j < len(ws) and tuple(w.low for w in ws[i:j]) == seq and _mention(ws[j].text):
+                if owner is not None:
+                    raise ParseError(_ONE_OWNER, example=EXAMPLE)
+                owner = _mention(ws[j].text)
+                take(i, j + 1)
+                if i > 0 and ws[i - 1].text in _PUNCT:
+                    take(i - 1, i)
+                break
+
+    # the end: peel owner, due date, workstream and courtesies, in any order
+    end = len(ws)
+    polite: list[int] = []
+    while True:
+        rest = free(lo, end)
+        if not rest:
+            break
+        last = rest[-1]
+        w = ws[last]
+        if w.text in _PUNCT:
+            take(last, last + 1)
+            end = last
+            continue
+        if seq := _polite_at(ws, rest):
+            polite.extend(seq)
+            take(seq[0], seq[-1] + 1)
+            end = seq[0]
+            continue
+        before = ws[rest[-2]].low if len(rest) > 1 else ""
+        if _is_workstream_tag(w.text) and before not in _BINDS_TAG and len(rest) > 1:
+            if workstream is not None:
+                raise ParseError(_ONE_WORKSTREAM, example=EXAMPLE)
+            workstream = _tag_of(w.text)
+            take(last, last + 1)
+            end = last
+            continue
+        if (found := _mention(w.text)) and before not in _BINDS_MENTION and len(rest) > 2:
+            if owner is not None:
+                raise ParseError(_ONE_OWNER, example=EXAMPLE)
+            owner = found
+            take(last, last + 1)
+            end = last
+            continue
+        if _mention(w.text) and len(rest) == 2 and owner is None and rest[0] == lo:
+            pass  # "Call @sam": the person is the title's
+        if due is None and (found_due := _due_at_end(ws, rest, now, tz)):
+            due = found_due
+            take(due.start, due.end)
+            end = due.start
+            continue
+        break
+    if polite and owner is None and workstream is None and due is None:
+        for k in polite:
+            taken[k] = False  # "Pass the salt please": the courtesy is the title's
+
+    # the start: "@pete to …", "@pete: …", "#tag …", "Tomorrow: …", "By Friday, …"
+    rest = free(lo, len(ws))
+    if quoted is None and len(rest) > 2:
+        first, second = ws[rest[0]], ws[rest[1]]
+        if owner is None and _mention(first.text) and second.low in ("to", ":", "-", "–"):
+            owner = _mention(first.text)
+            take(rest[0], rest[1] + 1)
+        elif workstream is None and _is_workstream_tag(first.text):
+            workstream = _tag_of(first.text)
+            take(rest[0], rest[0] + 1 + (second.text in _PUNCT))
+        elif due is None and (found_due := _due_at_start(ws, rest, now, tz)):
+            due = found_due
+            take(due.start, due.end)
+
+    # inside: "Send the minutes by Friday to the board"
+    if due is None and (found_due := _due_inside(ws, free(lo, len(ws)), now, tz)):
+        due = found_due
+        take(due.start, due.end)
+
+    _refuse_unread_dates(ws, free(lo, len(ws)), now, tz)
+    if due is not None:
+        check_due(due.moment.day, now, tz)
+
+    title = _title(text, ws, taken, quoted)
+    if quoted is None and taken and taken[0] and title[:1].islower():
+        title = title[0].upper() + title[1:]  # "Tomorrow: call the council"
     if not title:
         raise ParseError("What's the action? It needs a title.", example=EXAMPLE)
     if len(title) > TITLE_MAX:
@@ -250,26 +703,250 @@ def parse_draft(text: str, now: datetime, tz: ZoneInfo) -> ActionDraft:
             "Put the detail in a note.",
             example=EXAMPLE,
         )
-    return ActionDraft(title, mentions[0] if mentions else None, due, tags[0] if tags else None)
+    note = due.moment.note if due else ""
+    if due and due.moment.at is not None:
+        note = (note + "; " if note else "") + "an action keeps the day, not the time"
+    return ActionDraft(
+        title,
+        owner,
+        due.moment.day if due else None,
+        workstream,
+        due_said=due.said if due else "",
+        due_note=note,
+    )
 
 
-def _split_due(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, date | None]:
-    """Split ``title by <date>`` at the last ``by`` whose tail reads as a date.
+_ONE_OWNER = "An action has one owner; name one person (you can add others in a note)."
+_ONE_WORKSTREAM = "An action belongs to one workstream; give one #tag."
 
-    A tail that doesn't look like a date at all ("by the river") stays in the title;
-    one that looks like a date but can't be read is refused with the reason.
-    """
-    matches = list(_BY.finditer(text))
-    for match in reversed(matches):
-        tail = text[match.end() :]
-        try:
-            return text[: match.start()].strip(), parse_due(tail, now, tz)
-        except ParseError:
-            if match is matches[-1] and _DATEISH.search(tail) and len(tail.split()) <= 4:
+
+def _quoted_title(text: str, ws: list[Word]) -> int | None:
+    """The index of the first word after a title in quotes, or None if it is not quoted."""
+    if not text or text[0] not in _QUOTES:
+        return None
+    close = text.find(_QUOTES[text[0]], 1)
+    if close < 0:
+        return None
+    return next((i for i, w in enumerate(ws) if w.start > close), len(ws))
+
+
+def _title(text: str, ws: list[Word], taken: list[bool], quoted: int | None) -> str:
+    if quoted is not None:
+        inner = text[1 : text.find(_QUOTES[text[0]], 1)]
+        return " ".join(inner.split())
+    pieces, last = [], 0
+    for w, gone in zip(ws, taken, strict=True):
+        if gone:
+            pieces.append(text[last : w.start])
+            last = w.end
+    pieces.append(text[last:])
+    title = " ".join("".join(pieces).split())
+    title = re.sub(r"\s+([,;:!?.)])", r"\1", title)
+    return title.strip(" ,;:-–—").strip()
+
+
+def _mention(word: str) -> Mention | None:
+    rest, found = take_mentions(word)
+    return found[0] if len(found) == 1 and not rest.strip() else None
+
+
+def _is_workstream_tag(word: str) -> bool:
+    if not (word.startswith("#") or word.startswith("<#")):
+        return False
+    try:
+        rest, tags = take_tags(word)
+    except ParseError:
+        return word.startswith("<#")  # a channel without a name: refused when read
+    return len(tags) == 1 and not rest.strip() and not tags[0].isdigit()
+
+
+def _tag_of(word: str) -> str:
+    return take_tags(word)[1][0]
+
+
+def _polite_at(ws: list[Word], rest: list[int]) -> list[int]:
+    for seq in _POLITE_SEQS:
+        k = len(seq)
+        if len(rest) > k and tuple(ws[i].low for i in rest[-k:]) == seq:
+            return rest[-k:]
+    if len(rest) > 1 and {ws[rest[-1]].low} in _POLITE:
+        return rest[-1:]
+    return []
+
+
+def _leads(ws: list[Word], idx: list[int]) -> int:
+    """How many of the words ``idx`` open with a lead ("by", "due on", "by:")."""
+    for seq in _LEADS:
+        k = len(seq)
+        if len(idx) > k and tuple(ws[i].low for i in idx[:k]) == seq:
+            return k + (ws[idx[k]].text == ":")
+    return 0
+
+
+def _phrase(ws: list[Word], idx: list[int]) -> str:
+    return " ".join(ws[i].text for i in idx)
+
+
+def _read(ws: list[Word], idx: list[int], now: datetime, tz: ZoneInfo, *, strict: bool):
+    """The moment the words ``idx`` name, or None; errors only when ``strict``."""
+    if any(ws[i].text in _PUNCT - {"-", "."} or ws[i].text.startswith(("<", "#")) for i in idx):
+        return None
+    try:
+        return read_moment(_phrase(ws, idx), now, tz)
+    except ParseError:
+        if strict:
+            raise
+        return None
+
+
+def _strong(phrase: str) -> bool:
+    """A date phrase that can stand at the end of a title with no lead word before it."""
+    s = normalise(phrase)
+    if s in _AMBIGUOUS or re.fullmatch(r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)", s):
+        return False
+    if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}", s) or re.fullmatch(r"\d{1,2}(?::\d\d)?", s):
+        return False
+    return not re.fullmatch(r"(?:\d{1,2}\s+)?(?:may|mar)(?:\s+\d{1,2})?", s)
+
+
+def _moment_for(lead: tuple[str, ...], moment: Moment) -> Moment:
+    if lead and lead[-1] == "before":
+        day = moment.day - timedelta(days=1)
+        return Moment(day, None, f"the day before {format_date(moment.day)}")
+    return moment
+
+
+def _due_at_end(ws: list[Word], rest: list[int], now: datetime, tz: ZoneInfo) -> _Due | None:
+    for n in range(min(len(rest), 12), 0, -1):
+        idx = rest[-n:]
+        k = _leads(ws, idx)
+        core = idx[k:]
+        if not core:
+            continue
+        strict = k > 0 and ws[idx[0]].low in _STRICT
+        moment = _read(ws, core, now, tz, strict=strict)
+        if moment is None:
+            continue
+        before = ws[rest[-n - 1]].low if len(rest) > n else None
+        if before is None and not (k and ws[idx[0]].low in _STRICT):
+            continue  # "Friday" alone is no action; "by Friday" alone is refused below
+        if k == 0 and (not _strong(_phrase(ws, core)) or before in _BINDS_DATE):
+            continue
+        if k and ws[idx[0]].low == "at" and moment.at is None:
+            continue  # "at" takes a time, not a day
+        lead = tuple(ws[i].low for i in idx[:k])
+        return _Due(idx[0], idx[-1] + 1, _moment_for(lead, moment), _said(ws, idx))
+    return None
+
+
+def _due_at_start(ws: list[Word], rest: list[int], now: datetime, tz: ZoneInfo) -> _Due | None:
+    for n in range(min(len(rest) - 1, 12), 0, -1):
+        idx = rest[:n]
+        k = _leads(ws, idx)
+        core = idx[k:]
+        following = ws[rest[n]].text
+        strict = k > 0 and ws[idx[0]].low in _STRICT
+        if not core or not (following in (",", ":", "-", "–") or strict):
+            continue
+        moment = _read(ws, core, now, tz, strict=strict)
+        if moment is None or (k == 0 and not _strong(_phrase(ws, core))):
+            continue
+        lead = tuple(ws[i].low for i in idx[:k])
+        end = idx[-1] + 1 + (following in (",", ":", "-", "–"))
+        return _Due(idx[0], end, _moment_for(lead, moment), _said(ws, idx))
+    return None
+
+
+_JOINS = {",", ";", "-", "–", "to", "and", "for", "with", "so", "then", "at", "please"}
+
+
+def _due_inside(ws: list[Word], rest: list[int], now: datetime, tz: ZoneInfo) -> _Due | None:
+    for pos in range(1, len(rest) - 2):
+        if ws[rest[pos]].low not in _STRICT - {"deadline"}:
+            continue
+        for n in range(min(len(rest) - pos - 1, 10), 1, -1):
+            idx = rest[pos : pos + n]
+            if pos + n >= len(rest) or ws[rest[pos + n]].low not in _JOINS:
+                continue
+            k = _leads(ws, idx)
+            moment = _read(ws, idx[k:], now, tz, strict=True) if idx[k:] else None
+            if moment is not None:
+                lead = tuple(ws[i].low for i in idx[:k])
+                return _Due(idx[0], idx[-1] + 1, _moment_for(lead, moment), _said(ws, idx))
+    return None
+
+
+def _said(ws: list[Word], idx: list[int]) -> str:
+    return re.sub(r"\s+([,:;])", r"\1", " ".join(ws[i].text for i in idx)).rstrip(".!?")
+
+
+def _refuse_unread_dates(ws: list[Word], rest: list[int], now: datetime, tz: ZoneInfo) -> None:
+    """After ``by``/``due``/``until``, words that look like a date but were not read as one
+    are refused with the reason, never kept in the title ("by Fridya", "by 31/02")."""
+    for pos, i in enumerate(rest):
+        if ws[i].low not in _STRICT:
+            continue
+        after = [k for k in rest[pos + 1 :] if ws[k].text != ":"][:6]
+        if not after or not _dateish(ws, after):
+            continue
+        for n in range(len(after), 0, -1):
+            try:
+                found = read_moment(_phrase(ws, after[:n]), now, tz)
+            except ParseError:
                 raise
-    if text.lower().startswith("by "):
-        return "", parse_due(text[3:], now, tz)
-    return text, None
+            if found is not None:
+                check_due(found.day, now, tz)
+                break
+        raise _unreadable_date(_phrase(ws, after[:4]), first=ws[after[0]].text)
+
+
+def _dateish(ws: list[Word], idx: list[int]) -> bool:
+    first = normalise(ws[idx[0]].text)
+    if "'" in first or "’" in first:
+        return False  # "by Friday's decision": a possessive, part of the title
+    second = normalise(ws[idx[1]].text) if len(idx) > 1 else ""
+    if first in _AMBIGUOUS and not re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", second):
+        return False
+    if first in WEEKDAY_WORDS or first in MONTH_WORDS or first in RELATIVE_DAYS:
+        return True
+    if first in CLOSE_OF_DAY or first in ("eow", "eom", "eoy", "noon", "midday", "tonight"):
+        return True
+    if re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)|\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?", first):
+        return True
+    if re.fullmatch(r"\d{1,2}(?:[:.]\d\d)?(?:am|pm)|\d{1,2}:\d\d", first):
+        return True
+    if re.fullmatch(r"\d{1,2}", first) and (second in MONTH_WORDS or second in ("am", "pm")):
+        return True
+    if first in ("next", "this", "last", "end", "the", "in"):
+        units = {"week", "month", "year", "day", "end", "weekend", "fortnight"}
+        return (
+            second in WEEKDAY_WORDS
+            or second in units
+            or bool(re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)", second))
+        )
+    return len(first) >= 4 and _near_date_word(first) is not None
+
+
+def _near_date_word(word: str) -> str | None:
+    near = closest(word, _DATE_WORDS, 0.8)
+    return near if near and abs(len(near) - len(word)) <= 2 else None
+
+
+def _unreadable_date(said: str, first: str = "") -> ParseError:
+    near = _near_date_word(normalise(first)) if first else None
+    month = MONTH_WORDS.get(normalise(said))
+    if month is not None:
+        name = FULL_MONTH_NAMES[month - 1]
+        return ParseError(
+            f"“{said}” is a month, not a day: say the day.",
+            example=f"by {last_day(2027, month)} {name[:3]}, by the end of {name}",
+        )
+    if near is not None and near != normalise(first):
+        return ParseError(
+            f"I couldn't read “{said}” as a date: did you mean “{near.capitalize()}”?",
+            example=DUE_EXAMPLE,
+        )
+    return ParseError(f"I couldn't read “{said}” as a date.", example=DUE_EXAMPLE)
 
 
 def may_change(action: Action, actor: Actor) -> bool:

@@ -1,71 +1,160 @@
-"""Due dates as people type them, read in the member's time zone.
+"""Dates and times of day as people type them, read in the member's time zone: one reader
+for every command (actions' due dates, reminders, the digest's settings).
 
->>> parse_due("Friday", datetime(2026, 12, 1, 10, tzinfo=UTC), ZoneInfo("Europe/London"))
+>>> from datetime import UTC
+>>> tuesday = datetime(2026, 12, 1, 10, tzinfo=UTC)
+>>> parse_due("Friday", tuesday, ZoneInfo("Europe/London"))
 datetime.date(2026, 12, 4)
+>>> read_moment("next Friday at 5pm", tuesday, ZoneInfo("Europe/London"))
+Moment(day=datetime.date(2026, 12, 11), at=datetime.time(17, 0), note='the Friday of next week')
 
-Rules:
-- A bare weekday (``Friday``, ``next Friday``) is the next such day strictly after
-  today: "Friday" said on a Friday is a week today. ``this Friday`` counts today.
-- A day and month without a year (``4 Dec``) is the next such date, today included.
-- Two-digit years are this century (``4/12/26`` is 4 December 2026); dates are
-  day-first (``12/4`` is 12 April), as this is a UK network.
-- A date in the past, or more than five years ahead, is refused with the reason.
+Rules (``tests/phrases/`` is the reference, one line per phrase):
+- A bare weekday (``Friday``, ``on Friday``) is the next such day after today: "Friday"
+  said on a Friday is a week away. ``this Friday`` counts today.
+- ``next Friday`` is the Friday of next week (weeks run Monday to Sunday): said on Tuesday
+  1 December it is Friday 11 December, and the reply says so; said at the weekend it is
+  the coming Friday. ``Friday week`` is a week after the coming Friday.
+- A day and month without a year (``4 Dec``) is the coming one, today included, unless
+  it went by in the last 90 days: then it is in the past and refused (``30 Nov`` said on
+  1 December; never moved a year). ``15 Jan`` or ``1 June`` said in December is next
+  year's. A day of the month alone (``the 15th``) is the coming one, today included.
+- Dates are day first, as this is a UK network: ``15/01`` is 15 January; two-digit years
+  are this century.
+- ``next week`` is its Monday, ``next month`` its 1st; ``end of the week`` (``EOW``) is
+  Friday, ``end of the month`` (``EOM``) its last day, ``EOD``/``COB`` today at 17:00.
+- Times: ``5pm``, ``17:00``, ``5.30pm``, ``noon``, ``midnight``; ``morning`` 09:00,
+  ``lunchtime`` 12:00, ``afternoon`` 14:00, ``evening`` 18:00, ``tonight`` 20:00. A bare
+  ``at 5`` is refused as ambiguous; ``at 17`` is a clock time.
+- A date in the past, or more than five years ahead, is refused as a due date.
 
-dateparser reads absolute and relative dates (``4 Dec``, ``in 2 weeks``); it only sees
-text made of date words, so "may", "sun" or a lone "12" never become dates. It is
-imported on first use (about 0.2 s with the first parse; then under 1.5 ms a call); call
-``warm_up()`` at start-up to pay that before the first member does.
+Why not dateparser's ``search_dates``: it finds dates in words that are not ("we" became
+a Wednesday, "May about the sun" May 2027, "by end of next week" read "of next week"),
+and its ``PREFER_DATES_FROM`` moves a day already gone to next year, the very misreading
+refused here. The grammar that spots and reads a date is therefore ours, over the one
+table of names in ``bot.domain.calendar``; dateparser does the calendar arithmetic of
+"in N months" and "in N years" (it is imported on first use, about 0.2 s; ``warm_up()``
+pays that at start-up).
 """
 
 from __future__ import annotations
 
-import calendar
 import re
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.calendar import (
+    DAY_NAMES,
+    FULL_DAY_NAMES,
+    FULL_MONTH_NAMES,
+    MONTH_NAMES,
+    MONTH_WORDS,
+    WEEKDAY_WORDS,
+    last_day,
+    ordinal,
+)
 from bot.domain.errors import ParseError
 
 __all__ = [
-    "picked_date",
     "DUE_EXAMPLE",
+    "TIME_EXAMPLE",
+    "Moment",
     "format_date",
     "format_due",
     "local_today",
+    "normalise",
     "parse_due",
+    "picked_date",
     "read_date",
+    "read_moment",
+    "read_time",
+    "find_time",
+    "split_time",
     "warm_up",
 ]
 
 DUE_EXAMPLE = "by Friday, by 4 Dec, by 2026-12-04"
+TIME_EXAMPLE = "4pm, 16:00, 9:30am, noon"
 MAX_AHEAD = timedelta(days=5 * 365 + 1)
-
-WEEKDAYS = {
-    "monday": 0, "mon": 0,
-    "tuesday": 1, "tue": 1, "tues": 1,
-    "wednesday": 2, "wed": 2,
-    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3,
-    "friday": 4, "fri": 4,
-    "saturday": 5, "sat": 5,
-    "sunday": 6, "sun": 6,
+EOD = time(17, 0)
+PARTS_OF_DAY = {
+    "morning": time(9, 0),
+    "lunchtime": time(12, 0),
+    "lunch": time(12, 0),
+    "afternoon": time(14, 0),
+    "evening": time(18, 0),
+    "night": time(20, 0),
+}
+RELATIVE_DAYS = {
+    "today": 0, "tod": 0, "tdy": 0,
+    "tomorrow": 1, "tmrw": 1, "tmr": 1, "tmw": 1, "tomoz": 1, "2moro": 1,
+    "tomorow": 1, "tommorow": 1, "tommorrow": 1, "tomorrrow": 1,
+    "day after tomorrow": 2, "the day after tomorrow": 2,
+    "yesterday": -1, "the day before yesterday": -2,
 }  # fmt: skip
-MONTHS = {
-    "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun",
-    "june", "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october",
-    "nov", "november", "dec", "december",
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "a couple of": 2, "couple of": 2,
 }  # fmt: skip
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-FULL_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+CLOSE_OF_DAY = {"eod", "cob", "eop", "end of day", "end of the day", "end of today"}
+CLOSE_OF_DAY |= {"close of business", "end of business", "end of play", "close of play"}
 
-_WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
-_WEEKDAY_RE = re.compile(rf"(?:(?P<which>next|this coming|this|coming)\s+)?(?P<day>{_WEEKDAY})")
-_DAY_THEN_DATE_RE = re.compile(rf"(?P<day>{_WEEKDAY})\s+(?P<date>.*\d.*)")
-_RELATIVE_RE = re.compile(r"today|tomorrow|yesterday|in (?P<n>\d+|an?) (?:day|week|month|year)s?")
-_END_OF_MONTH_RE = re.compile(r"end of (?:the )?month")
-_NUMERIC_DATE_RE = re.compile(r"(\d{1,4})([/.-])(\d{1,2})(?:\2(\d{1,4}))?")
-_NUMBER_RE = re.compile(r"\d{1,4}|\d{1,2}(?:st|nd|rd|th)")
-_LEADING_WORDS_RE = re.compile(r"^(?:(?:by|on|due)\s+)+")
+_WD = "|".join(sorted(WEEKDAY_WORDS, key=len, reverse=True))
+_MON = "|".join(sorted(MONTH_WORDS, key=len, reverse=True))
+_NUM = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_ORD = r"(?:st|nd|rd|th)"
+_WEEKDAY_RE = re.compile(
+    rf"(?:(?P<which>this coming|coming|this|next|last)\s+)?(?P<day>{_WD})(?P<week>\s+week)?"
+)
+_IN_RE = re.compile(
+    rf"(?:in\s+)?(?P<n>\d{{1,12}}|{_NUM})\s+(?P<unit>day|week|fortnight|month|year)s?"
+    r"(?P<tail>'?s?\s+time|\s+from\s+(?:now|today))?|in\s+a\s+fortnight"
+)
+_END_RE = re.compile(
+    rf"(?:the\s+)?end\s+of\s+(?:the\s+)?(?P<which>this\s+|next\s+)?"
+    rf"(?P<unit>day|week|working\s+week|work\s+week|month|year|{_MON})"
+)
+_SHORT_END = {"eow": "week", "eom": "month", "eoy": "year"}
+_ORDINAL_RE = re.compile(
+    rf"(?:(?P<wd>{_WD})\s+)?(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}"
+    r"(?:\s+of\s+(?:(?:the|this)\s+month|(?P<next>next\s+month)))?"
+)
+_DAY_MONTH_RE = re.compile(
+    rf"(?:(?P<wd>{_WD})\s+)?(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}?\s+(?:of\s+)?(?P<mon>{_MON})"
+    r"(?:\s+(?P<y>\d{4}|\d{2}))?"
+)
+_MONTH_DAY_RE = re.compile(
+    rf"(?:(?P<wd>{_WD})\s+)?(?P<mon>{_MON})\s+(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}?"
+    r"(?:\s+(?P<y>\d{4}))?"
+)
+_NUMERIC_RE = re.compile(
+    rf"(?:(?P<wd>{_WD})\s+)?(?P<a>\d{{1,4}})(?P<sep>[/.-])(?P<b>\d{{1,2}})(?:(?P=sep)(?P<c>\d{{2,4}}))?"
+)
+_TIME = (
+    r"(?P<h>\d{1,2})(?:(?P<sep>[:.])(?P<m>\d{2}))?\s?(?P<ap>am|pm)?"
+    r"|(?P<word>noon|midday|midnight|lunchtime)"
+)
+_TIME_RE = re.compile(rf"(?:(?P<at>at|@|by|before|around|about)\s+)?(?:{_TIME})")
+_TIME_AT_END = re.compile(rf"(?:^|\s)(?P<at>at\s+|@\s*|by\s+|before\s+)?(?:{_TIME})$")
+_TIME_AT_START = re.compile(rf"^(?P<at>at\s+|@\s*|by\s+|before\s+)?(?:{_TIME})(?:\s+(?:on\s+)?|$)")
+_PART_AT_END = re.compile(
+    r"(?:^|\s)(?:in\s+the\s+)?(?P<part>morning|lunchtime|afternoon|evening|night)$"
+)
+_LEADING_WORDS_RE = re.compile(r"^(?:(?:by|on|due|before|until|till|for)\s+)+")
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A day, and the time of day if one was said, read from what a member typed.
+
+    ``note`` says how it was read when that is not plain from the words ("the Friday of
+    next week", "its Monday"); replies show it.
+    """
+
+    day: date
+    at: time | None = None
+    note: str = ""
 
 
 def picked_date(value: str | None) -> date | None:
@@ -95,125 +184,382 @@ def local_today(now: datetime, tz: ZoneInfo) -> date:
 
 def warm_up() -> None:
     """Import dateparser and load its English data, so the first real parse is fast."""
-    _dateparse("4 December", datetime(2026, 1, 1))
+    _dateparse("in 2 months", datetime(2026, 1, 1))
+
+
+def normalise(text: str) -> str:
+    """What the grammar reads: lower case, one space between words, no commas or final stop.
+
+    >>> normalise("  By   FRIDAY, 5 P.M. ")
+    'by friday 5 pm'
+    """
+    s = text.lower().replace("a.m.", "am").replace("p.m.", "pm").replace(",", " ")
+    return " ".join(s.split()).rstrip(".!?").strip()
+
+
+def read_time(text: str) -> time | None:
+    """A time of day (``4pm``, ``16:00``, ``9.30am``, ``noon``), or None if it is not one.
+
+    Raises ParseError for one that cannot be meant: ``5`` (5am or 5pm?), ``25:00``.
+
+    >>> read_time("4pm"), read_time("at 16:30"), read_time("Friday")
+    (datetime.time(16, 0), datetime.time(16, 30), None)
+    """
+    m = _TIME_RE.fullmatch(normalise(text))
+    if m is None:
+        return None
+    return _time_of(m, bare_ok=True)
+
+
+def read_moment(text: str, now: datetime, tz: ZoneInfo) -> Moment | None:
+    """The day (and time of day) ``text`` names, past ones included, or None if it names none.
+
+    A time alone is the next such time (today, or tomorrow once it has gone). Raises
+    ParseError for text that is a date or time but an impossible one (``31 Feb``,
+    ``Thu 4 Dec`` when 4 December is a Friday, ``at 5``).
+    """
+    today = local_today(now, tz)
+    s = normalise(text)
+    if not s:
+        return None
+    if s in CLOSE_OF_DAY:
+        return Moment(today, EOD, "today at 17:00")
+    if s == "tonight":
+        return Moment(today, PARTS_OF_DAY["night"])
+    if m := re.fullmatch(r"this\s+(morning|lunchtime|afternoon|evening)", s):
+        return Moment(today, PARTS_OF_DAY[m[1]])
+    rest, at = split_time(s)
+    try:
+        if at is None and (part := _PART_AT_END.search(s)):
+            day_words = s[: part.start()].strip()
+            found = _read_day(day_words, today) if day_words else None
+            return Moment(found.day, PARTS_OF_DAY[part["part"]], found.note) if found else None
+        if not rest:
+            if at is None:
+                return None
+            day = today
+            if datetime.combine(today, at, tzinfo=tz) <= now:  # gone today: tomorrow
+                day = today + timedelta(days=1)
+            return Moment(day, at)
+        if rest == "tonight":
+            return Moment(today, at)
+        found = _read_day(rest, today)
+    except _NotADate:
+        return None
+    return Moment(found.day, at, found.note) if found else None
 
 
 def read_date(text: str, now: datetime, tz: ZoneInfo) -> date | None:
     """The date ``text`` names, past ones included, or None ("may", "12", "soon").
 
-    Raises ParseError only for text that is a date but an impossible one ("in 0 days").
+    A leading ``by``, ``on`` or ``due`` is read past. Raises ParseError only for text
+    that is a date but an impossible one ("31 Feb", "in 0 days").
     """
-    today = local_today(now, tz)
-    s = _LEADING_WORDS_RE.sub("", " ".join(text.lower().replace(",", " ").split()))
-    s = s.rstrip(".!?")
-    if m := _WEEKDAY_RE.fullmatch(s):
-        return _weekday(today, WEEKDAYS[m["day"]], include_today=m["which"] == "this")
-    if _END_OF_MONTH_RE.fullmatch(s):
-        return today.replace(day=calendar.monthrange(today.year, today.month)[1])
-    if m := _RELATIVE_RE.fullmatch(s):
-        return _relative(s, m["n"], now, tz)
-    if m := _DAY_THEN_DATE_RE.fullmatch(s):
-        d = _absolute(m["date"], now, tz)
-        if d is not None and d.weekday() != WEEKDAYS[m["day"]]:
-            actual, said = FULL_DAY_NAMES[d.weekday()], FULL_DAY_NAMES[WEEKDAYS[m["day"]]]
-            raise ParseError(
-                f"{format_date(d)} is a {actual}, not a {said}.", example="by Fri 4 Dec, by 4 Dec"
-            )
-        return d
-    return _absolute(s, now, tz)
+    s = _LEADING_WORDS_RE.sub("", normalise(text))
+    found = read_moment(s, now, tz)
+    return found.day if found else None
 
 
 def parse_due(text: str, now: datetime, tz: ZoneInfo) -> date:
     """The due date ``text`` names, today or later, read in the member's time zone.
 
-    >>> parse_due("4 Dec", datetime(2026, 12, 5, 12, tzinfo=UTC), ZoneInfo("Europe/London"))
-    datetime.date(2027, 12, 4)
+    A time of day may come with it ("Friday at 5pm"); an action keeps the date alone.
+
+    >>> from datetime import UTC
+    >>> parse_due("4 Dec", datetime(2026, 11, 5, 12, tzinfo=UTC), ZoneInfo("Europe/London"))
+    datetime.date(2026, 12, 4)
     """
-    d = read_date(text, now, tz)
-    if d is None:
+    s = _LEADING_WORDS_RE.sub("", normalise(text))
+    found = read_moment(s, now, tz)
+    if found is None:
         raise ParseError(f"I couldn't read “{text.strip()}” as a date.", example=DUE_EXAMPLE)
+    check_due(found.day, now, tz)
+    return found.day
+
+
+def check_due(day: date, now: datetime, tz: ZoneInfo) -> None:
+    """Refuse a due date in the past or more than five years ahead, with the reason."""
     today = local_today(now, tz)
-    if d < today:
-        raise ParseError(f"{format_date(d)} is in the past.", example=DUE_EXAMPLE)
-    if d > today + MAX_AHEAD:
-        raise ParseError(f"{format_date(d)} is more than five years away.", example=DUE_EXAMPLE)
-    return d
+    if day < today:
+        raise ParseError(f"{format_date(day)} is in the past.", example=DUE_EXAMPLE)
+    if day > today + MAX_AHEAD:
+        raise ParseError(f"{format_date(day)} is more than five years away.", example=DUE_EXAMPLE)
 
 
 def format_due(d: date, today: date) -> str:
     """A due date for a listing: "today", "tomorrow", "yesterday", "Fri 4 Dec", "Sat 4 Dec 2027"."""
     if (words := {0: "today", 1: "tomorrow", -1: "yesterday"}.get((d - today).days)) is not None:
         return words
-    short = f"{_DAY_NAMES[d.weekday()]} {d.day} {_MONTH_NAMES[d.month - 1]}"
+    short = f"{DAY_NAMES[d.weekday()]} {d.day} {MONTH_NAMES[d.month - 1]}"
     return short if d.year == today.year else f"{short} {d.year}"
 
 
 def format_date(d: date) -> str:
     """A date in full for messages: "Fri 4 Dec 2026"."""
-    return f"{_DAY_NAMES[d.weekday()]} {d.day} {_MONTH_NAMES[d.month - 1]} {d.year}"
+    return f"{DAY_NAMES[d.weekday()]} {d.day} {MONTH_NAMES[d.month - 1]} {d.year}"
 
 
-def _weekday(today: date, weekday: int, *, include_today: bool) -> date:
+# --- the grammar ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Day:
+    day: date
+    note: str = ""
+
+
+def _read_day(s: str, today: date) -> _Day | None:
+    """A day named by ``s`` (normalised, no time of day), past ones included."""
+    if s in RELATIVE_DAYS:
+        return _Day(today + timedelta(days=RELATIVE_DAYS[s]))
+    if m := _WEEKDAY_RE.fullmatch(s):
+        return _weekday(m, today)
+    if m := _IN_RE.fullmatch(s):
+        return _in(m, s, today)
+    if s in ("next week", "next month"):
+        if s == "next week":
+            monday = today + timedelta(days=7 - today.weekday())
+            return _Day(monday, "the Monday of next week")
+        first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+        return _Day(first, "the 1st of next month")
+    if s in _SHORT_END:
+        s = f"end of {_SHORT_END[s]}"
+    if m := _END_RE.fullmatch(s):
+        return _end_of(m, today)
+    if m := _ORDINAL_RE.fullmatch(s):
+        return _ordinal_day(m, today)
+    for pattern in (_DAY_MONTH_RE, _MONTH_DAY_RE):
+        if m := pattern.fullmatch(s):
+            return _day_month(m, s, today)
+    if m := _NUMERIC_RE.fullmatch(s):
+        return _numeric(m, s, today)
+    return None
+
+
+def _weekday(m: re.Match[str], today: date) -> _Day:
+    weekday = WEEKDAY_WORDS[m["day"]]
+    which, name = m["which"], FULL_DAY_NAMES[weekday]
     ahead = (weekday - today.weekday()) % 7
-    return today + timedelta(days=ahead if ahead or include_today else 7)
+    if which == "last":
+        return _Day(today - timedelta(days=(today.weekday() - weekday) % 7 or 7))
+    if which == "next":
+        next_week = today + timedelta(days=7 - today.weekday() + weekday)
+        coming = today + timedelta(days=ahead or 7)
+        note = f"the {name} of next week" if next_week != coming else ""
+        return _Day(next_week, note)
+    day = today + timedelta(days=ahead if ahead or which == "this" else 7)
+    if m["week"]:
+        if which:
+            raise ParseError(f"“{m.group(0)}” is unclear.", example=f"{name} week, next {name}")
+        return _Day(day + timedelta(days=7), f"a week after {format_due(day, today)}")
+    return _Day(day)
 
 
-def _relative(s: str, n: str | None, now: datetime, tz: ZoneInfo) -> date:
-    if n is not None and n.isdigit() and int(n) == 0:
+def _in(m: re.Match[str], s: str, today: date) -> _Day:
+    if s == "in a fortnight":
+        return _Day(today + timedelta(weeks=2))
+    n = int(m["n"]) if m["n"].isdigit() else NUMBER_WORDS[m["n"]]
+    if not s.startswith("in ") and not m["tail"]:
+        raise _NotADate  # "2 weeks" alone is a length of time, not a day
+    if n == 0:
         raise ParseError(f"“{s}” is today; say “today”.", example=DUE_EXAMPLE)
-    parsed = _dateparse(s, now.astimezone(tz).replace(tzinfo=None))
-    if parsed is None:  # dateparser gives up on huge offsets
+    unit = m["unit"]
+    if unit in ("day", "week", "fortnight"):
+        try:
+            return _Day(today + timedelta(days=n * {"day": 1, "week": 7, "fortnight": 14}[unit]))
+        except OverflowError:
+            raise ParseError(f"“{s}” is too far ahead.", example=DUE_EXAMPLE) from None
+    if n > 1000:
         raise ParseError(f"“{s}” is too far ahead.", example=DUE_EXAMPLE)
-    return parsed.date()
-
-
-def _absolute(s: str, now: datetime, tz: ZoneInfo) -> date | None:
-    """A day and month (and maybe a year) written in words or digits, else None."""
-    tokens = s.split()
-    if not 1 <= len(tokens) <= 5:
-        return None
-    numbers = [t for t in tokens if _NUMBER_RE.fullmatch(t)]
-    months = [t for t in tokens if t in MONTHS]
-    dates = [m for t in tokens if (m := _NUMERIC_DATE_RE.fullmatch(t))]
-    if len(numbers) + len(months) + len(dates) + tokens.count("of") + tokens.count("the") < len(
-        tokens
-    ):
-        return None  # a word that is not part of a date
-    if dates:
-        if len(tokens) != 1:
-            return None
-        has_year = dates[0][4] is not None or len(dates[0][1]) == 4
-        if dates[0][4] is not None and len(dates[0][4]) == 2 and len(dates[0][1]) <= 2:
-            s = s[: dates[0].start(4)] + "20" + dates[0][4]  # 4/12/26 is 2026, not 2126
-    elif len(months) == 1 and 1 <= len(numbers) <= 2:
-        has_year = len(numbers) == 2
-        if has_year and re.fullmatch(r"\d\d", tokens[-1]):
-            s = " ".join([*tokens[:-1], "20" + tokens[-1]])  # 4 Dec 26 is 2026, not 2126
-    else:
-        return None
-    local_now = now.astimezone(tz).replace(tzinfo=None)
-    parsed = _dateparse(s, local_now, require=["day", "month"])
+    parsed = _dateparse(f"in {n} {unit}s", datetime.combine(today, time(12)))
     if parsed is None:
-        return None
-    d = parsed.date()
-    if not has_year and _same_day_last_year(d, local_now.date()):
-        return local_now.date()  # dateparser's "future" skips today: "4 Dec" on 4 Dec is today
-    return d
+        raise ParseError(f"“{s}” is too far ahead.", example=DUE_EXAMPLE)
+    return _Day(parsed.date())
 
 
-def _same_day_last_year(d: date, today: date) -> bool:
-    return (d.month, d.day) == (today.month, today.day) and d.year == today.year + 1
+def _end_of(m: re.Match[str], today: date) -> _Day:
+    unit, which = " ".join(m["unit"].split()), (m["which"] or "").strip()
+    if unit == "day":
+        if which == "next":
+            raise _NotADate
+        return _Day(today, "")
+    if unit in ("week", "working week", "work week"):
+        friday = today + timedelta(days=4 - today.weekday())
+        if which == "next" or today.weekday() > 4:
+            friday += timedelta(days=7)
+        if which != "next" and today.weekday() > 4:
+            return _Day(friday, "the Friday that ends the coming working week")
+        return _Day(friday)
+    if unit == "month":
+        year, month = today.year, today.month
+        if which == "next":
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return _Day(date(year, month, last_day(year, month)))
+    if unit == "year":
+        if which == "next":
+            return _Day(date(today.year + 1, 12, 31))
+        return _Day(date(today.year, 12, 31))
+    if which:
+        raise _NotADate
+    month = MONTH_WORDS[unit]
+    return _nearest_in_years(today, month, last_day(today.year, month))
 
 
-def _dateparse(s: str, base: datetime, require: list[str] | None = None) -> datetime | None:
+def _ordinal_day(m: re.Match[str], today: date) -> _Day:
+    d = int(m["d"])
+    if not 1 <= d <= 31:
+        raise ParseError(f"A month has no {ordinal(d)} day.", example="by the 15th")
+    candidates = []
+    for shift in (-1, 0, 1, 2):
+        year, month = today.year, today.month + shift
+        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+        if d <= last_day(year, month):
+            candidates.append(date(year, month, d))
+    if m["next"]:
+        year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+        if d > last_day(year, month):
+            raise ParseError(
+                f"{FULL_MONTH_NAMES[month - 1]} has no {ordinal(d)}.", example="by the 15th"
+            )
+        found = _Day(date(year, month, d))
+    else:
+        found = _Day(min(c for c in candidates if c >= today))  # "the 30th" on the 1st: this month
+    return _check_weekday(m["wd"], found)
+
+
+def _day_month(m: re.Match[str], s: str, today: date) -> _Day:
+    d, month = int(m["d"]), MONTH_WORDS[m["mon"]]
+    year = m["y"]
+    if year is not None:
+        year_n = int(year) + (2000 if len(year) == 2 else 0)
+        return _check_weekday(m["wd"], _Day(_valid(year_n, month, d, s)))
+    if month == 2 and d == 29:
+        candidates = [date(y, 2, 29) for y in range(today.year - 1, today.year + 4) if _leap(y)]
+        return _check_weekday(m["wd"], _nearest(today, candidates))
+    _valid(today.year, month, d, s, said_year=False)
+    return _check_weekday(m["wd"], _nearest_in_years(today, month, d))
+
+
+def _numeric(m: re.Match[str], s: str, today: date) -> _Day:
+    a, b, c = m["a"], m["b"], m["c"]
+    if len(a) == 4:  # 2026-12-04: year first
+        if c is None:
+            raise _NotADate
+        return _check_weekday(m["wd"], _Day(_valid(int(a), int(b), int(c), s)))
+    if len(a) > 2 or (c is not None and len(c) == 3):
+        raise _NotADate
+    d, month = int(a), int(b)
+    if not 1 <= month <= 12:
+        if 1 <= d <= 12 and 1 <= month <= 31:
+            raise ParseError(
+                f"“{s}” would be month {month}: dates are day first, as in the UK.",
+                example=f"by {month}/{d:02d}",
+            )
+        raise ParseError(f"There's no such date as “{s}”.", example=DUE_EXAMPLE)
+    if c is not None:
+        year = int(c) + (2000 if len(c) == 2 else 0)
+        return _check_weekday(m["wd"], _Day(_valid(year, month, d, s)))
+    if not 1 <= d <= last_day(2000, month):
+        _valid(2000, month, d, s, said_year=False)
+    return _check_weekday(m["wd"], _nearest_in_years(today, month, d))
+
+
+def _valid(year: int, month: int, d: int, s: str, *, said_year: bool = True) -> date:
+    try:
+        return date(year, month, d)
+    except ValueError:
+        if 1 <= month <= 12 and d > 0:
+            name = FULL_MONTH_NAMES[month - 1] + (f" {year}" if said_year else "")
+            raise ParseError(f"{name} has no {ordinal(d)}.", example=DUE_EXAMPLE) from None
+        raise ParseError(f"There's no such date as “{s}”.", example=DUE_EXAMPLE) from None
+
+
+def _leap(year: int) -> bool:
+    return last_day(year, 2) == 29
+
+
+def _nearest_in_years(today: date, month: int, d: int) -> _Day:
+    candidates = [date(y, month, d) for y in (today.year - 1, today.year, today.year + 1)]
+    return _nearest(today, candidates)
+
+
+RECENT = timedelta(days=90)
+
+
+def _nearest(today: date, candidates: list[date]) -> _Day:
+    """Today or the first one after it, unless one went by in the last ``RECENT`` days:
+    that one, in the past (callers refuse it with the reason, never moving it a year)."""
+    ahead = min((c for c in candidates if c >= today), default=None)
+    behind = max((c for c in candidates if c < today), default=None)
+    if behind is not None and (ahead is None or today - behind <= RECENT):
+        return _Day(behind)
+    assert ahead is not None
+    return _Day(ahead)
+
+
+def _check_weekday(word: str | None, found: _Day) -> _Day:
+    if word is not None and found.day.weekday() != WEEKDAY_WORDS[word]:
+        actual, said = FULL_DAY_NAMES[found.day.weekday()], FULL_DAY_NAMES[WEEKDAY_WORDS[word]]
+        raise ParseError(
+            f"{format_date(found.day)} is a {actual}, not a {said}.",
+            example="by Fri 4 Dec, by 4 Dec",
+        )
+    return found
+
+
+class _NotADate(Exception):
+    """The words have a date's shape but name no day ("2 weeks", "end of next day")."""
+
+
+def split_time(s: str) -> tuple[str, time | None]:
+    """("tomorrow", 09:00) from "tomorrow at 9am" or "at 9am tomorrow"; (s, None) if no time.
+
+    Raises ParseError for a time that cannot be meant ("at 5", "at 25:00").
+    """
+    rest, m = find_time(s)
+    return rest, (_time_of(m, bare_ok=False) if m else None)
+
+
+def find_time(s: str) -> tuple[str, re.Match[str] | None]:
+    """Like :func:`split_time`, but the time is returned unread (its match), to be judged."""
+    for pattern in (_TIME_AT_END, _TIME_AT_START):
+        m = pattern.search(s)
+        if m and (m["at"] or m["ap"] or m["sep"] == ":" or m["word"]):  # "4.12" alone is a date
+            if m["word"] == "lunchtime" and not m["at"] and pattern is _TIME_AT_END:
+                continue  # "Friday lunchtime": a part of the day, read below
+            rest = (s[: m.start()] + " " + s[m.end() :]).strip()
+            return re.sub(r"\s+(?:on|at)$", "", rest).strip(), m
+    return s, None
+
+
+def _time_of(m: re.Match[str], *, bare_ok: bool) -> time:
+    raw = m.group(0).strip()
+    if m["word"]:
+        return {"midnight": time(0, 0), "lunchtime": time(12, 0)}.get(m["word"], time(12, 0))
+    hour, minute = int(m["h"]), int(m["m"] or 0)
+    if m["ap"]:
+        ok = 1 <= hour <= 12
+        hour = hour % 12 + (12 if m["ap"] == "pm" else 0)
+    elif m["m"] is None and 1 <= hour <= 12:
+        raise ParseError(
+            f"“{raw}” could be {hour}am or {hour}pm.",
+            example=f"at {hour}am, at {hour}pm, at {hour % 12 + 12}:00",
+        )
+    else:
+        ok = hour <= 23 and (m["m"] is not None or bare_ok or m["at"] is not None)
+    if not ok or minute > 59:
+        raise ParseError(f"“{raw}” isn't a time of day.", example="at 9am, at 14:30")
+    return time(hour, minute)
+
+
+def _dateparse(s: str, base: datetime) -> datetime | None:
     import dateparser  # slow to import; most processes never need it before a command
 
     settings = {
         "PREFER_DATES_FROM": "future",
         "RELATIVE_BASE": base,
         "DATE_ORDER": "DMY",
-        "PARSERS": ["relative-time", "absolute-time"],
-        "REQUIRE_PARTS": require or [],
+        "PARSERS": ["relative-time"],
     }
     try:
         return dateparser.parse(s, languages=["en"], settings=settings)

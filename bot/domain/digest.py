@@ -16,10 +16,11 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.domain.actions import Action
-from bot.domain.errors import ParseError
+from bot.domain.calendar import CRON_DAYS, WEEKDAY_WORDS
+from bot.domain.dates import TIME_EXAMPLE, read_time
+from bot.domain.errors import DidYouMean, ParseError
 from bot.domain.people import is_former
-from bot.domain.text import _ESCAPED_CHANNEL
-from bot.domain.weekly import WEEKDAYS, WeeklySchedule
+from bot.domain.text import _ESCAPED_CHANNEL, closest
 
 __all__ = [
     "SharedReflection",
@@ -269,9 +270,10 @@ _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
 def parse_digest_command(text: str) -> DigestCommand:
-    """Read what follows ``/digest``.
+    """Read what follows ``/digest``. Days and times are read as everywhere else: ``day
+    Friday``, ``time 4pm``, ``time 16:00``.
 
-    >>> parse_digest_command("settings channel <#C0NEWS|news> day Thursday time 9:30")
+    >>> parse_digest_command("settings channel <#C0NEWS|news> day Thursday time 9:30am")
     DigestCommand(verb='settings', channel='C0NEWS', weekday='thu', at=datetime.time(9, 30))
     """
     text = " ".join((text or "").split())
@@ -282,20 +284,23 @@ def parse_digest_command(text: str) -> DigestCommand:
     if verb and not rest:
         return DigestCommand(verb)  # type: ignore[arg-type]
     if word.lower() != "settings":
+        near = closest(word, [w for w in _SIMPLE if w] + ["settings"]) or verb
+        if near == "settings":
+            raise DidYouMean(f"/digest settings {rest}".strip())
+        if near is not None:
+            more = f"`/digest {near}` takes nothing more." if rest else ""
+            raise DidYouMean(f"/digest {near}", more)
         raise ParseError(
             f"I don't know `/digest {text}`. Try `/digest help`.", example="/digest subscribe"
         )
-    words = rest.split(" ") if rest else []
     changes: dict[str, object] = {}
-    while words:
-        key = words.pop(0).lower()
-        if not words or key not in ("channel", "day", "time") or key in changes:
-            raise ParseError(
-                "Settings go in pairs: `channel #c`, `day <weekday>`, "
-                "`time <HH:MM>`, each at most once.",
-                example=SETTINGS_EXAMPLE,
-            )
-        value = words.pop(0)
+    pairs = re.findall(r"(\S+)\s+(.*?)(?=\s+(?:channel|day|time)\b|$)", rest, re.IGNORECASE)
+    if " ".join(f"{k} {v}" for k, v in pairs) != rest:
+        raise ParseError(_PAIRS, example=SETTINGS_EXAMPLE)
+    for key, value in pairs:
+        key = key.lower()
+        if key not in ("channel", "day", "time") or key in changes or not value:
+            raise ParseError(_PAIRS, example=SETTINGS_EXAMPLE)
         changes[key] = _setting(key, value)
     return DigestCommand(
         "settings",
@@ -303,6 +308,11 @@ def parse_digest_command(text: str) -> DigestCommand:
         weekday=changes.get("day"),
         at=changes.get("time"),
     )  # type: ignore[arg-type]
+
+
+_PAIRS = (
+    "Settings go in pairs: `channel #c`, `day <weekday>`, `time <time of day>`, each at most once."
+)
 
 
 def _setting(key: str, value: str) -> object:
@@ -317,16 +327,18 @@ def _setting(key: str, value: str) -> object:
             example=SETTINGS_EXAMPLE,
         )
     if key == "day":
-        day = value.lower()[:3]
-        if (
-            day not in WEEKDAYS
-            or not "monday tuesday wednesday thursday friday saturday sunday".count(value.lower())
-        ):
-            raise ParseError(f"`{value}` isn't a weekday.", example="/digest settings day fri")
-        return day
-    try:
-        return WeeklySchedule.parse(f"mon {value}").at
-    except ValueError:
+        day = value.lower().removeprefix("on ").removesuffix("s")
+        if day not in WEEKDAY_WORDS:
+            near = closest(day, list(WEEKDAY_WORDS), cutoff=0.7)
+            hint = f" Did you mean {near.capitalize()}?" if near else ""
+            raise ParseError(
+                f"`{value}` isn't a weekday.{hint}", example="/digest settings day fri"
+            )
+        return CRON_DAYS[WEEKDAY_WORDS[day]]
+    at = read_time(value)  # the same reader as /nudge: 4pm, 16:00, 9.30am, noon
+    if at is None:
         raise ParseError(
-            f"`{value}` isn't a time of day like 16:00.", example="/digest settings time 16:00"
-        ) from None
+            f"`{value}` isn't a time of day like {TIME_EXAMPLE}.",
+            example="/digest settings time 4pm",
+        )
+    return at

@@ -6,7 +6,7 @@ reply. Anything else is unexpected and is logged once by the app's error handler
 
 from __future__ import annotations
 
-__all__ = ["UserError", "ParseError", "NotFound", "NotAllowed"]
+__all__ = ["UserError", "ParseError", "DidYouMean", "NotFound", "NotAllowed"]
 
 
 class UserError(Exception):
@@ -24,6 +24,21 @@ class UserError(Exception):
 
 class ParseError(UserError):
     """What the member typed could not be read."""
+
+
+class DidYouMean(ParseError):
+    """A command that was nearly a verb, or a verb whose words did not fit: nothing is done,
+    and the member is offered the command they probably meant.
+
+    >>> DidYouMean("/action list @pete").message
+    'Did you mean `/action list @pete`?'
+    """
+
+    def __init__(self, suggestion: str, more: str = "") -> None:
+        super().__init__(
+            f"Did you mean `{suggestion}`?" + (f" {more}" if more else ""), example=suggestion
+        )
+        self.suggestion = suggestion
 
 
 class NotFound(UserError):

@@ -12,10 +12,12 @@ Rules:
   shared reflection, the last nudge. Nudges go out at 09:00 in the member's time zone.
 - Quiet hours (:mod:`bot.domain.quiet`: 19:00-08:00 and weekends, the member's time):
   a reminder whose time of day was not named, and the habit nudge, wait for the next
-  allowed minute; a reminder at a named time ("every Saturday at 10am") keeps it. The
-  overdue nudge is daily, so a quiet day is skipped, never carried over: it goes out
-  from 09:00 on a weekday, and a day whose window has closed (the weekend, or the bot
-  down until the evening) sends nothing.
+  allowed minute (and the reply says so and why); a reminder at a named time ("every
+  Saturday at 10am") keeps it, and so does a snooze: "Snooze 1 hour" at 19:32 comes at
+  20:32. A repeating reminder with no named time skips an occurrence that would only
+  pile up behind the next one ("daily" comes on working days). The overdue nudge is
+  daily, so a quiet day is skipped, never carried over: it goes out from 09:00 on a
+  weekday, and a day whose window has closed sends nothing.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.domain.errors import NotAllowed, ParseError
+from bot.domain.errors import DidYouMean, NotAllowed, ParseError
 from bot.domain.people import mention
-from bot.domain.quiet import delivery_time, is_quiet
-from bot.domain.text import Mention, parse_id, take_mentions
+from bot.domain.quiet import delivery_time, is_quiet, plan_delivery
+from bot.domain.text import Mention, closest, parse_id, take_mentions
 from bot.domain.when import Recurrence, When, parse_when, split_when
 
 __all__ = [
@@ -130,8 +132,15 @@ _BLOG_EVERY = re.compile(r"every\s+(?:(\d{1,3}|two|three|four|other)\s+)?(weeks?
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "other": 2}
 
 
+VERBS = ("help", "list", "cancel", "me", "follow", "blog", "mydata", "forget")
+
+
 def parse_nudge_command(text: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
     """Read what follows ``/nudge``; raises ParseError with an example.
+
+    Both orders are read, as Slack's ``/remind`` reads them: ``me to call Pete in 3
+    hours`` and ``me in 3 hours to call Pete``; ``remind me …`` and ``me about …`` too.
+    A near miss of a verb (``lsit``, ``cancle N3``) gets "Did you mean …?".
 
     >>> now = datetime(2026, 12, 1, 10, tzinfo=UTC)
     >>> c = parse_nudge_command("me to call Sam tomorrow at 9am", now, ZoneInfo("Europe/London"))
@@ -144,7 +153,9 @@ def parse_nudge_command(text: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
             f"That's {len(text):,} characters; a reminder needs far fewer (up to {TEXT_MAX}).",
             example=EXAMPLE,
         )
+    text = re.sub(r"^(?:remind|nudge)\s+(?=me\b)", "", text, flags=re.I)
     lower = text.lower()
+    word, _, rest = lower.partition(" ")
     if lower in ("", "help"):
         return NudgeCommand("help")
     if lower == "list":
@@ -155,25 +166,47 @@ def parse_nudge_command(text: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
         return NudgeCommand("forget")
     if lower.startswith(("mydata", "forget")):
         _refuse_others(text)
-    if lower.startswith("cancel"):
+    if word == "cancel":
         rest = text[len("cancel") :].strip()
         if not rest:
             raise ParseError(
                 "Which reminder? Give its id from `/nudge list`.", example="/nudge cancel N3"
             )
+        if rest.lower() in ("all", "everything"):
+            raise ParseError(
+                "I cancel one reminder at a time: give its id from `/nudge list`.",
+                example="/nudge cancel N3",
+            )
         return NudgeCommand("cancel", reminder_id=parse_id(rest, "N"))
-    if lower.startswith("me to "):
-        subject, when = split_when(text[len("me to ") :], now, tz)
-        return NudgeCommand("me", text=_check_text(subject, EXAMPLE), when=when)
+    if word == "me" or word == "to":
+        return _me(text.partition(" ")[2] if word == "me" else text, now, tz)
     if lower.startswith("follow up with "):
         return _follow_up(text[len("follow up with ") :], now, tz)
-    if lower == "blog" or lower.startswith("blog "):
+    if word == "blog":
         return _blog(text[len("blog") :].strip())
-    if lower.startswith(("me ", "remind me")):
-        raise ParseError("Say what to remind you of after “me to”.", example=EXAMPLE)
+    if word == "list" or word == "help":
+        raise DidYouMean(f"/nudge {word}", f"`/nudge {word}` takes nothing more.")
     if lower.startswith("follow"):
         raise ParseError("Name the person after “follow up with”.", example=FOLLOW_UP_EXAMPLE)
+    near = closest(word, ["help", "list", "cancel", "blog", "mydata"])
+    if near is not None and len(rest.split()) <= 4:
+        raise DidYouMean(f"/nudge {near} {text.partition(' ')[2]}".strip())
+    try:
+        subject, _ = split_when(text, now, tz)
+    except ParseError:
+        subject = ""
+    if subject:
+        raise DidYouMean(f"/nudge me to {text}", "A reminder starts with “me”.")
     raise ParseError(f"I don't know “{text[:60]}”. Try `/nudge help`.", example=EXAMPLE)
+
+
+def _me(rest: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
+    """``me to <text> <when>``, ``me <when> to <text>``, ``me about <text> <when>``."""
+    if not rest:
+        raise ParseError("What should I remind you of, and when?", example=EXAMPLE)
+    body = re.sub(r"^(?:to|that|about)\s+", "", rest, flags=re.I)
+    subject, when = split_when(body, now, tz)
+    return NudgeCommand("me", text=_check_text(subject, EXAMPLE), when=when)
 
 
 def _refuse_others(text: str) -> None:
@@ -216,17 +249,23 @@ def _follow_up(rest: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
         )
     person = Mention(m[1], None) if m[1] else Mention(None, m[2])
     rest = rest[m.end() :].strip()
-    if rest.lower().startswith("about "):
+    if not rest:
+        raise ParseError("When should I remind you?", example=FOLLOW_UP_EXAMPLE)
+    if rest.lower().startswith("about "):  # about <topic> <when>
         topic, when = split_when(rest[len("about ") :], now, tz)
         return NudgeCommand(
             "follow_up", text=_check_text(topic, FOLLOW_UP_EXAMPLE), person=person, when=when
         )
-    if not rest:
-        raise ParseError("When should I remind you?", example=FOLLOW_UP_EXAMPLE)
     try:
         when = parse_when(rest, now, tz)
     except ParseError as err:
-        raise ParseError(err.message, example=FOLLOW_UP_EXAMPLE) from err
+        if " about " not in f" {rest.lower()} ":
+            raise ParseError(err.message, example=FOLLOW_UP_EXAMPLE) from err
+        topic, when = split_when(rest, now, tz)  # <when> about <topic>
+        topic = re.sub(r"^about\s+", "", topic, flags=re.I)
+        return NudgeCommand(
+            "follow_up", text=_check_text(topic, FOLLOW_UP_EXAMPLE), person=person, when=when
+        )
     return NudgeCommand("follow_up", person=person, when=when)
 
 
@@ -249,6 +288,7 @@ def _blog(rest: str) -> NudgeCommand:
                 example="/nudge blog feed https://example.org/feed.xml",
             )
         return NudgeCommand("blog_feed", url=url)
+    lower = {"weekly": "every week", "fortnightly": "every fortnight"}.get(lower, lower)
     m = _BLOG_EVERY.fullmatch(lower)
     if not m:
         raise ParseError("How often? Say every so many weeks.", example=BLOG_EXAMPLE)
@@ -273,9 +313,13 @@ def after_delivery(reminder: Reminder, now: datetime) -> datetime | None:
     if reminder.recurrence is None:
         return None
     upcoming = reminder.recurrence.next_after(reminder.next_at, now)
-    if upcoming is None:
-        return None
-    return delivery_time(upcoming, reminder.zone, explicit=reminder.explicit_time)
+    while upcoming is not None:
+        planned = plan_delivery(upcoming, reminder.zone, explicit=reminder.explicit_time, now=now)
+        following = reminder.recurrence.next_after(upcoming, upcoming)
+        if not planned.reason or following is None or following - planned.at > timedelta(days=1):
+            return planned.at
+        upcoming = following  # held, it would come a day or less before the next: skip it
+    return None
 
 
 def deliver_at(reminder: Reminder) -> datetime:
@@ -292,12 +336,13 @@ def deliver_at(reminder: Reminder) -> datetime:
 
 
 def snooze_until(now: datetime, snooze: str, tz: ZoneInfo) -> datetime:
-    """The end of a snooze (``1h``, ``1d``, ``1w``), moved out of quiet hours (no time was named).
+    """The end of a snooze (``1h``, ``1d``, ``1w``): exactly that long from now. The member
+    chose the time, so quiet hours do not move it.
 
     >>> snooze_until(datetime(2026, 12, 4, 10, tzinfo=UTC), "1d", ZoneInfo("Europe/London"))
-    datetime.datetime(2026, 12, 7, 8, 0, tzinfo=datetime.timezone.utc)
+    datetime.datetime(2026, 12, 5, 10, 0, tzinfo=datetime.timezone.utc)
     """
-    return delivery_time(now + SNOOZES[snooze], tz, explicit=False)
+    return now + SNOOZES[snooze]
 
 
 def _at_local(day_time: datetime, at: time, tz: ZoneInfo) -> datetime:

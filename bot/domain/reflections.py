@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bot.domain.errors import ParseError
-from bot.domain.text import normalise_tag, parse_id, take_tags
+from bot.domain.errors import DidYouMean, ParseError
+from bot.domain.text import closest, normalise_tag, parse_id, take_tags
 
 __all__ = [
     "Reflection",
@@ -102,6 +102,8 @@ class ReflectCommand:
 
 
 _ID_VERBS = ("share", "unshare", "delete")
+VERBS = ("help", "list", "search", "share", "unshare", "delete", "weeknote", "lessons")
+_NEAR_ID = re.compile(r"[#(]?[Rr]\s?[-#.]?\s?(\d{1,9})\)?|#(\d{1,9})")
 
 
 def parse_reflect_command(text: str) -> ReflectCommand:
@@ -131,12 +133,20 @@ def parse_reflect_command(text: str) -> ReflectCommand:
 
     if verb == "help" and not rest:
         return ReflectCommand("help")
+    if verb == "help" and len(rest.split()) <= 2:
+        raise DidYouMean("/reflect help")
     if verb == "list":
         if not rest:
             return ReflectCommand("list")
         remaining, tags = _tags_or_none(rest)
         if len(tags) == 1 and not remaining.strip():
             return ReflectCommand("list", tag=tags[0])
+        if rest.lower() in ("mine", "my", "me", "all", "shared", "everything", "my reflections"):
+            raise DidYouMean(
+                "/reflect list",
+                "It shows your own reflections and the network's shared ones, newest first; "
+                "add a #tag to narrow it.",
+            )
     if verb == "search":
         return ReflectCommand("search", terms=parse_search(rest))
     if verb == "weeknote" and rest.lower() in ("", "last", "last week", "this", "this week"):
@@ -153,6 +163,9 @@ def parse_reflect_command(text: str) -> ReflectCommand:
         if not rest:
             raise ParseError("Which reflection? Give its id.", example=f"/reflect {verb} R7")
         first, _, tail = rest.partition(" ")
+        if (near_id := _NEAR_ID.fullmatch(rest)) and not _looks_like_id(rest):
+            number = near_id[1] or near_id[2]
+            raise DidYouMean(f"/reflect {verb} R{number}")
         if _looks_like_id(first):
             if tail.strip():
                 raise ParseError(
@@ -160,8 +173,35 @@ def parse_reflect_command(text: str) -> ReflectCommand:
                 )
             return ReflectCommand(verb, reflection_id=parse_id(first, "R"))  # type: ignore[arg-type]
         if verb == "share":
+            if len(rest.split()) == 1 and (near := closest(rest, VERBS)):
+                raise DidYouMean(f"/reflect {near}")
             return ReflectCommand("create", draft=parse_reflection(rest, shared=True))
+        if len(rest.split()) <= 2:
+            raise ParseError(
+                f"`/reflect {verb}` takes a reflection's id, like R7; `/reflect list` shows them.",
+                example=f"/reflect {verb} R7",
+            )
+    if verb not in VERBS and (near := closest(verb, VERBS)) and _is_command_rest(near, rest):
+        raise DidYouMean(
+            f"/reflect {near} {rest}".strip(),
+            f'To save it as a reflection as written, put it in quotes: `/reflect "{text}"`.',
+        )
+    if text[0] in '"“' and text[-1:] in '"”' and len(text) > 2:
+        text = text[1:-1].strip()
     return ReflectCommand("create", draft=parse_reflection(text))
+
+
+def _is_command_rest(verb: str, rest: str) -> bool:
+    """Whether ``rest`` fits ``verb`` rather than being a sentence: "serach trust", "dleete R1"."""
+    if not rest:
+        return True
+    if verb in _ID_VERBS:
+        return bool(_looks_like_id(rest.split()[0]) or _NEAR_ID.fullmatch(rest))
+    if verb in ("list", "lessons"):
+        return bool(re.fullmatch(r"(?:#|<#)\S+", rest))
+    if verb == "search":
+        return len(rest.split()) <= 3
+    return verb == "weeknote" and rest.lower() in ("last", "last week", "this week")
 
 
 def _looks_like_id(word: str) -> bool:

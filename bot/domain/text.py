@@ -7,6 +7,7 @@ Slack escapes mentions in slash commands when the manifest sets ``should_escape`
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -14,6 +15,10 @@ from bot.domain.errors import ParseError
 
 __all__ = [
     "Mention",
+    "Word",
+    "closest",
+    "mrkdwn",
+    "words",
     "parse_id",
     "parse_mention",
     "format_id",
@@ -143,3 +148,80 @@ def parse_id(text: str, letter: str) -> int:
 def format_id(letter: str, number: int) -> str:
     """``format_id("A", 12)`` gives ``A12``."""
     return f"{letter}{number}"
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of what was typed, and where it stands in the text."""
+
+    text: str
+    start: int
+    end: int
+
+    @property
+    def low(self) -> str:
+        """The word in lower case, for comparing."""
+        return self.text.lower()
+
+
+_WORD = re.compile(r"<[^<>\s][^<>]*>|[^\s,;:!?()]+(?:[.:](?=\S))?[^\s,;:!?()]*|[,;:!?()]")
+
+
+def words(text: str) -> list[Word]:
+    """The words of ``text`` with their places; Slack's ``<…>`` references are one word each,
+    and commas, colons and brackets are words of their own.
+
+    >>> [w.text for w in words("Ask <@U1|pete> by Friday, please")]
+    ['Ask', '<@U1|pete>', 'by', 'Friday', ',', 'please']
+    >>> [w.text for w in words("by: 15/01 at 5.30pm.")]
+    ['by', ':', '15/01', 'at', '5.30pm.']
+    """
+    return [Word(m[0], m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def closest(word: str, choices: list[str] | tuple[str, ...], cutoff: float = 0.75) -> str | None:
+    """The choice ``word`` is most likely a slip for, if one is close enough ("lsit": "list").
+
+    >>> closest("lsit", ["list", "done"]), closest("dne", ["list", "done"]), closest("x", ["list"])
+    ('list', 'done', None)
+    """
+    found = difflib.get_close_matches(word.lower(), choices, n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+_REFERENCE = re.compile(
+    r"<(?P<user>@[UW][A-Z0-9]+)(?:\|[^<>]*)?>"
+    r"|<(?P<channel>#[CG][A-Z0-9]+(?:\|[^<>]*)?)>"
+    r"|<(?P<link>(?:https?|mailto):[^<>|\s]+(?:\|[^<>]*)?)>"
+    r"|<!(?P<special>[^<>]*)>"
+    r"|(?P<entity>&(?:amp|lt|gt);)"
+)
+
+
+def mrkdwn(text: str) -> str:
+    """Stored text for a message: member mentions, channels and links stay live; everything
+    else shows as typed (``<!channel>`` shows as the words "@channel" and notifies no one).
+
+    Text typed in a command arrives with Slack's escapes (``&amp;``, ``&lt;``), which are kept.
+
+    >>> mrkdwn("Ask <@U0PETE|pete> in <#C1|comms> re <https://x.org|the doc> & <!channel> 1<2")
+    'Ask <@U0PETE> in <#C1|comms> re <https://x.org|the doc> &amp; @channel 1&lt;2'
+    """
+    out, last = [], 0
+    for m in _REFERENCE.finditer(text):
+        out.append(_escape(text[last : m.start()]))
+        if m["user"]:
+            out.append(f"<{m['user']}>")
+        elif m["channel"] or m["link"]:
+            out.append(f"<{m['channel'] or m['link']}>")
+        elif m["special"] is not None:
+            out.append("@" + _escape(m["special"].split("|")[-1].lstrip("!")))
+        else:
+            out.append(m["entity"])
+        last = m.end()
+    out.append(_escape(text[last:]))
+    return "".join(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -11,12 +11,15 @@ datetime.datetime(2026, 12, 4, 16, 0, tzinfo=datetime.timezone.utc)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
+
+from bot.domain.calendar import CRON_DAYS, WEEKDAY_WORDS
+from bot.domain.dates import TIME_EXAMPLE, read_time
+from bot.domain.errors import ParseError
 
 __all__ = [
     "WEEKDAYS",
@@ -27,7 +30,7 @@ __all__ = [
     "week_end",
 ]
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS = CRON_DAYS  # the one table of day names: bot/domain/calendar.py
 
 
 @dataclass(frozen=True)
@@ -39,21 +42,22 @@ class WeeklySchedule:
 
     @classmethod
     def parse(cls, text: str) -> WeeklySchedule:
-        """Read ``fri 16:00`` (also ``Friday 4:00``).
+        """Read a weekday and a time, as ``/nudge`` reads them: ``fri 16:00``, ``Friday 4pm``.
 
-        >>> WeeklySchedule.parse("fri 16:00")
-        WeeklySchedule(weekday='fri', at=datetime.time(16, 0))
+        >>> WeeklySchedule.parse("fri 16:00"), WeeklySchedule.parse("Fridays at 4pm").at
+        (WeeklySchedule(weekday='fri', at=datetime.time(16, 0)), datetime.time(16, 0))
         """
-        match = re.fullmatch(r"\s*([A-Za-z]+)\s+(\d{1,2}):(\d{2})\s*", text or "")
-        if not match:
-            raise ValueError("expected a weekday and a time, like 'fri 16:00'")
-        day = match[1].lower()[:3]
-        if day not in WEEKDAYS:
-            raise ValueError(f"'{match[1]}' is not a weekday")
-        hour, minute = int(match[2]), int(match[3])
-        if hour > 23 or minute > 59:
-            raise ValueError(f"'{match[2]}:{match[3]}' is not a time of day")
-        return cls(day, time(hour, minute))
+        day_word, _, rest = (text or "").strip().partition(" ")
+        day = day_word.lower().removesuffix("s")
+        if day not in WEEKDAY_WORDS:
+            raise ValueError(f"expected a weekday and a time, like 'fri 16:00', not '{text}'")
+        try:
+            at = read_time(rest)
+        except ParseError as err:
+            raise ValueError(err.message) from None
+        if at is None:
+            raise ValueError(f"'{rest}' is not a time of day ({TIME_EXAMPLE})")
+        return cls(CRON_DAYS[WEEKDAY_WORDS[day]], at)
 
     def __str__(self) -> str:
         return f"{self.weekday} {self.at:%H:%M}"

@@ -3,15 +3,22 @@
 >>> parse_when("every Friday at 4pm", now, ZoneInfo("Europe/London")).describe(tz)
 'every Friday at 16:00'
 
-Rules:
+Rules (``tests/phrases/`` is the reference):
 - ``in N minutes`` and ``in N hours`` are exact; every other form fires at a time of day,
-  09:00 unless the member names one (``at 3pm``, ``at 14:30``, ``at noon``).
+  09:00 unless the member names one (``at 3pm``, ``at 14:30``, ``at noon``, ``tonight``,
+  ``this afternoon``).
 - A time without a date is the next such time: "at 3pm" said at 17:00 is tomorrow.
-- Dates are read as in ``bot.domain.dates``: a bare weekday is the next such day after
-  today ("on Friday" said on a Friday is a week away); "this Friday" counts today.
+  ``today`` alone means later today: 16:00, or in an hour once 16:00 is near or gone.
+- Dates are read by ``bot.domain.dates`` (the one reader): ``on Friday`` is the coming
+  Friday, ``next Friday`` the Friday of next week, ``by Friday`` the same as on Friday.
 - "at 5" is refused as ambiguous (5am or 5pm?); "at 17" and "at 5:00" are clock times.
+- Schedules: ``daily``, ``every weekday``, ``every Friday``, ``on Fridays``, ``every other
+  Tuesday``, ``every 3 weeks on Monday``, ``every month on the 1st``, ``on the 15th of
+  every month``, ``every month on the last day``, ``yearly``, ``every year on 1 January``;
+  ``weekly``, ``monthly`` and ``yearly`` alone repeat on the day they are said.
+  ``on the 15th`` alone is once, on the coming 15th.
 - A one-off reminder lies in the future and at most a year ahead; a schedule repeats at
-  most every 52 weeks; "every month on" takes the 1st to the 28th or "the last day".
+  most every 52 weeks; a monthly day is the 1st to the 28th or "the last day".
 - Schedules keep local wall-clock time across daylight-saving changes.
 """
 
@@ -26,13 +33,25 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.domain.dates import (
+from bot.domain.calendar import (
+    CRON_DAYS,
     FULL_DAY_NAMES,
-    WEEKDAYS,
+    FULL_MONTH_NAMES,
+    MONTH_WORDS,
+    WEEKDAY_WORDS,
+    WORKDAY_CRON,
+    last_day,
+    ordinal,
+)
+from bot.domain.dates import (
+    PARTS_OF_DAY,
+    find_time,
     format_date,
     format_due,
     local_today,
-    read_date,
+    normalise,
+    read_moment,
+    split_time,
 )
 from bot.domain.errors import ParseError
 
@@ -51,11 +70,11 @@ SPLIT_EXAMPLE = "write my weeknote every Friday at 4pm"
 DEFAULT_TIME = time(9, 0)
 MAX_AHEAD = timedelta(days=366)
 MAX_WEEKS = 52
-MAX_WHEN_WORDS = 10
-CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WORKDAYS = CRON_DAYS[:5]
+MAX_WHEN_WORDS = 12
+WORKDAYS = WORKDAY_CRON
+LATER_TODAY = time(16, 0)
 
-Kind = Literal["daily", "weekly", "monthly"]
+Kind = Literal["daily", "weekly", "monthly", "yearly"]
 
 
 class WeeklyIntervalTrigger(BaseTrigger):
@@ -104,7 +123,8 @@ class Recurrence:
     days: tuple[str, ...] = ()  # weekly: "mon".."sun" (names: numbers mean other days in cron)
     weeks: int = 1  # weekly: every `weeks` weeks; above 1 needs one day and `start`
     start: date | None = None  # weekly, weeks > 1: the date of the first occurrence
-    day: int | Literal["last"] | None = None  # monthly: 1..28 or "last"
+    day: int | Literal["last"] | None = None  # monthly: 1..28 or "last"; yearly: 1..31
+    month: int | None = None  # yearly: 1..12
 
     def __post_init__(self) -> None:
         ZoneInfo(self.tz)  # raises for an unknown zone
@@ -122,11 +142,17 @@ class Recurrence:
         else:
             ok = ok and not self.days and self.weeks == 1 and self.start is None
             if self.kind == "daily":
-                ok = ok and self.day is None
+                ok = ok and self.day is None and self.month is None
             elif self.kind == "monthly":
+                ok = ok and self.month is None
                 ok = ok and (self.day == "last" or type(self.day) is int and 1 <= self.day <= 28)
+            elif self.kind == "yearly":
+                ok = ok and type(self.month) is int and 1 <= self.month <= 12
+                ok = ok and type(self.day) is int and 1 <= self.day <= last_day(2027, self.month)
             else:
                 ok = False
+        if self.kind == "weekly":
+            ok = ok and self.month is None
         if not ok:
             raise ValueError(f"not a valid recurrence: {self!r}")
 
@@ -141,6 +167,7 @@ class Recurrence:
             "weeks": self.weeks,
             "start": self.start.isoformat() if self.start else None,
             "day": self.day,
+            "month": self.month,
         }
 
     @classmethod
@@ -157,6 +184,7 @@ class Recurrence:
                 weeks=data.get("weeks", 1),
                 start=date.fromisoformat(start) if start else None,
                 day=data.get("day"),
+                month=data.get("month"),
             )
         except (KeyError, TypeError, AttributeError) as e:
             raise ValueError(f"not a stored recurrence: {data!r}") from e
@@ -169,6 +197,8 @@ class Recurrence:
             return CronTrigger(**at)
         if self.kind == "monthly":
             return CronTrigger(day=self.day, **at)
+        if self.kind == "yearly":
+            return CronTrigger(month=self.month, day=self.day, **at)
         if self.weeks > 1:
             assert self.start is not None
             start = datetime.combine(self.start, time(self.hour, self.minute), tzinfo=zone)
@@ -194,8 +224,10 @@ class Recurrence:
         if self.kind == "daily":
             return f"every day {at}"
         if self.kind == "monthly":
-            day = "last day" if self.day == "last" else _ordinal(int(self.day or 0))
+            day = "last day" if self.day == "last" else ordinal(int(self.day or 0))
             return f"every month on the {day} {at}"
+        if self.kind == "yearly":
+            return f"every year on {self.day} {FULL_MONTH_NAMES[(self.month or 1) - 1]} {at}"
         names = [FULL_DAY_NAMES[CRON_DAYS.index(d)] for d in self.days]
         days = "weekday" if self.days == WORKDAYS else _and(names)
         if self.weeks > 1:
@@ -210,6 +242,7 @@ class When:
     first: datetime
     recurrence: Recurrence | None = None
     explicit_time: bool = True  # False when the member gave no time and 09:00 was assumed
+    note: str = ""  # how the words were read, when that needs saying ("the Friday of next week")
 
     def describe(self, tz: ZoneInfo, now: datetime | None = None) -> str:
         """In words: "every Friday at 16:00", "Fri 4 Dec 2026 at 09:00", "tomorrow at 09:00".
@@ -241,97 +274,224 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo) -> When:
 
 
 def split_when(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, When]:
-    """Splits "<subject> <when>" at the longest when-clause that ends the text.
+    """Split what to remind of from when, in either order: "<subject> <when>",
+    "<when> to <subject>", or a when in the middle ("call Pete tomorrow about the charter").
 
     >>> subject, when = split_when("write my weeknote every Friday at 4pm", now, tz)
     >>> subject, when.recurrence.describe()
     ('write my weeknote', 'every Friday at 16:00')
+    >>> split_when("in 3 hours to call Pete", now, tz)[0]
+    'call Pete'
     """
     words = list(re.finditer(r"\S+", text))
+    found = _when_first(text, words, now, tz) or _when_last(text, words, now, tz)
+    found = found or _when_inside(text, words, now, tz)
+    if found is None:
+        raise ParseError(
+            f"I couldn't find when to remind you in “{text.strip()}”.", example=SPLIT_EXAMPLE
+        )
+    subject, when = found
+    subject = re.sub(r"^(?:to|that|about)\s+", "", subject.strip().strip(",;:-–").strip())
+    if not subject:
+        raise ParseError("What should I remind you about?", example=SPLIT_EXAMPLE)
+    return subject, when
+
+
+def _when_first(text: str, words: list[re.Match[str]], now: datetime, tz: ZoneInfo):
+    """``in 3 hours to call Pete``: a when, then ``to``/``that``/``about`` and the subject."""
+    for end in range(min(len(words) - 1, MAX_WHEN_WORDS), 0, -1):
+        if words[end][0].lower() not in ("to", "that", "about"):
+            continue
+        try:
+            when = _parse(text[: words[end - 1].end()], now, tz, strict=True)
+        except _Unreadable:
+            continue
+        return text[words[end].end() :], when
+    return None
+
+
+def _when_last(text: str, words: list[re.Match[str]], now: datetime, tz: ZoneInfo):
+    """``call Pete in 3 hours``: the longest when-clause that ends the text."""
     for word in words[-MAX_WHEN_WORDS:]:
+        subject = text[: word.start()].strip()
+        if re.search(r"(?:^|\s)(?:from|since|of|the|last|and|or|than|after)$", subject, re.I):
+            continue  # "notes from yesterday", "the Friday": part of the subject
         try:
             when = _parse(text[word.start() :], now, tz, strict=True)
         except _Unreadable:
             continue
-        subject = text[: word.start()].strip().rstrip(",;:-–").strip()
-        if not subject:
-            raise ParseError("What should I remind you about?", example=SPLIT_EXAMPLE)
         return subject, when
-    raise ParseError(
-        f"I couldn't find when to remind you in “{text.strip()}”.", example=SPLIT_EXAMPLE
-    )
+    return None
+
+
+def _when_inside(text: str, words: list[re.Match[str]], now: datetime, tz: ZoneInfo):
+    """``call Pete tomorrow about the charter``: one when-clause inside, before a joining word."""
+    for i in range(1, len(words) - 2):
+        for end in range(min(len(words) - 2, i + MAX_WHEN_WORDS), i, -1):
+            if words[end][0].lower() not in ("about", "to", "and", "re", "for", "-", "–"):
+                continue
+            try:
+                when = _parse(text[words[i].start() : words[end - 1].end()], now, tz, strict=True)
+            except _Unreadable:
+                continue
+            joined = text[: words[i].start()].rstrip() + " " + text[words[end].start() :]
+            return joined, when
+    return None
 
 
 class _Unreadable(ParseError):
     """Not a when-clause at all (as opposed to one that is past, too far or ambiguous)."""
 
 
-_DAY = rf"(?:{'|'.join(sorted(WEEKDAYS, key=len, reverse=True))})s?"
-_TIME = (
-    r"(?P<h>\d{1,2})(?:(?P<sep>[:.])(?P<m>\d{2}))?\s?(?P<ap>am|pm)?|(?P<word>noon|midday|midnight)"
+_DAY = rf"(?:{'|'.join(sorted(WEEKDAY_WORDS, key=len, reverse=True))})"
+_DAYS = rf"{_DAY}s?(?:\s+(?:and\s+)?{_DAY}s?)*"
+_MONTH = rf"(?:{'|'.join(sorted(MONTH_WORDS, key=len, reverse=True))})"
+_ORD = r"(?P<d>\d{1,3})(?:st|nd|rd|th)?"
+_IN_MINUTES = re.compile(
+    r"in (?P<n>\d+|an?|one|two|three|four|five|ten|twenty|thirty|half an?|an? hour and a half)"
+    r"\s?(?P<unit>m|mins?|minutes?|h|hrs?|hours?)?"
 )
-_TIME_AT_END = re.compile(rf"(?:^|\s)(?P<at>at\s+)?(?:{_TIME})$")
-_TIME_AT_START = re.compile(rf"^(?P<at>at\s+)?(?:{_TIME})(?:\s+|$)")
-_IN_MINUTES = re.compile(r"in (?P<n>\d+|an?|one|half an?) (?P<unit>min(?:ute)?s?|h(?:ou)?rs?)")
-_EVERY_DAY = re.compile(r"day|morning")
-_EVERY_WORKDAY = re.compile(r"weekday|week day|working day|workday")
-_EVERY_DAYS = re.compile(rf"{_DAY}(?:\s+(?:and\s+)?{_DAY})*")
+_PLAIN_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10,
+    "twenty": 20, "thirty": 30, "other": 2,
+}  # fmt: skip
+_DAILY = re.compile(r"(?:every|each) (?:day|morning|afternoon|evening|night)|daily")
+_WORKDAYS = re.compile(
+    r"(?:(?:every|each|on) )?(?:weekday|week day|working day|workday|work day)s?|weekdays"
+)
+_WEEKLY_DAYS = re.compile(rf"(?:(?:every|each) (?P<days>{_DAYS})|(?:on )?(?P<plural>{_DAYS}))")
 _EVERY_WEEKS = re.compile(
-    rf"(?P<n>\d+|other|two|three|four)?\s*(?:weeks?|fortnight)(?: on (?P<day>{_DAY}))?"
+    rf"(?:every|each) (?P<n>\d+|other|two|three|four|second) (?:weeks? )?(?:on )?(?P<day>{_DAY})s?"
+    rf"|(?:(?:every|each) (?:(?P<n2>\d+|other|two|three|four) )?(?:weeks?|fortnight)|weekly|"
+    rf"fortnightly|biweekly)(?: on (?P<day2>{_DAY})s?)?"
 )
-_EVERY_MONTH = re.compile(
-    r"month(?: on (?:the )?(?:(?P<d>\d{1,3})(?:st|nd|rd|th)?|(?P<last>last day)))?"
+_MONTHLY = re.compile(
+    rf"(?:(?:every|each) month|monthly)(?: on (?:the )?(?:{_ORD}|(?P<last>last day)))?"
+    rf"|(?:on )?(?:the )?(?:{_ORD.replace('P<d>', 'P<d2>')}|(?P<last2>last day)) of "
+    r"(?:every|each|the) month|(?:every|each) (?:the )?"
+    rf"(?:{_ORD.replace('P<d>', 'P<d3>')}|(?P<last3>last day))(?: of (?:the|every|each) month)?"
 )
-_EVERY_UNSUPPORTED = re.compile(r"(?:\d+|other) (?:minute|hour|day|month|year)s?|minute|hour|year")
-_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "other": 2}
-_STRICT_LEADS = {"on", "next", "this", "coming", "today", "tomorrow", "yesterday", "in"}
-_STRICT_LEADS |= {name.lower() for name in FULL_DAY_NAMES}
+_YEARLY = re.compile(
+    rf"(?:every|each) year|yearly|annually"
+    rf"|(?:(?:every|each) year|yearly|annually) on (?P<date>.+)"
+    rf"|(?:on )?(?P<date2>.+?) (?:every|each) year"
+    rf"|(?:every|each) (?P<date3>(?:the )?\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH}"
+    rf"|{_MONTH} (?:the )?\d{{1,2}}(?:st|nd|rd|th)?)"
+)
+_EVERY_UNSUPPORTED = re.compile(
+    r"(?:every|each) (?:\d+|other|two|three|few) (?:minute|hour|day|month|year)s?"
+    r"|(?:every|each) (?:minute|hour|weekend)|hourly"
+)
+_STRICT_LEADS = {"on", "by", "next", "this", "coming", "today", "tonight", "in", "every", "each"}
+_STRICT_LEADS |= {"later"}
+_STRICT_LEADS |= {"daily", "weekly", "monthly", "yearly", "annually", "fortnightly", "weekdays"}
+_STRICT_LEADS |= {"tomorrow", "tmrw", "tmr", "yesterday", "end", "eod", "noon", "midday"}
+_STRICT_LEADS |= {name.lower() for name in FULL_DAY_NAMES} | {"tues", "thurs", "weds"}
+_STRICT_LEADS |= {name.lower() + "s" for name in FULL_DAY_NAMES}
+_STRICT_LEADS |= {name.lower() for name in FULL_MONTH_NAMES} - {"may", "march"}
 
 
 def _parse(text: str, now: datetime, tz: ZoneInfo, *, strict: bool) -> When:
     """``strict`` (for split_when) requires a lead word, so "in the sun" is not Sunday."""
     local_today(now, tz)  # refuses a naive now
-    s = " ".join(text.lower().replace(",", " ").replace("a.m.", "am").replace("p.m.", "pm").split())
-    s = s.rstrip(".!?").strip()
+    s = normalise(text)
     unreadable = _Unreadable(f"I couldn't read “{text.strip()}” as a time.", example=WHEN_EXAMPLE)
-    if m := _IN_MINUTES.fullmatch(s):
-        return _in_minutes(m, now)
-    rest, time_match = _split_time(s)
-    if strict and rest and rest.split()[0] not in _STRICT_LEADS | {"every"}:
+    if strict and s and not _may_start(s.split()[0]):
         raise unreadable  # before reading the time: "at 10 Downing Street" is no time
-    at = _time_of(time_match) if time_match else None
-    if rest.startswith("every "):
-        return _every(rest.removeprefix("every "), at, now, tz, unreadable)
-    if not rest:
-        if at is None:
-            raise unreadable
-        today = local_today(now, tz)
-        first = datetime.combine(today, at, tzinfo=tz).astimezone(UTC)
-        if first <= now:  # gone today: tomorrow
-            first = datetime.combine(today + timedelta(days=1), at, tzinfo=tz).astimezone(UTC)
-        return When(first, None, explicit_time=True)
-    try:
-        d = read_date(rest, now, tz)
-    except ParseError as e:  # a date, but an impossible one: same reason, our example
-        raise ParseError(e.message, example=WHEN_EXAMPLE) from e
-    if d is None:
+    m = _IN_MINUTES.fullmatch(s)
+    if m and (m["unit"] or m["n"].startswith(("half", "an hour", "a hour"))):
+        return _in_minutes(m, now)
+    s = re.sub(r"^(?:on|by) ", "", s)
+    if strict:
+        rest, found = find_time(s)
+        if found is not None and rest and not _names_a_day(rest, now, tz):
+            raise unreadable  # "at 10 Downing Street": no time, whatever "at 10" is
+    rest, at = split_time(s)
+    rest = rest.strip()
+    part = re.fullmatch(r"(?:every|each) (morning|afternoon|evening|night)", rest)
+    if part and at is None:
+        at = PARTS_OF_DAY[part[1]]
+    if _is_schedule(rest):
+        return _every(rest, at, now, tz, unreadable if strict else None)
+    if rest in ("today", "later today", "later on today") or (not rest and s == "today"):
+        return _later_today(at, now, tz)
+    moment = read_moment(s, now, tz)
+    if moment is None:
         raise unreadable
-    first = datetime.combine(d, at or DEFAULT_TIME, tzinfo=tz).astimezone(UTC)
+    named = moment.at is not None
+    first = datetime.combine(moment.day, moment.at or DEFAULT_TIME, tzinfo=tz).astimezone(UTC)
     if first <= now:
         raise ParseError(f"{describe_next(first, tz, now)} has passed.", example=WHEN_EXAMPLE)
     if first > now + MAX_AHEAD:
         raise ParseError(
-            f"{format_date(d)} is more than a year away; I keep reminders to the coming year.",
+            f"{format_date(moment.day)} is more than a year away; I keep reminders to the "
+            "coming year.",
             example=WHEN_EXAMPLE,
         )
-    return When(first, None, explicit_time=at is not None)
+    return When(first, None, explicit_time=named, note=moment.note)
+
+
+def _may_start(word: str) -> bool:
+    """Whether a when-clause may begin with ``word`` (for finding one inside other words)."""
+    if word in _STRICT_LEADS or word == "at" or word == "@":
+        return True
+    return bool(
+        re.fullmatch(r"\d{1,2}(?::\d\d)?(?:am|pm)|\d{1,2}:\d\d|the|\d{1,2}(?:st|nd|rd|th)", word)
+    )
+
+
+def _names_a_day(rest: str, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether the words beside a time name a day or a schedule ("tomorrow", "every Friday")."""
+    if rest == "today" or _is_schedule(rest):
+        return True
+    try:
+        return read_moment(rest, now, tz) is not None
+    except ParseError:
+        return True  # a day, but an impossible one: let the full reading say why
+
+
+def _is_schedule(s: str) -> bool:
+    return bool(
+        re.match(
+            r"(?:every|each|daily|weekly|monthly|yearly|annually|fortnightly|biweekly|weekdays)\b",
+            s,
+        )
+        or re.search(r"\b(?:every|each) (?:year|month)$", s)
+        or re.fullmatch(rf"(?:on )?{_DAYS}", s)
+        and re.search(rf"{_DAY}s\b|weekdays", s)
+        or re.fullmatch(r"(?:on )?(?:weekday|working day|workday)s", s)
+    )
+
+
+def _later_today(at: time | None, now: datetime, tz: ZoneInfo) -> When:
+    """``today``: at the time named, else 16:00, else an hour from now once 16:00 is near."""
+    today = local_today(now, tz)
+    if at is not None:
+        first = datetime.combine(today, at, tzinfo=tz).astimezone(UTC)
+        if first <= now:
+            raise ParseError(f"{describe_next(first, tz, now)} has passed.", example=WHEN_EXAMPLE)
+        return When(first, None, explicit_time=True)
+    first = datetime.combine(today, LATER_TODAY, tzinfo=tz).astimezone(UTC)
+    if first - now < timedelta(minutes=30):
+        first = (now + timedelta(hours=1)).replace(second=0, microsecond=0)
+        if first.astimezone(tz).date() != today:
+            raise ParseError(
+                "Today is nearly over: say when, or tomorrow.", example="tomorrow at 9am"
+            )
+        return When(first, None, explicit_time=True, note="in an hour")
+    return When(first, None, explicit_time=True, note="later today")
 
 
 def _in_minutes(m: re.Match[str], now: datetime) -> When:
     n = m["n"]
-    minutes = 30 if n.startswith("half") else _NUMBER_WORDS.get(n) or int(n)
-    if m["unit"].startswith("h") and not n.startswith("half"):
-        minutes *= 60
+    if n.startswith("half"):
+        minutes = 30
+    elif "and a half" in n:
+        minutes = 90
+    else:
+        minutes = _PLAIN_WORDS.get(n) or int(n)
+        if (m["unit"] or "h").startswith("h"):
+            minutes *= 60
     if minutes < 1:
         raise ParseError("That's now; give me at least a minute.", example="in 20 minutes")
     if minutes > MAX_AHEAD.total_seconds() // 60:
@@ -339,105 +499,135 @@ def _in_minutes(m: re.Match[str], now: datetime) -> When:
     return When(now + timedelta(minutes=minutes), None, explicit_time=True)
 
 
-def _split_time(s: str) -> tuple[str, re.Match[str] | None]:
-    """("tomorrow", <"at 9am">) from "tomorrow at 9am" or "at 9am tomorrow"; (s, None) if none."""
-    for pattern in (_TIME_AT_END, _TIME_AT_START):
-        m = pattern.search(s)
-        if m and (m["at"] or m["ap"] or m["sep"] == ":" or m["word"]):  # "4.12" alone is a date
-            return (s[: m.start()] + " " + s[m.end() :]).strip(), m
-    return s, None
-
-
-def _time_of(m: re.Match[str]) -> time:
-    raw = m.group(0).strip()
-    if m["word"]:
-        return time(0, 0) if m["word"] == "midnight" else time(12, 0)
-    hour, minute = int(m["h"]), int(m["m"] or 0)
-    if m["ap"]:
-        ok = 1 <= hour <= 12
-        hour = hour % 12 + (12 if m["ap"] == "pm" else 0)
-    elif m["m"] is None and 1 <= hour <= 12:
-        raise ParseError(
-            f"“{raw}” could be {hour}am or {hour}pm.",
-            example=f"at {hour}am, at {hour}pm, at {hour % 12 + 12}:00",
-        )
-    else:
-        ok = hour <= 23
-    if not ok or minute > 59:
-        raise ParseError(f"“{raw}” isn't a time of day.", example="at 9am, at 14:30")
-    return time(hour, minute)
-
-
-def _every(body: str, at: time | None, now: datetime, tz: ZoneInfo, unreadable: ParseError) -> When:
+def _every(
+    body: str, at: time | None, now: datetime, tz: ZoneInfo, unreadable: ParseError | None
+) -> When:
+    """A schedule; ``unreadable`` is raised for words that are none (when searching)."""
     t = at or DEFAULT_TIME
     common: dict[str, Any] = {"hour": t.hour, "minute": t.minute, "tz": tz.key}
-    if _EVERY_DAY.fullmatch(body):
+    today = local_today(now, tz)
+    note = ""
+    if _DAILY.fullmatch(body):
         rec = Recurrence("daily", **common)
-    elif _EVERY_WORKDAY.fullmatch(body):
+    elif _WORKDAYS.fullmatch(body):
         rec = Recurrence("weekly", days=WORKDAYS, **common)
-    elif _EVERY_DAYS.fullmatch(body):
-        named = {_cron_day(word) for word in body.split() if word != "and"}
+    elif m := _WEEKLY_DAYS.fullmatch(body):
+        words = (m["days"] or m["plural"]).split()
+        named = {_cron_day(word) for word in words if word != "and"}
         rec = Recurrence("weekly", days=tuple(d for d in CRON_DAYS if d in named), **common)
     elif m := _EVERY_WEEKS.fullmatch(body):
-        rec = _every_weeks(m, common, now, tz)
-    elif m := _EVERY_MONTH.fullmatch(body):
-        rec = _every_month(m, common)
+        rec, note = _every_weeks(m, common, now, tz)
+    elif m := _MONTHLY.fullmatch(body):
+        rec, note = _every_month(m, common, today)
+    elif m := _YEARLY.fullmatch(body):
+        rec, note = _every_year(m, common, now, tz, unreadable)
     elif _EVERY_UNSUPPORTED.fullmatch(body):
         raise ParseError(
-            f"I can't repeat “every {body}”: I repeat by day, weekday, week or month.",
+            f"I can't repeat “{body}”: I repeat by day, weekday, week, month or year.",
             example="every weekday at 9:00, every 2 weeks on Monday, every month on the 1st",
         )
     else:
-        raise unreadable
+        raise unreadable or _Unreadable(f"I couldn't read “{body}” as a time.", WHEN_EXAMPLE)
     first = rec.next_after(None, now)
     assert first is not None  # these schedules never end
-    return When(first, rec, explicit_time=at is not None)
+    return When(first, rec, explicit_time=at is not None, note=note)
 
 
 def _every_weeks(
     m: re.Match[str], common: dict[str, Any], now: datetime, tz: ZoneInfo
-) -> Recurrence:
-    n = m["n"] or "1"
-    weeks = 2 if "fortnight" in m.group(0) else _NUMBER_WORDS.get(n) or int(n)
+) -> tuple[Recurrence, str]:
+    n = m["n"] or m["n2"] or "1"
+    whole = m.group(0)
+    if "fortnight" in whole or "biweekly" in whole:
+        n = "2"
+    if n == "second":
+        raise ParseError(
+            "“every second …” could mean every other week or the second in each month.",
+            example="every other Tuesday, every 2 weeks on Tuesday",
+        )
+    weeks = _PLAIN_WORDS.get(n) or int(n)
     example = "every 2 weeks on Monday"
     if weeks < 1:
         raise ParseError("Every 0 weeks is never; the least is every week.", example=example)
     if weeks > MAX_WEEKS:
         raise ParseError(f"Every {weeks} weeks is too long; the most is 52.", example=example)
-    if m["day"] is None:
-        raise ParseError("Which day of the week?", example=example)
-    day = _cron_day(m["day"])
+    note = ""
+    day_word = m["day"] or m["day2"]
+    if day_word is None:
+        weekday = local_today(now, tz).weekday()
+        day = CRON_DAYS[weekday]
+        note = f"on {FULL_DAY_NAMES[weekday]}s, the day you set it"
+    else:
+        day = _cron_day(day_word)
     if weeks == 1:
-        return Recurrence("weekly", days=(day,), **common)
+        return Recurrence("weekly", days=(day,), **common), note
     first = Recurrence("weekly", days=(day,), **common).next_after(None, now)
     assert first is not None
-    return Recurrence(
-        "weekly", days=(day,), weeks=weeks, start=first.astimezone(tz).date(), **common
-    )
+    start = first.astimezone(tz).date()
+    rec = Recurrence("weekly", days=(day,), weeks=weeks, start=start, **common)
+    return rec, note
 
 
-def _every_month(m: re.Match[str], common: dict[str, Any]) -> Recurrence:
+def _every_month(m: re.Match[str], common: dict[str, Any], today: date) -> tuple[Recurrence, str]:
     example = "every month on the 1st, every month on the last day"
-    if m["last"]:
-        return Recurrence("monthly", day="last", **common)
-    if m["d"] is None:
-        raise ParseError("Which day of the month?", example=example)
-    day = int(m["d"])
+    if m["last"] or m["last2"] or m["last3"]:
+        return Recurrence("monthly", day="last", **common), ""
+    said = m["d"] or m["d2"] or m["d3"]
+    note = ""
+    if said is None:
+        day = today.day
+        if day == last_day(today.year, today.month) and day > 28:
+            return Recurrence("monthly", day="last", **common), "the last day, as today"
+        note = f"on the {ordinal(day)}, today's date"
+    else:
+        day = int(said)
     if not 1 <= day <= 31:
-        raise ParseError(f"A month has no {_ordinal(day)} day.", example=example)
+        raise ParseError(f"A month has no {ordinal(day)} day.", example=example)
     if day > 28:
-        raise ParseError(f"Not every month has a {_ordinal(day)}.", example=example)
-    return Recurrence("monthly", day=day, **common)
+        raise ParseError(
+            f"Not every month has a {ordinal(day)}; say “on the last day” for month ends.",
+            example=example,
+        )
+    return Recurrence("monthly", day=day, **common), note
+
+
+def _every_year(
+    m: re.Match[str],
+    common: dict[str, Any],
+    now: datetime,
+    tz: ZoneInfo,
+    unreadable: ParseError | None,
+) -> tuple[Recurrence, str]:
+    said = m["date"] or m["date2"] or m["date3"]
+    example = "every year on 1 January"
+    if said is None:
+        today = local_today(now, tz)
+        if (today.month, today.day) == (2, 29):
+            raise ParseError("Not every year has a 29 February.", example=example)
+        note = f"on {today.day} {FULL_MONTH_NAMES[today.month - 1]}, today's date"
+        return Recurrence("yearly", month=today.month, day=today.day, **common), note
+    found = re.fullmatch(
+        rf"(?:on )?(?:the )?(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m>{_MONTH})"
+        rf"|(?P<m2>{_MONTH}) (?:the )?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?",
+        said.strip(),
+    )
+    if found is None:
+        if unreadable is not None:
+            raise unreadable  # "the insurance on 1 January every year": look further on
+        raise ParseError(f"I couldn't read “{said}” as a day of the year.", example=example)
+    day, month = int(found["d"] or found["d2"]), MONTH_WORDS[found["m"] or found["m2"]]
+    if (month, day) == (2, 29):
+        raise ParseError("Not every year has a 29 February.", example=example)
+    if not 1 <= day <= last_day(2027, month):
+        raise ParseError(f"{FULL_MONTH_NAMES[month - 1]} has no {ordinal(day)}.", example=example)
+    return Recurrence("yearly", month=month, day=day, **common), ""
 
 
 def _cron_day(word: str) -> str:
     """ "fri", from "friday", "fri" or "fridays"."""
-    return CRON_DAYS[WEEKDAYS[word] if word in WEEKDAYS else WEEKDAYS[word.removesuffix("s")]]
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    if word not in WEEKDAY_WORDS:
+        word = word.removesuffix("s")
+    return CRON_DAYS[WEEKDAY_WORDS[word]]
 
 
 def _and(items: list[str]) -> str:

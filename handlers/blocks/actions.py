@@ -26,6 +26,7 @@ from bot.domain.actions import EXAMPLE, NOTE_MAX, TITLE_MAX, Action, ActionEvent
 from bot.domain.dates import format_due
 from bot.domain.people import mention
 from bot.domain.reflections import Reflection
+from bot.domain.text import mrkdwn
 from handlers import ids
 from handlers.blocks.common import (
     Rendered,
@@ -57,7 +58,7 @@ _STATUS = {"open": "", "done": ":white_check_mark: done", "dropped": ":heavy_min
 
 def render_action_line(action: Action, today: date) -> str:
     """``*A12* Draft the response · <@U2> · due Fri 4 Dec · #inclusion`` in mrkdwn."""
-    parts = [f"*{action.ref}* {escape(action.title)}"]
+    parts = [f"*{action.ref}* {mrkdwn(action.title)}"]
     parts.append(mention(action.owner_id) if action.owner_id else "_no owner_")
     if action.due:
         due = f"due {format_due(action.due, today)}"
@@ -107,22 +108,25 @@ def render_action_list(
     return fallback(text), blocks
 
 
-def render_action_created(action: Action, today: date, creator_id: str) -> Rendered:
-    """The confirmation to whoever created the action."""
+def render_action_created(action: Action, today: date, creator_id: str, read: str = "") -> Rendered:
+    """The confirmation to whoever created the action; ``read`` says how its due date was
+    read ("Due Fri 11 Dec, from “next Friday” (the Friday of next week).")."""
     told = ""
     if action.owner_id and action.owner_id != creator_id:
         told = f" I've let {mention(action.owner_id)} know."
-    text = f"Tracked {action.ref}: {action.title}.{told}"
+    text = f"Tracked {action.ref}: {mrkdwn(action.title)}.{told}" + (f" {read}" if read else "")
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=f":pushpin: Tracked.{told}")),
         _line_block(action, today),
     ]
+    if read:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=read)]))
     return text, dicts(blocks)
 
 
 def render_action_changed(action: Action, today: date, what: str) -> Rendered:
     """The confirmation of a change: ``what`` says what happened."""
-    return f"{action.ref} {what}.", dicts(
+    return f"{action.ref} {what.rstrip('.')}.", dicts(
         [SectionBlock(text=MarkdownTextObject(text=what)), _line_block(action, today)]
     )
 
@@ -147,7 +151,7 @@ def render_action_done(action: Action, today: date, what: str) -> Rendered:
 
 def render_new_owner_dm(action: Action, today: date, by_id: str) -> Rendered:
     """The DM to someone who has been given an action."""
-    text = f"<@{by_id}> has given you an action: {action.ref} {action.title}"
+    text = f"<@{by_id}> has given you an action: {action.ref} {mrkdwn(action.title)}"
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=f"<@{by_id}> has given you an action.")),
         _line_block(action, today),
@@ -312,6 +316,9 @@ def render_action_help() -> Rendered:
             ("/action review", "steering group: every open action, by workstream"),
             ("/action export", "steering group: all actions as a CSV, by DM"),
         ],
-        f"Example: `{EXAMPLE}`. Dates: Friday, next Tuesday, in 2 weeks, 4 Dec, 2026-12-04. "
+        f"Example: `{EXAMPLE}`. Dates anywhere: next Friday (the Friday of next week), "
+        "by EOD, by the 15th, in 2 weeks, 15/01 (15 January), 2026-12-04; the day is kept, "
+        "not the time. Lists combine: `list mine done`, `list overdue #inclusion`. A title "
+        'in quotes is always a title: `/action "List of councils"`. '
         "The owner, the creator and the steering group can change an action.",
     )

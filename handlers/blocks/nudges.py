@@ -23,6 +23,7 @@ from bot.domain.actions import Action
 from bot.domain.dates import format_date, format_due
 from bot.domain.nudges import BLOG_EXAMPLE, EXAMPLE, FOLLOW_UP_EXAMPLE, Reminder, is_late
 from bot.domain.people import mention
+from bot.domain.text import mrkdwn
 from bot.domain.when import WHEN_EXAMPLE, describe_next
 from handlers import ids
 from handlers.blocks.common import (
@@ -53,8 +54,8 @@ __all__ = [
 
 def _subject(reminder: Reminder) -> str:
     if reminder.kind == "me":
-        return escape(reminder.text)
-    about = f" about {escape(reminder.text)}" if reminder.text else ""
+        return mrkdwn(reminder.text)
+    about = f" about {mrkdwn(reminder.text)}" if reminder.text else ""
     return f"follow up with {mention(reminder.person_id or '')}{about}"
 
 
@@ -103,14 +104,25 @@ def render_reminder_dm(reminder: Reminder, due_at: datetime, now: datetime) -> R
     return text, dicts(blocks)
 
 
-def render_reminder_set(reminder: Reminder, now: datetime, zone: ZoneInfo) -> Rendered:
-    """The confirmation: "OK, I'll remind you … (N3)"."""
+def render_reminder_set(
+    reminder: Reminder, now: datetime, zone: ZoneInfo, *, note: str = "", moved: str = ""
+) -> Rendered:
+    """The confirmation: "OK, I'll remind you … (N3)", with how the time was read (``note``)
+    and why it was moved out of quiet hours (``moved``), when it was."""
     when = _schedule(reminder, now, zone)
     if reminder.recurrence is not None and reminder.next_at is not None:
         when += f", first {describe_next(reminder.next_at, zone, now)}"
+    if note:
+        when += f" ({note})"
+    why = ""
+    if moved:
+        why = (
+            f" I moved it there because {moved}; name a time (`… at 9am`) to keep the day "
+            "and hour you want."
+        )
     return render_text(
         f":white_check_mark: *{reminder.ref}* OK, I'll remind you to {_subject(reminder)} "
-        f"{when}. Cancel with `/nudge cancel {reminder.ref}`."
+        f"{when}.{why} Cancel with `/nudge cancel {reminder.ref}`."
     )
 
 
@@ -285,8 +297,10 @@ def render_nudge_help() -> Rendered:
             ("/nudge mydata", "everything I store about you, as a file by DM"),
             ("/nudge forget me", "erase your data (asks first)"),
         ],
-        f"Examples: `{EXAMPLE}` · `{FOLLOW_UP_EXAMPLE}` · `{BLOG_EXAMPLE}`. When: "
-        "in 20 minutes, tomorrow at 9am, on Friday, next Tuesday at 14:30, on 4 December, "
-        "every weekday at 9:00, every 2 weeks on Monday, every month on the 1st. "
-        "Times are in your Slack time zone; a date without a time means 09:00.",
+        f"Examples: `{EXAMPLE}` · `/nudge me in 3 hours to call Pete` · "
+        f"`{FOLLOW_UP_EXAMPLE}` · `{BLOG_EXAMPLE}`. When: in 20 minutes, tomorrow at 9am, "
+        "tonight, on Friday, next Tuesday at 14:30, on 4 December, daily, on Fridays, every "
+        "weekday at 9:00, every other Tuesday, every 2 weeks on Monday, every month on the "
+        "1st, every year on 1 January. Times are in your Slack time zone; a date without a "
+        "time means 09:00.",
     )
