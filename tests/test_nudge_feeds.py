@@ -77,3 +77,44 @@ def test_a_new_post_resets_the_habit_so_no_nudge_is_sent(driven, blog, clock):
     clock.set(datetime(2026, 12, 15, 9, 0, tzinfo=UTC))  # a week after the post
     tick(driven.runtime.deps)
     assert len(driven.standin.dms_to(ANA)) == 1
+
+
+# --- what counts as this week's post: its own date --------------------------------------
+
+
+def test_a_feed_of_old_posts_registered_today_is_not_this_weeks_news(driven, blog):
+    old = [
+        Post("old-2024", "Notes from 2024", "/p/2024", datetime(2024, 6, 3, 9, 0, tzinfo=UTC)),
+        Post("old-2020", "Hello from 2020", "/p/2020", datetime(2020, 2, 10, 9, 0, tzinfo=UTC)),
+    ]
+    undated = Post("undated", "A post without a date", "/p/undated", None)
+    blog.feed("/ana.xml", rss("Ana's blog", [*old, undated]))
+    driven.command("/nudge", f"blog feed {blog.url('/ana.xml')}")
+    assert {p["entry_id"] for p in rows(driven, "posts")} == {"old-2024", "old-2020", "undated"}
+
+    preview = driven.command("/digest", "")
+
+    shown = preview.text + str(preview.blocks)
+    assert "1 blog post" in shown and "2 blog posts" not in shown
+    assert "A post without a date" in shown  # no date of its own: counted from first seen
+    assert "Hello from 2020" not in shown and "Notes from 2024" not in shown
+
+
+def test_old_posts_do_not_reset_the_habit_clock_and_a_future_date_does_not_stop_it(
+    driven, blog, clock
+):
+    driven.command("/nudge", "blog every 1 week")  # Tue 1 Dec: first nudge Wed 9 Dec 09:00
+    clock.set(datetime(2026, 12, 4, 12, 0, tzinfo=UTC))
+    old = Post("old", "Hello from 2020", "/p/2020", datetime(2020, 2, 10, 9, 0, tzinfo=UTC))
+    future = Post("future", "Dated 2031", "/p/2031", datetime(2031, 1, 1, 9, 0, tzinfo=UTC))
+    blog.feed("/ana.xml", rss("Ana's blog", [old]))
+    driven.command("/nudge", f"blog feed {blog.url('/ana.xml')}")
+    clock.set(datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
+    tick(driven.runtime.deps)
+    assert len(driven.standin.dms_to(ANA)) == 1  # registered old posts did not reset the clock
+
+    blog.feed("/ana.xml", rss("Ana's blog", [future, old]))
+    poll_feeds(driven.runtime.deps)  # first seen Wed 9 Dec: counts from then, not from 2031
+    clock.set(datetime(2026, 12, 16, 9, 0, tzinfo=UTC))
+    tick(driven.runtime.deps)
+    assert len(driven.standin.dms_to(ANA)) == 2
