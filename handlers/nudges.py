@@ -203,10 +203,7 @@ def _habit_line(db, actor: Actor, now: datetime) -> str | None:
             f"reflection by then, a nudge {describe_next(due, actor.zone, now)}."
         )
     if feed:
-        parts.append(
-            f"*Blog feed:* {feed.title or feed.url}"
-            + (f" (last check failed: {feed.error})" if feed.error else "")
-        )
+        parts.append(blocks.render_feed_line(feed.title, feed.url, feed.error))
     return "\n".join(parts) or None
 
 
@@ -273,23 +270,10 @@ def _blog_feed(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
         )
         feed_store.record_check(db, feed, now, etag=result.etag, modified=result.modified)
         feed_store.add_posts(db, feed, _entries(result), now)
-    title = result.title or parsed.url
     latest = max(
         result.entries, key=lambda e: e.published or datetime.min.replace(tzinfo=UTC), default=None
     )
-    text = f":newspaper: Your feed *{title}* is registered; I'll check it for new posts."
-    if latest is not None:
-        when = (
-            f" ({latest.published.astimezone(actor.zone):%a %-d %b %Y})" if latest.published else ""
-        )
-        text += (
-            f" Latest post: <{latest.link}|{latest.title or 'untitled'}>{when}."
-            if latest.link
-            else f" Latest post: {latest.title or 'untitled'}{when}."
-        )
-    else:
-        text += " It has no posts yet."
-    return render_text(text)
+    return blocks.render_feed_registered(result.title, parsed.url, latest, actor.zone)
 
 
 def _mydata(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:

@@ -118,3 +118,23 @@ def test_old_posts_do_not_reset_the_habit_clock_and_a_future_date_does_not_stop_
     clock.set(datetime(2026, 12, 16, 9, 0, tzinfo=UTC))
     tick(driven.runtime.deps)
     assert len(driven.standin.dms_to(ANA)) == 2
+
+
+# --- what a feed says is shown as text, never as Slack markup -----------------------------
+
+
+def test_a_feeds_title_and_posts_are_shown_escaped_in_the_reply_and_the_list(driven, blog):
+    hostile = Post(
+        "p1", "<!here> read me | now", "/p/1?a=1&b=<2>", datetime(2026, 11, 30, tzinfo=UTC)
+    )
+    blog.feed("/ana.xml", rss("<!channel> & <@U0PETE> news", [hostile]))
+
+    reply = driven.command("/nudge", f"blog feed {blog.url('/ana.xml')}")
+    listed = driven.command("/nudge", "list")
+
+    for shown in (reply, listed):
+        markup = shown.text + str(shown.blocks)
+        assert "<!channel>" not in markup and "<@U0PETE>" not in markup
+        assert "&lt;!channel&gt; &amp; &lt;@U0PETE&gt; news" in markup
+    assert "<!here>" not in reply.text + str(reply.blocks)
+    assert "&lt;!here&gt; read me | now" in reply.text

@@ -21,6 +21,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.actions import Action
 from bot.domain.dates import format_date, format_due
+from bot.domain.feeds import FeedEntry
 from bot.domain.nudges import BLOG_EXAMPLE, EXAMPLE, FOLLOW_UP_EXAMPLE, Reminder, is_late
 from bot.domain.people import mention
 from bot.domain.when import WHEN_EXAMPLE, describe_next
@@ -37,6 +38,8 @@ __all__ = [
     "render_follow_up_modal",
     "render_due_modal",
     "render_nudge_help",
+    "render_feed_line",
+    "render_feed_registered",
 ]
 
 
@@ -254,3 +257,37 @@ def render_nudge_help() -> Rendered:
         "every weekday at 9:00, every 2 weeks on Monday, every month on the 1st. "
         "Times are in your Slack time zone; a date without a time means 09:00.",
     )
+
+
+# --- blog feeds: what a feed says (titles, links, a server's answer) is shown as text -------
+
+
+def _feed_link(url: str, label: str) -> str:
+    """``<url|label>`` with both escaped; a ``|`` in the URL would end it early."""
+    return f"<{escape(url).replace('|', '%7C')}|{escape(label)}>"
+
+
+def render_feed_line(title: str, url: str, error: str | None) -> str:
+    """``*Blog feed:* Ana's blog`` for ``/nudge list`` and the App Home, the title escaped.
+
+    >>> render_feed_line("<!channel> news", "https://a.example/feed", None)
+    '*Blog feed:* &lt;!channel&gt; news'
+    """
+    line = f"*Blog feed:* {escape(title or url)}"
+    return line + (f" (last check failed: {escape(error)})" if error else "")
+
+
+def render_feed_registered(
+    title: str, url: str, latest: FeedEntry | None, zone: ZoneInfo
+) -> Rendered:
+    """A feed was read and registered: its title and latest post, escaped."""
+    text = (
+        f":newspaper: Your feed *{escape(title or url)}* is registered; "
+        "I'll check it for new posts."
+    )
+    if latest is None:
+        return render_text(text + " It has no posts yet.")
+    when = f" ({latest.published.astimezone(zone):%a %-d %b %Y})" if latest.published else ""
+    name = latest.title or "untitled"
+    post = _feed_link(latest.link, name) if latest.link else escape(name)
+    return render_text(f"{text} Latest post: {post}{when}.")
