@@ -21,6 +21,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.actions import Action
 from bot.domain.dates import format_date, format_due
+from bot.domain.feeds import FEED_EXAMPLE as BLOG_FEED_EXAMPLE
 from bot.domain.feeds import FeedEntry
 from bot.domain.nudges import BLOG_EXAMPLE, EXAMPLE, FOLLOW_UP_EXAMPLE, Reminder, is_late
 from bot.domain.people import mention
@@ -39,7 +40,10 @@ __all__ = [
     "render_due_modal",
     "render_nudge_help",
     "render_feed_line",
+    "render_feed_checking",
+    "render_feed_busy",
     "render_feed_registered",
+    "render_feed_refused",
 ]
 
 
@@ -275,6 +279,41 @@ def render_feed_line(title: str, url: str, error: str | None) -> str:
     """
     line = f"*Blog feed:* {escape(title or url)}"
     return line + (f" (last check failed: {escape(error)})" if error else "")
+
+
+def render_feed_checking(url: str) -> Rendered:
+    """The answer to ``/nudge blog feed <url>``: the feed is read next, the result by DM."""
+    return render_text(
+        f":hourglass_flowing_sand: Reading {escape(url)} now. I'll send you a DM when I have: "
+        "registered with its latest post, or why I couldn't read it."
+    )
+
+
+def render_feed_busy(*, still_yours: bool) -> Rendered:
+    """Too many feeds being read (or this member's last one still is): try again soon."""
+    if still_yours:
+        return render_text(
+            ":hourglass_flowing_sand: I'm still reading the feed you gave me a moment ago; "
+            "you'll have my DM about it shortly. Try again after that."
+        )
+    return render_text(
+        ":hourglass_flowing_sand: I'm reading a lot of feeds right now. "
+        "Please try again in a few minutes."
+    )
+
+
+def render_feed_refused(url: str, reason: str) -> Rendered:
+    """A feed could not be read: the reason (a server's words escaped) and an example."""
+    text = (
+        f":warning: I couldn't read the feed at {escape(url)}: {escape(reason)} Nothing is saved."
+    )
+    example = f"For example: `{BLOG_FEED_EXAMPLE}`"
+    return f"{text} {example}", dicts(
+        [
+            SectionBlock(text=MarkdownTextObject(text=text)),
+            ContextBlock(elements=[MarkdownTextObject(text=example)]),
+        ]
+    )
 
 
 def render_feed_registered(
