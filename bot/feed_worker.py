@@ -185,10 +185,9 @@ def _log(
     peak_kb: int | None,
     detail: str = "",
 ) -> None:
-    host = url.split("//", 1)[-1].split("/", 1)[0][:100]
     log.info(
-        "feed fetch host=%s outcome=%s ms=%.0f cpu_ms=%s peak_mb=%s%s",
-        host,
+        "feed fetch url=%r outcome=%s ms=%.0f cpu_ms=%s peak_mb=%s%s",
+        url[:200],
         outcome,
         (time.monotonic() - started) * 1000,
         "-" if cpu is None else f"{cpu * 1000:.0f}",
