@@ -212,3 +212,15 @@ def test_hanging_and_hostile_feeds_do_not_delay_the_others_in_the_poll(make_bot)
     assert "took more than 5 seconds" in errors[ANA]
     assert "declares its own entities" in errors[PETE] and "too large" in errors[SAM]
     assert {p["user_id"] for p in rows(bot, "posts")} == set(members[len(bombs) :])
+
+
+def test_a_second_feed_while_the_first_is_read_is_asked_to_wait(make_bot):
+    bot = make_bot(tick_seconds=3600, feed_timeout_seconds=3)
+    with FeedServer(trickle_seconds=0.5) as slow:
+        first = bot.command("/nudge", f"blog feed {slow.url('/trickle/headers.xml')}")
+        again = bot.command("/nudge", f"blog feed {slow.url('/rss.xml')}")
+        bot.standin.wait_for("chat.postMessage", lambda c: c.params["channel"] == ANA, 15)
+
+    assert "I'll send you a DM" in first.text
+    assert "still reading the feed you gave me" in again.text
+    assert slow.hits["/rss.xml"] == 0 and rows(bot, "feeds") == []
