@@ -157,3 +157,11 @@ def test_the_worker_gets_none_of_the_bots_environment(blog, monkeypatch):
     thread.join()
 
     assert environments and all(b"xoxb-" not in found for found in environments)
+
+
+def test_a_worker_that_cannot_start_is_an_error_result(blog, monkeypatch):
+    monkeypatch.setattr("sys.executable", "/nonexistent/python")
+
+    result = fetch_in_worker(blog.url("/rss.xml"), allow_private=True)
+
+    assert result.status == "error" and "couldn't start reading the feed" in result.error
