@@ -42,6 +42,8 @@ class Settings:
     steering_group: str | None = None
     feed_poll_minutes: int = 60
     allow_private_feeds: bool = False
+    # One deadline (seconds) over reading a feed: connecting, headers, body and parsing.
+    feed_timeout_seconds: int = 20
     log_level: str = "INFO"
     # How often (seconds) the scheduler looks for due reminders and retries (NUDGE_TICK_SECONDS).
     tick_seconds: float = 5.0
@@ -116,6 +118,10 @@ class Settings:
         if allow not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
             raise ConfigError("NUDGE_ALLOW_PRIVATE_FEEDS must be 1 or 0")
 
+        feed_timeout = get("NUDGE_FEED_TIMEOUT_SECONDS") or "20"
+        if not feed_timeout.isdigit() or not 2 <= int(feed_timeout) <= 120:
+            raise ConfigError("NUDGE_FEED_TIMEOUT_SECONDS must be a whole number from 2 to 120")
+
         tick = get("NUDGE_TICK_SECONDS") or "5"
         try:
             tick_seconds = float(tick)
@@ -145,6 +151,7 @@ class Settings:
             steering_group=(get("NUDGE_STEERING_GROUP") or "").lstrip("@") or None,
             feed_poll_minutes=int(poll),
             allow_private_feeds=allow in ("1", "true", "yes", "on"),
+            feed_timeout_seconds=int(feed_timeout),
             log_level=level,
             tick_seconds=tick_seconds,
             lease_seconds=int(lease_seconds),

@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlite_utils import Database
 
+from bot.background import BoundedExecutor
 from bot.config import Settings
 from storage.db import connect
 
@@ -90,6 +91,10 @@ class Deps:
     cache: TTLCache = field(default_factory=lambda: TTLCache(seconds=300))
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     held_open: sqlite3.Connection | None = None  # storage.db.hold_open; closed by close()
+    # Members' feed registrations, checked after the member has been answered.
+    feed_checks: BoundedExecutor = field(
+        default_factory=lambda: BoundedExecutor("feed-check", workers=4, queued=20)
+    )
 
     @contextmanager
     def db(self) -> Iterator[Database]:
@@ -105,7 +110,8 @@ class Deps:
             db.close()
 
     def close(self) -> None:
-        """Let go of the store when the process stops."""
+        """Let go of the store and the background pools when the process stops."""
+        self.feed_checks.shutdown()
         if self.held_open is not None:
             self.held_open.close()
 

@@ -6,7 +6,13 @@
 ('ok', ['Second post', 'First post'])
 
 ``allow_private`` comes from ``Settings`` (``NUDGE_ALLOW_PRIVATE_FEEDS``); parsing lives in
-``bot.domain.feeds``.
+``bot.domain.feeds``. The bot itself never calls ``fetch_feed``: ``bot.feed_worker`` runs it
+in a child process with memory, CPU and wall-clock limits, so no feed can hurt the bot.
+
+The body is bounded after every layer of content coding: httpx would undo
+``Content-Encoding: gzip, gzip`` a whole network read at a time (1.8 kB on the wire became
+2 GB), so the raw bytes are read and each layer is undone here, never producing more than
+``max_bytes``.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import ipaddress
 import re
 import socket
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -30,6 +37,7 @@ __all__ = [
     "USER_AGENT",
     "URL_MAX",
     "MAX_REDIRECTS",
+    "CODINGS_MAX",
 ]
 
 USER_AGENT = "Nudge/0.1 (+feed reader for a Slack practitioner network)"
@@ -39,6 +47,9 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 )
+# Content codings undone (zlib's window bits for each); at most CODINGS_MAX layers of them.
+_CODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+CODINGS_MAX = 2
 _HOST_NAME = re.compile(r"^(?=.{1,254}$)[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*\.?$", re.I)
 # NAT64 (RFC 6052) embeds an IPv4 address in its last 32 bits.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -63,20 +74,27 @@ class FeedResult:
     error: str | None = None
 
 
-def check_url(url: str, allow_private: bool) -> None:
+def check_url(url: str, allow_private: bool, *, resolve: bool = True) -> None:
     """Refuse, with a ``ParseError`` a member can act on, a feed URL Nudge must not fetch.
 
     http(s) only, a host, no user name or password, at most ``URL_MAX`` characters, and
     unless ``allow_private`` every address the host resolves to must be public (not
     private, loopback, link-local, multicast, reserved or unspecified, IPv4 or IPv6,
-    IPv4-mapped and NAT64 included). Resolves the host name (blocking DNS).
+    IPv4-mapped and NAT64 included). Resolves the host name (blocking DNS) unless
+    ``resolve`` is false: then only the form and a literal IP address are checked, which
+    is quick enough to do while a member waits.
 
     >>> check_url("https://myblog.example.org/feed.xml", allow_private=False)  # doctest: +SKIP
     >>> check_url("http://169.254.169.254/latest/meta-data/", allow_private=False)
     Traceback (most recent call last):
     bot.domain.errors.ParseError: That address is on a private or local network ...
     """
-    _checked_addresses(url, allow_private)
+    if resolve:
+        _checked_addresses(url, allow_private)
+        return
+    _parsed, ascii_host, _port = _checked_form(url)
+    if _is_ip_literal(ascii_host) and not allow_private:
+        _check_public([ipaddress.ip_address(ascii_host)])
 
 
 def fetch_feed(
@@ -98,7 +116,10 @@ def fetch_feed(
     "not_modified". Redirects are followed by hand, at most ``MAX_REDIRECTS``, each hop
     checked again (so a public feed can't redirect into the private network) and loops
     refused. The body is streamed and abandoned past ``max_bytes`` (after decompression);
-    ``timeout`` bounds connecting and each read, and 3 × ``timeout`` the whole download.
+    ``timeout`` bounds connecting and each read, and 3 × ``timeout`` the whole download
+    (``bot.feed_worker`` puts one hard deadline over all of it). Each layer of
+    ``Content-Encoding`` (gzip or deflate, at most ``CODINGS_MAX``) is undone here with its
+    output bounded by ``max_bytes``; another coding is an error.
 
     DNS rebinding: the host is resolved once, checked, and the connection is made to that
     checked address (the URL's host is replaced by the IP; ``Host`` and, for https, the TLS
@@ -144,7 +165,7 @@ def _fetch(
     timeout: float,
 ) -> FeedResult:
     """The redirect loop of ``fetch_feed``; turns every expected failure into an error result."""
-    headers = {"User-Agent": USER_AGENT, "Accept": _ACCEPT}
+    headers = {"User-Agent": USER_AGENT, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"}
     if etag:
         headers["If-None-Match"] = etag
     if modified:
@@ -247,32 +268,138 @@ def _send(
 
 
 def _read_body(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
-    """The (decoded) body, stopping as soon as it passes ``max_bytes`` or the deadline."""
+    """The decoded body, stopping as soon as any layer passes ``max_bytes`` or the deadline."""
     too_large = f"The feed is too large (more than {max_bytes // 1_000_000 or 1} MB)."
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise _Failed(too_large)
+    stages = [_Raw(), *_layers(response.headers.get("Content-Encoding", ""))]
     chunks: list[bytes] = []
-    size = 0
     try:
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > max_bytes:
-                raise _Failed(too_large)
+        for raw in response.iter_raw():
             if time.monotonic() > deadline:
                 raise _Failed("The feed's server took too long to send the feed.")
-            chunks.append(chunk)
+            for stage in stages:
+                raw = stage.feed(raw, max_bytes, too_large)
+            chunks.append(raw)
+        for n, stage in enumerate(stages):  # what each layer still holds, through the rest
+            rest = stage.finish(max_bytes, too_large)
+            for later in stages[n + 1 :]:
+                rest = later.feed(rest, max_bytes, too_large)
+            chunks.append(rest)
     except httpx.TimeoutException as error:
         raise _Failed("The feed's server took too long to send the feed.") from error
     except httpx.HTTPError as error:
         raise _Failed("The feed's server sent an answer I couldn't read.") from error
+    except zlib.error as error:
+        raise _Failed("The feed's server sent a compressed answer I couldn't read.") from error
     except OSError as error:
         raise _Failed("The connection to the feed's server broke.") from error
     return b"".join(chunks)
 
 
+class _Raw:
+    """The bytes on the wire, counted against the same bound as every decoded layer."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def feed(self, data: bytes, max_bytes: int, too_large: str) -> bytes:
+        self.size += len(data)
+        if self.size > max_bytes:
+            raise _Failed(too_large)
+        return data
+
+    def finish(self, max_bytes: int, too_large: str) -> bytes:
+        return b""
+
+
+class _Layer:
+    """One layer of content coding undone, never producing more than ``max_bytes`` in all.
+
+    zlib's ``max_length`` stops each step one byte past what is left, so a bomb is
+    noticed after at most ``max_bytes + 1`` bytes of output, whatever its ratio. A gzip
+    stream of several members is read through; "deflate" without its zlib header (as
+    some servers send it) is read as raw deflate.
+    """
+
+    def __init__(self, coding: str) -> None:
+        self.wbits = _CODINGS[coding]
+        self.size = 0
+        self._started = False
+        self._z = zlib.decompressobj(self.wbits)
+
+    def feed(self, data: bytes, max_bytes: int, too_large: str) -> bytes:
+        out: list[bytes] = []
+        while data:
+            try:
+                piece = self._z.decompress(data, max_bytes - self.size + 1)
+            except zlib.error:
+                if self._started or self.wbits != zlib.MAX_WBITS:
+                    raise
+                self.wbits = -zlib.MAX_WBITS  # deflate without the zlib header
+                self._z = zlib.decompressobj(self.wbits)
+                continue
+            self._started = True
+            self._grow(piece, out, max_bytes, too_large)
+            if self._z.eof:
+                data = self._z.unused_data  # another gzip member, or trailing bytes
+                self._z = zlib.decompressobj(self.wbits)
+                if data and self.wbits != 16 + zlib.MAX_WBITS:
+                    break  # bytes after a deflate stream: ignored, as browsers do
+            else:
+                data = self._z.unconsumed_tail  # empty: the output fitted below the bound
+        return b"".join(out)
+
+    def finish(self, max_bytes: int, too_large: str) -> bytes:
+        out: list[bytes] = []
+        self._grow(self._z.flush(max_bytes - self.size + 1), out, max_bytes, too_large)
+        return b"".join(out)
+
+    def _grow(self, piece: bytes, out: list[bytes], max_bytes: int, too_large: str) -> None:
+        self.size += len(piece)
+        if self.size > max_bytes:
+            raise _Failed(too_large)
+        out.append(piece)
+
+
+def _layers(header: str) -> list[_Layer]:
+    """The layers to undo for a ``Content-Encoding`` header, outermost first."""
+    codings = [c.strip().lower() for c in header.split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    unknown = [c for c in codings if c not in _CODINGS]
+    if unknown:
+        raise _Failed(
+            f"The feed's server compressed the feed in a way I can't read ({unknown[0][:20]})."
+        )
+    if len(codings) > CODINGS_MAX:
+        raise _Failed(f"The feed's server compressed the feed {len(codings)} times over.")
+    return [_Layer(coding) for coding in reversed(codings)]
+
+
 def _checked_addresses(url: str, allow_private: bool) -> list[Address]:
     """``check_url``'s work: the addresses the URL's host resolves to, all of them allowed."""
+    parsed, ascii_host, port = _checked_form(url)
+    addresses = _resolve(ascii_host, port, parsed.host)
+    if not allow_private:
+        _check_public(addresses)
+    return addresses
+
+
+def _check_public(addresses: list[Address]) -> None:
+    """Refuse if any of ``addresses`` is private, loopback, link-local, reserved…"""
+    for address in addresses:
+        reason = _refusal(address)
+        if reason:
+            raise ParseError(
+                f"That address is on a private or local network ({reason}), so I can't "
+                "read a feed there. Blog feeds need a public address.",
+                example=FEED_EXAMPLE,
+            )
+
+
+def _checked_form(url: str) -> tuple[httpx.URL, str, int]:
+    """The URL parsed, its host in ASCII and its port, or a ``ParseError`` saying what's wrong."""
     if not isinstance(url, str) or not url.strip():
         raise ParseError("I need the address of your blog's feed.", example=FEED_EXAMPLE)
     if len(url) > URL_MAX:
@@ -296,18 +423,7 @@ def _checked_addresses(url: str, allow_private: bool) -> list[Address]:
     ascii_host = parsed.raw_host.decode("ascii")
     if not (_is_ip_literal(ascii_host) or _HOST_NAME.match(ascii_host)):
         raise ParseError("That doesn't look like a web address.", example=FEED_EXAMPLE)
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    addresses = _resolve(ascii_host, port, host)
-    if not allow_private:
-        for address in addresses:
-            reason = _refusal(address)
-            if reason:
-                raise ParseError(
-                    f"That address is on a private or local network ({reason}), so I can't "
-                    "read a feed there. Blog feeds need a public address.",
-                    example=FEED_EXAMPLE,
-                )
-    return addresses
+    return parsed, ascii_host, parsed.port or (443 if parsed.scheme == "https" else 80)
 
 
 def _resolve(ascii_host: str, port: int, host: str) -> list[Address]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,8 @@ from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot import feed_worker
+from bot import feeds as fetcher
 from bot.deps import Deps
 from bot.domain.actions import TITLE_MAX, check_change
 from bot.domain.dates import picked_date
@@ -73,6 +76,7 @@ __all__ = [
     "send_overdue_nudges",
     "send_habit_nudges",
     "poll_feeds",
+    "check_feed_registration",
 ]
 
 log = logging.getLogger(__name__)
@@ -212,10 +216,7 @@ def _habit_line(db, actor: Actor, now: datetime) -> str | None:
             f"reflection by then, a nudge {describe_next(due, actor.zone, now)}."
         )
     if feed:
-        parts.append(
-            f"*Blog feed:* {feed.title or feed.url}"
-            + (f" (last check failed: {feed.error})" if feed.error else "")
-        )
+        parts.append(blocks.render_feed_line(feed.title, feed.url, feed.error))
     return "\n".join(parts) or None
 
 
@@ -265,40 +266,39 @@ def _blog(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
 
 
 def _blog_feed(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
-    from bot import feeds as fetcher  # the feed fetcher (bot/feeds.py)
+    """Answer at once; the feed is read in the background and the result sent by DM."""
+    fetcher.check_url(parsed.url, deps.settings.allow_private_feeds, resolve=False)
+    key = (actor.team_id, actor.user_id)
+    if deps.feed_checks.submit(check_feed_registration, deps, actor, parsed.url, key=key):
+        return blocks.render_feed_checking(parsed.url)
+    return blocks.render_feed_busy(still_yours=deps.feed_checks.is_busy(key))
 
-    allow = deps.settings.allow_private_feeds
-    fetcher.check_url(parsed.url, allow)
-    result = fetcher.fetch_feed(parsed.url, allow_private=allow)
+
+def _feed_limits(deps: Deps) -> feed_worker.Limits:
+    return feed_worker.Limits(deadline=deps.settings.feed_timeout_seconds)
+
+
+def check_feed_registration(deps: Deps, actor: Actor, url: str) -> None:
+    """Read the feed a member gave (in a worker, within the deadline); register it if it
+    reads, and tell the member by DM either way. Nothing is stored for a feed refused."""
+    result = feed_worker.fetch_in_worker(
+        url, allow_private=deps.settings.allow_private_feeds, limits=_feed_limits(deps)
+    )
     if result.status != "ok":
-        raise ParseError(
-            f"I couldn't read that feed: {result.error}",
-            example="/nudge blog feed https://example.org/feed.xml",
-        )
+        text, blocks_ = blocks.render_feed_refused(url, result.error or "it could not be read")
+        deps.client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
+        return
     now = deps.now()
     with deps.db() as db:
-        feed = feed_store.save_feed(
-            db, actor.team_id, actor.user_id, parsed.url, result.title or "", now
-        )
+        feed = feed_store.save_feed(db, actor.team_id, actor.user_id, url, result.title, now)
         feed_store.record_check(db, feed, now, etag=result.etag, modified=result.modified)
         feed_store.add_posts(db, feed, _entries(result), now)
-    title = result.title or parsed.url
     latest = max(
         result.entries, key=lambda e: e.published or datetime.min.replace(tzinfo=UTC), default=None
     )
-    text = f":newspaper: Your feed *{title}* is registered; I'll check it for new posts."
-    if latest is not None:
-        when = (
-            f" ({latest.published.astimezone(actor.zone):%a %-d %b %Y})" if latest.published else ""
-        )
-        text += (
-            f" Latest post: <{latest.link}|{latest.title or 'untitled'}>{when}."
-            if latest.link
-            else f" Latest post: {latest.title or 'untitled'}{when}."
-        )
-    else:
-        text += " It has no posts yet."
-    return render_text(text)
+    text, blocks_ = blocks.render_feed_registered(result.title, url, latest, actor.zone)
+    deps.client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
+    refresh_home(deps, deps.client, actor.team_id, [actor.user_id])
 
 
 def _mydata(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
@@ -713,29 +713,37 @@ def _entries(result) -> list[dict]:
     ]
 
 
-def poll_feeds(deps: Deps) -> int:
-    """Fetch every registered feed (conditional GET); store new posts; return how many."""
-    from bot import feeds as fetcher  # the feed fetcher (bot/feeds.py)
+FEED_POLL_WORKERS = 4
 
+
+def poll_feeds(deps: Deps) -> int:
+    """Fetch every registered feed (conditional GET), ``FEED_POLL_WORKERS`` at a time, each
+    within its own deadline and its posts stored as soon as it is read, so one slow feed
+    delays no one else's; return how many new posts were found."""
     with deps.db() as db:
         registered = feed_store.feeds(db)
-    found = 0
-    for feed in registered:
-        result = fetcher.fetch_feed(
-            feed.url,
-            etag=feed.etag,
-            modified=feed.modified,
-            allow_private=deps.settings.allow_private_feeds,
+    with ThreadPoolExecutor(FEED_POLL_WORKERS, thread_name_prefix="feed-poll") as pool:
+        return sum(pool.map(lambda feed: _poll_feed(deps, feed), registered))
+
+
+def _poll_feed(deps: Deps, feed: feed_store.Feed) -> int:
+    """One feed of the poll: fetch it in a worker, record what it said, store its new posts."""
+    result = feed_worker.fetch_in_worker(
+        feed.url,
+        etag=feed.etag,
+        modified=feed.modified,
+        allow_private=deps.settings.allow_private_feeds,
+        limits=_feed_limits(deps),
+    )
+    now = deps.now()
+    with deps.db() as db:
+        if result.status == "error":
+            log.info("feed %s of %s: %s", feed.id, feed.user_id, result.error)
+            feed_store.record_check(db, feed, now, error=result.error or "unreadable")
+            return 0
+        feed_store.record_check(
+            db, feed, now, title=result.title, etag=result.etag, modified=result.modified
         )
-        now = deps.now()
-        with deps.db() as db:
-            if result.status == "error":
-                log.info("feed %s of %s: %s", feed.id, feed.user_id, result.error)
-                feed_store.record_check(db, feed, now, error=result.error or "unreadable")
-                continue
-            feed_store.record_check(
-                db, feed, now, title=result.title, etag=result.etag, modified=result.modified
-            )
-            if result.status == "ok":
-                found += len(feed_store.add_posts(db, feed, _entries(result), now))
-    return found
+        if result.status != "ok":
+            return 0
+        return len(feed_store.add_posts(db, feed, _entries(result), now))

@@ -107,11 +107,9 @@ def lessons(db: Database, team_id: str, actions: list[Action]) -> dict[int, list
 
 
 def posts(db: Database, team_id: str, start: datetime, end: datetime) -> list[Post]:
-    """Blog posts members' feeds brought in the period."""
+    """Blog posts members published in the period, by their own date (``Post.posted_at``)."""
     return [
-        Post(
-            p.user_id, p.title or p.link or "a new post", p.link or "", p.published_at or p.seen_at
-        )
+        Post(p.user_id, p.title or p.link or "a new post", p.link or "", p.posted_at)
         for p in feed_store.posts_between(db, team_id, *_as_closed(start, end))
     ]
 

@@ -1,7 +1,11 @@
 """Blogging habits, members' feeds and the posts found in them.
 
 Posts feed the digest (``posts_between``) and reset a member's habit clock
-(``last_activity``, together with the member's last shared reflection).
+(``last_activity``, together with the member's last shared reflection). A post counts
+from its own date (the feed's published date, else its updated date), never later than
+when Nudge first saw it; only a post without a date counts from when it was first seen.
+So registering a feed of old posts brings no news, and a post dated in the future
+counts from the day it appeared.
 """
 
 from __future__ import annotations
@@ -76,6 +80,15 @@ class Post:
     link: str | None
     published_at: datetime | None
     seen_at: datetime
+
+    @property
+    def posted_at(self) -> datetime:
+        """When the post counts as published: its own date, at the latest when first seen."""
+        return min(self.published_at or self.seen_at, self.seen_at)
+
+
+# ``Post.posted_at`` in SQL (stored times are ``ts`` strings, which sort as times).
+_POSTED_AT = "min(coalesce(published_at, seen_at), seen_at)"
 
 
 def _habit(row: dict) -> Habit:
@@ -250,19 +263,19 @@ def add_posts(db: Database, feed: Feed, entries: list[dict], now: datetime) -> l
 
 
 def posts_between(db: Database, team_id: str, start: datetime, end: datetime) -> list[Post]:
-    """Posts first seen in ``[start, end)`` (the digest's blog section)."""
+    """Posts published in ``[start, end)`` by ``Post.posted_at`` (the digest's blog section)."""
     rows = db.table("posts").rows_where(
-        "team_id = ? AND seen_at >= ? AND seen_at < ?",
+        f"team_id = ? AND {_POSTED_AT} >= ? AND {_POSTED_AT} < ?",
         [team_id, encode_time(start), encode_time(end)],
-        order_by="seen_at",
+        order_by=f"{_POSTED_AT}, id",
     )
     return [_post(row) for row in rows]
 
 
 def last_post_at(db: Database, team_id: str, user_id: str) -> datetime | None:
-    """When the member last published: the newest post's date (or when it was first seen)."""
+    """When the member last published: the newest ``Post.posted_at``."""
     row = db.execute(
-        "SELECT max(coalesce(published_at, seen_at)) FROM posts WHERE team_id = ? AND user_id = ?",
+        f"SELECT max({_POSTED_AT}) FROM posts WHERE team_id = ? AND user_id = ?",
         [team_id, user_id],
     ).fetchone()
     return decode_time(row[0])
@@ -284,11 +297,10 @@ def last_activity(db: Database, team_id: str, user_id: str) -> datetime | None:
 def posts_of(
     db: Database, team_id: str, user_id: str, start: datetime, end: datetime
 ) -> list[Post]:
-    """The member's posts published in ``[start, end)`` (when first seen, if undated)."""
+    """The member's posts published in ``[start, end)`` by ``Post.posted_at``."""
     rows = db.query(
-        "SELECT * FROM posts WHERE team_id = ? AND user_id = ? "
-        "AND coalesce(published_at, seen_at) >= ? AND coalesce(published_at, seen_at) < ? "
-        "ORDER BY coalesce(published_at, seen_at), id",
+        f"SELECT * FROM posts WHERE team_id = ? AND user_id = ? "
+        f"AND {_POSTED_AT} >= ? AND {_POSTED_AT} < ? ORDER BY {_POSTED_AT}, id",
         [team_id, user_id, encode_time(start), encode_time(end)],
     )
     return [_post(row) for row in rows]

@@ -38,7 +38,7 @@ def member_week(
         reflections=reflections.written_between(db, team_id, user_id, start, end),
         follow_ups=follow_ups,
         posts=[
-            WeekPost(p.title, p.link, p.published_at or p.seen_at)
+            WeekPost(p.title, p.link, p.posted_at)
             for p in feeds.posts_of(db, team_id, user_id, start, end)
         ],
         names=names,

@@ -28,6 +28,20 @@ Built-in routes (GET; anything else is 404):
   ``/slow-body.xml``: sends headers at once, then waits before the body.
 - ``/status/<code>``: answers with that status (e.g. ``/status/404``).
 
+Hostile feeds (each must be refused, bounded in memory and time):
+
+- ``/bomb/gzip-gzip.xml``: ``Content-Encoding: gzip, gzip``, 2 GiB decoded from 5 kB;
+  ``/bomb/gzip-in-gzip.xml``: ``Content-Encoding: gzip`` around a gzip stream of 1 GiB;
+  ``/bomb/gzip.xml``: one layer, 200 MB from 200 kB; ``/bomb/gzip-3.xml``: three layers;
+  ``/bomb/br.xml``: a coding Nudge does not read (``br``).
+- ``/bomb/entities.xml``: one 60 kB entity referenced 10,000 times (``ENTITY_BOMB``);
+  ``/bomb/attributes.xml``: 100,000 attributes on one element (``ATTRIBUTE_BOMB``).
+- ``/trickle/headers.xml``: a status line, then one byte of a header every
+  ``trickle_seconds`` (0.5 s), for ever; ``/trickle/body.xml``: headers at once, then
+  the body a byte at a time, for ever; ``/hang.xml``: accepts and never answers.
+- ``/gzip.xml``, ``/deflate.xml``, ``/raw-deflate.xml``: ``RSS_FEED`` compressed the ways
+  servers do, which must be read.
+
 Configure more with ``blog.feed(path, xml)`` (a feed with its own ETag, replaceable as
 posts are "published"; ``rss(...)`` and ``atom(...)`` build the XML) or
 ``blog.route(path, handler)`` with ``handler(request) -> Reply``. ``blog.hits`` counts
@@ -36,8 +50,12 @@ requests per path; ``blog.requests`` keeps each ``Seen(path, headers)``.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
+import struct
 import threading
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -57,6 +75,9 @@ __all__ = [
     "ATOM_FEED",
     "RSS_POSTS",
     "ATOM_POSTS",
+    "ENTITY_BOMB",
+    "ATTRIBUTE_BOMB",
+    "zeros_gzip",
 ]
 
 
@@ -141,6 +162,40 @@ FEED_MODIFIED = datetime(2024, 11, 20, 10, 0, tzinfo=UTC)
 MALFORMED = b"<?xml version='1.0'?><notafeed><oops></notafeed"
 PAGE = b"<!DOCTYPE html><html><head><title>Ana</title></head><body><p>Hi</p></body></html>"
 HUGE_SIZE = 3_000_000
+_CHANNEL = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Bomb</title>'
+ENTITY_BOMB = (  # the declaration on a line of its own, where feedparser's loose parser finds it
+    b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY big "' + b"x" * 60_000 + b'">\n]>\n'
+    b'<rss version="2.0"><channel><title>Bomb</title><item><title>t</title><description>'
+    + b"&big;" * 10_000
+    + b"</description></item></channel></rss>"
+)
+ATTRIBUTE_BOMB = (
+    _CHANNEL
+    + b"<item "
+    + b" ".join(b'a%d="x"' % n for n in range(100_000))
+    + b"><title>t</title></item></channel></rss>"
+)
+
+
+@functools.cache
+def zeros_gzip(size: int) -> bytes:
+    """A valid gzip stream of ``size`` zero bytes (a multiple of 1 MiB), built in under 1 s.
+
+    After a full flush zlib's state repeats, so one compressed megabyte is repeated; the
+    trailer's CRC is computed over all of it, so a decoder that reads to the end accepts it.
+    """
+    block = bytes(1 << 20)
+    blocks = size // len(block)
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    first = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+    again = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+    assert packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH) == again
+    crc = 0
+    for _ in range(blocks):
+        crc = zlib.crc32(block, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    body = first + again * (blocks - 1) + packer.flush(zlib.Z_FINISH)
+    return header + body + struct.pack("<II", crc, size & 0xFFFFFFFF)
 
 
 @dataclass(frozen=True)
@@ -160,7 +215,9 @@ class Reply:
     """What a route answers: ``Reply(200, b"...", {"Content-Type": "application/rss+xml"})``.
 
     ``body`` may be an iterable of chunks (streamed, no Content-Length unless given);
-    ``delay`` seconds pass before the status line, ``body_delay`` before the body.
+    ``delay`` seconds pass before the status line, ``body_delay`` before the body;
+    ``trickle`` > 0 sends, after the status line, one byte of a header every ``trickle``
+    seconds until the client hangs up.
     """
 
     status: int = 200
@@ -168,6 +225,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     body_delay: float = 0.0
+    trickle: float = 0.0
 
 
 Handler = Callable[[Seen], Reply]
@@ -181,8 +239,9 @@ class FeedServer:
     'http://127.0.0.1:54321/rss.xml'
     """
 
-    def __init__(self, slow_seconds: float = 3.0) -> None:
+    def __init__(self, slow_seconds: float = 3.0, trickle_seconds: float = 0.5) -> None:
         self.slow_seconds = slow_seconds
+        self.trickle_seconds = trickle_seconds
         self.hits: Counter[str] = Counter()
         self.requests: list[Seen] = []
         self.bytes_sent: Counter[str] = Counter()
@@ -211,6 +270,31 @@ class FeedServer:
         self.route("/moved", lambda _: _redirect("/rss.xml", status=301))
         self.route("/slow.xml", lambda _: _xml(RSS_FEED, delay=self.slow_seconds))
         self.route("/slow-body.xml", lambda _: _xml(RSS_FEED, body_delay=self.slow_seconds))
+        self.route("/hang.xml", lambda _: _xml(RSS_FEED, delay=3600))
+        self.route("/trickle/headers.xml", lambda _: Reply(200, trickle=self.trickle_seconds))
+        self.route("/trickle/body.xml", lambda _: _xml(self._trickled_body()))
+        self.route("/bomb/entities.xml", lambda _: _xml(ENTITY_BOMB))
+        self.route("/bomb/attributes.xml", lambda _: _xml(ATTRIBUTE_BOMB))
+        gzipped = {"Content-Encoding": "gzip"}
+        self.route(
+            "/bomb/gzip-gzip.xml",
+            lambda _: _xml(_gzip(zeros_gzip(2**31)), {"Content-Encoding": "gzip, gzip"}),
+        )
+        self.route("/bomb/gzip-in-gzip.xml", lambda _: _xml(_gzip(zeros_gzip(2**30)), gzipped))
+        self.route("/bomb/gzip.xml", lambda _: _xml(zeros_gzip(200 * 2**20), gzipped))
+        self.route(
+            "/bomb/gzip-3.xml",
+            lambda _: _xml(_gzip(_gzip(_gzip(RSS_FEED))), {"Content-Encoding": "gzip,gzip,gzip"}),
+        )
+        self.route("/bomb/br.xml", lambda _: _xml(RSS_FEED, {"Content-Encoding": "br"}))
+        self.route("/gzip.xml", lambda _: _xml(_gzip(RSS_FEED), gzipped))
+        self.route(
+            "/deflate.xml", lambda _: _xml(zlib.compress(RSS_FEED), {"Content-Encoding": "deflate"})
+        )
+        self.route(
+            "/raw-deflate.xml",
+            lambda _: _xml(_raw_deflate(RSS_FEED), {"Content-Encoding": "deflate"}),
+        )
 
     # -- configuration -------------------------------------------------------------------
 
@@ -295,6 +379,12 @@ class FeedServer:
             return Reply(int(path[8:]), b"status\n", {"Content-Type": "text/plain"})
         return Reply(404, b"not found\n", {"Content-Type": "text/plain"})
 
+    def _trickled_body(self) -> Iterator[bytes]:
+        """The start of a feed, then one byte every ``trickle_seconds`` until stopped."""
+        yield _CHANNEL
+        while not self._stopping.wait(self.trickle_seconds):
+            yield b" "
+
     def _count(self, path: str, size: int) -> None:
         with self._lock:
             self.bytes_sent[path] += size
@@ -311,6 +401,9 @@ class FeedServer:
                 if reply.delay and owner._stopping.wait(reply.delay):
                     return
                 try:
+                    if reply.trickle:
+                        self._trickle(reply.trickle)
+                        return
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
@@ -327,6 +420,14 @@ class FeedServer:
                         owner._count(path, len(chunk))
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client stopped reading: expected for huge bodies and timeouts
+
+            def _trickle(self, every: float) -> None:
+                """A status line, then a header that never ends, one byte at a time."""
+                self.wfile.write(b"HTTP/1.0 200 OK\r\nX-Slowly: ")
+                self.wfile.flush()
+                while not owner._stopping.wait(every):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
@@ -348,6 +449,15 @@ def _xml(
         delay=delay,
         body_delay=body_delay,
     )
+
+
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data, 9, mtime=0)
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
 
 
 def _redirect(location: str, status: int = 302) -> Reply:

@@ -36,9 +36,11 @@ def test_values_are_read():
             "SLACK_API_URL": "http://127.0.0.1:9/api",
             "NUDGE_TICK_SECONDS": "0.2",
             "NUDGE_LEASE_SECONDS": "3",
+            "NUDGE_FEED_TIMEOUT_SECONDS": "5",
         }
     )
     assert (settings.tick_seconds, settings.lease_seconds) == (0.2, 3)
+    assert settings.feed_timeout_seconds == 5
     assert settings.steering == {"U01", "U02"}
     assert str(settings.digest_schedule) == "mon 09:30"
     assert settings.steering_group == "steering" and settings.allow_private_feeds
@@ -60,6 +62,8 @@ def test_values_are_read():
         ("NUDGE_STEERING", "pete,sam", "NUDGE_STEERING"),
         ("NUDGE_FEED_POLL_MINUTES", "0", "NUDGE_FEED_POLL_MINUTES"),
         ("NUDGE_ALLOW_PRIVATE_FEEDS", "maybe", "NUDGE_ALLOW_PRIVATE_FEEDS"),
+        ("NUDGE_FEED_TIMEOUT_SECONDS", "1", "NUDGE_FEED_TIMEOUT_SECONDS"),
+        ("NUDGE_FEED_TIMEOUT_SECONDS", "soon", "NUDGE_FEED_TIMEOUT_SECONDS"),
         ("NUDGE_LOG_LEVEL", "LOUD", "NUDGE_LOG_LEVEL"),
         ("SLACK_API_URL", "slack.com", "SLACK_API_URL"),
     ],

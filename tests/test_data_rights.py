@@ -49,6 +49,12 @@ def seed(bot, blog, clock) -> None:
     bot.command("/action", "note A2 ask <@U0ANA|ana> how it went", PETE)
     bot.command("/nudge", f"blog feed {blog.url('/rss.xml')}", ANA)
     bot.command("/nudge", f"blog feed {blog.url('/atom.xml')}", PETE)
+    for who in (ANA, PETE):  # feeds are read in the background; the result comes by DM
+        bot.standin.wait_for(
+            "chat.postMessage",
+            lambda c, who=who: c.params["channel"] == who and "is registered" in c.params["text"],
+            timeout=30,
+        )
     clock.advance(minutes=21)
     tick(bot.runtime.deps)  # the reminders go out as DMs, recorded with their channel and ts
     for who in (ANA, PETE):

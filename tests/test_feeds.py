@@ -6,8 +6,10 @@ stand-in ``getaddrinfo``, and an autouse guard fails any real connection elsewhe
 
 from __future__ import annotations
 
+import codecs
 import socket
 import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -17,6 +19,8 @@ import pytest
 from bot import feeds
 from bot.domain.errors import ParseError
 from bot.domain.feeds import (
+    ATTRIBUTES_MAX,
+    ELEMENTS_MAX,
     ENTRIES_MAX,
     TITLE_MAX,
     FeedEntry,
@@ -24,7 +28,15 @@ from bot.domain.feeds import (
     parse_feed,
 )
 from bot.feeds import USER_AGENT, check_url, fetch_feed
-from tests.feeds_server import RSS_FEED, FeedServer, Post, atom, rss
+from tests.feeds_server import (
+    ATTRIBUTE_BOMB,
+    ENTITY_BOMB,
+    RSS_FEED,
+    FeedServer,
+    Post,
+    atom,
+    rss,
+)
 
 BASE = "https://ana.example.org/feed.xml"
 
@@ -225,6 +237,90 @@ def test_new_entries_are_the_unseen_ones_newest_first():
     assert [e.id for e in new_entries(entries, seen_ids=set())] == ["p3", "p2", "p1", "undated"]
 
 
+# -- what makes parsing explode is refused before feedparser sees it ----------------------
+
+UNSAFE = "That feed uses XML features I don't read"
+
+
+def timed_parse(content: bytes) -> tuple[ParseError | None, float]:
+    started = time.process_time()
+    try:
+        parse_feed(content, BASE)
+    except ParseError as error:
+        return error, time.process_time() - started
+    return None, time.process_time() - started
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        ENTITY_BOMB,
+        b'<!DOCTYPE rss [<!ENTITY % p "x">]><rss version="2.0"><channel/></rss>',
+        b'<!DOCTYPE rss [<!ATTLIST rss a CDATA "x">]><rss version="2.0"><channel/></rss>',
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss SYSTEM "x.dtd" [ ]>\n<rss version="2.0"/>',
+        # the loose parser's own way in: a declaration hidden in a CDATA section of the prolog
+        b'<![CDATA[\n<!ENTITY big "' + b"x" * 1000 + b'">\n]]><!DOCTYPE rss>'
+        b'<rss version="2.0"><channel><title>&big;</title></channel></rss>',
+        # in an encoding a byte scan would not see through
+        codecs.BOM_UTF16_LE
+        + ENTITY_BOMB.replace(b'"1.0"', b'"1.0" encoding="utf-16"').decode().encode("utf-16-le"),
+        b'<?xml version="1.0" encoding="utf-7"?>'
+        + '<!DOCTYPE rss [<!ENTITY big "xxxx">]><rss version="2.0"/>'.encode("utf-7"),
+    ],
+)
+def test_entity_and_document_type_declarations_are_refused_before_parsing(content: bytes):
+    error, cpu = timed_parse(content)
+
+    assert error is not None and error.message.startswith(UNSAFE)
+    assert "entities" in error.message
+    assert error.example == "/nudge blog feed https://myblog.example.org/feed.xml"
+    print(f"refused in {cpu * 1000:.1f} ms of CPU: {content[:60]!r}")
+
+
+def test_a_post_quoting_a_declaration_in_cdata_is_read():
+    quoted = b'<![CDATA[<p>Write <code><!ENTITY name "value"></code> in a DTD.</p>]]>'
+    document = (
+        b"<rss version='2.0'><channel><title>XML tips</title><item><guid>e1</guid>"
+        b"<title>Entities</title><description>" + quoted + b"</description></item>"
+        b"</channel></rss>"
+    )
+
+    assert [e.title for e in parse_feed(document, BASE).entries] == ["Entities"]
+
+
+def test_an_element_with_too_many_attributes_is_refused_at_once():
+    error, cpu = timed_parse(ATTRIBUTE_BOMB)  # 100,000 attributes took 75 s of CPU
+
+    assert error is not None and f"more than {ATTRIBUTES_MAX} attributes" in error.message
+    print(f"100,000 attributes ({len(ATTRIBUTE_BOMB):,} bytes) refused in {cpu:.3f} s of CPU")
+    attributes = " ".join(f'a{n}="{">" * 3}"' for n in range(ATTRIBUTES_MAX + 1))
+    hidden = f"<rss version='2.0'><channel {attributes}><title>T</title></channel></rss>"
+    assert timed_parse(hidden.encode())[0] is not None  # a '>' in a value hides nothing
+    fine = " ".join(f'a{n}="x"' for n in range(ATTRIBUTES_MAX))
+    ok = f"<rss version='2.0'><channel {fine}><title>T</title></channel></rss>"
+    assert parse_feed(ok.encode(), BASE).title == "T"
+
+
+def test_too_many_elements_are_refused_and_a_large_real_feed_is_not():
+    flood = b"<rss version='2.0'><channel><title>T</title><item>"
+    flood += b"<x/>" * (ELEMENTS_MAX + 1) + b"</item></channel></rss>"
+    error, cpu = timed_parse(flood)
+    assert error is not None and "elements" in error.message
+    print(f"{ELEMENTS_MAX + 1:,} elements refused in {cpu:.3f} s of CPU")
+
+    paragraph = (
+        '<p>Text with <a href="https://a.example/x?a=1&amp;b=2">a link</a> and <em>more</em>.</p>'
+    )
+    body = f"<![CDATA[{paragraph * 170}]]>"
+    posts = [Post(f"p{n}", f"Post {n}", f"/p/{n}", None) for n in range(100)]
+    full_text = rss("Long reads", posts).replace(
+        b"</guid>", b"</guid><description>" + body.encode() + b"</description>"
+    )
+    error, cpu = timed_parse(full_text)
+    assert error is None
+    print(f"a real feed of {len(full_text):,} bytes, 100 full posts, read in {cpu:.2f} s of CPU")
+
+
 # -- check_url ---------------------------------------------------------------------------
 
 
@@ -389,6 +485,39 @@ def test_an_endless_body_is_abandoned_without_reading_it_all(blog: FeedServer):
     assert blog.bytes_sent["/endless.xml"] < 50_000_000  # of 1 GB on offer
 
 
+@pytest.mark.parametrize("path", ["/gzip.xml", "/deflate.xml", "/raw-deflate.xml"])
+def test_compressed_feeds_are_read(blog: FeedServer, path: str):
+    result = fetch_feed(blog.url(path), allow_private=True)
+
+    assert result.status == "ok" and [e.id for e in result.entries] == ["ana-3", "ana-2", "ana-1"]
+    assert blog.seen(path)[0].header("Accept-Encoding") == "gzip, deflate"
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/bomb/gzip-gzip.xml", "too large"),  # 2 GiB behind 5 kB, in two layers
+        ("/bomb/gzip.xml", "too large"),  # 200 MB behind 200 kB
+        ("/bomb/gzip-in-gzip.xml", "doesn't look like an RSS or Atom feed"),
+        ("/bomb/gzip-3.xml", "compressed the feed 3 times over"),
+        ("/bomb/br.xml", "in a way I can't read (br)"),
+    ],
+)
+def test_compression_bombs_are_refused_within_the_size_bound(
+    blog: FeedServer, path: str, reason: str
+):
+    tracemalloc.start()
+    try:
+        result = fetch_feed(blog.url(path), allow_private=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert result.status == "error" and reason in result.error
+    print(f"{path}: {result.error} (peak {peak / 1e6:.1f} MB allocated while fetching)")
+    assert peak < 12_000_000  # the 2 MB body, once per layer and once joined, with room
+
+
 @pytest.mark.parametrize(
     ("path", "reason"),
     [("/loop/a", "redirects in a loop"), ("/chain/6", "redirects more than 5 times")],
@@ -508,7 +637,7 @@ def test_https_is_pinned_to_the_ip_with_sni_and_host_header_for_the_name(monkeyp
 
     def handler(request: httpx.Request) -> httpx.Response:
         sent.append(request)
-        return httpx.Response(200, content=RSS_FEED)
+        return httpx.Response(200, stream=httpx.ByteStream(RSS_FEED))  # as from a network
 
     with httpx.Client(transport=httpx.MockTransport(handler), follow_redirects=True) as client:
         result = fetch_feed("https://ana.example.org/feed.xml", allow_private=True, client=client)

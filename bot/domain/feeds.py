@@ -8,7 +8,18 @@
 >>> feed.title, [e.title for e in new_entries(feed.entries, {"https://ana.example/p/1"})]
 ("Ana's notes", ['Second post'])
 
-Fetching (and refusing private addresses) lives in ``bot.feeds``.
+Fetching (and refusing private addresses) lives in ``bot.feeds``; ``bot.feed_worker`` runs
+both in a child process with memory, CPU and time limits.
+
+Before feedparser sees a document, ``parse_feed`` refuses what makes parsing explode, in
+the text exactly as feedparser will read it (its own character decoding, so a feed in
+UTF-16 or UTF-7 hides nothing): entity and other DTD declarations (feedparser's loose
+parser, the fallback when expat refuses a document, expands a declared entity without
+limit: a 60 kB entity referenced 10,000 times took 1.76 GB); an element with more than
+``ATTRIBUTES_MAX`` attributes (expat's SAX interface looks each one up by a linear search,
+so time grows with the square: 8,000 took 0.8 s, 100,000 would take minutes); more than
+``ELEMENTS_MAX`` elements. Depth needs no bound of its own: 30,000 nested elements take
+1.0 s and 34 MB, the same as as many elements side by side, so the element bound covers it.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from feedparser.encodings import convert_to_utf8
 
 from bot.domain.errors import ParseError
 
@@ -30,10 +42,13 @@ __all__ = [
     "FeedEntry",
     "ParsedFeed",
     "parse_feed",
+    "refuse_unsafe",
     "new_entries",
     "FEED_EXAMPLE",
     "TITLE_MAX",
     "ENTRIES_MAX",
+    "ATTRIBUTES_MAX",
+    "ELEMENTS_MAX",
 ]
 
 FEED_EXAMPLE = "/nudge blog feed https://myblog.example.org/feed.xml"
@@ -46,6 +61,15 @@ _NOT_A_FEED = "That doesn't look like an RSS or Atom feed: "
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!doctype\s+html|<html[\s>])", re.I)
+ATTRIBUTES_MAX = 100  # on one element
+ELEMENTS_MAX = 150_000  # a 2 MB feed of full-text posts has about 70,000
+# Declarations a document type may hold, and a document type with an internal subset.
+_DECLARATION = re.compile(rb"<!\s*(?:ENTITY|ATTLIST|ELEMENT|NOTATION)\b|<!DOCTYPE[^>\[]*\[", re.I)
+_CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.S)
+_ROOT = re.compile(rb"<\w")  # where feedparser takes the document's prolog to end
+_START_TAG = re.compile(rb"<[A-Za-z_]")
+_ATTRIBUTE = re.compile(rb"""\s+[^\s=<>/"']+\s*=\s*(?:"[^"]*"|'[^']*')""")
+_UNSAFE = "That feed uses XML features I don't read, to keep the bot safe: "
 
 
 @dataclass(frozen=True)
@@ -83,8 +107,10 @@ def parse_feed(content: bytes, base_url: str) -> ParsedFeed:
             "(often ending in /feed, /rss.xml or /atom.xml).",
             example=FEED_EXAMPLE,
         )
+    headers = {"content-location": base_url}
+    refuse_unsafe(convert_to_utf8(dict(headers), content, {}))
     # A BytesIO, never a str: feedparser fetches anything that looks like a URL or a path.
-    parsed = feedparser.parse(io.BytesIO(content), response_headers={"content-location": base_url})
+    parsed = feedparser.parse(io.BytesIO(content), response_headers=headers)
     title = _plain(parsed.feed.get("title", ""), parsed.feed.get("title_detail"))
     if not parsed.get("version") or (parsed.get("bozo") and not parsed.entries and not title):
         reason = "the content is malformed or empty." if content.strip() else "it's empty."
@@ -97,6 +123,38 @@ def parse_feed(content: bytes, base_url: str) -> ParsedFeed:
             seen.add(entry.id)
             entries.append(entry)
     return ParsedFeed(title=title, entries=_newest_first(entries)[:ENTRIES_MAX])
+
+
+def refuse_unsafe(text: bytes) -> None:
+    """Raise ``ParseError`` if ``text`` (UTF-8, as feedparser reads it) could make parsing explode.
+
+    Refused: entity, attribute-list, element or notation declarations, or a document type
+    with an internal subset (anywhere before the first element, and outside CDATA sections
+    after it, where a post may quote XML); an element with more than ``ATTRIBUTES_MAX``
+    attributes; more than ``ELEMENTS_MAX`` elements.
+
+    >>> refuse_unsafe(b'<!DOCTYPE rss [<!ENTITY lol "lol">]><rss version="2.0"/>')
+    Traceback (most recent call last):
+    bot.domain.errors.ParseError: That feed uses XML features I don't read, ...
+    """
+    root = _ROOT.search(text)
+    prolog, body = (text[: root.start()], text[root.start() :]) if root else (text, b"")
+    if _DECLARATION.search(prolog) or _DECLARATION.search(_CDATA.sub(b"", body)):
+        raise ParseError(
+            _UNSAFE + "it declares its own entities or document type rules.",
+            example=FEED_EXAMPLE,
+        )
+    run, end = 0, -1  # attributes one after another, as on one element
+    for attribute in _ATTRIBUTE.finditer(body):
+        run, end = (run + 1 if attribute.start() == end else 1), attribute.end()
+        if run > ATTRIBUTES_MAX:
+            raise ParseError(
+                _UNSAFE + f"an element with more than {ATTRIBUTES_MAX} attributes.",
+                example=FEED_EXAMPLE,
+            )
+    elements = sum(1 for _ in _START_TAG.finditer(body))
+    if elements > ELEMENTS_MAX:
+        raise ParseError(_UNSAFE + f"more than {ELEMENTS_MAX:,} elements.", example=FEED_EXAMPLE)
 
 
 def new_entries(entries: Iterable[FeedEntry], seen_ids: Collection[str]) -> list[FeedEntry]:

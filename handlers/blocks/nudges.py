@@ -21,6 +21,8 @@ from slack_sdk.models.views import View
 
 from bot.domain.actions import Action
 from bot.domain.dates import format_date, format_due
+from bot.domain.feeds import FEED_EXAMPLE as BLOG_FEED_EXAMPLE
+from bot.domain.feeds import FeedEntry
 from bot.domain.nudges import BLOG_EXAMPLE, EXAMPLE, FOLLOW_UP_EXAMPLE, Reminder, is_late
 from bot.domain.people import mention
 from bot.domain.text import mrkdwn
@@ -49,6 +51,11 @@ __all__ = [
     "render_follow_up_modal",
     "render_due_modal",
     "render_nudge_help",
+    "render_feed_line",
+    "render_feed_checking",
+    "render_feed_busy",
+    "render_feed_registered",
+    "render_feed_refused",
 ]
 
 
@@ -304,3 +311,72 @@ def render_nudge_help() -> Rendered:
         "1st, every year on 1 January. Times are in your Slack time zone; a date without a "
         "time means 09:00.",
     )
+
+
+# --- blog feeds: what a feed says (titles, links, a server's answer) is shown as text -------
+
+
+def _feed_link(url: str, label: str) -> str:
+    """``<url|label>`` with both escaped; a ``|`` in the URL would end it early."""
+    return f"<{escape(url).replace('|', '%7C')}|{escape(label)}>"
+
+
+def render_feed_line(title: str, url: str, error: str | None) -> str:
+    """``*Blog feed:* Ana's blog`` for ``/nudge list`` and the App Home, the title escaped.
+
+    >>> render_feed_line("<!channel> news", "https://a.example/feed", None)
+    '*Blog feed:* &lt;!channel&gt; news'
+    """
+    line = f"*Blog feed:* {escape(title or url)}"
+    return line + (f" (last check failed: {escape(error)})" if error else "")
+
+
+def render_feed_checking(url: str) -> Rendered:
+    """The answer to ``/nudge blog feed <url>``: the feed is read next, the result by DM."""
+    return render_text(
+        f":hourglass_flowing_sand: Reading {escape(url)} now. I'll send you a DM when I have: "
+        "registered with its latest post, or why I couldn't read it."
+    )
+
+
+def render_feed_busy(*, still_yours: bool) -> Rendered:
+    """Too many feeds being read (or this member's last one still is): try again soon."""
+    if still_yours:
+        return render_text(
+            ":hourglass_flowing_sand: I'm still reading the feed you gave me a moment ago; "
+            "you'll have my DM about it shortly. Try again after that."
+        )
+    return render_text(
+        ":hourglass_flowing_sand: I'm reading a lot of feeds right now. "
+        "Please try again in a few minutes."
+    )
+
+
+def render_feed_refused(url: str, reason: str) -> Rendered:
+    """A feed could not be read: the reason (a server's words escaped) and an example."""
+    text = (
+        f":warning: I couldn't read the feed at {escape(url)}: {escape(reason)} Nothing is saved."
+    )
+    example = f"For example: `{BLOG_FEED_EXAMPLE}`"
+    return f"{text} {example}", dicts(
+        [
+            SectionBlock(text=MarkdownTextObject(text=text)),
+            ContextBlock(elements=[MarkdownTextObject(text=example)]),
+        ]
+    )
+
+
+def render_feed_registered(
+    title: str, url: str, latest: FeedEntry | None, zone: ZoneInfo
+) -> Rendered:
+    """A feed was read and registered: its title and latest post, escaped."""
+    text = (
+        f":newspaper: Your feed *{escape(title or url)}* is registered; "
+        "I'll check it for new posts."
+    )
+    if latest is None:
+        return render_text(text + " It has no posts yet.")
+    when = f" ({latest.published.astimezone(zone):%a %-d %b %Y})" if latest.published else ""
+    name = latest.title or "untitled"
+    post = _feed_link(latest.link, name) if latest.link else escape(name)
+    return render_text(f"{text} Latest post: {post}{when}.")
