@@ -31,7 +31,7 @@ from bot.domain.actions import (
 from bot.domain.dates import picked_date
 from bot.domain.errors import ParseError, UserError
 from bot.domain.people import Actor
-from bot.domain.text import normalise_tag, parse_id
+from bot.domain.text import normalise_tag, parse_id, text_in
 from handlers import ids, review
 from handlers.blocks import actions as blocks
 from handlers.home import refresh_home
@@ -371,12 +371,12 @@ def on_action_modal(
 
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
     errors = {}
-    title = " ".join((value(ids.ACTION_MODAL_TITLE) or "").split())
+    title = text_in(" ".join((value(ids.ACTION_MODAL_TITLE) or "").split()))
     if not title:
         errors[ids.ACTION_MODAL_TITLE] = "What needs doing? A title is needed."
     elif len(title) > TITLE_MAX:
         errors[ids.ACTION_MODAL_TITLE] = f"A title can be up to {TITLE_MAX} characters."
-    notes = (value(ids.ACTION_MODAL_NOTES) or "").strip()
+    notes = text_in((value(ids.ACTION_MODAL_NOTES) or "").strip())
     if len(notes) > NOTE_MAX:
         errors[ids.ACTION_MODAL_NOTES] = f"Notes can be up to {NOTE_MAX:,} characters."
     due = None

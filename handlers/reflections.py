@@ -32,12 +32,12 @@ from bot.domain.reflections import (
     parse_reflect_command,
     parse_tag_list,
 )
-from bot.domain.text import parse_id
+from bot.domain.text import parse_id, text_in
 from bot.domain.weeknote import build_weeknote, week_span, weeknote_data, weeknote_filename
 from handlers import ids
 from handlers.blocks import reflections as blocks
 from handlers.blocks.actions import render_action_line
-from handlers.blocks.common import Rendered, escape
+from handlers.blocks.common import Rendered
 from handlers.home import refresh_home
 from handlers.listeners import bind, view_metadata
 from handlers.modals import open_modal
@@ -264,8 +264,7 @@ def on_reflect_modal(
         errors[ids.REFLECT_MODAL_TAGS], tags = err.message, ()
     choice = (field(ids.REFLECT_MODAL_VISIBILITY).get("selected_option") or {}).get("value")
     text = field(ids.REFLECT_MODAL_TEXT).get("value") or ""
-    # what is typed in a modal is plain text; commands arrive escaped, so store both alike
-    text = escape(text)
+    text = text_in(text)  # plain text typed in a modal, stored as a command's text is
     draft = None
     try:
         draft = check_reflection(text, tags, shared=choice == blocks.SHARED)

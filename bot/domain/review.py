@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.actions import Action
+from bot.domain.text import plain_text
 
 __all__ = [
     "ReviewSummary",
@@ -181,7 +182,7 @@ def actions_csv(rows: list[tuple[Action, int]], tz: ZoneInfo) -> bytes:
         writer.writerow(
             [
                 action.ref,
-                _cell(action.title),
+                _cell(plain_text(action.title)),
                 action.status,
                 action.owner_id or "",
                 action.creator_id,
@@ -191,7 +192,7 @@ def actions_csv(rows: list[tuple[Action, int]], tz: ZoneInfo) -> bytes:
                 _when(action.updated_at, tz),
                 _when(action.done_at, tz),
                 changes,
-                _cell(action.notes),
+                _cell(plain_text(action.notes)),
                 action.permalink or "",
             ]
         )

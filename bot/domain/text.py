@@ -8,6 +8,7 @@ Slack escapes mentions in slash commands when the manifest sets ``should_escape`
 from __future__ import annotations
 
 import difflib
+import html
 import re
 from dataclasses import dataclass
 
@@ -18,6 +19,9 @@ __all__ = [
     "Word",
     "closest",
     "mrkdwn",
+    "plain_text",
+    "shorten",
+    "text_in",
     "words",
     "parse_id",
     "parse_mention",
@@ -225,3 +229,72 @@ def mrkdwn(text: str) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def shorten(text: str, limit: int, *, one_line: bool = False) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with ``…``; never
+    inside a ``<…>`` reference or an ``&…;`` escape, so a cut mention is left out whole
+    rather than shown broken. ``one_line`` first joins its lines with spaces.
+
+    >>> shorten("Ask <@U0PETE|pete> about the charter", 12)
+    'Ask…'
+    >>> shorten("R&amp;D budget for next year", 5), shorten("short", 10)
+    ('R…', 'short')
+    """
+    if one_line:
+        text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    opened, entity = cut.rfind("<"), cut.rfind("&")
+    if opened > cut.rfind(">"):
+        cut = cut[:opened]
+    if entity > cut.rfind(";") and entity > len(cut) - 6:
+        cut = cut[:entity]
+    if " " in cut[len(cut) // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip() + "…"
+
+
+def text_in(typed: str) -> str:
+    """Text typed where Slack does not escape it (a modal's field), in the stored form.
+
+    Stored text is what a slash command brings: ``&``, ``<`` and ``>`` escaped as Slack
+    escapes them, mentions, channels and links as ``<…>`` references. A modal's text has
+    no references (a member cannot pick a mention in a plain text field), so all of it is
+    text: ``<!channel>`` typed there stays words, and shows as typed through :func:`mrkdwn`.
+
+    >>> text_in("R&D <!here> 1<2")
+    'R&amp;D &lt;!here&gt; 1&lt;2'
+    """
+    return _escape(typed)
+
+
+def plain_text(stored: str) -> str:
+    """Stored text as plain words, for files and plain-text fields (an export, a weeknote,
+    a form's pre-filled value): a mention as ``@name`` (or ``@U…`` when no name came with
+    it), a channel as ``#name``, a link as ``label (url)``, escapes undone.
+
+    >>> plain_text("Ask <@U0PETE|pete> in <#C1|comms> re <https://x.org|the doc> &amp; <!channel>")
+    'Ask @pete in #comms re the doc (https://x.org) & @channel'
+    """
+    out, last = [], 0
+    for m in _PLAIN_REFERENCE.finditer(stored):
+        out.append(html.unescape(stored[last : m.start()]))
+        kind, target, label = m["kind"], m["target"], m["label"]
+        if kind == "@":
+            out.append(f"@{label or target}")
+        elif kind == "#":
+            out.append(f"#{label or target}")
+        elif kind == "!":
+            out.append("@" + (label or target).lstrip("@"))
+        else:
+            out.append(f"{label} ({target})" if label and label != target else target)
+        last = m.end()
+    out.append(html.unescape(stored[last:]))
+    return "".join(out)
+
+
+_PLAIN_REFERENCE = re.compile(
+    r"<(?P<kind>[@#!]|(?=(?:https?|mailto):))(?P<target>[^<>|\s]+)(?:\|(?P<label>[^<>]*))?>"
+)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.actions import Action
 from bot.domain.nudges import Reminder
 from bot.domain.reflections import Reflection
+from bot.domain.text import plain_text
 
 __all__ = [
     "NoteItem",
@@ -141,9 +142,9 @@ def week_span(
 
 
 def _plain(text: str) -> str:
-    """Slack's escaping undone, lines joined: Markdown wants the characters themselves."""
-    text = " ".join(text.split())
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    """Stored text as words on one line (mentions ``@name``, links ``label (url)``, escapes
+    undone): Markdown wants the characters themselves."""
+    return plain_text(" ".join(text.split()))
 
 
 def _action_detail(action: Action) -> str:

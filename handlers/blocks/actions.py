@@ -26,12 +26,11 @@ from bot.domain.actions import EXAMPLE, NOTE_MAX, TITLE_MAX, Action, ActionEvent
 from bot.domain.dates import format_due
 from bot.domain.people import mention
 from bot.domain.reflections import Reflection
-from bot.domain.text import mrkdwn
+from bot.domain.text import mrkdwn, plain_text, shorten
 from handlers import ids
 from handlers.blocks.common import (
     Rendered,
     dicts,
-    escape,
     fallback,
     listing,
     more_line,
@@ -104,7 +103,7 @@ def render_action_list(
         total,
         "Narrow it down with `/action list #workstream`.",
     )
-    text = f"{heading}: " + "; ".join(f"{a.ref} {a.title}" for a in actions[:10])
+    text = f"{heading}: " + "; ".join(f"{a.ref} {mrkdwn(a.title)}" for a in actions[:10])
     return fallback(text), blocks
 
 
@@ -193,7 +192,7 @@ def render_action_detail(
     see): one message, or several when its notes and history are long."""
     fields = [render_action_line(action, today)]
     if action.notes:
-        fields.append(f"_Notes:_ {escape(action.notes)}")
+        fields.append(f"_Notes:_ {mrkdwn(action.notes)}")
     if action.permalink:
         fields.append(f"<{action.permalink}|Where it was agreed>")
     history = []
@@ -201,11 +200,13 @@ def render_action_detail(
         history.append(f"_…{len(events) - HISTORY_SHOWN:,} earlier changes, then:_")
     for event in events[-HISTORY_SHOWN:]:
         what = _KIND.get(event.kind, event.kind).format(
-            detail=escape(event.detail[:300]), user=mention(event.detail)
+            detail=mrkdwn(shorten(event.detail, 300)), user=mention(event.detail)
         )
         history.append(f"{_when(event.at, tz)} · {mention(event.actor_id)} {what}")
     blocks: list = [
-        HeaderBlock(text=PlainTextObject(text=f"{action.ref} {action.title}"[:150])),
+        HeaderBlock(
+            text=PlainTextObject(text=shorten(f"{action.ref} {plain_text(action.title)}", 150))
+        ),
         *sections("\n".join(fields)),
         DividerBlock(),
         *sections("\n".join(history)),
@@ -218,7 +219,7 @@ def render_action_detail(
         if more:
             blocks.append(more)
     messages = pack(dicts(blocks), "_…and more than I can show here._")
-    text = f"{action.ref} {action.title}"
+    text = f"{action.ref} {mrkdwn(action.title)}"
     return [
         (text if len(messages) == 1 else f"{text} ({number} of {len(messages)})", message)
         for number, message in enumerate(messages, 1)
@@ -256,7 +257,7 @@ def render_action_modal(
                 label=PlainTextObject(text="What needs doing?"),
                 element=PlainTextInputElement(
                     action_id=ids.ACTION_MODAL_TITLE,
-                    initial_value=title[:TITLE_MAX] or None,
+                    initial_value=plain_text(title)[:TITLE_MAX] or None,
                     max_length=TITLE_MAX,
                     placeholder=PlainTextObject(text="Draft our response to the charter"),
                 ),
@@ -291,7 +292,7 @@ def render_action_modal(
                     action_id=ids.ACTION_MODAL_NOTES,
                     multiline=True,
                     max_length=NOTE_MAX,
-                    initial_value=notes[:NOTE_MAX] or None,
+                    initial_value=plain_text(notes)[:NOTE_MAX] or None,
                 ),
                 optional=True,
             ),

@@ -19,6 +19,7 @@ from bot.domain.actions import Action
 from bot.domain.dates import format_date, format_due
 from bot.domain.digest import Digest, FollowUp, Post, Section, SharedReflection
 from bot.domain.people import mention
+from bot.domain.text import mrkdwn, shorten
 from bot.domain.weekly import WeeklySchedule
 from handlers.blocks.common import Rendered, dicts, escape, render_help
 
@@ -38,12 +39,16 @@ _LINE_CHARS = 600
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit, one_line=True)
+
+
+def _said(stored: str, limit: int) -> str:
+    """What a member wrote, on one line, as mrkdwn: mentions and links live, the rest text."""
+    return mrkdwn(shorten(stored, limit, one_line=True))
 
 
 def _action_line(action: Action, digest: Digest, key: str) -> str:
-    line = f"*A{action.id}* {escape(_clip(action.title, 200))}"
+    line = f"*A{action.id}* {_said(action.title, 200)}"
     if action.owner_id:
         line += f" · {mention(action.owner_id)}"
     if key == "overdue" and action.due:
@@ -51,7 +56,7 @@ def _action_line(action: Action, digest: Digest, key: str) -> str:
     if action.workstream:
         line += f" · #{action.workstream}"
     for lesson in digest.lessons.get(action.id, [])[:2] if key == "completed" else ():
-        line += f"\n    _learned:_ {escape(_clip(lesson.text, 200))} (R{lesson.id})"
+        line += f"\n    _learned:_ {_said(lesson.text, 200)} (R{lesson.id})"
     return line
 
 
@@ -60,7 +65,7 @@ def _line(item: object, digest: Digest, key: str) -> str:
         line = _action_line(item, digest, key)
     elif isinstance(item, SharedReflection):
         tags = " ".join(f"#{t}" for t in item.tags[:5])
-        line = f"*R{item.id}* {mention(item.author_id)}: {escape(_clip(item.text, 400))} {tags}"
+        line = f"*R{item.id}* {mention(item.author_id)}: {_said(item.text, 400)} {tags}"
         if item.action_id:
             line += f" (a lesson from A{item.action_id})"
     elif isinstance(item, Post):
@@ -70,7 +75,7 @@ def _line(item: object, digest: Digest, key: str) -> str:
             line = f"{title} by {mention(item.user_id)}"
     elif isinstance(item, FollowUp):
         who = f" with {mention(item.person_id)}" if item.person_id else ""
-        about = f" about {escape(_clip(item.topic, 150))}" if item.topic else ""
+        about = f" about {_said(item.topic, 150)}" if item.topic else ""
         line = f"{mention(item.user_id)} followed up{who}{about}"
     else:  # pragma: no cover - the domain only makes the four kinds above
         line = escape(str(item))

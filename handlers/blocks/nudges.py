@@ -25,7 +25,7 @@ from bot.domain.feeds import FEED_EXAMPLE as BLOG_FEED_EXAMPLE
 from bot.domain.feeds import FeedEntry
 from bot.domain.nudges import BLOG_EXAMPLE, EXAMPLE, FOLLOW_UP_EXAMPLE, Reminder, is_late
 from bot.domain.people import mention
-from bot.domain.text import mrkdwn
+from bot.domain.text import mrkdwn, shorten
 from bot.domain.when import WHEN_EXAMPLE, describe_next
 from handlers import ids
 from handlers.blocks.common import (
@@ -203,7 +203,7 @@ def render_overdue_dm(action: Action, today: date) -> Rendered:
     """An overdue action's daily nudge to its owner: Done and New due date."""
     assert action.due is not None
     text = (
-        f":warning: *{action.ref}* {escape(action.title)} was due "
+        f":warning: *{action.ref}* {mrkdwn(action.title)} was due "
         f"{format_due(action.due, today)} and is overdue."
     )
     value = str(action.id)
@@ -240,7 +240,7 @@ def render_habit_nudge(every_weeks: int, feed_url: str | None) -> Rendered:
 
 def render_follow_up_modal(message_text: str, permalink: str | None, metadata: dict) -> dict:
     """ "Remind me to follow up": the message, a link to it, and when."""
-    quoted = escape(message_text[:500]) or "_(no text)_"
+    quoted = mrkdwn(shorten(message_text, 500)) or "_(no text)_"
     link = f"\n<{permalink}|Open the conversation>" if permalink else ""
     view = View(
         type="modal",
@@ -276,7 +276,7 @@ def render_due_modal(action: Action, today: date) -> dict:
         close=PlainTextObject(text="Cancel"),
         private_metadata=json.dumps({"action_id": action.id}),
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=f"*{action.ref}* {escape(action.title)}")),
+            SectionBlock(text=MarkdownTextObject(text=f"*{action.ref}* {mrkdwn(action.title)}")),
             InputBlock(
                 block_id=ids.NUDGE_DUE_DATE,
                 label=PlainTextObject(text="Due"),

@@ -28,6 +28,7 @@ from bot.domain.reflections import (
     Found,
     Reflection,
 )
+from bot.domain.text import mrkdwn, shorten
 from handlers import ids
 from handlers.blocks.common import (
     MESSAGE_BLOCKS,
@@ -62,13 +63,9 @@ PRIVATE, SHARED = "private", "shared"
 
 
 def clip(text: str, limit: int) -> str:
-    """``text`` cut at a word boundary to at most ``limit`` characters, with ``…``."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip() + "…"
+    """``text`` cut at a word boundary to at most ``limit`` characters, with ``…`` (never
+    inside a mention, a link or an escape: :func:`bot.domain.text.shorten`)."""
+    return shorten(text, limit)
 
 
 def _when(at: datetime, tz: ZoneInfo) -> str:
@@ -85,9 +82,10 @@ def render_reflection_line(
     tz: ZoneInfo,
     *,
     text: str | None = None,
-    limit: int = 700,
+    limit: int | None = 700,
 ) -> str:
-    """``*R7* · you · Tue 1 Dec 2026 · #influence · :lock: private`` and the text quoted."""
+    """``*R7* · you · Tue 1 Dec 2026 · #influence · :lock: private`` and the text quoted,
+    as Slack shows it (:func:`~bot.domain.text.mrkdwn`), cut to ``limit`` (``None``: whole)."""
     author = "you" if reflection.author_id == viewer_id else f"<@{reflection.author_id}>"
     parts = [f"*{reflection.ref}*", author, _when(reflection.created_at, tz)]
     if reflection.tags:
@@ -95,7 +93,9 @@ def render_reflection_line(
     if reflection.action_id:
         parts.append(f"from *A{reflection.action_id}*")
     parts.append(":globe_with_meridians: shared" if reflection.shared else ":lock: private")
-    body = text if text is not None else clip(reflection.text, limit)
+    body = mrkdwn(text if text is not None else reflection.text)
+    if limit is not None:
+        body = clip(body, limit)
     return " · ".join(parts) + "\n" + _quote(body)
 
 
@@ -120,13 +120,13 @@ def render_reflection_saved(reflection: Reflection, tz: ZoneInfo) -> Rendered:
         text=MarkdownTextObject(text=said),
         accessory=None if reflection.shared else _share_button(reflection),
     )
-    whole = render_reflection_line(reflection, reflection.author_id, tz, limit=TEXT_MAX)
+    whole = render_reflection_line(reflection, reflection.author_id, tz, limit=None)
     return said, dicts([first, *sections(whole)])
 
 
 def render_reflection_changed(reflection: Reflection, tz: ZoneInfo, what: str) -> Rendered:
     """The confirmation of a share, unshare or delete: ``what`` says what happened."""
-    whole = render_reflection_line(reflection, reflection.author_id, tz, limit=TEXT_MAX)
+    whole = render_reflection_line(reflection, reflection.author_id, tz, limit=None)
     return fallback(what), dicts([*sections(what), *sections(whole)])
 
 
@@ -147,7 +147,9 @@ def render_reflection_list(
         total,
         "Narrow it down with `/reflect list #tag` or `/reflect search <words>`.",
     )
-    text = f"{heading}: " + "; ".join(f"{r.ref} {clip(r.text, 80)}" for r in reflections[:10])
+    text = f"{heading}: " + "; ".join(
+        f"{r.ref} {clip(mrkdwn(r.text), 80)}" for r in reflections[:10]
+    )
     return fallback(text), blocks
 
 
@@ -163,20 +165,14 @@ def render_search_results(
     blocks, shown = listing(
         dicts(sections(f"*{heading}*")),
         [
-            dicts(
-                sections(
-                    render_reflection_line(
-                        hit.reflection, viewer_id, tz, text=clip(hit.snippet, 700)
-                    )
-                )
-            )
+            dicts(sections(render_reflection_line(hit.reflection, viewer_id, tz, text=hit.snippet)))
             for hit in found
         ],
         total,
         "Add a word to narrow the search.",
     )
     text = f"{heading}: " + "; ".join(
-        f"{h.reflection.ref} {clip(h.snippet, 80)}" for h in found[:10]
+        f"{h.reflection.ref} {clip(mrkdwn(h.snippet), 80)}" for h in found[:10]
     )
     return fallback(text), blocks
 
@@ -291,9 +287,10 @@ def render_lessons(
             author = "you" if r.author_id == viewer_id else f"<@{r.author_id}>"
             source = ""
             if lesson.action_ref:
-                source = f" · from *{lesson.action_ref}* {clip(lesson.action_title or '', 60)}"
+                title = clip(mrkdwn(lesson.action_title or ""), 60)
+                source = f" · from *{lesson.action_ref}* {title}"
             when = _when(r.shared_at or r.created_at, tz)
-            lines.append(f"• {clip(r.text, 300)} — {author}, {when}{source}")
+            lines.append(f"• {clip(mrkdwn(r.text), 300)} — {author}, {when}{source}")
         if group.total > len(group.lessons):
             lines.append(f"_…and {group.total - len(group.lessons)} more in {group.title}_")
         items.append(dicts(sections("\n".join(lines))))
