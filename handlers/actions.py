@@ -164,7 +164,8 @@ def _list(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
             db, actor.team_id, filter_, viewer_id=actor.user_id, owner_id=owner_id, today=today
         )
     heading = filter_.describe(f"<@{owner_id}>" if owner_id else None)
-    empty = f"Nothing to show: no {heading[0].lower() + heading[1:]}. Track one with `{EXAMPLE}`"
+    none = filter_.describe_none(f"<@{owner_id}>" if owner_id else None)
+    empty = f"{none} Track one with `{EXAMPLE}`"
     return blocks.render_action_list(found, total, heading, today, empty)
 
 

@@ -85,11 +85,11 @@ def test_members_outside_the_steering_group_cannot_post_or_configure(make_bot, t
 def test_settings_override_the_environment_and_reschedule_the_job(make_bot):
     bot = make_bot(digest_channel=DIGEST, steering_group="steering")
     shown = bot.command("/digest", "settings", user=STEER).text
-    assert f"<#{DIGEST}>" in shown and "Fri at 16:00" in shown and "environment" in shown
+    assert f"<#{DIGEST}>" in shown and "Friday at 16:00" in shown and "environment" in shown
     reply = bot.command(
         "/digest", "settings channel <#C0NEWS|news> day mon time 09:30", user=GROUPIE
     )  # steering through the user group
-    assert "Saved" in reply.text and "<#C0NEWS>" in reply.text and "Mon at 09:30" in reply.text
+    assert "Saved" in reply.text and "<#C0NEWS>" in reply.text and "Monday at 09:30" in reply.text
     scheduler = bot.runtime._scheduler
     scheduler.get_job(feature.CATCHUP_JOB).modify(next_run_time=utcnow())
     deadline = time.monotonic() + 10

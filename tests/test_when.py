@@ -343,9 +343,9 @@ def test_describe_next(local: tuple[int, ...], expected: str) -> None:
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("on 1 January 2020", "Wed 1 Jan 2020 at 09:00 has passed."),
-        ("at 9am yesterday", "yesterday at 09:00 has passed."),
-        ("today at 9am", "today at 09:00 has passed."),
+        ("on 1 January 2020", "That time has passed: Wed 1 Jan 2020 at 09:00."),
+        ("at 9am yesterday", "That time has passed: yesterday at 09:00."),
+        ("today at 9am", "That time has passed: today at 09:00."),
         ("every 0 weeks on Monday", "Every 0 weeks is never; the least is every week."),
         ("every 400 weeks", "Every 400 weeks is too long; the most is 52."),
         ("in 0 minutes", "That's now; give me at least a minute."),
@@ -426,7 +426,7 @@ def test_split_when(text: str, subject: str, described: str) -> None:
         ),
         ("tomorrow at 9am", "What should I remind you about?"),
         ("call Sam at 9 tomorrow", "“at 9” could be 9am or 9pm."),  # not "call Sam at 9", tomorrow
-        ("renew the passport on 1 January 2020", "Wed 1 Jan 2020 at 09:00 has passed."),
+        ("renew the passport on 1 January 2020", "That time has passed: Wed 1 Jan 2020 at 09:00."),
     ],
 )
 def test_split_when_refusals(text: str, message: str) -> None:

@@ -160,6 +160,24 @@ class ListFilter:
             noun += ", most recent first"
         return noun
 
+    def describe_none(self, owner: str | None = None) -> str:
+        """What an empty list says: "No overdue actions in #inclusion."
+
+        >>> ListFilter().describe_none(), ListFilter(status="all").describe_none()
+        ('You have no open actions: none you own or created.', 'No actions yet.')
+        """
+        if self.who == "default" and self.status == "open" and not self.workstream:
+            return "You have no open actions: none you own or created."
+        kind = {"open": "open ", "done": "completed ", "overdue": "overdue ", "all": ""}
+        said = f"No {kind[self.status]}actions"
+        if self.who == "mine":
+            said += " that you own"
+        elif self.who == "user":
+            said += f" owned by {owner or self.user}"
+        if self.workstream:
+            said += f" in #{self.workstream}"
+        return said + (" yet." if said == "No actions" else ".")
+
 
 @dataclass(frozen=True)
 class ActionCommand:
@@ -325,7 +343,7 @@ def _verb(verb: str, rest: str, now: datetime, tz: ZoneInfo) -> ActionCommand | 
         if _reads_as_title(rest):
             return None
         raise ParseError(
-            f"`/action {verb}` takes an action's id, like A12; `/action list` shows them.",
+            f"`/action {verb}` takes an action's id; `/action list` shows them.",
             example=f"/action {verb} A12",
         )
     # assign, due, note: an id, then what to change

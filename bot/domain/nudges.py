@@ -43,6 +43,7 @@ __all__ = [
     "LATE_AFTER",
     "SNOOZES",
     "parse_nudge_command",
+    "addressed",
     "is_late",
     "after_delivery",
     "deliver_at",
@@ -63,6 +64,46 @@ HABIT_HOUR = time(9, 0)
 OVERDUE_HOUR = time(9, 0)
 
 Kind = Literal["me", "follow_up"]
+
+_FIRST_PERSON = {
+    "i": "you",
+    "i'm": "you're",
+    "i’m": "you’re",
+    "i've": "you've",
+    "i’ve": "you’ve",
+    "i'll": "you'll",
+    "i’ll": "you’ll",
+    "i'd": "you'd",
+    "i’d": "you’d",
+    "me": "you",
+    "my": "your",
+    "mine": "yours",
+    "myself": "yourself",
+}
+_PERSON_WORD = re.compile(
+    r"<[^<>]*>|(?<![\w’'])("
+    + "|".join(sorted(map(re.escape, _FIRST_PERSON), key=len, reverse=True))
+    + r")(?![\w’'])",
+    re.IGNORECASE,
+)
+
+
+def addressed(text: str) -> str:
+    """What the member wrote about themselves, said back to them, as Slack's /remind does:
+    "write my weeknote" becomes "write your weeknote". Mentions and links are left alone.
+
+    >>> addressed("send my notes to <https://x.org/my|my page> and tell me")
+    'send your notes to <https://x.org/my|my page> and tell you'
+    >>> addressed("I'll share mine")
+    "you'll share yours"
+    """
+
+    def swap(m: re.Match[str]) -> str:
+        if m.group(1) is None:
+            return m.group(0)
+        return _FIRST_PERSON[m.group(1).lower()]  # said back mid-sentence: lower case
+
+    return _PERSON_WORD.sub(swap, text)
 
 
 @dataclass(frozen=True)

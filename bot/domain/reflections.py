@@ -178,7 +178,7 @@ def parse_reflect_command(text: str) -> ReflectCommand:
             return ReflectCommand("create", draft=parse_reflection(rest, shared=True))
         if len(rest.split()) <= 2:
             raise ParseError(
-                f"`/reflect {verb}` takes a reflection's id, like R7; `/reflect list` shows them.",
+                f"`/reflect {verb}` takes a reflection's id; `/reflect list` shows them.",
                 example=f"/reflect {verb} R7",
             )
     if verb not in VERBS and (near := closest(verb, VERBS)) and _is_command_rest(near, rest):

@@ -61,6 +61,7 @@ __all__ = [
     "WeeklyIntervalTrigger",
     "When",
     "describe_next",
+    "describe_when",
     "parse_when",
     "split_when",
 ]
@@ -263,6 +264,17 @@ def describe_next(dt: datetime, tz: ZoneInfo, now: datetime) -> str:
     return f"{format_due(local.date(), local_today(now, tz))} at {local:%H:%M}"
 
 
+def describe_when(dt: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """A coming time in a sentence: "today at 16:00", "tomorrow at 09:00", "on Fri 4 Dec at
+    16:00" (``describe_next`` without the "on", for listings).
+
+    >>> describe_when(datetime(2026, 12, 4, 16, tzinfo=UTC), ZoneInfo("Europe/London"), now)
+    'on Fri 4 Dec at 16:00'
+    """
+    said = describe_next(dt, tz, now)
+    return said if said.startswith(("today", "tomorrow")) else f"on {said}"
+
+
 def parse_when(text: str, now: datetime, tz: ZoneInfo) -> When:
     """When ``text`` says to remind, read in ``tz``; raises ParseError with an example.
 
@@ -421,7 +433,9 @@ def _parse(text: str, now: datetime, tz: ZoneInfo, *, strict: bool) -> When:
     named = moment.at is not None
     first = datetime.combine(moment.day, moment.at or DEFAULT_TIME, tzinfo=tz).astimezone(UTC)
     if first <= now:
-        raise ParseError(f"{describe_next(first, tz, now)} has passed.", example=WHEN_EXAMPLE)
+        raise ParseError(
+            f"That time has passed: {describe_next(first, tz, now)}.", example=WHEN_EXAMPLE
+        )
     if first > now + MAX_AHEAD:
         raise ParseError(
             f"{format_date(moment.day)} is more than a year away; I keep reminders to the "
@@ -469,7 +483,9 @@ def _later_today(at: time | None, now: datetime, tz: ZoneInfo) -> When:
     if at is not None:
         first = datetime.combine(today, at, tzinfo=tz).astimezone(UTC)
         if first <= now:
-            raise ParseError(f"{describe_next(first, tz, now)} has passed.", example=WHEN_EXAMPLE)
+            raise ParseError(
+                f"That time has passed: {describe_next(first, tz, now)}.", example=WHEN_EXAMPLE
+            )
         return When(first, None, explicit_time=True)
     first = datetime.combine(today, LATER_TODAY, tzinfo=tz).astimezone(UTC)
     if first - now < timedelta(minutes=30):

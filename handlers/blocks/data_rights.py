@@ -54,7 +54,7 @@ def render_forget_confirm(value: str, counts: Mapping[Holding, int]) -> Rendered
     )
     kept = (
         "Actions are shared with the network, so they stay, with you shown as "
-        f"“a former member” ({shared:,} of them name you)."
+        f"“a former member” ({shared:,} of them {'names' if shared == 1 else 'name'} you)."
         if shared
         else "Actions are shared with the network: any that name you would stay, with you "
         "shown as “a former member”."

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.actions import Action
+from bot.domain.calendar import CRON_DAYS, FULL_DAY_NAMES
 from bot.domain.dates import format_date, format_due
 from bot.domain.digest import Digest, FollowUp, Post, Section, SharedReflection
 from bot.domain.people import mention
@@ -204,11 +205,15 @@ def render_digest_settings(
     note: str = "",
 ) -> Rendered:
     """The digest's settings as the steering group sees them."""
-    where = f"<#{channel}>" if channel else "_no channel set: no scheduled digest_"
     source = "set with `/digest settings`" if from_database else "from the environment"
-    day = schedule.weekday.capitalize()
-    text = (
-        f"{note}The digest is posted to {where} every {day} at {schedule.at:%H:%M} "
-        f"({tz}), {source}. {subscribers:,} member(s) get it by DM."
-    ).strip()
+    day = FULL_DAY_NAMES[CRON_DAYS.index(schedule.weekday)]
+    members = f"{subscribers:,} member{'' if subscribers == 1 else 's'}"
+    gets = "gets" if subscribers == 1 else "get"
+    when = f"every {day} at {schedule.at:%H:%M} ({tz}), {source}"
+    posted = (
+        f"The digest is posted to <#{channel}> {when}."
+        if channel
+        else f"No channel is set, so no digest is posted; it would go {when}."
+    )
+    text = (f"{note}{posted} {members} {gets} it by DM.").strip()
     return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])

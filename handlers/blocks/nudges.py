@@ -23,10 +23,17 @@ from bot.domain.actions import Action
 from bot.domain.dates import format_date, format_due
 from bot.domain.feeds import FEED_EXAMPLE as BLOG_FEED_EXAMPLE
 from bot.domain.feeds import FeedEntry
-from bot.domain.nudges import BLOG_EXAMPLE, EXAMPLE, FOLLOW_UP_EXAMPLE, Reminder, is_late
+from bot.domain.nudges import (
+    BLOG_EXAMPLE,
+    EXAMPLE,
+    FOLLOW_UP_EXAMPLE,
+    Reminder,
+    addressed,
+    is_late,
+)
 from bot.domain.people import mention
 from bot.domain.text import mrkdwn, shorten
-from bot.domain.when import WHEN_EXAMPLE, describe_next
+from bot.domain.when import WHEN_EXAMPLE, describe_next, describe_when
 from handlers import ids
 from handlers.blocks.common import (
     MESSAGE_CHARS,
@@ -61,8 +68,8 @@ __all__ = [
 
 def _subject(reminder: Reminder) -> str:
     if reminder.kind == "me":
-        return mrkdwn(reminder.text)
-    about = f" about {mrkdwn(reminder.text)}" if reminder.text else ""
+        return mrkdwn(addressed(reminder.text))
+    about = f" about {mrkdwn(addressed(reminder.text))}" if reminder.text else ""
     return f"follow up with {mention(reminder.person_id or '')}{about}"
 
 
@@ -116,7 +123,10 @@ def render_reminder_set(
 ) -> Rendered:
     """The confirmation: "OK, I'll remind you … (N3)", with how the time was read (``note``)
     and why it was moved out of quiet hours (``moved``), when it was."""
-    when = _schedule(reminder, now, zone)
+    if reminder.recurrence is None and reminder.next_at is not None:
+        when = describe_when(reminder.next_at, zone, now)
+    else:
+        when = _schedule(reminder, now, zone)
     if reminder.recurrence is not None and reminder.next_at is not None:
         when += f", first {describe_next(reminder.next_at, zone, now)}"
     if note:
@@ -168,7 +178,8 @@ def render_reminder_list(
     if not lines and not habit_line:
         return [render_text(f"You have no reminders. Set one with `{EXAMPLE}`.")]
     tail: list = sections(habit_line) if habit_line else []
-    note = "Times are in your Slack time zone. Stop one with `/nudge cancel N3`."
+    example = reminders[0].ref if reminders else "N1"
+    note = f"Times are in your Slack time zone. Stop one with `/nudge cancel {example}`."
     tail.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
     room = MESSAGE_CHARS - text_length(dicts(tail)) - 400  # the heading and "…and N more"
     pages: list[list[str]] = [[]]
@@ -220,7 +231,7 @@ def render_overdue_dm(action: Action, today: date) -> Rendered:
 
 def render_habit_nudge(every_weeks: int, feed_url: str | None) -> Rendered:
     """The blogging-habit nudge."""
-    period = "week" if every_weeks == 1 else f"{every_weeks} weeks"
+    period = "a week" if every_weeks == 1 else f"{every_weeks} weeks"
     text = (
         f":writing_hand: It's been {period} without a blog post or a shared reflection. "
         "A few lines about what you learned this week would do: `/reflect share <text>`."

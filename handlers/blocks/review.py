@@ -66,7 +66,8 @@ def render_review(summary: ReviewSummary) -> Rendered:
 def render_export_done(count: int, filename: str) -> Rendered:
     """The reply after the CSV was sent by DM."""
     text = (
-        f"Sent you `{filename}` by DM: {count:,} action(s) with their history fields "
+        f"Sent you `{filename}` by DM: {count:,} {'action' if count == 1 else 'actions'}, "
+        "each with its history fields "
         "(UTF-8 CSV; opens in Excel, Numbers, LibreOffice and Google Sheets)."
     )
     return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
