@@ -7,6 +7,9 @@ import pytest
 
 from storage.db import create
 
+# The loopback Slack's fixtures (``standin``, ``socket_server``) for every test module.
+pytest_plugins = ["tests.slack.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _doctest_names(doctest_namespace):

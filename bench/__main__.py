@@ -35,8 +35,7 @@ from pathlib import Path
 import httpx
 
 from bot.domain.when import Recurrence
-from bot.standin.server import SlackStandIn
-from bot.standin.signing import SlackSender
+from bot.standin import SlackSender, SlackStandIn
 from storage import reflections as reflection_store
 from storage.codec import encode_time
 from storage.db import connect, create, immediate

@@ -44,9 +44,18 @@ from bot.console_lines import (
     user_id_for,
 )
 from bot.runtime import Runtime
-from bot.standin.render import Button, find_buttons, pick_button, render_message, render_view
-from bot.standin.server import Message, Response, SlackStandIn, View
-from bot.standin.signing import SlackSender
+from bot.standin import (
+    Button,
+    Message,
+    Response,
+    SlackSender,
+    SlackStandIn,
+    View,
+    find_buttons,
+    pick_button,
+    render_message,
+    render_view,
+)
 
 __all__ = ["Console", "main", "MEMBERS", "STEERING"]
 

@@ -16,10 +16,9 @@ import pytest
 
 from bot.config import Settings
 from bot.runtime import Runtime
+from bot.standin import SlackSender, SlackStandIn
 from storage.db import connect
 from tests.feeds_server import FeedServer
-from tests.slack import SlackSender, SlackStandIn
-from tests.slack.fixtures import socket_server, standin  # noqa: F401
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 ANA, PETE, SAM, STEER, GROUPIE = "U0ANA", "U0PETE", "U0SAM", "U0STEER", "U0GROUPIE"
@@ -101,7 +100,7 @@ def make_settings(tmp_path: Path, api_url: str, **changes) -> Settings:
 
 
 @pytest.fixture
-def people(standin):  # noqa: F811
+def people(standin):
     """The members of the test workspace, with their Slack time zones."""
     standin.add_user(ANA, "ana", tz="Europe/London")
     standin.add_user(PETE, "pete", tz="Europe/London")
@@ -119,7 +118,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def make_bot(tmp_path, standin, people, clock) -> Iterator[Callable[..., Bot]]:  # noqa: F811
+def make_bot(tmp_path, standin, people, clock) -> Iterator[Callable[..., Bot]]:
     """Start a bot with some settings changed: ``make_bot(steering_group="steering")``."""
     bots: list[Bot] = []
 

@@ -23,8 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.standin.server import SlackStandIn
-from tests.slack import SlackSender
+from bot.standin import SlackSender, SlackStandIn
 
 __all__ = ["BotProcess", "SIGNING_SECRET"]
 

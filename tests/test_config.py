@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, Settings
-from tests.slack import SlackStandIn
+from bot.standin import SlackStandIn
 
 
 def test_defaults():

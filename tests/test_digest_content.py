@@ -21,7 +21,7 @@ from bot.domain.digest import (
 from bot.domain.errors import ParseError
 from bot.domain.reflections import ReflectionDraft
 from bot.domain.weekly import WeeklySchedule, iso_week, scheduled_in_week, weekly_trigger
-from bot.standin.blockkit import check_message_blocks, check_message_text
+from bot.standin import check_message_blocks, check_message_text
 from handlers.blocks.digest import render_digest_messages
 from storage import digest as store
 from storage import feeds as feed_store

@@ -18,14 +18,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 
-from tests.slack import (
-    SlackSender,
-    SlackStandIn,
-    SocketModeServer,
-    command_payload,
-    sign,
-)
-from tests.slack.fixtures import socket_server, standin  # noqa: F401
+from bot.standin import SlackSender, SlackStandIn, command_payload, sign
+from tests.slack import SocketModeServer
 
 SECRET = "test-signing-secret"
 
@@ -35,14 +29,14 @@ def section(text: str, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def client(standin: SlackStandIn) -> WebClient:  # noqa: F811
+def client(standin: SlackStandIn) -> WebClient:
     return WebClient(token=standin.bot_token, base_url=standin.api_url)
 
 
 # --- Web API ------------------------------------------------------------------------------
 
 
-def test_a_valid_message_is_posted_and_remembered(standin, client):  # noqa: F811
+def test_a_valid_message_is_posted_and_remembered(standin, client):
     answer = client.chat_postMessage(channel="C1", text="Hello", blocks=[section("*Hello*")])
 
     assert answer["ok"] and answer["channel"] == "C1"
@@ -51,7 +45,7 @@ def test_a_valid_message_is_posted_and_remembered(standin, client):  # noqa: F81
     assert standin.wait_for("chat.postMessage").params["text"] == "Hello"
 
 
-def test_a_post_to_a_user_lands_in_their_dm(standin, client):  # noqa: F811
+def test_a_post_to_a_user_lands_in_their_dm(standin, client):
     channel = client.conversations_open(users="U1")["channel"]["id"]
     client.chat_postMessage(channel=channel, text="psst")
     client.chat_postMessage(channel="U1", text="again")
@@ -106,7 +100,7 @@ def test_a_post_to_a_user_lands_in_their_dm(standin, client):  # noqa: F811
         "dup action",
     ],
 )
-def test_malformed_messages_are_protocol_errors(standin, client, kwargs, error):  # noqa: F811
+def test_malformed_messages_are_protocol_errors(standin, client, kwargs, error):
     standin.expect_protocol_errors()
 
     with pytest.raises(SlackApiError) as raised:
@@ -117,7 +111,7 @@ def test_malformed_messages_are_protocol_errors(standin, client, kwargs, error):
     assert standin.messages_to("C1") == []
 
 
-def test_a_bad_token_is_a_protocol_error(standin):  # noqa: F811
+def test_a_bad_token_is_a_protocol_error(standin):
     standin.expect_protocol_errors()
     stranger = WebClient(token="xoxb-wrong", base_url=standin.api_url)
 
@@ -128,7 +122,7 @@ def test_a_bad_token_is_a_protocol_error(standin):  # noqa: F811
     assert standin.protocol_errors[0].error == "invalid_auth"
 
 
-def test_a_long_modal_title_is_a_protocol_error(standin, client):  # noqa: F811
+def test_a_long_modal_title_is_a_protocol_error(standin, client):
     standin.expect_protocol_errors()
     view = {"type": "modal", "title": {"type": "plain_text", "text": "x" * 25}, "blocks": []}
 
@@ -139,7 +133,7 @@ def test_a_long_modal_title_is_a_protocol_error(standin, client):  # noqa: F811
     assert "/view/title/text" in str(standin.protocol_errors[0])
 
 
-def test_a_modal_with_inputs_needs_submit(standin, client):  # noqa: F811
+def test_a_modal_with_inputs_needs_submit(standin, client):
     standin.expect_protocol_errors()
     view = {
         "type": "modal",
@@ -164,7 +158,7 @@ def test_a_modal_with_inputs_needs_submit(standin, client):  # noqa: F811
     assert [e.error for e in standin.protocol_errors] == ["invalid_arguments"]
 
 
-def test_views_update_and_publish(standin, client):  # noqa: F811
+def test_views_update_and_publish(standin, client):
     modal = {"type": "modal", "title": {"type": "plain_text", "text": "One"}, "blocks": []}
     view_id = client.views_open(trigger_id=standin.trigger_id(), view=modal)["view"]["id"]
     client.views_update(view_id=view_id, view={**modal, "blocks": [section("two")]})
@@ -174,7 +168,7 @@ def test_views_update_and_publish(standin, client):  # noqa: F811
     assert standin.home_of("U1").view["blocks"] == [section("home")]
 
 
-def test_business_errors_are_answered_but_not_protocol_errors(standin, client):  # noqa: F811
+def test_business_errors_are_answered_but_not_protocol_errors(standin, client):
     standin.add_user("U1", "alice", tz="America/New_York")
     standin.fail_method(
         "chat.postMessage", "channel_not_found", when=lambda p: p["channel"] == "C0GONE"
@@ -190,14 +184,14 @@ def test_business_errors_are_answered_but_not_protocol_errors(standin, client): 
     assert standin.protocol_errors == []
 
 
-def test_usergroups(standin, client):  # noqa: F811
+def test_usergroups(standin, client):
     standin.add_usergroup("S1", "steering", ["U1", "U2"])
 
     assert client.usergroups_users_list(usergroup="S1")["users"] == ["U1", "U2"]
     assert client.usergroups_list()["usergroups"][0]["handle"] == "steering"
 
 
-def test_429_is_retried_after_retry_after(standin):  # noqa: F811
+def test_429_is_retried_after_retry_after(standin):
     client = WebClient(
         token=standin.bot_token,
         base_url=standin.api_url,
@@ -212,7 +206,7 @@ def test_429_is_retried_after_retry_after(standin):  # noqa: F811
     assert [c.status for c in standin.calls_to("chat.postMessage")] == [429, 200]
 
 
-def test_fail_every_and_server_errors(standin, client):  # noqa: F811
+def test_fail_every_and_server_errors(standin, client):
     standin.fail_every(2, "auth.test", status=503)
     standin.fail_next("users.info", error="fatal_error")
 
@@ -227,7 +221,7 @@ def test_fail_every_and_server_errors(standin, client):  # noqa: F811
         client.users_info(user="U1")
 
 
-def test_files_upload_v2_round_trips_content(standin, client):  # noqa: F811
+def test_files_upload_v2_round_trips_content(standin, client):
     client.files_upload_v2(
         channel="D0U1", filename="actions.csv", title="Actions", content="id,title\nA1,Draft\n"
     )
@@ -241,7 +235,7 @@ def test_files_upload_v2_round_trips_content(standin, client):  # noqa: F811
     assert uploaded.content == b"id,title\nA1,Draft\n"
 
 
-def test_refuse_and_accept_simulate_an_outage(standin, client):  # noqa: F811
+def test_refuse_and_accept_simulate_an_outage(standin, client):
     standin.refuse()
     with pytest.raises(httpx.ConnectError):
         httpx.post(f"{standin.api_url}auth.test", timeout=1)
@@ -250,7 +244,7 @@ def test_refuse_and_accept_simulate_an_outage(standin, client):  # noqa: F811
     assert client.auth_test()["ok"]
 
 
-def test_response_urls_are_recorded_and_checked(standin):  # noqa: F811
+def test_response_urls_are_recorded_and_checked(standin):
     standin.expect_protocol_errors()
     url = standin.response_url("cmd")
 
@@ -261,7 +255,7 @@ def test_response_urls_are_recorded_and_checked(standin):  # noqa: F811
     assert [e.error for e in standin.protocol_errors] == ["invalid_blocks"]
 
 
-def test_wait_for_times_out_with_what_was_seen(standin, client):  # noqa: F811
+def test_wait_for_times_out_with_what_was_seen(standin, client):
     client.auth_test()
 
     with pytest.raises(AssertionError, match="auth.test ok"):
@@ -316,7 +310,7 @@ def recorder() -> Iterator[_Recorder]:
     server.server_close()
 
 
-def test_sender_signs_realistic_payloads(standin, recorder):  # noqa: F811
+def test_sender_signs_realistic_payloads(standin, recorder):
     sender = SlackSender(
         f"http://127.0.0.1:{recorder.server_address[1]}/slack/events", SECRET, standin
     )
@@ -336,7 +330,7 @@ def test_sender_signs_realistic_payloads(standin, recorder):  # noqa: F811
 # --- Socket Mode --------------------------------------------------------------------------
 
 
-def test_bolt_socket_mode_acks_and_reconnects(standin, socket_server: SocketModeServer):  # noqa: F811
+def test_bolt_socket_mode_acks_and_reconnects(standin, socket_server: SocketModeServer):
     app = App(
         token=standin.bot_token,
         client=WebClient(token=standin.bot_token, base_url=standin.api_url),
@@ -379,7 +373,7 @@ def test_bolt_socket_mode_acks_and_reconnects(standin, socket_server: SocketMode
 
 
 @pytest.fixture
-def bolt_over_http(standin: SlackStandIn) -> Iterator[tuple[App, SlackSender]]:  # noqa: F811
+def bolt_over_http(standin: SlackStandIn) -> Iterator[tuple[App, SlackSender]]:
     """A Bolt app served by wsgiref on loopback, and a sender pointed at it."""
     from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -402,7 +396,7 @@ def bolt_over_http(standin: SlackStandIn) -> Iterator[tuple[App, SlackSender]]: 
     server.server_close()
 
 
-def test_bolt_accepts_every_kind_of_payload_the_sender_builds(standin, bolt_over_http):  # noqa: F811
+def test_bolt_accepts_every_kind_of_payload_the_sender_builds(standin, bolt_over_http):
     app, sender = bolt_over_http
     seen: list[str] = []
     modal = {

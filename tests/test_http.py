@@ -29,7 +29,7 @@ def test_a_timestamp_older_than_five_minutes_gets_401_and_runs_nothing(bot):
 def test_a_body_changed_after_signing_gets_401(bot):
     from urllib.parse import urlencode
 
-    from tests.slack import sign
+    from bot.standin import sign
 
     body = urlencode({"command": "/action", "text": "Real", "user_id": ANA}).encode()
     headers = sign("test-signing-secret-0123456789abcdef", body)

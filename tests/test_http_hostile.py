@@ -22,9 +22,9 @@ import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.standin import block_actions_payload, command_payload, event_callback_payload
 from tests.conftest import ANA, PETE, SIGNING_SECRET
 from tests.process import BotProcess
-from tests.slack import block_actions_payload, command_payload, event_callback_payload
 
 ONE_MB = 1024 * 1024  # the largest body Slack's requests could need, with room to spare
 

@@ -48,7 +48,7 @@ from bot.domain.reflections import TEXT_MAX as REFLECTION_MAX
 from bot.domain.review import summarise
 from bot.domain.text import TAG_MAX, mrkdwn
 from bot.domain.when import parse_when
-from bot.standin.blockkit import (
+from bot.standin import (
     MAX_MESSAGE_BLOCK_TEXT,
     check_message_blocks,
     check_message_size,

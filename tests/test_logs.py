@@ -16,9 +16,9 @@ import time
 import httpx
 
 from bot.logs import MAX_LINE, OneSafeLine
+from bot.standin import SlackSender
 from tests.conftest import ANA, SIGNING_SECRET
 from tests.process import ROOT
-from tests.slack import SlackSender
 
 PRIVATE = "my private worry about the restructure"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.standin.render import (
+from bot.standin import (
     Button,
     find_buttons,
     mrkdwn_to_text,

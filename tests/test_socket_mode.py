@@ -7,8 +7,8 @@ import time
 import pytest
 
 from bot.runtime import Runtime
+from bot.standin import command_payload
 from tests.conftest import ANA, make_settings
-from tests.slack import command_payload
 
 
 @pytest.fixture

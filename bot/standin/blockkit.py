@@ -9,10 +9,22 @@ Each check takes a value and its JSON pointer and yields Slack-style messages, e
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
+
+from bot.standin.shapes import (
+    Check,
+    Shape,
+    boolean,
+    chars,
+    error,
+    integer,
+    list_of,
+    one_of_types,
+    pattern,
+    string,
+    text,
+)
 
 __all__ = [
     "check_message_blocks",
@@ -25,8 +37,6 @@ __all__ = [
     "MAX_MESSAGE_BLOCK_TEXT",
 ]
 
-Check = Callable[[Any, str], Iterator[str]]
-
 # chat.postMessage: "Provide no more than 40,000 characters or risk truncation".
 MAX_MESSAGE_TEXT = 40_000
 # chat.postMessage, "Truncating content": "For best results, limit the number of characters
@@ -36,146 +46,6 @@ MAX_FALLBACK_TEXT = 4_000
 # without publishing the figure; it has been seen at about 13,200 characters
 # (slackapi/bolt-js#2509). The stand-in holds messages to 12,000, the digest's own bound.
 MAX_MESSAGE_BLOCK_TEXT = 12_000
-
-
-def _error(pointer: str, problem: str) -> str:
-    return f"[ERROR] {problem} [json-pointer:{pointer}]"
-
-
-# --- primitive checks -------------------------------------------------------------------
-
-
-def string(max_len: int, *, choices: tuple[str, ...] = ()) -> Check:
-    """A non-empty string of at most ``max_len`` characters (one of ``choices`` if given)."""
-
-    def check(value: Any, pointer: str) -> Iterator[str]:
-        if not isinstance(value, str) or value == "":
-            yield _error(pointer, "must be a non-empty string")
-        elif len(value) > max_len:
-            yield _error(pointer, f"must be at most {max_len} characters (got {len(value)})")
-        elif choices and value not in choices:
-            yield _error(pointer, f"must be one of {', '.join(choices)}")
-
-    return check
-
-
-def chars(max_len: int) -> Check:
-    """A string, possibly empty, of at most ``max_len`` characters."""
-
-    def check(value: Any, pointer: str) -> Iterator[str]:
-        if not isinstance(value, str):
-            yield _error(pointer, "must be a string")
-        elif len(value) > max_len:
-            yield _error(pointer, f"must be at most {max_len} characters (got {len(value)})")
-
-    return check
-
-
-def integer(low: int, high: int) -> Check:
-    """A JSON integer from ``low`` to ``high`` inclusive."""
-
-    def check(value: Any, pointer: str) -> Iterator[str]:
-        if not isinstance(value, int) or isinstance(value, bool):
-            yield _error(pointer, "must be an integer")
-        elif not low <= value <= high:
-            yield _error(pointer, f"must be between {low} and {high} (got {value})")
-
-    return check
-
-
-def pattern(regex: str, what: str) -> Check:
-    """A string matching ``regex`` (``what`` names the format in the message)."""
-    compiled = re.compile(regex)
-
-    def check(value: Any, pointer: str) -> Iterator[str]:
-        if not isinstance(value, str) or not compiled.fullmatch(value):
-            yield _error(pointer, f"must be {what}")
-
-    return check
-
-
-def boolean(value: Any, pointer: str) -> Iterator[str]:
-    """A JSON boolean."""
-    if not isinstance(value, bool):
-        yield _error(pointer, "must be a boolean")
-
-
-def text(max_len: int, *, plain_only: bool = False) -> Check:
-    """A text object (plain_text, or mrkdwn unless ``plain_only``) of at most ``max_len``."""
-    kinds = ("plain_text",) if plain_only else ("plain_text", "mrkdwn")
-    shape = Shape(
-        required=("type", "text"),
-        fields={"type": string(20, choices=kinds), "text": string(max_len), "emoji": boolean},
-    )
-
-    def check(value: Any, pointer: str) -> Iterator[str]:
-        yield from shape.check(value, pointer)
-
-    return check
-
-
-def list_of(item: Check, max_items: int, *, min_items: int = 1) -> Check:
-    """A list of ``min_items`` to ``max_items`` entries, each passing ``item``."""
-
-    def check(value: Any, pointer: str) -> Iterator[str]:
-        if not isinstance(value, list):
-            yield _error(pointer, "must be an array")
-            return
-        if not min_items <= len(value) <= max_items:
-            yield _error(pointer, f"must have {min_items} to {max_items} items (got {len(value)})")
-        for index, entry in enumerate(value):
-            yield from item(entry, f"{pointer}/{index}")
-
-    return check
-
-
-def one_of_types(table: Mapping[str, Shape], what: str) -> Check:
-    """An object whose ``type`` names a shape in ``table``; the object must fit that shape."""
-
-    def check(value: Any, pointer: str) -> Iterator[str]:
-        if not isinstance(value, dict):
-            yield _error(pointer, f"must be a {what} object")
-            return
-        shape = table.get(value.get("type", ""))
-        if shape is None:
-            yield _error(f"{pointer}/type", f"{value.get('type')!r} is not a valid {what} type")
-            return
-        yield from shape.check(value, pointer)
-
-    return check
-
-
-def lazy(get: Callable[[], Check]) -> Check:
-    """Defer a check so the tables below can refer to one another."""
-
-    def check(value: Any, pointer: str) -> Iterator[str]:
-        yield from get()(value, pointer)
-
-    return check
-
-
-@dataclass(frozen=True)
-class Shape:
-    """An object: its required keys, one-of keys (at least one present) and checks per key."""
-
-    fields: Mapping[str, Check] = field(default_factory=dict)
-    required: tuple[str, ...] = ()
-    one_of: tuple[str, ...] = ()
-
-    def check(self, value: Any, pointer: str) -> Iterator[str]:
-        """Yield a message for each way ``value`` does not fit this shape."""
-        if not isinstance(value, dict):
-            yield _error(pointer, "must be an object")
-            return
-        for key in self.required:
-            if key not in value:
-                yield _error(f"{pointer}/{key}", "missing required field")
-        if self.one_of and not any(key in value for key in self.one_of):
-            yield _error(pointer, f"must have one of: {', '.join(self.one_of)}")
-        for key, check in self.fields.items():
-            if key in value and value[key] is not None:
-                yield from check(value[key], f"{pointer}/{key}")
-
 
 # --- the tables ---------------------------------------------------------------------------
 
@@ -359,7 +229,7 @@ def _duplicates(blocks: list[Any], key: str, pointer: str) -> Iterator[str]:
             value = node.get(key)
             if isinstance(value, str):
                 if value in seen:
-                    yield _error(pointer, f"{key} {value!r} is used more than once")
+                    yield error(pointer, f"{key} {value!r} is used more than once")
                 seen.add(value)
             for child in node.values():
                 yield from walk(child)
@@ -392,14 +262,12 @@ def check_message_text(value: Any, pointer: str = "/text") -> list[str]:
     """Problems with a message's top-level ``text``: a string of at most 4,000 characters
     (Slack's advice; past 40,000 it truncates the message)."""
     if not isinstance(value, str):
-        return [_error(pointer, "must be a string")]
+        return [error(pointer, "must be a string")]
     if len(value) > MAX_MESSAGE_TEXT:
-        return [
-            _error(pointer, f"must be at most {MAX_MESSAGE_TEXT} characters (got {len(value)})")
-        ]
+        return [error(pointer, f"must be at most {MAX_MESSAGE_TEXT} characters (got {len(value)})")]
     if len(value) > MAX_FALLBACK_TEXT:
         return [
-            _error(
+            error(
                 pointer,
                 f"should be at most {MAX_FALLBACK_TEXT} characters, as Slack advises "
                 f"(got {len(value)})",
@@ -430,7 +298,7 @@ def check_message_size(blocks: Any, pointer: str = "/blocks") -> list[str]:
     found = block_text_length(blocks)
     if found > MAX_MESSAGE_BLOCK_TEXT:
         return [
-            _error(
+            error(
                 pointer,
                 f"msg_blocks_too_long: the blocks hold {found} characters of text; keep "
                 f"a message to {MAX_MESSAGE_BLOCK_TEXT}",
@@ -450,5 +318,5 @@ def check_view(view: Any, pointer: str = "/view") -> list[str]:
         problems += _duplicates(blocks, "block_id", f"{pointer}/blocks")
         has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
         if view.get("type") == "modal" and has_input and "submit" not in view:
-            problems.append(_error(f"{pointer}/submit", "required when the view has input blocks"))
+            problems.append(error(f"{pointer}/submit", "required when the view has input blocks"))
     return problems

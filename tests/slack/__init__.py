@@ -1,45 +1,10 @@
-"""Loopback Slack for tests: the Web API stand-in, signed senders, a Socket Mode server.
+"""Loopback Slack for tests beyond the stand-in: a Socket Mode server and the fixtures.
 
->>> from tests.slack import SlackStandIn, SlackSender, SocketModeServer, command_payload
+The stand-in itself, its signed sender and its payloads have one public path,
+:mod:`bot.standin`. The fixtures (``standin``, ``socket_server``) are a pytest plugin,
+``tests.slack.fixtures``, named in ``pytest_plugins`` of the root ``conftest.py``.
 """
-
-from bot.standin.server import (
-    Call,
-    Message,
-    ProtocolError,
-    Response,
-    SlackStandIn,
-    UploadedFile,
-    View,
-)
-from bot.standin.signing import (
-    SlackSender,
-    block_actions_payload,
-    command_payload,
-    event_callback_payload,
-    message_shortcut_payload,
-    sign,
-    state_values,
-    view_submission_payload,
-)
 
 from .socket_server import SocketModeServer
 
-__all__ = [
-    "Call",
-    "Message",
-    "ProtocolError",
-    "Response",
-    "SlackSender",
-    "SlackStandIn",
-    "SocketModeServer",
-    "UploadedFile",
-    "View",
-    "block_actions_payload",
-    "command_payload",
-    "event_callback_payload",
-    "message_shortcut_payload",
-    "sign",
-    "state_values",
-    "view_submission_payload",
-]
+__all__ = ["SocketModeServer"]

@@ -1,6 +1,6 @@
-"""Pytest fixtures for the loopback Slack; import them into ``tests/conftest.py``:
+"""Pytest fixtures for the loopback Slack, a plugin named in the root ``conftest.py``::
 
-from tests.slack.fixtures import socket_server, standin  # noqa: F401
+pytest_plugins = ["tests.slack.fixtures"]
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.standin.server import SlackStandIn
+from bot.standin import SlackStandIn
 
 from .socket_server import SocketModeServer
 
