@@ -1,4 +1,4 @@
-"""The ``nudge`` command: run, run --http, console, manifest, check, backup.
+"""The ``nudge`` command: run, run --http, console, manifest, check, backup, token-key.
 
 This is the only place ``.env`` is loaded: ``./.env`` in the working directory, never a
 file found by walking up from the working directory or from where Nudge is installed.
@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("console", help="try the bot in a terminal, against a local stand-in for Slack")
     sub.add_parser("manifest", help="print the Slack app manifest")
     sub.add_parser("check", help="validate the configuration and call auth.test")
+    sub.add_parser("token-key", help="print a new NUDGE_TOKEN_KEY (seals OAuth tokens at rest)")
     backup = sub.add_parser(
         "backup", help="copy the database to PATH while the bot runs (readable by you only)"
     )
@@ -87,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "manifest":
         sys.stdout.write(MANIFEST.read_text())
+        return 0
+    if args.command == "token-key":
+        from bot.oauth import new_token_key
+
+        print(new_token_key())
         return 0
     env_file = load_env_file()
     try:

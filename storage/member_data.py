@@ -47,6 +47,7 @@ __all__ = [
 
 NOT_PERSONAL: dict[str, str] = {
     "_migrations": "names of applied migrations",
+    "oauth_states": "one-time values of OAuth installs under way (minutes), no person",
     "leases": "which process holds the scheduler lease",
     "slack_events": "ids of Slack events already handled (kept three days), no person",
     "erasures": "a count per erasure and its date, never who",
@@ -62,7 +63,18 @@ NOT_PERSONAL: dict[str, str] = {
 """Tables with no personal data of their own, and why."""
 
 NOT_PERSON_COLUMNS = frozenset(
-    {"id", "team_id", "action_id", "feed_id", "event_id", "entry_id", "channel_id"}
+    {
+        "id",
+        "team_id",
+        "action_id",
+        "feed_id",
+        "event_id",
+        "entry_id",
+        "channel_id",
+        "app_id",
+        "bot_id",
+        "bot_user_id",
+    }
 )
 """Columns that look like an id but name no person."""
 
@@ -255,6 +267,34 @@ def _erase_workstreams(db: Database, team_id: str, user_id: str) -> tuple[int, i
     return 0, len(led | _replace(db, "workstreams", "created_by", team_id, user_id))
 
 
+def _export_installations(db: Database, team_id: str, user_id: str) -> list[dict]:
+    rows = _rows(db, "installations", "team_id = ? AND installer_id = ?", [team_id, user_id])
+    return [{k: v for k, v in row.items() if k != "sealed_token"} for row in rows]  # no token
+
+
+def _erase_installations(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    return 0, len(_replace(db, "installations", "installer_id", team_id, user_id))
+
+
+def _export_team_settings(db: Database, team_id: str, user_id: str) -> list[dict]:
+    return [
+        row
+        for row in _rows(db, "team_settings", "team_id = ?", [team_id])
+        if row["updated_by"] == user_id or user_id in row["steering"].split()
+    ]
+
+
+def _erase_team_settings(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    """The workspace's settings stay; the member leaves its steering list and its record."""
+    changed = _replace(db, "team_settings", "updated_by", team_id, user_id)
+    for row in _export_team_settings(db, team_id, user_id):
+        if user_id in row["steering"].split():
+            kept = " ".join(s for s in row["steering"].split() if s != user_id)
+            db.execute("UPDATE team_settings SET steering = ? WHERE team_id = ?", [kept, team_id])
+            changed.add(row["team_id"])
+    return 0, len(changed)
+
+
 @dataclass(frozen=True)
 class PersonalTable:
     """One table holding personal data: where the member is, how to read and erase them,
@@ -388,6 +428,32 @@ PERSONAL: tuple[PersonalTable, ...] = (
             "Workstreams you lead or added (steering group).",
             "workstream",
             "workstreams",
+            kept=True,
+        ),
+    ),
+    PersonalTable(
+        "installations",
+        ("installer_id",),
+        _export_installations,
+        _erase_installations,
+        Holding(
+            "installations",
+            "Your installing of Nudge in this workspace (its token is never exported).",
+            "installation",
+            "installations",
+            kept=True,
+        ),
+    ),
+    PersonalTable(
+        "team_settings",
+        ("updated_by",),  # and ``steering``, a list of members' ids
+        _export_team_settings,
+        _erase_team_settings,
+        Holding(
+            "team_settings",
+            "The workspace's settings, where they name you (steering group, last change).",
+            "workspace setting",
+            "workspace settings",
             kept=True,
         ),
     ),

@@ -493,6 +493,44 @@ def m014_workstreams(db: Database) -> None:
     )
 
 
+def m015_installations(db: Database) -> None:
+    """Workspaces that installed Nudge through Slack's OAuth flow (each bot token sealed),
+    the flow's one-time states, and each workspace's own settings."""
+    db.execute(
+        """
+        CREATE TABLE installations (
+            team_id TEXT PRIMARY KEY,
+            team_name TEXT NOT NULL DEFAULT '',
+            app_id TEXT,
+            bot_id TEXT,
+            bot_user_id TEXT,
+            scopes TEXT NOT NULL DEFAULT '',
+            installer_id TEXT,
+            installed_at TEXT NOT NULL,
+            sealed_token TEXT NOT NULL,
+            uninstalled_at TEXT,
+            erase_at TEXT
+        )
+        """
+    )
+    db.execute(
+        "CREATE TABLE oauth_states (state TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
+        "expires_at TEXT NOT NULL)"
+    )
+    db.execute(
+        """
+        CREATE TABLE team_settings (
+            team_id TEXT PRIMARY KEY,
+            timezone TEXT,
+            steering TEXT NOT NULL DEFAULT '',
+            steering_group TEXT,
+            updated_by TEXT,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
     m002_deliveries_and_lease,
@@ -508,6 +546,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m012_actions_created_index,
     m013_one_time_encoding,
     m014_workstreams,
+    m015_installations,
 ]
 
 

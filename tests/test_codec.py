@@ -213,7 +213,12 @@ def search_as(db, viewer: str, word: str):
 
 
 NOT_MOMENTS = {("digest_settings", "at"): "the digest's time of day, HH:MM"}
-TIMES_SINCE_M013 = {"workstreams": ("created_at", "updated_at", "archived_at")}
+TIMES_SINCE_M013 = {
+    "workstreams": ("created_at", "updated_at", "archived_at"),
+    "installations": ("installed_at", "uninstalled_at", "erase_at"),
+    "oauth_states": ("created_at", "expires_at"),
+    "team_settings": ("updated_at",),
+}
 """Time columns of tables made after m013: written by ``storage.codec`` from the start."""
 
 

@@ -71,6 +71,23 @@ def seed(bot, blog, clock) -> None:
                 "updated_at": "2026-11-30",
             }
         )
+        db.table("installations").insert(
+            {
+                "team_id": "T0001",
+                "team_name": "The network",
+                "installer_id": ANA,
+                "installed_at": "2026-11-01T10:00:00.000000Z",
+                "sealed_token": "sealed",
+            }
+        )
+        db.table("team_settings").insert(
+            {
+                "team_id": "T0001",
+                "steering": f"{STEER} {ANA}",
+                "updated_by": ANA,
+                "updated_at": "2026-11-01T10:00:00.000000Z",
+            }
+        )
         for tag, lead, creator in (("inclusion", ANA, STEER), ("skills", PETE, ANA)):
             db.table("workstreams").insert(
                 {
@@ -146,6 +163,9 @@ def test_mydata_sends_every_kind_of_record_and_nothing_private_of_anyone_else(dr
         {"team_id": "T0001", "user_id": ANA, "created_at": "2026-12-01T10:21:00.000000Z"}
     ]
     assert doc["digest_settings"][0]["updated_by"] == ANA
+    assert doc["installations"][0]["installer_id"] == ANA
+    assert "sealed_token" not in doc["installations"][0] and b"sealed" not in raw  # no token
+    assert doc["team_settings"][0]["steering"] == f"{STEER} {ANA}"
     assert all(
         doc["counts"][name]
         for name in (
@@ -230,6 +250,8 @@ def test_forget_me_erases_exactly_the_members_personal_rows(driven, blog, clock)
     after_ana, after_pete = personal_counts(driven, ANA), personal_counts(driven, PETE, own=True)
     assert after_ana == {t: 0 for t in ana}, after_ana
     assert after_pete == pete  # Pete's rows, all of them, untouched
+    with driven.db() as db:
+        assert db.table("team_settings").get("T0001")["steering"] == STEER  # Ana left it
     sizes_after = table_sizes(driven)
     deleted = {t: sizes[t] - sizes_after[t] for t in sizes}
     assert deleted == {  # exactly Ana's own rows went; shared records stayed
@@ -245,6 +267,8 @@ def test_forget_me_erases_exactly_the_members_personal_rows(driven, blog, clock)
         "digest_subscriptions": 1,
         "digest_settings": 0,
         "workstreams": 0,  # the network's: Ana is no longer lead, nor named as its creator
+        "installations": 0,  # the workspace's: installed by a former member
+        "team_settings": 0,  # the workspace's: Ana is no longer steering, nor named
     }
 
     # the bot's DMs to Ana deleted through chat.delete, where Slack allowed; Pete's kept
