@@ -117,7 +117,7 @@ def posts(db: Database, team_id: str, start: datetime, end: datetime) -> list[Po
 def follow_ups_done(db: Database, team_id: str, start: datetime, end: datetime) -> list[FollowUp]:
     """Follow-up reminders marked done in the period."""
     return [
-        FollowUp(r.user_id, r.person_id, r.text, r.done_at)
+        FollowUp(r.user_id, r.person_id, r.text, r.done_at, r.person_name, r.person_org)
         for r in reminder_store.done_between(db, team_id, *_as_closed(start, end))
     ]
 

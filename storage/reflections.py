@@ -3,10 +3,10 @@
 Every read goes through :func:`_select`, which applies :data:`VISIBLE` (the rule of
 ``storage.privacy``, which conversations follow too): a reflection is seen by its author,
 or by anyone once it is shared. The rule takes a viewer and nothing else: no role can
-widen it, so the steering group sees exactly what any member sees. The digest asks through :func:`shared_between`,
-:func:`shared_for_actions` and :func:`lessons`, which have no viewer at all and so can
-only get shared reflections. A new surface (an export, a digest
-section, a home tab) reads through these functions and inherits the rule.
+widen it, so the steering group sees exactly what any member sees. The digest asks
+through :func:`shared_between`, :func:`shared_for_actions` and :func:`lessons`, which
+have no viewer at all and so can only get shared reflections. A new surface (an export,
+a digest section, a home tab) reads through these functions and inherits the rule.
 
 Search uses the ``reflections_fts`` index (FTS5, Porter stemming) kept in step by
 triggers, ranked by bm25 with tags weighted twice. The index also holds who may see each

@@ -213,7 +213,11 @@ def search_as(db, viewer: str, word: str):
 
 
 NOT_MOMENTS = {("digest_settings", "at"): "the digest's time of day, HH:MM"}
-TIMES_SINCE_M013 = {"workstreams": ("created_at", "updated_at", "archived_at")}
+TIMES_SINCE_M013 = {
+    "workstreams": ("created_at", "updated_at", "archived_at"),
+    "conversations": ("created_at", "updated_at", "shared_at"),
+    "cadences": ("started_at", "nudged_at"),
+}
 """Time columns of tables made after m013: written by ``storage.codec`` from the start."""
 
 

@@ -70,6 +70,8 @@ class FollowUp:
     person_id: str | None
     topic: str
     done_at: datetime
+    person_name: str | None = None  # someone outside Slack
+    person_org: str | None = None
 
 
 @dataclass(frozen=True)

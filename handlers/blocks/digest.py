@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.actions import Action
+from bot.domain.contacts import describe_person
 from bot.domain.dates import format_date, format_due
 from bot.domain.digest import Digest, FollowUp, Post, Section, SharedReflection
 from bot.domain.people import mention
@@ -69,7 +70,11 @@ def _line(item: object, digest: Digest, key: str) -> str:
         if len(item.link) > 300 or "|" in item.link or ">" in item.link:
             line = f"{title} by {mention(item.user_id)}"
     elif isinstance(item, FollowUp):
-        who = f" with {mention(item.person_id)}" if item.person_id else ""
+        who = (
+            f" with {describe_person(item.person_id, item.person_name, item.person_org)}"
+            if item.person_id or item.person_name
+            else ""
+        )
         about = f" about {escape(_clip(item.topic, 150))}" if item.topic else ""
         line = f"{mention(item.user_id)} followed up{who}{about}"
     else:  # pragma: no cover - the domain only makes the four kinds above

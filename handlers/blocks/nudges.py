@@ -24,7 +24,6 @@ from bot.domain.dates import format_date, format_due
 from bot.domain.feeds import FEED_EXAMPLE as BLOG_FEED_EXAMPLE
 from bot.domain.feeds import FeedEntry
 from bot.domain.nudges import BLOG_EXAMPLE, EXAMPLE, FOLLOW_UP_EXAMPLE, Reminder, is_late
-from bot.domain.people import mention
 from bot.domain.text import mrkdwn
 from bot.domain.when import WHEN_EXAMPLE, describe_next
 from handlers import ids
@@ -63,7 +62,9 @@ def _subject(reminder: Reminder) -> str:
     if reminder.kind == "me":
         return mrkdwn(reminder.text)
     about = f" about {mrkdwn(reminder.text)}" if reminder.text else ""
-    return f"follow up with {mention(reminder.person_id or '')}{about}"
+    if not reminder.person_id and not reminder.person_name:
+        return f"follow up{about}"
+    return f"follow up with {reminder.person()}{about}"
 
 
 def _schedule(reminder: Reminder, now: datetime, zone: ZoneInfo) -> str:
