@@ -17,6 +17,7 @@ from bot.domain.actions import Action
 from bot.domain.digest import SECTION_MAX_ITEMS, FollowUp, Post, SharedReflection, WeekData
 from bot.domain.reflections import Reflection
 from bot.domain.weekly import WeeklySchedule
+from storage import conversations as conversation_store
 from storage import feeds as feed_store
 from storage import reflections as reflection_store
 from storage import reminders as reminder_store
@@ -144,6 +145,7 @@ def week_data(db: Database, team_id: str, start: datetime, end: datetime, tz: st
         posts=posts(db, team_id, start, end),
         follow_ups=follow_ups_done(db, team_id, start, end),
         open_actions=open_count(db, team_id),
+        conversations=conversation_store.shared_counts(db, team_id, start, end),
     )
 
 
