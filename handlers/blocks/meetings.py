@@ -34,7 +34,7 @@ from bot.domain.workstreams import Workstream
 from handlers import ids
 from handlers.blocks.actions import render_action_line, render_action_list
 from handlers.blocks.common import Rendered, dicts, fallback, listing
-from handlers.blocks.workstreams import selected_workstream, workstream_element
+from handlers.blocks.workstream_select import selected_workstream, workstream_element
 
 __all__ = [
     "METADATA_MAX",

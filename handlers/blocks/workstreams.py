@@ -14,11 +14,9 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
-    Option,
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
-    StaticSelectElement,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
@@ -49,7 +47,6 @@ from handlers.blocks.common import (
 )
 
 __all__ = [
-    "SELECT_MAX",
     "FIELD_TAG",
     "FIELD_TITLE",
     "FIELD_LEAD",
@@ -60,13 +57,10 @@ __all__ = [
     "render_workstream_help",
     "render_workstream_modal",
     "read_workstream_form",
-    "workstream_element",
-    "selected_workstream",
     "render_lead_dm",
     "render_workstream_post",
 ]
 
-SELECT_MAX = 100  # Slack: options in a static select
 FIELD_TAG, FIELD_TITLE, FIELD_LEAD, FIELD_CHANNEL = "ws_tag", "ws_title", "ws_lead", "ws_channel"
 
 
@@ -247,50 +241,6 @@ def read_workstream_form(view: dict) -> dict[str, str | None]:
         "lead_id": field(FIELD_LEAD, "selected_user"),
         "channel_id": field(FIELD_CHANNEL, "selected_channel"),
     }
-
-
-def _option(workstream: Workstream) -> Option:
-    return Option(
-        text=PlainTextObject(text=f"#{workstream.tag} {workstream.title}"[:75]),
-        value=workstream.tag,
-    )
-
-
-def workstream_element(
-    workstreams: Sequence[Workstream], initial: str | None, action_id: str
-) -> StaticSelectElement | PlainTextInputElement:
-    """A form's workstream field: a select of the live workstreams (with ``initial`` chosen,
-    when it is one), or a text field when none are kept (tags are free then) or more than a
-    select holds (the tag typed is checked with "did you mean" on submit)."""
-    live = [w for w in workstreams if not w.archived]
-    if not live or len(live) > SELECT_MAX:
-        return PlainTextInputElement(
-            action_id=action_id,
-            max_length=TAG_MAX + 1,
-            initial_value=initial or None,
-            placeholder=PlainTextObject(text="inclusion"),
-        )
-    options = [_option(w) for w in live]
-    chosen = next((o for o, w in zip(options, live, strict=True) if w.tag == initial), None)
-    return StaticSelectElement(
-        action_id=action_id,
-        placeholder=PlainTextObject(text="Pick a workstream"),
-        options=options,
-        initial_option=chosen,
-    )
-
-
-def selected_workstream(state: dict) -> str | None:
-    """The workstream a form's field holds: the option picked, or the tag typed.
-
-    >>> selected_workstream({"selected_option": {"value": "inclusion"}})
-    'inclusion'
-    >>> selected_workstream({"value": " #Skills "})
-    '#Skills'
-    """
-    picked = (state.get("selected_option") or {}).get("value")
-    typed = (state.get("value") or "").strip()
-    return picked or typed or None
 
 
 def render_lead_dm(
