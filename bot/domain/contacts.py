@@ -186,6 +186,8 @@ def read_person(
             k += 1
         name = text[ws[0].start : ws[k - 1].end] if k else ""
     organisation, k = _organisation(text, ws, k, now, tz, stop_words)
+    if organisation is None and k < len(ws) and ws[k].text == ",":
+        organisation, k = _after_comma(text, ws, k)
     if k < len(ws) and ws[k].text in (",", ";"):
         k += 1
     rest = text[ws[k].start :] if k < len(ws) else ""
@@ -223,6 +225,19 @@ def _organisation(
     if end == k + 1:
         raise ParseError("Which organisation? Name it after “at”.", example=EXAMPLE)
     return text[ws[k + 1].start : ws[end - 1].end], end
+
+
+def _after_comma(text: str, ws: list[Word], k: int) -> tuple[str | None, int]:
+    """``Nicola Gill, GDS, about …``: an organisation between commas before the topic."""
+    for end in range(k + 2, min(len(ws), k + 8)):
+        if ws[end].text in (",", "(", ")", ";") or ws[end].low in _TOPIC_WORDS:
+            topic = ws[end].low in _TOPIC_WORDS or (
+                end + 1 < len(ws) and ws[end].text == "," and ws[end + 1].low in _TOPIC_WORDS
+            )
+            if topic:
+                return text[ws[k + 1].start : ws[end - 1].end], end
+            break
+    return None, k
 
 
 def check_person(

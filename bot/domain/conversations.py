@@ -492,11 +492,13 @@ def parse_every(text: str) -> Every:
 def _stay(text: str) -> ConversationCommand:
     m = re.match(r"(?:stay|keep) in touch with\s+", text, re.I)
     if m is None:
+        said = re.match(r"(?:stay|keep)(?: in touch)?(?: with)?\s+(?P<rest>.+)", text, re.I)
         raise DidYouMean(
-            "/conversation stay in touch with Nicola Gill every 6 weeks",
+            f"/conversation stay in touch with {said['rest']}" if said else STAY_EXAMPLE,
             "Name the person after “stay in touch with”.",
         )
-    person, rest = read_person(text[m.end() :], stop_words=("every", "each", "off", "stop"))
+    stops = ("every", "each", "off", "stop", *_SHORT)
+    person, rest = read_person(text[m.end() :], stop_words=stops)
     low = rest.lower().strip()
     if low in ("off", "stop", "never", "no more"):
         return ConversationCommand("stop", person=person)
