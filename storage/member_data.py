@@ -30,7 +30,8 @@ records stay their authors'. Only the count is recorded, never the name.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -479,6 +480,18 @@ def sent_messages(db: Database, team_id: str, user_id: str) -> list[tuple[str, s
     ]
 
 
+@contextmanager
+def _secure_delete(db: Database) -> Iterator[None]:
+    """``secure_delete`` on for the block: erased rows are overwritten, not just unlinked;
+    then as it was (some builds of SQLite have it on by default)."""
+    before = db.execute("PRAGMA secure_delete").fetchone()[0]
+    db.execute("PRAGMA secure_delete = ON")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA secure_delete = {int(before)}")
+
+
 def erase(
     db: Database,
     team_id: str,
@@ -498,29 +511,25 @@ def erase(
     >>> erase(db, "T1", "U1", now).deleted["reflections"]
     0
     """
-    db.execute("PRAGMA secure_delete = ON")  # erased rows are overwritten, not just unlinked
-    try:
-        with immediate(db):
-            left = [m for m in sent_messages(db, team_id, user_id) if m not in handled]
-            deleted, anonymised = {}, {}
-            for table in PERSONAL:
-                deleted[table.name], anonymised[table.name] = table.erase(db, team_id, user_id)
-            erasure_id = (
-                db.table("erasures")
-                .insert(
-                    {
-                        "team_id": team_id,
-                        "erased_on": now.astimezone(UTC).date().isoformat(),
-                        "rows_deleted": sum(deleted.values()),
-                        "rows_anonymised": sum(anonymised.values()),
-                        "messages_deleted": messages_deleted,
-                        "messages_failed": messages_failed,
-                    }
-                )
-                .last_pk
+    with _secure_delete(db), immediate(db):
+        left = [m for m in sent_messages(db, team_id, user_id) if m not in handled]
+        deleted, anonymised = {}, {}
+        for table in PERSONAL:
+            deleted[table.name], anonymised[table.name] = table.erase(db, team_id, user_id)
+        erasure_id = (
+            db.table("erasures")
+            .insert(
+                {
+                    "team_id": team_id,
+                    "erased_on": now.astimezone(UTC).date().isoformat(),
+                    "rows_deleted": sum(deleted.values()),
+                    "rows_anonymised": sum(anonymised.values()),
+                    "messages_deleted": messages_deleted,
+                    "messages_failed": messages_failed,
+                }
             )
-    finally:
-        db.execute("PRAGMA secure_delete = OFF")
+            .last_pk
+        )
     # copy the overwritten pages into the database file now, and empty the write-ahead log
     # (best effort: a reader elsewhere may delay it until the next checkpoint)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -649,48 +658,44 @@ def forget_person(db: Database, team_id: str, name: str, now: datetime) -> Perso
     )
     changed: dict[str, int] = {}
     deleted: dict[str, int] = {}
-    db.execute("PRAGMA secure_delete = ON")
-    try:
-        with immediate(db):
-            deleted["cadences"] = _delete(
-                db, "cadences", "team_id = ? AND person_key = ?", [team_id, f"n:{name_key(name)}"]
-            )
-            for table, columns in NAMES_MAY_BE_IN.items():
-                if not _exists(db, table):
-                    continue
-                found = " OR ".join(f"nudge_names([{c}])" for c in columns)
-                rows = db.execute(
-                    f"SELECT rowid, {', '.join(f'[{c}]' for c in columns)} FROM [{table}] "
-                    f"WHERE team_id = ? AND ({found})",
-                    [team_id],
-                ).fetchall()
-                for rowid, *values in rows:
-                    updates = {
-                        column: _rewrite(value, column, pattern)
-                        for column, value in zip(columns, values, strict=True)
-                        if value
-                    }
-                    sets = ", ".join(f"[{c}] = ?" for c in updates)
-                    db.execute(
-                        f"UPDATE [{table}] SET {sets} WHERE rowid = ?", [*updates.values(), rowid]
-                    )
-                changed[table] = len(rows)
-            if changed.get("reflections"):  # no old index segment keeps the name
-                db.execute("INSERT INTO reflections_fts (reflections_fts) VALUES ('optimize')")
-            erasure_id = (
-                db.table("erasures")
-                .insert(
-                    {
-                        "team_id": team_id,
-                        "erased_on": now.astimezone(UTC).date().isoformat(),
-                        "rows_deleted": sum(deleted.values()),
-                        "rows_anonymised": sum(changed.values()),
-                        "kind": "person",
-                    }
+    with _secure_delete(db), immediate(db):
+        deleted["cadences"] = _delete(
+            db, "cadences", "team_id = ? AND person_key = ?", [team_id, f"n:{name_key(name)}"]
+        )
+        for table, columns in NAMES_MAY_BE_IN.items():
+            if not _exists(db, table):
+                continue
+            found = " OR ".join(f"nudge_names([{c}])" for c in columns)
+            rows = db.execute(
+                f"SELECT rowid, {', '.join(f'[{c}]' for c in columns)} FROM [{table}] "
+                f"WHERE team_id = ? AND ({found})",
+                [team_id],
+            ).fetchall()
+            for rowid, *values in rows:
+                updates = {
+                    column: _rewrite(value, column, pattern)
+                    for column, value in zip(columns, values, strict=True)
+                    if value
+                }
+                sets = ", ".join(f"[{c}] = ?" for c in updates)
+                db.execute(
+                    f"UPDATE [{table}] SET {sets} WHERE rowid = ?", [*updates.values(), rowid]
                 )
-                .last_pk
+            changed[table] = len(rows)
+        if changed.get("reflections"):  # no old index segment keeps the name
+            db.execute("INSERT INTO reflections_fts (reflections_fts) VALUES ('optimize')")
+        erasure_id = (
+            db.table("erasures")
+            .insert(
+                {
+                    "team_id": team_id,
+                    "erased_on": now.astimezone(UTC).date().isoformat(),
+                    "rows_deleted": sum(deleted.values()),
+                    "rows_anonymised": sum(changed.values()),
+                    "kind": "person",
+                }
             )
-    finally:
-        db.execute("PRAGMA secure_delete = OFF")
+            .last_pk
+        )
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return PersonErasure(erasure_id, changed, deleted)
