@@ -309,7 +309,9 @@ def test_a_member_s_erasure_keeps_others_conversations_with_them(tmp_path):
         tz=TZ,
     )
     conversations.stay_in_touch(db, "T1", PETE, Person(Mention(ANA)), Every(1, "week"), TZ, NOW)
+    secure = db.execute("PRAGMA secure_delete").fetchone()[0]
     erased = member_data.erase(db, "T1", ANA, NOW)
+    assert db.execute("PRAGMA secure_delete").fetchone()[0] == secure  # left as it was
     assert erased.deleted["conversations"] == 1 and erased.anonymised["conversations"] == 1
     [left] = db.table("conversations").rows
     assert left["author_id"] == PETE and left["person_id"] == "former-member"
