@@ -169,13 +169,16 @@ def _row(line: str, now: datetime, tz: ZoneInfo, people: _People) -> MinuteRow:
         note = refused.message
         if len(rest) > TITLE_MAX:
             note = f"The line was cut to {TITLE_MAX} characters."
-        return MinuteRow(_clip(rest), owner, note=note, line=line)
-    title = draft.title
-    if rest is not line and title[:1].islower():
-        title = title[0].upper() + title[1:]  # "Pete: draft the reply": "Draft the reply"
+        return MinuteRow(_capital(_clip(rest), rest is not line), owner, note=note, line=line)
+    title = _capital(draft.title, rest is not line)
     owner = owner or people.resolve(draft.owner)
     note = draft.due_note if draft.due_note and "keeps the day" not in draft.due_note else ""
     return MinuteRow(title, owner, draft.due, draft.workstream, note, line)
+
+
+def _capital(title: str, owner_taken: bool) -> str:
+    """ "Pete: draft the reply" is the action "Draft the reply"."""
+    return title[0].upper() + title[1:] if owner_taken and title[:1].islower() else title
 
 
 def _clip(text: str, limit: int = TITLE_MAX) -> str:

@@ -3,8 +3,10 @@ what the tracker and each owner are told.
 
 The form has a heading, a note, and four inputs a row (title, owner, due, workstream) for
 at most :data:`~bot.domain.meetings.MEETING_ROWS` rows: 98 of the 100 blocks Slack allows
-in a modal. Every block and action id names its row (``meeting_3_due``), as Slack wants
-them unique in a view. The form's ``private_metadata`` (at most 3,000 characters) holds
+in a modal. Each row picks its workstream from a select of those kept, up to
+:data:`SELECT_MOST` of them; past that it is typed (and checked with "did you mean").
+Every block and action id names its row (``meeting_3_due``), as Slack wants them unique in
+a view. The form's ``private_metadata`` (at most 3,000 characters) holds
 where the message is, never the rows: those are in the inputs.
 """
 
@@ -38,6 +40,7 @@ from handlers.blocks.workstream_select import selected_workstream, workstream_el
 
 __all__ = [
     "METADATA_MAX",
+    "SELECT_MOST",
     "FIELDS",
     "field_id",
     "render_meeting_form",
@@ -48,6 +51,9 @@ __all__ = [
 ]
 
 METADATA_MAX = 3000  # Slack: a view's private_metadata
+SELECT_MOST = 25
+"""Workstreams past which each row's workstream is typed, not picked: Slack documents no
+size for a view, and 24 selects of 100 options would make one of 436,000 characters."""
 FIELDS = ("title", "owner", "due", "workstream")
 
 
@@ -131,7 +137,10 @@ def render_meeting_form(
                 block_id=field_id(number, "workstream"),
                 label=PlainTextObject(text="Workstream"),
                 element=workstream_element(
-                    workstreams, row.workstream if row else None, field_id(number, "workstream")
+                    workstreams,
+                    row.workstream if row else None,
+                    field_id(number, "workstream"),
+                    most=SELECT_MOST,
                 ),
                 optional=True,
             ),

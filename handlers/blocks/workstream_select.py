@@ -28,13 +28,18 @@ def _option(workstream: Workstream) -> Option:
 
 
 def workstream_element(
-    workstreams: Sequence[Workstream], initial: str | None, action_id: str
+    workstreams: Sequence[Workstream],
+    initial: str | None,
+    action_id: str,
+    *,
+    most: int = SELECT_MAX,
 ) -> StaticSelectElement | PlainTextInputElement:
     """A form's workstream field: a select of the live workstreams (with ``initial`` chosen,
-    when it is one), or a text field when none are kept (tags are free then) or more than a
-    select holds (the tag typed is checked with "did you mean" on submit)."""
+    when it is one), or a text field when none are kept (tags are free then) or more than
+    ``most`` (at most a select's 100; the tag typed is checked with "did you mean" on submit).
+    """
     live = [w for w in workstreams if not w.archived]
-    if not live or len(live) > SELECT_MAX:
+    if not live or len(live) > min(most, SELECT_MAX):
         return PlainTextInputElement(
             action_id=action_id,
             max_length=TAG_MAX + 1,
