@@ -158,7 +158,7 @@ def read_person(
     >>> read_person("Sam at 3pm tomorrow", now, tz)
     (Person(member=None, name='Sam', organisation=None), 'at 3pm tomorrow')
     """
-    text = " ".join((text or "").split())
+    text = _hide(" ".join((text or "").split()))
     ws = words(text)
     if not ws or (now is not None and tz is not None and _when_starts(text, ws, 0, now, tz)):
         raise ParseError(_WHO, example=EXAMPLE)
@@ -191,7 +191,7 @@ def read_person(
     if k < len(ws) and ws[k].text in (",", ";"):
         k += 1
     rest = text[ws[k].start :] if k < len(ws) else ""
-    return check_person(member, name, organisation), rest
+    return check_person(member, _show(name), _show(organisation)), _show(rest)
 
 
 _WHO = "Who with? Give their name (and their organisation), or pick a member with @."
@@ -225,6 +225,25 @@ def _organisation(
     if end == k + 1:
         raise ParseError("Which organisation? Name it after “at”.", example=EXAMPLE)
     return text[ws[k + 1].start : ws[end - 1].end], end
+
+
+_ENTITIES = {"&amp;": "\ue000", "&lt;": "\ue001", "&gt;": "\ue002"}
+
+
+def _hide(text: str) -> str:
+    """Slack's escapes (``&amp;``, ``&lt;``, ``&gt;``) as one character each while reading,
+    so their ``;`` does not end a name."""
+    for entity, mark in _ENTITIES.items():
+        text = text.replace(entity, mark)
+    return text
+
+
+def _show(text: str | None) -> str | None:
+    if text is None:
+        return None
+    for entity, mark in _ENTITIES.items():
+        text = text.replace(mark, entity)
+    return text
 
 
 def _after_comma(text: str, ws: list[Word], k: int) -> tuple[str | None, int]:
