@@ -304,7 +304,7 @@ def people(
             [team_id, author_id],
         )
     }
-    cadences = {c_key: c for c_key, c in _cadences_by_key(db, team_id, author_id).items()}
+    cadences = _cadences_by_key(db, team_id, author_id)
     found = []
     for key in {*contacts, *follow_ups, *cadences}:
         talked = contacts.get(key)
@@ -336,16 +336,13 @@ def people(
                 else None,
             )
         )
-    never = datetime.max.replace(tzinfo=None)
 
     def order(p: PersonSummary) -> tuple:
+        """Talked with, most recently first; then the rest, soonest due first."""
         if p.last_at is not None:
             return (0, -p.last_at.timestamp(), p.person_name or p.person_id or "")
-        soonest = min(
-            (t for t in (p.next_follow_up, p.cadence_due) if t is not None),
-            default=None,
-        )
-        return (1, soonest.timestamp() if soonest else never.timestamp(), p.person_name or "")
+        due = [t.timestamp() for t in (p.next_follow_up, p.cadence_due) if t is not None]
+        return (1, min(due, default=float("inf")), p.person_name or p.person_id or "")
 
     found.sort(key=order)
     return found[:limit], len(found)

@@ -98,12 +98,10 @@ def describe_person(user_id: str | None, name: str | None, organisation: str | N
 
     >>> describe_person(None, "Nicola Gill", "GDS"), describe_person("U0PETE", None, None)
     ('Nicola Gill (GDS)', '<@U0PETE>')
-    >>> describe_person(None, "<!channel> & co", None)
-    '@channel &amp; co'
+    >>> describe_person(None, "<!channel> & co", None), describe_person(FORMER_MEMBER, None, None)
+    ('@channel &amp; co', 'a former member')
     """
     who = mention(user_id) if user_id else mrkdwn(name or "someone")
-    if user_id == FORMER_MEMBER:
-        who = mention(FORMER_MEMBER)
     return f"{who} ({mrkdwn(organisation)})" if organisation else who
 
 
