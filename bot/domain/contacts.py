@@ -28,7 +28,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import ParseError
-from bot.domain.people import FORMER_MEMBER, mention
+from bot.domain.people import mention
 from bot.domain.text import Mention, Word, mrkdwn, take_mentions, words
 from bot.domain.when import reads_as_when
 
@@ -98,7 +98,7 @@ def describe_person(user_id: str | None, name: str | None, organisation: str | N
 
     >>> describe_person(None, "Nicola Gill", "GDS"), describe_person("U0PETE", None, None)
     ('Nicola Gill (GDS)', '<@U0PETE>')
-    >>> describe_person(None, "<!channel> & co", None), describe_person(FORMER_MEMBER, None, None)
+    >>> describe_person(None, "<!channel> & co", None), describe_person("former-member", None, None)
     ('@channel &amp; co', 'a former member')
     """
     who = mention(user_id) if user_id else mrkdwn(name or "someone")
