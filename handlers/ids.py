@@ -21,6 +21,12 @@ __all__ = [
     "WEEKNOTE_DRAFT",
     "FORGET_ERASE",
     "FORGET_KEEP",
+    "WORKSTREAM_MODAL",
+    "TRACK_MEETING",
+    "MEETING_MODAL",
+    "CONVERSATION_MODAL",
+    "CONVERSATION_SHARE",
+    "CONVERSATION_LOG",
     "COMMANDS",
     "SHORTCUTS",
     "EVENTS",
@@ -58,9 +64,21 @@ NUDGE_DUE_DATE = "due"
 FORGET_ERASE = "forget_erase"
 FORGET_KEEP = "forget_keep"
 
+# /workstream: the form to add or edit one (its private_metadata names the tag edited)
+WORKSTREAM_MODAL = "workstream_modal"
+# "Track actions from this message": the form with a row per line of the minutes
+MEETING_MODAL = "meeting_modal"
+# /conversation: the form; "Share with the network" on a private one (the value is its id);
+# "How did it go?" on a follow-up marked done and "Log a conversation" on a stay-in-touch
+# nudge, both opening the form (the value: reminder:<id> or cadence:<id>)
+CONVERSATION_MODAL = "conversation_modal"
+CONVERSATION_SHARE = "conversation_share"
+CONVERSATION_LOG = "conversation_log"
+
 # message shortcuts (callback ids)
 TRACK_AS_ACTION = "track_as_action"
 REMIND_FOLLOW_UP = "remind_follow_up"
+TRACK_MEETING = "track_meeting"  # declared in the manifest once its listener is wired
 
 # What the manifest declares; tests check that each is declared and handled.
 COMMANDS = ("/action", "/reflect", "/nudge", "/digest")

@@ -17,6 +17,7 @@ from bot.domain.actions import Action
 from bot.domain.digest import SECTION_MAX_ITEMS, FollowUp, Post, SharedReflection, WeekData
 from bot.domain.reflections import Reflection
 from bot.domain.weekly import WeeklySchedule
+from storage import conversations as conversation_store
 from storage import feeds as feed_store
 from storage import reflections as reflection_store
 from storage import reminders as reminder_store
@@ -117,7 +118,7 @@ def posts(db: Database, team_id: str, start: datetime, end: datetime) -> list[Po
 def follow_ups_done(db: Database, team_id: str, start: datetime, end: datetime) -> list[FollowUp]:
     """Follow-up reminders marked done in the period."""
     return [
-        FollowUp(r.user_id, r.person_id, r.text, r.done_at)
+        FollowUp(r.user_id, r.person_id, r.text, r.done_at, r.person_name, r.person_org)
         for r in reminder_store.done_between(db, team_id, *_as_closed(start, end))
     ]
 
@@ -144,6 +145,7 @@ def week_data(db: Database, team_id: str, start: datetime, end: datetime, tz: st
         posts=posts(db, team_id, start, end),
         follow_ups=follow_ups_done(db, team_id, start, end),
         open_actions=open_count(db, team_id),
+        conversations=conversation_store.shared_counts(db, team_id, start, end),
     )
 
 

@@ -17,19 +17,30 @@ records (actions and their history) with the member replaced by
 included. It runs in one ``BEGIN IMMEDIATE`` transaction with ``secure_delete`` on and
 the reflections' search index optimised, so erased text does not linger in free pages or
 old index segments of the database file.
+
+People outside Slack are named in members' records (a conversation with Nicola Gill, a
+follow-up, an action's title) without ever having agreed to it. On their request the
+steering group erases their name (:func:`forget_person`): it is replaced by
+:data:`~bot.domain.contacts.ERASED_NAME` wherever members may have typed it, the columns
+:data:`NAMES_MAY_BE_IN` lists (every other text column is in :data:`NO_NAMES_IN`, with the
+reason; a test fails on a text column in neither), and their cadences are deleted. The
+records stay their authors'. Only the count is recorded, never the name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import re
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from bot.domain.contacts import ERASED_NAME, name_key, person_key
 from bot.domain.data_rights import Holding, scrub_mentions
 from bot.domain.people import FORMER_MEMBER
-from storage import deliveries, reflections
+from storage import conversations, deliveries, reflections
 from storage.db import immediate
 
 __all__ = [
@@ -43,6 +54,10 @@ __all__ = [
     "erase",
     "record_messages",
     "erasures",
+    "NAMES_MAY_BE_IN",
+    "NO_NAMES_IN",
+    "PersonErasure",
+    "forget_person",
 ]
 
 NOT_PERSONAL: dict[str, str] = {
@@ -71,6 +86,7 @@ NOT_PERSON_COLUMNS = frozenset(
         "event_id",
         "entry_id",
         "channel_id",
+        "reminder_id",
         "app_id",
         "bot_id",
         "bot_user_id",
@@ -238,6 +254,44 @@ def _erase_reminders(db: Database, team_id: str, user_id: str) -> tuple[int, int
     changed = _replace(db, "reminders", "person_id", team_id, user_id) | _scrub(
         db, "reminders", ("text",), team_id, user_id
     )
+    _rekey(db, "reminders", team_id, user_id)
+    return deleted, len(changed)
+
+
+def _rekey(db: Database, table: str, team_id: str, user_id: str) -> None:
+    """Who a row is with, once that member is erased: ``u:former-member``."""
+    if _exists(db, table):
+        db.execute(
+            f"UPDATE [{table}] SET person_key = ? WHERE team_id = ? AND person_key = ?",
+            [person_key(FORMER_MEMBER, None), team_id, person_key(user_id, None)],
+        )
+
+
+def _export_conversations(db: Database, team_id: str, user_id: str) -> list[dict]:
+    """The conversations the member recorded, through the privacy rule: never another
+    member's private conversation, not even one about them."""
+    if not _exists(db, "conversations"):
+        return []
+    return conversations.authored_rows(db, team_id, user_id)
+
+
+def _erase_conversations(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    """The member's own conversations go; others' conversations with them stay the others',
+    with a former member in their place (and in mentions in the topic)."""
+    deleted = _delete(db, "conversations", "team_id = ? AND author_id = ?", [team_id, user_id])
+    changed = _replace(db, "conversations", "person_id", team_id, user_id) | _scrub(
+        db, "conversations", ("topic",), team_id, user_id
+    )
+    _rekey(db, "conversations", team_id, user_id)
+    return deleted, len(changed)
+
+
+def _erase_cadences(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    """The member's cadences go; others' cadences with them stay the others', with a former
+    member in their place (as their follow-ups do)."""
+    deleted = _delete(db, "cadences", "team_id = ? AND user_id = ?", [team_id, user_id])
+    changed = _replace(db, "cadences", "person_id", team_id, user_id)
+    _rekey(db, "cadences", team_id, user_id)
     return deleted, len(changed)
 
 
@@ -361,6 +415,31 @@ PERSONAL: tuple[PersonalTable, ...] = (
         Holding("reminders", "Your reminders and follow-ups.", "reminder", "reminders"),
     ),
     PersonalTable(
+        "conversations",
+        ("author_id", "person_id"),
+        _export_conversations,
+        _erase_conversations,
+        Holding(
+            "conversations",
+            "Conversations you recorded, private and shared (not others' private ones, even "
+            "about you).",
+            "conversation",
+            "conversations",
+        ),
+    ),
+    PersonalTable(
+        "cadences",
+        ("user_id", "person_id"),
+        _owned_by("cadences", "user_id"),
+        _erase_cadences,
+        Holding(
+            "cadences",
+            "The people you keep in touch with on a cadence, and how often.",
+            "stay-in-touch cadence",
+            "stay-in-touch cadences",
+        ),
+    ),
+    PersonalTable(
         "habits",
         ("user_id",),
         _owned_by("habits", "user_id"),
@@ -468,6 +547,18 @@ def sent_messages(db: Database, team_id: str, user_id: str) -> list[tuple[str, s
     ]
 
 
+@contextmanager
+def _secure_delete(db: Database) -> Iterator[None]:
+    """``secure_delete`` on for the block: erased rows are overwritten, not just unlinked;
+    then as it was (some builds of SQLite have it on by default)."""
+    before = db.execute("PRAGMA secure_delete").fetchone()[0]
+    db.execute("PRAGMA secure_delete = ON")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA secure_delete = {int(before)}")
+
+
 def erase(
     db: Database,
     team_id: str,
@@ -487,29 +578,25 @@ def erase(
     >>> erase(db, "T1", "U1", now).deleted["reflections"]
     0
     """
-    db.execute("PRAGMA secure_delete = ON")  # erased rows are overwritten, not just unlinked
-    try:
-        with immediate(db):
-            left = [m for m in sent_messages(db, team_id, user_id) if m not in handled]
-            deleted, anonymised = {}, {}
-            for table in PERSONAL:
-                deleted[table.name], anonymised[table.name] = table.erase(db, team_id, user_id)
-            erasure_id = (
-                db.table("erasures")
-                .insert(
-                    {
-                        "team_id": team_id,
-                        "erased_on": now.astimezone(UTC).date().isoformat(),
-                        "rows_deleted": sum(deleted.values()),
-                        "rows_anonymised": sum(anonymised.values()),
-                        "messages_deleted": messages_deleted,
-                        "messages_failed": messages_failed,
-                    }
-                )
-                .last_pk
+    with _secure_delete(db), immediate(db):
+        left = [m for m in sent_messages(db, team_id, user_id) if m not in handled]
+        deleted, anonymised = {}, {}
+        for table in PERSONAL:
+            deleted[table.name], anonymised[table.name] = table.erase(db, team_id, user_id)
+        erasure_id = (
+            db.table("erasures")
+            .insert(
+                {
+                    "team_id": team_id,
+                    "erased_on": now.astimezone(UTC).date().isoformat(),
+                    "rows_deleted": sum(deleted.values()),
+                    "rows_anonymised": sum(anonymised.values()),
+                    "messages_deleted": messages_deleted,
+                    "messages_failed": messages_failed,
+                }
             )
-    finally:
-        db.execute("PRAGMA secure_delete = OFF")
+            .last_pk
+        )
     # copy the overwritten pages into the database file now, and empty the write-ahead log
     # (best effort: a reader elsewhere may delay it until the next checkpoint)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -529,3 +616,159 @@ def record_messages(db: Database, erasure_id: int, deleted: int, failed: int) ->
 def erasures(db: Database, team_id: str) -> list[dict]:
     """The record of erasures in a workspace: dates and counts, no one named."""
     return list(db.table("erasures").rows_where("team_id = ?", [team_id], order_by="id"))
+
+
+# --- people outside Slack: erasing a name on request ----------------------------------------
+
+NAMES_MAY_BE_IN: dict[str, tuple[str, ...]] = {
+    "actions": ("title", "notes"),
+    "action_events": ("detail",),
+    "reflections": ("text", "tags"),
+    "reminders": ("text", "person_name", "person_org", "person_key"),
+    "conversations": ("person_name", "person_key", "organisation", "topic", "tags"),
+    "cadences": ("person_name", "person_key", "organisation"),
+    "workstreams": ("title",),
+    "feeds": ("title",),
+    "posts": ("title",),
+}
+"""Every text column where a member may have typed (or a feed may have brought) someone's
+name: what :func:`forget_person` rewrites. ``person_key`` holds the name case folded."""
+
+NO_NAMES_IN: dict[str, tuple[str, ...]] = {
+    "_migrations": ("name", "applied_at"),
+    "members": ("team_id", "user_id", "name", "tz", "fetched_at"),  # members' own Slack names
+    "actions": ("team_id", "owner_id", "creator_id", "due", "workstream", "permalink", "status")
+    + ("created_at", "updated_at", "done_at"),
+    "action_events": ("team_id", "actor_id", "kind", "at"),
+    "deliveries": ("key", "team_id", "kind", "recipient", "status", "holder", "created_at")
+    + ("claimed_at", "retry_at", "sent_at", "channel", "ts", "error"),
+    "leases": ("name", "holder", "acquired_at", "expires_at"),
+    "reflections": ("team_id", "author_id", "created_at", "updated_at", "shared_at"),
+    "slack_events": ("team_id", "event_id", "type", "received_at"),
+    "reminders": ("team_id", "user_id", "kind", "person_id", "permalink", "recurrence", "tz")
+    + ("next_at", "status", "created_at", "updated_at", "sent_at", "done_at"),
+    "habits": ("team_id", "user_id", "tz", "started_at", "nudged_at"),
+    "feeds": ("team_id", "user_id", "url", "etag", "modified", "checked_at", "error")
+    + ("created_at",),
+    "posts": ("team_id", "user_id", "entry_id", "link", "published_at", "seen_at"),
+    "digest_settings": ("team_id", "channel", "weekday", "at", "updated_by", "updated_at"),
+    "digest_subscriptions": ("team_id", "user_id", "created_at"),
+    "digest_editions": ("team_id", "week", "period_start", "period_end", "created_at"),
+    "erasures": ("team_id", "erased_on", "kind"),
+    "workstreams": ("team_id", "tag", "lead_id", "channel_id", "created_by", "created_at")
+    + ("updated_at", "archived_at"),
+    "conversations": ("team_id", "author_id", "person_id", "created_at", "updated_at")
+    + ("shared_at",),
+    "cadences": ("team_id", "user_id", "person_id", "every_unit", "tz", "started_at")
+    + ("nudged_at",),
+    "installations": ("team_id", "team_name", "app_id", "bot_id", "bot_user_id", "scopes")
+    + ("installer_id", "installed_at", "sealed_token", "uninstalled_at", "erase_at"),
+    "oauth_states": ("state", "created_at", "expires_at"),
+    "team_settings": ("team_id", "timezone", "steering", "steering_group", "updated_by")
+    + ("updated_at",),
+}
+"""The text columns no one types a person's name into: ids, times, states, addresses, Slack
+message ids, error codes, tags of workstreams, a workspace's name and sealed token, and
+members' own Slack names (a member
+erases themselves with ``/nudge forget me``). The search index (``reflections_fts``)
+follows ``reflections`` by its triggers."""
+
+_TAG_COLUMNS = {"tags"}
+_KEY_COLUMNS = {"person_key"}
+_ERASED_KEY = person_key(None, ERASED_NAME)
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """The name as a whole word or words, in any case, spaced, hyphened or run together.
+
+    >>> bool(_name_pattern("Nicola Gill").search("Ask NICOLA  gill's team"))
+    True
+    >>> bool(_name_pattern("Nicola Gill").search("Nicolas Gillespie"))
+    False
+    """
+    parts = [re.escape(part) for part in name.split()]
+    return re.compile(r"(?<!\w)" + r"[\s_\-]*".join(parts) + r"(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PersonErasure:
+    """What erasing someone outside Slack did: rows changed and deleted per table, and the
+    id of its record in ``erasures`` (counts only, never the name)."""
+
+    id: int
+    changed: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """How many rows it changed or deleted in all."""
+        return sum(self.changed.values()) + sum(self.deleted.values())
+
+
+def _rewrite(text: str, column: str, pattern: re.Pattern[str]) -> str:
+    if column in _TAG_COLUMNS:
+        return " ".join(tag for tag in text.split() if not pattern.fullmatch(tag))
+    if column in _KEY_COLUMNS:
+        return _ERASED_KEY if text.startswith("n:") and pattern.search(text) else text
+    return pattern.sub(ERASED_NAME, text)
+
+
+def forget_person(db: Database, team_id: str, name: str, now: datetime) -> PersonErasure:
+    """Erase ``name``, someone outside Slack, from every record of the workspace, on their
+    request: replaced by "[name erased]" in :data:`NAMES_MAY_BE_IN` (a tag that is their
+    name is removed), their cadences deleted, the erasure recorded as counts.
+
+    Like a member's erasure it runs in one transaction with ``secure_delete`` on, optimises
+    the reflections' search index and checkpoints the write-ahead log, so the name does not
+    linger in the database file.
+
+    >>> forget_person(db, "T1", "Nicola Gill", now).total
+    0
+    """
+    pattern = _name_pattern(name)
+    db.conn.create_function(
+        "nudge_names", 1, lambda text: bool(text and pattern.search(text)), deterministic=True
+    )
+    changed: dict[str, int] = {}
+    deleted: dict[str, int] = {}
+    with _secure_delete(db), immediate(db):
+        deleted["cadences"] = _delete(
+            db, "cadences", "team_id = ? AND person_key = ?", [team_id, f"n:{name_key(name)}"]
+        )
+        for table, columns in NAMES_MAY_BE_IN.items():
+            if not _exists(db, table):
+                continue
+            found = " OR ".join(f"nudge_names([{c}])" for c in columns)
+            rows = db.execute(
+                f"SELECT rowid, {', '.join(f'[{c}]' for c in columns)} FROM [{table}] "
+                f"WHERE team_id = ? AND ({found})",
+                [team_id],
+            ).fetchall()
+            for rowid, *values in rows:
+                updates = {
+                    column: _rewrite(value, column, pattern)
+                    for column, value in zip(columns, values, strict=True)
+                    if value
+                }
+                sets = ", ".join(f"[{c}] = ?" for c in updates)
+                db.execute(
+                    f"UPDATE [{table}] SET {sets} WHERE rowid = ?", [*updates.values(), rowid]
+                )
+            changed[table] = len(rows)
+        if changed.get("reflections"):  # no old index segment keeps the name
+            db.execute("INSERT INTO reflections_fts (reflections_fts) VALUES ('optimize')")
+        erasure_id = (
+            db.table("erasures")
+            .insert(
+                {
+                    "team_id": team_id,
+                    "erased_on": now.astimezone(UTC).date().isoformat(),
+                    "rows_deleted": sum(deleted.values()),
+                    "rows_anonymised": sum(changed.values()),
+                    "kind": "person",
+                }
+            )
+            .last_pk
+        )
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return PersonErasure(erasure_id, changed, deleted)

@@ -493,7 +493,81 @@ def m014_workstreams(db: Database) -> None:
     )
 
 
-def m015_installations(db: Database) -> None:
+def m015_conversations(db: Database) -> None:
+    """Conversations with anyone, members or not; cadences ("stay in touch"); follow-ups
+    with people outside Slack; erasures of someone outside Slack.
+
+    A person is a member (``person_id``) or anyone else (``person_name``, with an optional
+    organisation); ``person_key`` says who they are as ``bot.domain.contacts.person_key``
+    spells it (``u:<Slack id>``, ``n:<name, case folded>``), so a member's conversations,
+    follow-ups and cadence with one person are found together. Conversations are private to
+    their author until shared, read through ``storage.privacy`` over the same kind of
+    ``(team_id, shared, author_id)`` index as reflections (m010). ``erasures.kind`` tells a
+    member's own erasure from the steering group's erasure of someone outside Slack.
+    """
+    for column in ("person_name", "person_org", "person_key"):
+        db.execute(f"ALTER TABLE reminders ADD COLUMN {column} TEXT")
+    db.execute(
+        "UPDATE reminders SET person_key = 'u:' || person_id "
+        "WHERE kind = 'follow_up' AND person_id IS NOT NULL"
+    )
+    db.execute(
+        "CREATE INDEX reminders_person ON reminders (team_id, user_id, person_key, status) "
+        "WHERE person_key IS NOT NULL"
+    )
+    db.execute(
+        """
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            person_id TEXT,
+            person_name TEXT,
+            person_key TEXT NOT NULL,
+            organisation TEXT,
+            topic TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '',
+            shared INTEGER NOT NULL DEFAULT 0 CHECK (shared IN (0, 1)),
+            reminder_id INTEGER REFERENCES reminders (id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            shared_at TEXT,
+            CHECK (person_id IS NOT NULL OR person_name IS NOT NULL)
+        )
+        """
+    )
+    db.execute("CREATE INDEX conversations_audience ON conversations (team_id, shared, author_id)")
+    db.execute(
+        "CREATE INDEX conversations_people ON conversations (team_id, author_id, person_key)"
+    )
+    db.execute("CREATE INDEX conversations_shared ON conversations (team_id, shared, shared_at)")
+    db.execute("CREATE INDEX conversations_map ON conversations (team_id, shared, created_at)")
+    db.execute(
+        """
+        CREATE TABLE cadences (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            person_id TEXT,
+            person_name TEXT,
+            person_key TEXT NOT NULL,
+            organisation TEXT,
+            every_n INTEGER NOT NULL CHECK (every_n BETWEEN 1 AND 52),
+            every_unit TEXT NOT NULL CHECK (every_unit IN ('week', 'month')),
+            tz TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            nudged_at TEXT,
+            UNIQUE (team_id, user_id, person_key)
+        )
+        """
+    )
+    db.execute(
+        "ALTER TABLE erasures ADD COLUMN kind TEXT NOT NULL DEFAULT 'member' "
+        "CHECK (kind IN ('member', 'person'))"
+    )
+
+
+def m016_installations(db: Database) -> None:
     """Workspaces that installed Nudge through Slack's OAuth flow (each bot token sealed),
     the flow's one-time states, and each workspace's own settings."""
     db.execute(
@@ -546,7 +620,8 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m012_actions_created_index,
     m013_one_time_encoding,
     m014_workstreams,
-    m015_installations,
+    m015_conversations,
+    m016_installations,
 ]
 
 

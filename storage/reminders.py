@@ -1,5 +1,9 @@
 """Reminders: the rows that decide when nudges fire (APScheduler only wakes us up).
 
+A follow-up is with a member (``person_id``) or with anyone outside Slack (``person_name``
+and ``person_org``); either way ``person_key`` (``bot.domain.contacts.person_key``) says
+who, so ``/conversation people`` finds the next follow-up with each person.
+
 Times are stored by ``storage.codec``, so ``next_at <= ?`` compares moments as text and
 uses the ``reminders_due`` index.
 """
@@ -11,6 +15,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from bot.domain.contacts import person_key
 from bot.domain.errors import NotFound
 from bot.domain.nudges import Reminder
 from bot.domain.when import Recurrence
@@ -49,6 +54,8 @@ def _reminder(row: dict) -> Reminder:
         created_at=decode_time(row["created_at"]),
         explicit_time=bool(row["explicit_time"]),
         done_at=decode_time(row["done_at"]),
+        person_name=row.get("person_name"),
+        person_org=row.get("person_org"),
     )
 
 
@@ -66,18 +73,31 @@ def add(
     person_id: str | None = None,
     permalink: str | None = None,
     explicit_time: bool = True,
+    person_name: str | None = None,
+    person_org: str | None = None,
 ) -> Reminder:
     """Store a new reminder due at ``first``; ``explicit_time``: the member named the time of day.
 
-    >>> add(db, team_id="T1", user_id="U1", kind="me", text="write my weeknote",
-    ...     tz="Europe/London", first=friday_4pm, recurrence=None, now=now)  # doctest: +SKIP
+    A follow-up names a member (``person_id``) or anyone else (``person_name``, and their
+    organisation ``person_org``).
+
+    >>> add(db, team_id="T1", user_id="U1", kind="follow_up", text="the charter",
+    ...     tz="Europe/London", first=now, recurrence=None, now=now,
+    ...     person_name="Nicola Gill", person_org="GDS").subject()
+    'follow up with Nicola Gill (GDS) about the charter'
     """
+    if person_id:
+        person_name = None  # a member is named by their id alone
+    key = person_key(person_id, person_name) if (person_id or person_name) else None
     row = {
         "team_id": team_id,
         "user_id": user_id,
         "kind": kind,
         "text": text,
         "person_id": person_id,
+        "person_name": person_name,
+        "person_org": person_org,
+        "person_key": key,
         "permalink": permalink,
         "recurrence": json.dumps(recurrence.to_dict()) if recurrence else None,
         "tz": tz,
@@ -192,6 +212,8 @@ def snooze(db: Database, reminder: Reminder, until: datetime, now: datetime) -> 
         person_id=reminder.person_id,
         permalink=reminder.permalink,
         explicit_time=True,
+        person_name=reminder.person_name,
+        person_org=reminder.person_org,
     )
 
 

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlite_utils import Database
 
 from bot.domain.actions import Action
-from bot.domain.review import SHOWN, Attention, ReviewSummary, ReviewWindow, WorkstreamCount
+from bot.domain.review import SHOWN, Attention, ReviewSummary, ReviewWindow, count_workstreams
+from storage import workstreams as workstream_store
 from storage.actions import _action
 from storage.codec import encode_time
 
@@ -56,9 +57,9 @@ def review_summary(
             params,
         )
     )
-    streams = sorted(
-        (WorkstreamCount(g["name"], g["open"], g["overdue"]) for g in groups),
-        key=lambda s: (s.name == "", s.name),
+    streams = count_workstreams(
+        {g["name"]: (g["open"], g["overdue"]) for g in groups},
+        workstream_store.listing(db, team_id),  # each with its lead, open actions or not
     )
 
     def attention(name: str) -> Attention:
@@ -78,7 +79,7 @@ def review_summary(
 
     return ReviewSummary(
         today=today,
-        workstreams=tuple(streams),
+        workstreams=streams,
         **{name: attention(name) for name in _RULES},
         unplanned=sum(g["unplanned"] for g in groups),
     )

@@ -218,6 +218,8 @@ TIMES_SINCE_M013 = {
     "installations": ("installed_at", "uninstalled_at", "erase_at"),
     "oauth_states": ("created_at", "expires_at"),
     "team_settings": ("updated_at",),
+    "conversations": ("created_at", "updated_at", "shared_at"),
+    "cadences": ("started_at", "nudged_at"),
 }
 """Time columns of tables made after m013: written by ``storage.codec`` from the start."""
 

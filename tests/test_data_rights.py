@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.contacts import Person
+from bot.domain.conversations import ConversationDraft, Every
 from bot.domain.data_rights import (
     build_export,
     check_confirmation,
@@ -22,9 +24,10 @@ from bot.domain.data_rights import (
 )
 from bot.domain.errors import NotAllowed
 from bot.domain.people import FORMER_MEMBER
+from bot.domain.text import Mention
 from handlers import ids
 from handlers.nudges import tick
-from storage import member_data
+from storage import conversations, member_data
 from storage.db import create, immediate
 from tests.conftest import ANA, PETE, STEER
 
@@ -101,6 +104,18 @@ def seed(bot, blog, clock) -> None:
                     "updated_at": "2026-11-30T10:00:00.000000Z",
                 }
             )
+    now = bot.clock()
+    with bot.db() as db:  # each records a private conversation with someone outside Slack,
+        for who, other in ((ANA, PETE), (PETE, ANA)):  # a shared one with the other, a cadence
+            name = NAMES[who]
+            outside = Person(name=f"{name}-outsider Gill", organisation="GDS")
+            conversations.add(db, "T0001", who, ConversationDraft(outside, f"{name}-private-chat"),
+                              now, tz="Europe/London")  # fmt: skip
+            conversations.add(db, "T0001", who,
+                              ConversationDraft(Person(Mention(other)), f"{name}-shared-chat",
+                                                shared=True), now, tz="Europe/London")  # fmt: skip
+            conversations.stay_in_touch(db, "T0001", who, Person(Mention(other)),
+                                        Every(6, "week"), "Europe/London", now)  # fmt: skip
 
 
 def personal_counts(bot, user: str, *, own: bool = False) -> dict[str, int]:
@@ -181,8 +196,14 @@ def test_mydata_sends_every_kind_of_record_and_nothing_private_of_anyone_else(dr
             "digest_settings",
         )
     )
+    assert {c["topic"]: c["shared"] for c in doc["conversations"]} == {
+        "ana-private-chat": False,
+        "ana-shared-chat": True,
+    }  # hers, not Pete's with her: his private one about her stays his
+    assert [c["person_id"] for c in doc["cadences"]] == [PETE]
     # nothing of Pete's own: not his private reflection, not even his shared one
     assert b"pete-private-secret" not in raw and b"pete-shared" not in raw
+    assert b"pete-private-chat" not in raw and b"pete-shared-chat" not in raw
     assert b"Pete writes" not in raw  # his feed
     assert not driven.standin.protocol_errors
 
@@ -267,6 +288,8 @@ def test_forget_me_erases_exactly_the_members_personal_rows(driven, blog, clock)
         "digest_subscriptions": 1,
         "digest_settings": 0,
         "workstreams": 0,  # the network's: Ana is no longer lead, nor named as its creator
+        "conversations": 2,  # hers; Pete's with her stay his, with a former member
+        "cadences": 1,  # hers; Pete's with her stays his
         "installations": 0,  # the workspace's: installed by a former member
         "team_settings": 0,  # the workspace's: Ana is no longer steering, nor named
     }

@@ -17,11 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.actions import ActionCommand, parse_action_command
+from bot.domain.conversations import ConversationCommand, parse_conversation_command
 from bot.domain.dates import normalise, read_moment
 from bot.domain.digest import parse_digest_command
 from bot.domain.errors import DidYouMean, ParseError, UserError
 from bot.domain.nudges import NudgeCommand, parse_nudge_command
 from bot.domain.reflections import parse_reflect_command
+from bot.domain.workstreams import CLEAR, WorkstreamCommand, parse_workstream_command
 from tests.conftest import ANA
 
 CORPUS = Path(__file__).parent / "phrases"
@@ -97,12 +99,18 @@ def _action(c: ActionCommand) -> str:
     return c.verb
 
 
+def _who(person) -> list[str]:
+    """``with=<@U…>`` for a member, ``with="Nicola Gill"`` for anyone else; ``org="GDS"``."""
+    who = [f"with={_person(person.member)}" if person.member else f"with={_q(person.name)}"]
+    return who + ([f"org={_q(person.organisation)}"] if person.organisation else [])
+
+
 def _nudge(c: NudgeCommand, tz: ZoneInfo) -> str:
     if c.verb in ("me", "follow_up"):
         when = c.when
         parts = [f"remind text={_q(c.text)}"]
         if c.verb == "follow_up":
-            parts = [f"follow with={_person(c.person)}"] + ([f"about={_q(c.text)}"] * bool(c.text))
+            parts = ["follow", *_who(c.contact)] + ([f"about={_q(c.text)}"] * bool(c.text))
         parts.append(f"at={when.first.astimezone(tz).isoformat(timespec='minutes')}")
         parts += [f"every={_q(when.recurrence.describe())}"] if when.recurrence else []
         parts += [] if when.explicit_time else ["assumed"]
@@ -145,6 +153,44 @@ def _digest(c) -> str:
     return " ".join(parts)
 
 
+def _conversation(c: ConversationCommand, tz: ZoneInfo) -> str:
+    if c.verb == "create":
+        d = c.draft
+        parts = ["conversation", *_who(d.person)]
+        parts += [f"about={_q(d.topic)}"] if d.topic else []
+        parts += [f"tags={','.join(d.tags)}"] if d.tags else []
+        parts += ["shared"] if d.shared else []
+        if d.follow_up:
+            first = d.follow_up.first.astimezone(tz).isoformat(timespec="minutes")
+            parts += [f"follow={first}"] + ([] if d.follow_up.explicit_time else ["assumed"])
+        return " ".join(parts)
+    if c.verb == "list":
+        return " ".join(["conversation-list"] + ["all"] * c.everyone + [f"#{c.tag}"] * bool(c.tag))
+    if c.verb in ("share", "unshare", "delete"):
+        return f"conversation-{c.verb} {c.conversation_id}"
+    if c.verb == "stay":
+        return " ".join(["stay", *_who(c.person), f"every={_q(c.every.describe())}"])
+    if c.verb == "stop":
+        return " ".join(["stay-off", *_who(c.person)])
+    if c.verb == "forget":
+        return f"forget name={_q(c.name)}"
+    return f"conversation {c.verb}"
+
+
+def _workstream(c: WorkstreamCommand) -> str:
+    if c.verb == "list":
+        return "workstream list" + (" all" if c.archived else "")
+    if c.verb in ("help",) or (c.verb == "modal" and not c.tag):
+        return f"workstream {c.verb}"
+    parts = [f"workstream {c.verb} #{c.tag}"]
+    ch = c.changes
+    parts += [f"title={_q(ch.title)}"] if ch.title else []
+    parts += ["lead=none"] if ch.clear_lead else [f"lead={_person(ch.lead)}"] if ch.lead else []
+    if ch.channel_id is not None:
+        parts.append("channel=none" if ch.channel_id == CLEAR else f"channel={ch.channel_id}")
+    return " ".join(parts)
+
+
 def reading(p: Phrase) -> str:
     """What Nudge read from ``p``, in the corpus's canonical form."""
     try:
@@ -156,6 +202,10 @@ def reading(p: Phrase) -> str:
             return _reflect(parse_reflect_command(p.text))
         if p.command == "/digest":
             return _digest(parse_digest_command(p.text))
+        if p.command == "/conversation":
+            return _conversation(parse_conversation_command(p.text, p.now, p.tz), p.tz)
+        if p.command == "/workstream":
+            return _workstream(parse_workstream_command(p.text))
     except DidYouMean as e:
         return f'didyoumean "{e.suggestion}"'
     except UserError as e:
@@ -184,15 +234,23 @@ def test_the_corpus_is_read_as_meant(capsys):
     assert not misread, "\n".join(misread)
 
 
+PARSERS = {
+    "/action": lambda p: parse_action_command(p.text, p.now, p.tz),
+    "/nudge": lambda p: parse_nudge_command(p.text, p.now, p.tz),
+    "/conversation": lambda p: parse_conversation_command(p.text, p.now, p.tz),
+    "/workstream": lambda p: parse_workstream_command(p.text),
+}
+
+
 def test_every_refusal_and_every_did_you_mean_gives_an_example():
     for p in PHRASES:
         try:
             reading_of = reading(p)
         except AssertionError:
             raise
-        if reading_of.startswith(("refuse", "didyoumean")) and p.command == "/action":
+        if reading_of.startswith(("refuse", "didyoumean")) and p.command in PARSERS:
             with pytest.raises(UserError) as caught:
-                parse_action_command(p.text, p.now, p.tz)
+                PARSERS[p.command](p)
             assert caught.value.example, p.where
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.actions import Action
 from bot.domain.calendar import CRON_DAYS, WEEKDAY_WORDS
+from bot.domain.conversations import ConversationCounts
 from bot.domain.dates import TIME_EXAMPLE, read_time
 from bot.domain.errors import DidYouMean, ParseError
 from bot.domain.people import is_former
@@ -70,6 +71,8 @@ class FollowUp:
     person_id: str | None
     topic: str
     done_at: datetime
+    person_name: str | None = None  # someone outside Slack
+    person_org: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class WeekData:
     follow_ups: list[FollowUp] = field(default_factory=list)
     open_actions: int = 0
     lessons: dict[int, list[SharedReflection]] = field(default_factory=dict)  # by action id
+    conversations: ConversationCounts | None = None  # shared ones only, never a private one
 
     @property
     def today(self) -> date:
@@ -101,7 +105,14 @@ class WeekData:
 
 
 SectionKey = Literal[
-    "learned", "created", "completed", "overdue", "reflections", "posts", "follow_ups"
+    "learned",
+    "created",
+    "completed",
+    "overdue",
+    "reflections",
+    "posts",
+    "follow_ups",
+    "conversations",
 ]
 
 
@@ -113,6 +124,12 @@ class Section:
     heading: str
     items: tuple[object, ...]
     more: int = 0  # items left out beyond SECTION_MAX_ITEMS
+    counted: int | None = None  # what the heading counts, when not its items
+
+    @property
+    def count(self) -> int:
+        """The number the heading shows: its items, or what they count (conversations)."""
+        return len(self.items) + self.more if self.counted is None else self.counted
 
 
 @dataclass(frozen=True)
@@ -145,6 +162,13 @@ def _section(
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
+def _conversations(counts: ConversationCounts | None) -> Section | None:
+    """One line: how many shared, by how many members, with which organisations."""
+    if counts is None or not counts.shared:
+        return None
+    return Section("conversations", "Conversations shared", (counts,), counted=counts.shared)
 
 
 LEARNED_MAX = 3
@@ -210,6 +234,7 @@ def build_digest(week: WeekData) -> Digest:
             "Follow-up conversations done",
             sorted(week.follow_ups, key=lambda f: f.done_at),
         ),
+        _conversations(week.conversations),
     ]
     numbers = " · ".join(
         [
@@ -220,6 +245,8 @@ def build_digest(week: WeekData) -> Digest:
             _plural(len(week.reflections), "reflection") + " shared",
             _plural(len(week.posts), "blog post"),
             _plural(len(week.follow_ups), "follow-up") + " done",
+            _plural(week.conversations.shared if week.conversations else 0, "conversation")
+            + " shared",
         ]
     )
     return Digest(

@@ -28,8 +28,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.domain.contacts import Person, describe_person, read_person
 from bot.domain.errors import DidYouMean, NotAllowed, ParseError
-from bot.domain.people import mention
 from bot.domain.quiet import delivery_time, is_quiet, plan_delivery
 from bot.domain.text import Mention, closest, parse_id, take_mentions
 from bot.domain.when import Recurrence, When, parse_when, split_when
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 EXAMPLE = "/nudge me to write my weeknote every Friday at 4pm"
-FOLLOW_UP_EXAMPLE = "/nudge follow up with @pete about the charter on Friday"
+FOLLOW_UP_EXAMPLE = "/nudge follow up with Nicola Gill (GDS) about the charter on Friday"
 BLOG_EXAMPLE = "/nudge blog every 2 weeks"
 TEXT_MAX = 300
 COMMAND_MAX = 1000
@@ -124,6 +124,8 @@ class Reminder:
     created_at: datetime
     explicit_time: bool = True  # the member named a time of day: quiet hours do not apply
     done_at: datetime | None = None  # when it was last marked done
+    person_name: str | None = None  # a follow-up with someone outside Slack: their name
+    person_org: str | None = None  # and their organisation, if one was given
 
     @property
     def ref(self) -> str:
@@ -135,12 +137,19 @@ class Reminder:
         """The time zone the reminder was set in."""
         return ZoneInfo(self.tz)
 
+    def person(self) -> str:
+        """Whom a follow-up is with, in mrkdwn: ``<@U2>``, or "Nicola Gill (GDS)"."""
+        return describe_person(self.person_id, self.person_name, self.person_org)
+
     def subject(self) -> str:
-        """What it is about, in mrkdwn: "write my weeknote", "follow up with <@U2> about …"."""
+        """What it is about, in mrkdwn: "write my weeknote", "follow up with <@U2> about …",
+        "follow up with Nicola Gill (GDS) about …"."""
         if self.kind == "me":
             return self.text
         about = f" about {self.text}" if self.text else ""
-        return f"follow up with {mention(self.person_id or '')}{about}"
+        if not self.person_id and not self.person_name:
+            return f"follow up{about}"
+        return f"follow up with {self.person()}{about}"
 
 
 @dataclass(frozen=True)
@@ -161,14 +170,14 @@ class NudgeCommand:
         "forget",
     ]
     text: str = ""
-    person: Mention | None = None
+    person: Mention | None = None  # a follow-up with a member
     when: When | None = None
     reminder_id: int | None = None
     weeks: int | None = None
     url: str = ""
+    contact: Person | None = None  # a follow-up's person, a member or anyone else
 
 
-_LEADING_MENTION = re.compile(r"^(?:<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|@([\w.\-]{1,80}))\s*")
 _BLOG_EVERY = re.compile(r"every\s+(?:(\d{1,3}|two|three|four|other)\s+)?(weeks?|fortnight)")
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "other": 2}
 
@@ -283,19 +292,22 @@ def _check_text(text: str, example: str) -> str:
 
 
 def _follow_up(rest: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
-    m = _LEADING_MENTION.match(rest)
-    if not m:
-        raise ParseError(
-            "Who with? Pick them with @ so Slack fills in their name.", example=FOLLOW_UP_EXAMPLE
-        )
-    person = Mention(m[1], None) if m[1] else Mention(None, m[2])
-    rest = rest[m.end() :].strip()
+    """``follow up with <person> [about <topic>] <when>``, the when before or after the topic.
+
+    The person is anyone (:func:`bot.domain.contacts.read_person`): a member picked with
+    @, or a name with an optional organisation, ``Nicola Gill (GDS)``, ``… at GDS``.
+    """
+    try:
+        person, rest = read_person(rest, now, tz)
+    except ParseError as err:
+        raise ParseError(err.message, example=FOLLOW_UP_EXAMPLE) from err
     if not rest:
         raise ParseError("When should I remind you?", example=FOLLOW_UP_EXAMPLE)
-    if rest.lower().startswith("about "):  # about <topic> <when>
-        topic, when = split_when(rest[len("about ") :], now, tz)
+    found = {"person": person.member, "contact": person}
+    if re.match(r"(?:about|re)\s", rest, re.I):  # about <topic> <when>
+        topic, when = split_when(re.sub(r"^(?:about|re)\s+", "", rest, flags=re.I), now, tz)
         return NudgeCommand(
-            "follow_up", text=_check_text(topic, FOLLOW_UP_EXAMPLE), person=person, when=when
+            "follow_up", text=_check_text(topic, FOLLOW_UP_EXAMPLE), when=when, **found
         )
     try:
         when = parse_when(rest, now, tz)
@@ -305,9 +317,9 @@ def _follow_up(rest: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
         topic, when = split_when(rest, now, tz)  # <when> about <topic>
         topic = re.sub(r"^about\s+", "", topic, flags=re.I)
         return NudgeCommand(
-            "follow_up", text=_check_text(topic, FOLLOW_UP_EXAMPLE), person=person, when=when
+            "follow_up", text=_check_text(topic, FOLLOW_UP_EXAMPLE), when=when, **found
         )
-    return NudgeCommand("follow_up", person=person, when=when)
+    return NudgeCommand("follow_up", when=when, **found)
 
 
 def _blog(rest: str) -> NudgeCommand:

@@ -5,18 +5,21 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.actions import Action
 from bot.domain.text import plain_text
+from bot.domain.workstreams import Workstream
 
 __all__ = [
     "ReviewSummary",
     "Attention",
     "WorkstreamCount",
     "ReviewWindow",
+    "count_workstreams",
     "summarise",
     "actions_csv",
     "CSV_HEADER",
@@ -77,11 +80,46 @@ class Attention:
 
 @dataclass(frozen=True)
 class WorkstreamCount:
-    """A workstream's open and overdue counts; ``name`` "" is actions without one."""
+    """A workstream's open and overdue counts; ``name`` "" is actions without one. A
+    workstream kept as a record has its ``title`` and ``lead_id`` (a free tag has neither)."""
 
     name: str
     open: int
     overdue: int
+    title: str = ""
+    lead_id: str | None = None
+
+
+def count_workstreams(
+    counted: dict[str, tuple[int, int]], workstreams: Sequence[Workstream] = ()
+) -> tuple[WorkstreamCount, ...]:
+    """Open and overdue counts by tag (``""``: no workstream), joined to the workstreams kept:
+    each live one appears, with its title and lead, even with nothing open; free tags appear
+    when they have open actions. Named ones by name, then "".
+
+    >>> ws = Workstream(1, "T1", "inclusion", "Digital inclusion", "U0LEAD", None, "U1", now)
+    >>> count_workstreams({"": (2, 0), "comms": (1, 1)}, [ws])  # doctest: +NORMALIZE_WHITESPACE
+    (WorkstreamCount(name='comms', open=1, overdue=1, title='', lead_id=None),
+     WorkstreamCount(name='inclusion', open=0, overdue=0, title='Digital inclusion',
+                     lead_id='U0LEAD'),
+     WorkstreamCount(name='', open=2, overdue=0, title='', lead_id=None))
+    """
+    kept = {w.tag: w for w in workstreams}
+    names = set(counted) | {w.tag for w in workstreams if not w.archived}
+    found = []
+    for name in names:
+        open_, overdue = counted.get(name, (0, 0))
+        record = kept.get(name)
+        found.append(
+            WorkstreamCount(
+                name,
+                open_,
+                overdue,
+                record.title if record else "",
+                record.lead_id if record else None,
+            )
+        )
+    return tuple(sorted(found, key=lambda s: (s.name == "", s.name)))
 
 
 @dataclass(frozen=True)
@@ -125,9 +163,14 @@ def by_due(action: Action) -> tuple:
 
 
 def summarise(
-    actions: list[Action], today: date, now: datetime, shown: int = SHOWN
+    actions: list[Action],
+    today: date,
+    now: datetime,
+    shown: int = SHOWN,
+    workstreams: Sequence[Workstream] = (),
 ) -> ReviewSummary:
-    """Sort the open ones among ``actions`` for review: the rules, over actions in hand.
+    """Sort the open ones among ``actions`` for review: the rules, over actions in hand;
+    every workstream kept (``workstreams``) shown with its lead.
 
     ``storage.review.review_summary`` applies the same rules in SQL over a whole team,
     and its tests check that both agree.
@@ -143,9 +186,12 @@ def summarise(
         streams[action.workstream or ""].append(action)
     return ReviewSummary(
         today=today,
-        workstreams=tuple(
-            WorkstreamCount(name, len(group), sum(a.is_overdue(today) for a in group))
-            for name, group in sorted(streams.items(), key=lambda kv: (kv[0] == "", kv[0]))
+        workstreams=count_workstreams(
+            {
+                name: (len(group), sum(a.is_overdue(today) for a in group))
+                for name, group in streams.items()
+            },
+            workstreams,
         ),
         overdue=attention([a for a in open_ if a.is_overdue(today)]),
         due_this_week=attention([a for a in open_ if a.due and today <= a.due <= window.sunday]),

@@ -172,7 +172,7 @@ def weeknote_data(week: MemberWeek, name: str, monday: date) -> WeeknoteData:
         return NoteItem(_plain(r.text), detail=" · ".join(detail))
 
     def follow_up(f: Reminder) -> NoteItem:
-        who = week.names.get(f.person_id or "") or "someone"
+        who = week.names.get(f.person_id or "") or _plain(f.person_name or "") or "someone"
         about = f" about {_plain(f.text)}" if f.text else ""
         return NoteItem(f"Followed up with {who}{about}", link=f.permalink)
 

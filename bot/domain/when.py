@@ -63,6 +63,7 @@ __all__ = [
     "describe_next",
     "describe_when",
     "parse_when",
+    "reads_as_when",
     "split_when",
 ]
 
@@ -283,6 +284,23 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo) -> When:
     datetime.datetime(2026, 12, 5, 9, 0, tzinfo=datetime.timezone.utc)
     """
     return _parse(text, now, tz, strict=False)
+
+
+def reads_as_when(text: str, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether ``text`` is a when-clause, one that starts with a word a when starts with,
+    readable or not: "tomorrow", "at 3pm", "yesterday" (past, but a when) are; "at GDS",
+    "Gill tomorrow" and "in the sun" are not. Where a name ends and a when begins.
+
+    >>> [reads_as_when(t, now, tz) for t in ("in 3 weeks", "yesterday", "at GDS", "Gill")]
+    [True, True, False, False]
+    """
+    try:
+        _parse(text, now, tz, strict=True)
+    except _Unreadable:
+        return False
+    except ParseError:
+        return True
+    return True
 
 
 def split_when(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, When]:

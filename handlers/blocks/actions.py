@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from bot.domain.dates import format_due
 from bot.domain.people import mention
 from bot.domain.reflections import Reflection
 from bot.domain.text import mrkdwn, plain_text, shorten
+from bot.domain.workstreams import Workstream
 from handlers import ids
 from handlers.blocks.common import (
     Rendered,
@@ -39,6 +41,7 @@ from handlers.blocks.common import (
     sections,
 )
 from handlers.blocks.reflections import render_reflection_line
+from handlers.blocks.workstream_select import workstream_element
 
 __all__ = [
     "render_action_line",
@@ -238,8 +241,13 @@ def render_action_modal(
     due: date | None = None,
     workstream: str = "",
     metadata: dict | None = None,
+    workstreams: Sequence[Workstream] | None = None,
 ) -> dict:
-    """The modal for a new action, pre-filled from a shortcut or a reminder."""
+    """The modal for a new action, pre-filled from a shortcut or a reminder.
+
+    Given the ``workstreams`` kept, the workstream is picked from a select of them (read
+    back with ``handlers.blocks.workstreams.selected_workstream``); without, it is typed.
+    """
     owner = UserSelectElement(action_id=ids.ACTION_MODAL_OWNER, initial_user=owner_id)
     due_picker = DatePickerElement(
         action_id=ids.ACTION_MODAL_DUE, initial_date=due.isoformat() if due else None
@@ -277,7 +285,11 @@ def render_action_modal(
             InputBlock(
                 block_id=ids.ACTION_MODAL_WORKSTREAM,
                 label=PlainTextObject(text="Workstream"),
-                element=PlainTextInputElement(
+                element=workstream_element(
+                    workstreams or (), workstream or None, ids.ACTION_MODAL_WORKSTREAM
+                )
+                if workstreams is not None
+                else PlainTextInputElement(
                     action_id=ids.ACTION_MODAL_WORKSTREAM,
                     max_length=40,
                     initial_value=workstream or None,

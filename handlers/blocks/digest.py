@@ -17,6 +17,8 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.actions import Action
 from bot.domain.calendar import CRON_DAYS, FULL_DAY_NAMES
+from bot.domain.contacts import describe_person
+from bot.domain.conversations import ConversationCounts
 from bot.domain.dates import format_date, format_due
 from bot.domain.digest import Digest, FollowUp, Post, Section, SharedReflection
 from bot.domain.people import mention
@@ -75,10 +77,16 @@ def _line(item: object, digest: Digest, key: str) -> str:
         if len(item.link) > 300 or "|" in item.link or ">" in item.link:
             line = f"{title} by {mention(item.user_id)}"
     elif isinstance(item, FollowUp):
-        who = f" with {mention(item.person_id)}" if item.person_id else ""
+        who = (
+            f" with {describe_person(item.person_id, item.person_name, item.person_org)}"
+            if item.person_id or item.person_name
+            else ""
+        )
         about = f" about {_said(item.topic, 150)}" if item.topic else ""
         line = f"{mention(item.user_id)} followed up{who}{about}"
-    else:  # pragma: no cover - the domain only makes the four kinds above
+    elif isinstance(item, ConversationCounts):
+        return _clip(escape(item.describe()), SECTION_CHARS - 400)
+    else:  # pragma: no cover - the domain only makes the kinds above
         line = escape(str(item))
     return "• " + _clip(line, _LINE_CHARS)
 
@@ -87,9 +95,7 @@ def _section_blocks(section: Section, digest: Digest) -> list:
     """A heading and the items, packed into sections of at most 3,000 characters."""
     blocks: list = [
         SectionBlock(
-            text=MarkdownTextObject(
-                text=f"*{_clip(section.heading, 300)}* ({len(section.items) + section.more:,})"
-            )
+            text=MarkdownTextObject(text=f"*{_clip(section.heading, 300)}* ({section.count:,})")
         )
     ]
     lines = [_line(item, digest, section.key) for item in section.items]
@@ -157,9 +163,7 @@ def render_digest_messages(digest: Digest, *, preview: bool = False) -> list[Ren
         ):
             parts.append([])
         parts[-1].append(block)
-    contents = "; ".join(
-        f"{s.heading.split(':')[0]} ({len(s.items) + s.more:,})" for s in digest.sections
-    )
+    contents = "; ".join(f"{s.heading.split(':')[0]} ({s.count:,})" for s in digest.sections)
     headline = [
         *_header(digest),
         SectionBlock(

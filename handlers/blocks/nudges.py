@@ -31,7 +31,6 @@ from bot.domain.nudges import (
     addressed,
     is_late,
 )
-from bot.domain.people import mention
 from bot.domain.text import mrkdwn, shorten
 from bot.domain.when import WHEN_EXAMPLE, describe_next, describe_when
 from handlers import ids
@@ -70,7 +69,9 @@ def _subject(reminder: Reminder) -> str:
     if reminder.kind == "me":
         return mrkdwn(addressed(reminder.text))
     about = f" about {mrkdwn(addressed(reminder.text))}" if reminder.text else ""
-    return f"follow up with {mention(reminder.person_id or '')}{about}"
+    if not reminder.person_id and not reminder.person_name:
+        return f"follow up{about}"
+    return f"follow up with {reminder.person()}{about}"
 
 
 def _schedule(reminder: Reminder, now: datetime, zone: ZoneInfo) -> str:

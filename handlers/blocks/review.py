@@ -10,9 +10,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain.review import Attention, ReviewSummary
+from bot.domain.people import mention
+from bot.domain.review import Attention, ReviewSummary, WorkstreamCount
 from handlers.blocks.actions import render_action_line
-from handlers.blocks.common import Rendered, dicts, fallback, sections, within
+from handlers.blocks.common import Rendered, dicts, escape, fallback, sections, within
 
 __all__ = ["render_review", "render_export_done"]
 
@@ -31,17 +32,24 @@ def _list(title: str, attention: Attention, summary: ReviewSummary) -> list:
     return sections("\n".join([f"*{title}* ({attention.total:,})", *lines]))
 
 
+def _stream_line(stream: WorkstreamCount) -> str:
+    """``• #inclusion Digital inclusion, led by <@U2>: 3 open, 1 overdue``."""
+    name = f"#{stream.name}" if stream.name else "_no workstream_"
+    if stream.title:
+        name += f" {escape(stream.title)}"
+    if stream.name and stream.title:
+        name += f", led by {mention(stream.lead_id)}" if stream.lead_id else ", _no lead_"
+    counts = f"{stream.open:,} open" + (f", {stream.overdue:,} overdue" if stream.overdue else "")
+    return f"• {name}: {counts}"
+
+
 def render_review(summary: ReviewSummary) -> Rendered:
     """``/action review``: counts, open actions by workstream, then what needs attention."""
     counts = " · ".join(f"{n:,} {name}" for name, n in summary.counts.items())
     if not summary.open:
         text = "Review: no open actions."
         return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
-    lines = [
-        f"• {f'#{s.name}' if s.name else '_no workstream_'}: {s.open:,} open"
-        + (f", {s.overdue:,} overdue" if s.overdue else "")
-        for s in summary.workstreams
-    ]
+    lines = [_stream_line(s) for s in summary.workstreams]
     by_stream = "*Open actions by workstream*\n" + "\n".join(lines[:WORKSTREAMS_SHOWN])
     if len(lines) > WORKSTREAMS_SHOWN:
         by_stream += f"\n…and {len(lines) - WORKSTREAMS_SHOWN:,} more workstreams."
