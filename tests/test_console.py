@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from bot.console_lines import (
     parse_line,
     user_id_for,
 )
+from bot.console_screen import heading
 from bot.console_terminal import ErrorLine, Terminal
 from handlers import ids
 from storage.db import connect
@@ -347,6 +349,65 @@ def test_an_error_the_bot_logs_is_one_line_on_the_screen(tmp_path):
         f"(The bot logged an error: unexpected error ref=ab12cd34 token [redacted]. "
         f"{tmp_path / 'x.log'} has the rest.)"
     ]
+
+
+@pytest.fixture
+def replying_app(tmp_path):
+    """A console whose Slack requests go to a Bolt app replying in the ack or by response URL."""
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from slack_bolt import App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_sdk import WebClient
+
+    from bot.standin import SlackSender
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    out = io.StringIO()
+    shown = Console(Settings(db_path=str(tmp_path / "n.db")), out=out)
+    shown.standin.start()
+    shown.standin.add_user(user_id_for("ana"), "ana")
+    app = App(
+        signing_secret="s3cret",
+        client=WebClient(token=shown.standin.bot_token, base_url=shown.standin.api_url),
+        token_verification_enabled=False,
+    )
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "In the ack :tada:"}}
+    app.command("/ack")(lambda ack: ack(text="In the ack", blocks=[section]))
+    app.command("/later")(lambda ack, respond: (ack(), respond("By the response URL")))
+    too_long = {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}
+    app.command("/broken")(lambda ack: ack(text="Too long", blocks=[too_long]))
+    server = make_server("127.0.0.1", 0, SlackRequestHandler(app), handler_class=Quiet)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/slack/events"
+    shown.sender = SlackSender(url, "s3cret", shown.standin)
+    yield shown, out
+    server.shutdown()
+    server.server_close()
+    shown.standin.stop()
+
+
+def test_a_reply_is_shown_whether_it_comes_in_the_ack_or_by_response_url(replying_app):
+    shown, out = replying_app
+    for command in ("/ack", "/later"):
+        shown.command(command, "")
+        shown.settle()
+    assert out.getvalue().splitlines() == [
+        heading("reply to ana"),
+        "In the ack 🎉",
+        heading("reply to ana"),
+        "By the response URL",
+    ]
+
+
+def test_a_reply_in_the_ack_is_checked_as_slack_checks_a_message(replying_app):
+    shown, out = replying_app
+    shown.command("/broken", "")
+    assert "(Slack would not show the bot's reply: [ERROR] must be at most 3000" in out.getvalue()
+    assert [e.method for e in shown.standin.protocol_errors] == ["command ack"]
 
 
 # --- the demo -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -18,8 +19,10 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
+from bot.console_forms import form_fields
 from bot.standin import SlackSender, SlackStandIn, close_view, state_values, submit_view
 from handlers import ids
+from handlers.nudges import tick
 from tests.conftest import ANA, PETE
 
 SECRET = "test-signing-secret-for-modals"
@@ -104,6 +107,50 @@ def test_a_form_opened_from_a_button_is_the_clicking_members_and_sends_the_chose
     state = state_values(view.view, {ids.REFLECT_MODAL_VISIBILITY: "shared"})
     chosen = state[ids.REFLECT_MODAL_VISIBILITY][ids.REFLECT_MODAL_VISIBILITY]["selected_option"]
     assert chosen["text"]["text"] == "Shared with the network"  # as the view offered it
+
+
+def kept_as_shown(view) -> dict:
+    """What the console submits when every field is left as the form shows it."""
+    return {(f.block_id, f.action_id): f.initial for f in form_fields(view.view)}
+
+
+def test_new_due_date_on_an_overdue_nudge_is_refused_for_a_past_date_then_saved(driven, clock):
+    driven.command("/action", "Draft the charter response <@U0PETE|pete> by Friday")  # 4 Dec
+    clock.set(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))  # Monday, 09:00 in London: overdue
+    tick(driven.runtime.deps)
+    [dm] = driven.standin.dms_to(PETE)[-1:]
+    driven.slack.block_action(PETE, ids.NUDGE_NEW_DUE, "1", message=dm)
+    view = opened_for(driven, PETE)
+    assert kept_as_shown(view) == {(ids.NUDGE_DUE_DATE, ids.NUDGE_DUE_DATE): "2026-12-07"}
+
+    refused = submit_view(
+        driven.standin, driven.slack, PETE, view, {ids.NUDGE_DUE_DATE: "2026-12-01"}
+    )
+    saved = submit_view(
+        driven.standin, driven.slack, PETE, view, {ids.NUDGE_DUE_DATE: "2026-12-11"}
+    )
+
+    assert list(refused.errors) == [ids.NUDGE_DUE_DATE] and refused.showing is view
+    assert saved.showing is None and view.closed
+    with driven.db() as db:
+        assert db.table("actions").get(1)["due"] == "2026-12-11"
+
+
+def test_track_as_action_on_a_follow_up_submits_as_prefilled(driven, clock):
+    driven.command("/nudge", "follow up with <@U0PETE|pete> about the charter in 5 minutes")
+    clock.advance(minutes=5)
+    tick(driven.runtime.deps)
+    message = driven.standin.dms_to(ANA)[-1]
+    driven.slack.block_action(ANA, ids.NUDGE_TRACK, "1", message=message)
+    driven.standin.wait_for("views.update")  # Pete's name, once Slack said it
+    [view] = driven.standin.open_modals(ANA)
+
+    submitted = submit_view(driven.standin, driven.slack, ANA, view, kept_as_shown(view))
+
+    assert submitted.showing is None
+    with driven.db() as db:
+        [action] = db.table("actions").rows
+    assert action["title"] == "Follow up with pete about the charter"
 
 
 # --- what Slack does with each answer -----------------------------------------------------
