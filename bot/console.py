@@ -82,6 +82,7 @@ log = logging.getLogger(__name__)
 class _Expected:
     """How to tell that the bot has answered the line just sent."""
 
+    user_id: str = ""  # the member who acted
     keys: set[str] = field(default_factory=set)  # response URLs minted for the line
     modals: int = 0  # the member's modals before it
     homes: tuple[str, int] | None = None  # (member, publishes before) for :home
@@ -222,7 +223,7 @@ class Console:
         self.say(f"You are now {name}{role}.")
 
     def _expect(self, user_id: str, **extra: Any) -> _Expected:
-        self._expected = _Expected(modals=self._modals(user_id), **extra)
+        self._expected = _Expected(user_id, modals=self._modals(user_id), **extra)
         return self._expected
 
     def _modals(self, user_id: str) -> int:
@@ -401,7 +402,7 @@ class Console:
         if expected.homes is not None:
             user_id, before = expected.homes
             return self.screen.publishes(user_id) > before
-        return self._modals(user_id_for(self.member)) > expected.modals
+        return self._modals(expected.user_id) > expected.modals
 
     def settle(self, quiet: float = QUIET_SECONDS, limit: float = 15.0) -> None:
         """Wait until the bot has answered the last line and been quiet for ``quiet`` seconds.
