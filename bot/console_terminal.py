@@ -237,7 +237,8 @@ def _own_foreground(stream: TextIO) -> Iterator[None]:
     ignored = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # tcsetpgrp from the background
     moved = False
     try:
-        if os.getpgrp() != before or os.getpid() != os.getpgrp():
+        # in the foreground group of a parent (make), not leading it: lead our own instead
+        if os.getpgrp() == before and os.getpid() != os.getpgrp():
             os.setpgid(0, 0)
             os.tcsetpgrp(fd, os.getpgrp())
             moved = True
