@@ -31,7 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--http", action="store_true", help="serve HTTP instead of Socket Mode")
     run.add_argument("--host", default="0.0.0.0", help="HTTP host (default 0.0.0.0)")
     run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
-    sub.add_parser("console", help="try the bot in a terminal, against a local stand-in for Slack")
+    console = sub.add_parser(
+        "console", help="try the bot in a terminal, against a local stand-in for Slack"
+    )
+    console.add_argument(
+        "--demo", action="store_true", help="first fill an empty database with a week to explore"
+    )
     sub.add_parser("manifest", help="print the Slack app manifest")
     sub.add_parser("check", help="validate the configuration and call auth.test")
     sub.add_parser("token-key", help="print a new NUDGE_TOKEN_KEY (seals OAuth tokens at rest)")
@@ -114,9 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "backup":
             return _backup(settings, args.path, overwrite=args.force)
         if args.command == "console":
-            from bot.console import main as console_main
+            from bot.console_terminal import main as console_main
 
-            return console_main(settings)
+            return console_main(settings, demo=args.demo)
     except ConfigError as err:
         print(f"nudge: {err}", file=sys.stderr)
         return 2

@@ -6,6 +6,8 @@ Slash(command='/action', text='Plan it by Friday')
 SwitchMember(name='pete')
 >>> escape_mentions("Ask @pete", lambda name: "U0PETE")
 'Ask <@U0PETE|pete>'
+>>> escape_channels("Post in #comms", channel_id_for)
+'Post in <#C0COMMS|comms>'
 """
 
 from __future__ import annotations
@@ -19,34 +21,53 @@ __all__ = [
     "Blank",
     "Click",
     "ConsoleLine",
+    "Demo",
     "Help",
     "Home",
     "Quit",
+    "Shortcut",
     "Slash",
     "SwitchMember",
     "Unknown",
     "Wait",
     "HELP",
+    "SHORTCUT_NAMES",
+    "channel_id_for",
+    "escape_channels",
     "escape_mentions",
+    "escape_like_slack",
     "parse_line",
     "user_id_for",
 ]
 
 HELP = """\
 /command text      a slash command from the current member, e.g. /action Plan it by Friday
-                   (@name becomes a Slack mention; unknown names join the workspace)
+                   (@name becomes a member and #name a channel, as Slack escapes them;
+                   new names join the workspace)
 :as <name>         switch member (ana, pete, sam and steering exist; steering is in the
                    steering group; any other name is created)
 :click <label> [n | words]
                    press the button labelled <label> on the latest message that has one
                    (n: the n-th such button; words: the one next to them, e.g. :click Done A2)
+:shortcut <track | remind> <message text>
+                   post the message in #general and use the message shortcut on it:
+                   Track as action, or Remind me to follow up
 :home              open the current member's App Home
 :wait <seconds>    wait, showing whatever the bot sends meanwhile (reminders, digests)
+:demo              fill an empty database with a small network's week to explore
 :help              this help
-:quit              leave (also Ctrl-D)"""
+:quit              leave (also Ctrl-D); Ctrl-C cancels the line you are typing
+
+A form (a modal) is filled field by field: Enter keeps what is shown, - empties a field,
+a choice is its number or its name; then Enter submits it. :cancel (or Ctrl-C) closes it."""
+
+# What ``:shortcut`` names, and the message shortcut's callback id for each.
+SHORTCUT_NAMES = {"track": "track_as_action", "remind": "remind_follow_up"}
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{0,79}$")
 _PLAIN_USER = re.compile(r"(?<![\w<@|])@([A-Za-z0-9][\w.\-]{0,79})")
+# A channel's name as Slack allows it; one starting with a digit (#42) stays as typed.
+_PLAIN_CHANNEL = re.compile(r"(?<![\w<#|/&])#([A-Za-z][\w\-]{0,79})")
 _SPECIAL = {"here", "channel", "everyone"}
 
 
@@ -86,6 +107,20 @@ class Wait:
 
 
 @dataclass(frozen=True)
+class Shortcut:
+    """``:shortcut track We agreed Pete drafts the reply``: a message shortcut's callback id
+    and the message it is used on."""
+
+    callback_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Demo:
+    """``:demo``."""
+
+
+@dataclass(frozen=True)
 class Help:
     """``:help``."""
 
@@ -107,7 +142,9 @@ class Unknown:
     message: str
 
 
-ConsoleLine = Slash | SwitchMember | Click | Home | Wait | Help | Quit | Blank | Unknown
+ConsoleLine = (
+    Slash | SwitchMember | Click | Shortcut | Home | Wait | Demo | Help | Quit | Blank | Unknown
+)
 
 
 def parse_line(line: str) -> ConsoleLine:
@@ -139,8 +176,12 @@ def parse_line(line: str) -> ConsoleLine:
         if not rest:
             return Unknown("Which button? For example :click Done")
         return _click(rest)
+    if verb == "shortcut":
+        return _shortcut(rest)
     if verb == "home":
         return Home()
+    if verb == "demo":
+        return Demo()
     if verb == "wait":
         try:
             seconds = float(rest or "1")
@@ -164,6 +205,20 @@ def _click(rest: str) -> Click:
     return Click(rest)
 
 
+def _shortcut(rest: str) -> Shortcut | Unknown:
+    """``track <text>`` or ``remind <text>`` (or a shortcut's own callback id)."""
+    name, _, text = rest.partition(" ")
+    callback_id = SHORTCUT_NAMES.get(name.lower()) or (
+        name if name in SHORTCUT_NAMES.values() else None
+    )
+    if callback_id is None or not text.strip():
+        return Unknown(
+            "Which shortcut, on what message? For example "
+            ":shortcut track We agreed Pete drafts the charter response"
+        )
+    return Shortcut(callback_id, text.strip())
+
+
 def user_id_for(name: str) -> str:
     """A stable Slack-like user id for a console member's name.
 
@@ -174,6 +229,32 @@ def user_id_for(name: str) -> str:
     if letters.lower() == name:
         return f"U0{letters}"
     return f"U0{letters}{hashlib.sha1(name.encode()).hexdigest()[:4].upper()}"
+
+
+_TYPED_REFERENCE = re.compile(r"<(?:[@#!][^<>\s]+|(?:https?|mailto):[^<>\s]+)>")
+
+
+def escape_like_slack(
+    text: str, user_id: Callable[[str], str], channel_id: Callable[[str], str]
+) -> str:
+    """What Slack sends for ``text`` typed in a slash command with ``should_escape``: ``&``,
+    ``<`` and ``>`` escaped, ``@name`` and ``#name`` made references, and references typed
+    by hand (``<@U0PETE|pete>``, ``<https://x.org|a link>``) kept.
+
+    >>> escape_like_slack("R&D <b> @pete <https://x.org|x>", lambda n: "U0PETE", lambda n: "C1")
+    'R&amp;D &lt;b&gt; <@U0PETE|pete> <https://x.org|x>'
+    """
+    out, last = [], 0
+    for match in _TYPED_REFERENCE.finditer(text):
+        out.append(_escape_text(text[last : match.start()]))
+        out.append(match[0])
+        last = match.end()
+    out.append(_escape_text(text[last:]))
+    return escape_channels(escape_mentions("".join(out), user_id), channel_id)
+
+
+def _escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def escape_mentions(text: str, user_id: Callable[[str], str]) -> str:
@@ -194,3 +275,30 @@ def escape_mentions(text: str, user_id: Callable[[str], str]) -> str:
         return f"<@{user_id(name.lower())}|{name.lower()}>{tail}"
 
     return _PLAIN_USER.sub(replace, text)
+
+
+def channel_id_for(name: str) -> str:
+    """A stable Slack-like channel id for a channel's name (``general`` is ``C0GENERAL``).
+
+    >>> channel_id_for("network-news")
+    'C0NETWORKNEWS73B8'
+    """
+    return "C" + user_id_for(name.lower())[1:]
+
+
+def escape_channels(text: str, channel_id: Callable[[str], str]) -> str:
+    """Turn plain ``#name`` into Slack's escaped ``<#C…|name>``, as ``should_escape`` does.
+
+    Escaped channels are left alone, and so are ``#42`` (not a channel's name), a ``#``
+    inside a word or a link; a trailing full stop or dash is not part of the name.
+
+    >>> escape_channels("Post in #Comms. Fix #42, see x.org/#top", lambda n: "C0" + n.upper())
+    'Post in <#C0COMMS|comms>. Fix #42, see x.org/#top'
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        name = match[1].rstrip(".-")
+        tail = match[1][len(name) :]
+        return f"<#{channel_id(name.lower())}|{name.lower()}>{tail}"
+
+    return _PLAIN_CHANNEL.sub(replace, text)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import re
+from pathlib import Path
 
 __all__ = ["configure_logging", "RedactSecrets", "OneSafeLine", "request_id", "MAX_LINE"]
 
@@ -110,9 +112,17 @@ def _bounded(text: str, limit: int = MAX_LINE) -> str:
     return f"{text[:limit]} [{len(text) - limit} more characters not logged]"
 
 
-def configure_logging(level: str, secrets: list[str]) -> None:
-    """Log to standard error at ``level``, one line per record, secrets and payloads left out."""
-    handler = logging.StreamHandler()
+def configure_logging(level: str, secrets: list[str], *, path: Path | None = None) -> None:
+    """Log to standard error at ``level``, one line per record, secrets and payloads left out.
+
+    With ``path``, to that file instead (appended to; created readable by its owner only).
+    """
+    if path is None:
+        handler: logging.Handler = logging.StreamHandler()
+    else:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
     )

@@ -103,7 +103,8 @@ def _help(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
 
 def _create(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
     draft = parsed.draft
-    owner_id = resolve(deps, actor.team_id, draft.owner) if draft.owner else actor.user_id
+    owner = draft.owner
+    owner_id = resolve(deps, actor.team_id, owner, client=client) if owner else actor.user_id
     action = create_action(
         deps,
         client,
@@ -157,7 +158,8 @@ def _tell_new_owner(deps: Deps, client: WebClient, action: Action, actor: Actor)
 
 def _list(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
     filter_ = parsed.filter
-    owner_id = resolve(deps, actor.team_id, filter_.user) if filter_.user else None
+    user = filter_.user
+    owner_id = resolve(deps, actor.team_id, user, client=client) if user else None
     today = _today(deps, actor)
     with deps.db() as db:
         found, total = store.listing(
@@ -208,7 +210,7 @@ def _status(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
 
 
 def _assign(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
-    owner_id = resolve(deps, actor.team_id, parsed.owner)
+    owner_id = resolve(deps, actor.team_id, parsed.owner, client=client)
     with deps.db() as db:
         before, after = store.change(
             db, actor, parsed.action_id, "assigned", deps.now(), detail=owner_id, owner_id=owner_id

@@ -19,11 +19,14 @@ __all__ = ["actor_for", "member_tz", "known_zone", "is_steering", "resolve"]
 log = logging.getLogger(__name__)
 
 
-def member_tz(deps: Deps, client: WebClient, team_id: str, user_id: str) -> str:
+def member_tz(
+    deps: Deps, client: WebClient, team_id: str, user_id: str, *, strict: bool = False
+) -> str:
     """The member's Slack time zone, from the cache or ``users.info``.
 
     Falls back to the last known one, else the network's time zone, when Slack cannot
     say (an error, or Slack unreachable): a command still works while Slack is down.
+    ``strict``: an error Slack answers is raised instead.
     """
     now = deps.now()
     with deps.db() as db:
@@ -33,6 +36,8 @@ def member_tz(deps: Deps, client: WebClient, team_id: str, user_id: str) -> str:
     try:
         user = client.users_info(user=user_id)["user"]
     except SlackApiError as err:
+        if strict:
+            raise
         log.warning("users.info failed for %s: %s", user_id, err.response.get("error"))
         return cached.tz if cached else deps.settings.timezone
     except (SlackClientError, OSError) as err:
@@ -88,9 +93,20 @@ def actor_for(deps: Deps, client: WebClient, team_id: str, user_id: str) -> Acto
     )
 
 
-def resolve(deps: Deps, team_id: str, mention: Mention) -> str:
-    """The user id of a mention; a plain ``@name`` is looked up among known members."""
+def resolve(deps: Deps, team_id: str, mention: Mention, *, client: WebClient | None = None) -> str:
+    """The user id of a mention; a plain ``@name`` is looked up among known members.
+
+    With ``client``, an escaped mention must name a member: one ``users.info`` answers
+    ``user_not_found`` for (a hand-typed ``<@U123|bob>``) is refused like an unknown name.
+    """
     if mention.user_id:
+        if client is not None and not _in_workspace(deps, client, team_id, mention.user_id):
+            who = f"@{mention.name} ({mention.user_id})" if mention.name else mention.user_id
+            raise NotFound(
+                f"Slack has no member {who} in this workspace. Pick them from Slack's @ list "
+                "so it fills in their name.",
+                example="/action assign A12 @pete",
+            )
         return mention.user_id
     with deps.db() as db:
         found = members.find_by_name(db, team_id, mention.name or "")
@@ -101,3 +117,16 @@ def resolve(deps: Deps, team_id: str, mention: Mention) -> str:
         "in their name.",
         example="/action assign A12 @pete",
     )
+
+
+def _in_workspace(deps: Deps, client: WebClient, team_id: str, user_id: str) -> bool:
+    """Known (cached), or found by ``users.info``; only Slack's ``user_not_found`` says no,
+    so a command still works while Slack cannot answer."""
+    with deps.db() as db:
+        if members.get(db, team_id, user_id) is not None:
+            return True
+    try:
+        member_tz(deps, client, team_id, user_id, strict=True)
+    except SlackApiError as err:
+        return err.response.get("error") != "user_not_found"
+    return True

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from bot.standin import (
     Button,
+    emojize,
     find_buttons,
     mrkdwn_to_text,
     pick_button,
     render_blocks,
+    render_file,
     render_message,
     render_view,
 )
 from handlers.blocks.actions import render_action_list, render_action_modal
 from handlers.blocks.common import render_error
 
-NAMES = {"U0ANA": "ana", "U0PETE": "pete"}
+NAMES = {"U0ANA": "ana", "U0PETE": "pete", "C0NEWS": "network-news"}
 
 
 def button(label: str, action_id: str, value: str) -> dict:
@@ -142,7 +144,7 @@ def test_an_error_reads_with_its_example():
     from bot.domain.errors import UserError
 
     _, blocks = render_error(UserError("I need a title.", example="/action Plan it"))
-    assert render_blocks(blocks) == ":warning: I need a title.\n  For example: `/action Plan it`"
+    assert render_blocks(blocks) == "⚠️ I need a title.\n  For example: `/action Plan it`"
 
 
 def test_pick_button_by_label_number_or_nearby_words():
@@ -158,3 +160,57 @@ def test_pick_button_by_label_number_or_nearby_words():
     assert pick_button(buttons, "Done", "3") is None
     assert pick_button(buttons, "Done", "A12") is None  # A1 is not A12
     assert pick_button(buttons, "Share") is None
+
+
+def test_emoji_shortcodes_show_as_emoji_as_slack_shows_them():
+    assert mrkdwn_to_text("Marked done. Thank you! :tada: :white_check_mark:") == (
+        "Marked done. Thank you! 🎉 ✅"
+    )
+    plain = {"type": "header", "text": {"type": "plain_text", "text": ":pushpin: Tracked"}}
+    assert render_blocks([plain]).splitlines()[0] == "📌 Tracked"
+    assert emojize("at 10:30:00, :not-an-emoji:") == "at 10:30:00, :not-an-emoji:"
+
+
+def test_channels_show_by_name_whether_or_not_the_mention_carries_it():
+    assert mrkdwn_to_text("Posted in <#C0NEWS> and <#C0NEWS|old-name>", NAMES) == (
+        "Posted in #network-news and #network-news"
+    )
+    assert mrkdwn_to_text("<#C0UNKNOWN|general> <#C0GONE>", NAMES) == "#general #C0GONE"
+
+
+def test_a_radio_group_and_checkboxes_show_what_is_chosen():
+    def option(text):
+        return {"text": {"type": "plain_text", "text": text}, "value": text.lower()}
+
+    radio = {
+        "type": "radio_buttons",
+        "action_id": "who",
+        "options": [option("Private"), option("Shared")],
+        "initial_option": option("Private"),
+    }
+    boxes = {
+        "type": "checkboxes",
+        "action_id": "tags",
+        "options": [option("Design"), option("Data")],
+        "initial_options": [option("Data")],
+    }
+    blocks = [
+        {"type": "input", "label": {"type": "plain_text", "text": "Who"}, "element": radio},
+        {"type": "input", "label": {"type": "plain_text", "text": "Tags"}, "element": boxes},
+    ]
+    assert render_blocks(blocks).splitlines() == [
+        "Who: (•) Private ( ) Shared",
+        "Tags: [ ] Design [x] Data",
+    ]
+
+
+def test_a_file_shows_its_name_size_and_first_lines():
+    content = "\ufeffid,title\n" + "".join(f"A{n},Action {n}\n" for n in range(1, 21))
+    shown = render_file("nudge-actions.csv", content.encode(), lines=3).splitlines()
+    assert shown == [
+        f"nudge-actions.csv · {len(content.encode())} bytes",
+        "│ id,title",
+        "│ A1,Action 1",
+        "│ A2,Action 2",
+        "│ … 18 more lines",
+    ]

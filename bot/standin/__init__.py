@@ -11,7 +11,8 @@ One module per role: ``server`` (set-up, HTTP, the checks at the door), ``method
 Web API methods), ``records`` (what was received and sent, and the queries over it),
 ``faults`` (Slack failing on purpose), ``blockkit`` and ``shapes`` (Block Kit's limits as
 data), ``payloads`` (what Slack sends an app), ``sender`` (signed requests to the bot),
-``render`` (Block Kit as text, for the console).
+``modals`` (a modal submitted or closed, and what Slack does with the answer), ``render``
+(Block Kit as text, for the console).
 """
 
 from bot.standin.blockkit import (
@@ -24,21 +25,26 @@ from bot.standin.blockkit import (
     check_message_text,
     check_view,
 )
+from bot.standin.methods import message_problems
+from bot.standin.modals import Submitted, close_view, submit_view
 from bot.standin.payloads import (
     block_actions_payload,
     command_payload,
     event_callback_payload,
     message_shortcut_payload,
     state_values,
+    view_closed_payload,
     view_submission_payload,
 )
 from bot.standin.records import Call, Message, ProtocolError, Response, UploadedFile, View
 from bot.standin.render import (
     Button,
+    emojize,
     find_buttons,
     mrkdwn_to_text,
     pick_button,
     render_blocks,
+    render_file,
     render_message,
     render_view,
 )
@@ -56,6 +62,7 @@ __all__ = [
     "Response",
     "SlackSender",
     "SlackStandIn",
+    "Submitted",
     "UploadedFile",
     "View",
     "block_actions_payload",
@@ -64,16 +71,22 @@ __all__ = [
     "check_message_size",
     "check_message_text",
     "check_view",
+    "close_view",
     "command_payload",
+    "emojize",
     "event_callback_payload",
     "find_buttons",
+    "message_problems",
     "message_shortcut_payload",
     "mrkdwn_to_text",
     "pick_button",
     "render_blocks",
+    "render_file",
     "render_message",
     "render_view",
     "sign",
     "state_values",
+    "submit_view",
+    "view_closed_payload",
     "view_submission_payload",
 ]

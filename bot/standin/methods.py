@@ -66,6 +66,8 @@ class Methods:
         self._pending_files: dict[str, UploadedFile] = {}
         self.trigger_seconds = TRIGGER_SECONDS
         self._triggers: dict[str, float] = {}  # trigger id -> when it was minted
+        self._trigger_from: dict[str, tuple[str | None, str | None]] = {}  # -> (user, view)
+        self.channels: dict[str, dict[str, Any]] = {}
         self._exchanged: set[str] = set()
         self._ids = itertools.count(1)
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -233,9 +235,23 @@ class Methods:
                     f"{self.trigger_seconds:g}s"
                 ],
             )
-        opened = View(f"V{next(self._ids):06d}", view, method, trigger_id=params["trigger_id"])
+        user_id, from_view = self._trigger_from.get(trigger, (None, None))
+        below = self._below(from_view) if method == "views.push" else None
+        opened = View(
+            f"V{next(self._ids):06d}",
+            view,
+            method,
+            user_id=user_id,
+            trigger_id=params["trigger_id"],
+            previous_view_id=below.view_id if below else None,
+            root_view_id=(below.root_view_id or below.view_id) if below else None,
+        )
         self._record(opened, self.views)
         return {"view": opened.as_slack(self.team_id)}
+
+    def _below(self, view_id: str | None) -> View | None:
+        """The open modal a view pushed from ``view_id``'s interaction goes on top of."""
+        return next((v for v in self.views if v.view_id == view_id and not v.closed), None)
 
     def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._open_view("views.open", params)

@@ -22,6 +22,7 @@ __all__ = [
     "event_callback_payload",
     "message_shortcut_payload",
     "state_values",
+    "view_closed_payload",
     "view_submission_payload",
 ]
 
@@ -96,13 +97,26 @@ def _action(action_id: str, value: Any, block_id: str | None, element: dict) -> 
         action["text"] = element.get("text", {"type": "plain_text", "text": str(value)})
         action["value"] = value
     else:
-        action.update(_selected(kind, value))
+        action.update(_selected(kind, value, _all_options(element)))
     return action
 
 
-def _selected(kind: str, value: Any) -> dict[str, Any]:
+def _option(value: Any, options: list[dict[str, Any]]) -> dict[str, Any]:
+    """The option whose value is ``value``, as the element offered it (else made up)."""
+    offered = next((o for o in options if o.get("value") == value), None)
+    return offered or {"text": {"type": "plain_text", "text": str(value)}, "value": value}
+
+
+def _all_options(element: dict[str, Any]) -> list[dict[str, Any]]:
+    """An element's options, those in option groups included."""
+    groups = element.get("option_groups") or []
+    return list(element.get("options") or []) + [o for g in groups for o in g.get("options", [])]
+
+
+def _selected(kind: str, value: Any, options: list[dict[str, Any]] = ()) -> dict[str, Any]:
     """The key Slack uses for a chosen value of an element of type ``kind``."""
-    option = {"text": {"type": "plain_text", "text": str(value)}, "value": value}
+    options = list(options)
+    option = _option(value, options)
     keys = {
         "users_select": "selected_user",
         "multi_users_select": "selected_users",
@@ -119,11 +133,7 @@ def _selected(kind: str, value: Any) -> dict[str, Any]:
     if kind in ("static_select", "external_select", "overflow", "radio_buttons"):
         return {"selected_option": None if value is None else option}
     if kind in ("multi_static_select", "multi_external_select", "checkboxes"):
-        return {
-            "selected_options": [
-                {"text": {"type": "plain_text", "text": str(v)}, "value": v} for v in value or []
-            ]
-        }
+        return {"selected_options": [_option(v, options) for v in value or []]}
     return {"value": value}
 
 
@@ -179,7 +189,8 @@ def block_actions_payload(
 
 
 def state_values(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """``view.state.values`` for a modal's input blocks, given ``{action_id: value}``.
+    """``view.state.values`` for a modal's input blocks, given ``{action_id: value}``
+    (or ``{(block_id, action_id): value}`` where action ids repeat across blocks).
 
     Inputs not in ``values`` are present with no value, as Slack sends them.
 
@@ -192,13 +203,15 @@ def state_values(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]
         if block.get("type") != "input" or not isinstance(element, dict):
             continue
         kind, action_id = element.get("type", "plain_text_input"), element.get("action_id")
+        value = values.get((block.get("block_id"), action_id), values.get(action_id))
         state.setdefault(block.get("block_id"), {})[action_id] = {
             "type": kind,
-            **_selected(kind, values.get(action_id)),
+            **_selected(kind, value, _all_options(element)),
         }
-    unknown = set(values) - {a for block in state.values() for a in block}
+    known = {(b, a) for b, block in state.items() for a in block}
+    unknown = set(values) - known - {a for _, a in known}
     if unknown:
-        raise ValueError(f"no input with action_id {sorted(unknown)} in the view")
+        raise ValueError(f"no input with action_id {sorted(map(str, unknown))} in the view")
     return state
 
 
@@ -220,6 +233,23 @@ def view_submission_payload(
         "trigger_id": trigger_id,
         "view": {**view, "state": {"values": state_values(view, values)}},
         "response_urls": [],
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
+
+
+def view_closed_payload(
+    user_id: str, view: dict[str, Any], *, team_id: str = "T0001"
+) -> dict[str, Any]:
+    """A view_closed payload: the member closed a modal that asked (``notify_on_close``)."""
+    return {
+        "type": "view_closed",
+        "team": _team(team_id),
+        "user": _user(user_id, team_id),
+        "api_app_id": API_APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "view": view,
+        "is_cleared": False,
         "enterprise": None,
         "is_enterprise_install": False,
     }

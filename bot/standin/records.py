@@ -43,7 +43,8 @@ class ProtocolError:
 
 @dataclass
 class Message:
-    """A message posted through chat.postMessage or chat.postEphemeral."""
+    """A message posted through chat.postMessage or chat.postEphemeral, or by a member
+    (``author``: see ``SlackStandIn.post_as``)."""
 
     channel: str
     ts: str
@@ -54,14 +55,15 @@ class Message:
     ephemeral_user: str | None = None
     deleted: bool = False
     updates: list[dict[str, Any]] = field(default_factory=list)
+    author: str | None = None  # the member who wrote it; None: the bot
 
     def as_slack(self, bot_user_id: str = "U0BOT") -> dict[str, Any]:
         """The message object as Slack returns it and sends it in interaction payloads."""
+        sender = {"user": self.author} if self.author else {"user": bot_user_id, "bot_id": "B0001"}
         return {
             "type": "message",
             "ts": self.ts,
-            "user": bot_user_id,
-            "bot_id": "B0001",
+            **sender,
             "text": self.text or "",
             "blocks": self.blocks,
             **({"thread_ts": self.thread_ts} if self.thread_ts else {}),
@@ -99,14 +101,21 @@ class Response:
 
 @dataclass
 class View:
-    """A view opened, pushed or published; ``view`` is updated by views.update."""
+    """A view opened, pushed or published; ``view`` is updated by views.update.
+
+    A modal is shown to ``user_id`` (the member whose trigger opened it) until it is
+    submitted or closed (``closed``); a pushed one sits on ``previous_view_id``.
+    """
 
     view_id: str
     view: dict[str, Any]
     method: str
-    user_id: str | None = None  # views.publish only
+    user_id: str | None = None  # the Home's member (views.publish), a modal's member
     trigger_id: str | None = None
     revision: int = 1  # views.update raises it; the hash names it
+    previous_view_id: str | None = None
+    root_view_id: str | None = None
+    closed: bool = False
 
     @property
     def callback_id(self) -> str | None:
@@ -124,8 +133,8 @@ class View:
             "team_id": team_id,
             "app_id": "A0001",
             "bot_id": "B0001",
-            "root_view_id": self.view_id,
-            "previous_view_id": None,
+            "root_view_id": self.root_view_id or self.view_id,
+            "previous_view_id": self.previous_view_id,
             "hash": self.hash,
             "state": {"values": {}},
             "private_metadata": "",
@@ -166,6 +175,14 @@ class Recorder:
     def expect_protocol_errors(self) -> None:
         """Tell the ``standin`` fixture this test provokes protocol errors on purpose."""
         self.protocol_errors_expected = True
+
+    def protocol_error(
+        self, method: str, error: str, messages: list[str], params: dict[str, Any]
+    ) -> ProtocolError:
+        """Keep a protocol error found outside a Web API call (an acknowledgement, say)."""
+        found = ProtocolError(method, error, messages, params)
+        self._record(found, self.protocol_errors)
+        return found
 
     def _record(self, item: Any, into: list[Any]) -> None:
         with self._changed:
@@ -242,6 +259,14 @@ class Recorder:
     def view(self, view_id: str) -> View:
         """The view with ``view_id``."""
         return next(v for v in self.views if v.view_id == view_id)
+
+    def open_modals(self, user_id: str) -> list[View]:
+        """The modals ``user_id`` has open, the one on top last."""
+        return [
+            v
+            for v in list(self.views)
+            if v.method != "views.publish" and v.user_id == user_id and not v.closed
+        ]
 
     @staticmethod
     def dm_channel(user_id: str) -> str:

@@ -8,7 +8,9 @@
     A1 Plan it · @pete  [Done]
 
 Sections, fields, headers, context, dividers, actions, inputs and images are shown;
-buttons as ``[Label]``; mentions as ``@name``; links as ``label (url)``.
+buttons as ``[Label]``; mentions as ``@name`` and channels as ``#name`` (``names`` maps
+user and channel ids to names); links as ``label (url)``; emoji shortcodes as emoji, as
+Slack shows them (``:tada:`` is 🎉).
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import emoji
+
 __all__ = [
     "Button",
+    "emojize",
     "find_buttons",
     "pick_button",
     "mrkdwn_to_text",
     "render_blocks",
+    "render_file",
     "render_message",
     "render_view",
 ]
@@ -48,11 +54,21 @@ class Button:
     url: str | None = None
 
 
-def mrkdwn_to_text(text: str, names: Mapping[str, str] | None = None) -> str:
-    """Slack mrkdwn as plain text: mentions, channels, links, entities and emphasis.
+def emojize(text: str) -> str:
+    """Emoji shortcodes as the emoji Slack shows (its names are the ``alias`` set).
 
-    >>> mrkdwn_to_text("*Hi* <@U1> see <https://x.org|the doc> &amp; <#C1|general>", {"U1": "ana"})
-    'Hi @ana see the doc (https://x.org) & #general'
+    >>> emojize("Thank you! :tada: at 10:30:00")
+    'Thank you! 🎉 at 10:30:00'
+    """
+    return emoji.emojize(text, language="alias")
+
+
+def mrkdwn_to_text(text: str, names: Mapping[str, str] | None = None) -> str:
+    """Slack mrkdwn as plain text: mentions, channels, links, entities, emphasis and emoji.
+
+    >>> mrkdwn_to_text("*Hi* <@U1> see <https://x.org|the doc> &amp; <#C1> :tada:", {"U1": "ana",
+    ...                "C1": "general"})
+    'Hi @ana see the doc (https://x.org) & #general 🎉'
     """
     names = names or {}
 
@@ -63,7 +79,7 @@ def mrkdwn_to_text(text: str, names: Mapping[str, str] | None = None) -> str:
             user = target[1:]
             return "@" + (names.get(user) or label or user)
         if target.startswith("#"):
-            return "#" + (label or target[1:])
+            return "#" + (names.get(target[1:]) or label or target[1:])
         if target.startswith("!"):
             special = target[1:].split("^")[0]
             if special in ("here", "channel", "everyone"):
@@ -77,7 +93,7 @@ def mrkdwn_to_text(text: str, names: Mapping[str, str] | None = None) -> str:
     text = _BOLD.sub(r"\1", text)
     text = _ITALIC.sub(r"\1", text)
     text = _STRIKE.sub(r"\1", text)
-    return html.unescape(text)
+    return emojize(html.unescape(text))
 
 
 def _text(obj: Any, names: Mapping[str, str]) -> str:
@@ -87,7 +103,9 @@ def _text(obj: Any, names: Mapping[str, str]) -> str:
     if not isinstance(obj, dict):
         return ""
     text = obj.get("text", "")
-    return mrkdwn_to_text(text, names) if obj.get("type") == "mrkdwn" else html.unescape(text)
+    if obj.get("type") == "mrkdwn":
+        return mrkdwn_to_text(text, names)
+    return html.unescape(text) if obj.get("emoji") is False else emojize(html.unescape(text))
 
 
 def _element(element: dict[str, Any], names: Mapping[str, str]) -> str:
@@ -108,13 +126,29 @@ def _element(element: dict[str, Any], names: Mapping[str, str]) -> str:
     if kind == "users_select":
         user = element.get("initial_user")
         return f"[person: {'@' + names.get(user, user) if user else 'pick someone'}]"
+    if kind == "multi_users_select":
+        users = ", ".join("@" + names.get(u, u) for u in element.get("initial_users") or [])
+        return f"[people: {users or 'pick people'}]"
+    if kind in ("conversations_select", "channels_select"):
+        chosen = element.get("initial_conversation") or element.get("initial_channel")
+        return f"[channel: {'#' + names.get(chosen, chosen) if chosen else 'pick a channel'}]"
     if kind in ("plain_text_input", "email_text_input", "url_text_input", "number_input"):
         value = element.get("initial_value") or ""
         placeholder = _text(element.get("placeholder"), names)
         shown = value or (f"e.g. {placeholder}" if placeholder else "")
         return f"[{shown.replace(chr(10), ' / ')}]" if shown else "[________]"
-    if kind in ("checkboxes", "radio_buttons"):
-        return " ".join(f"( ) {_text(o.get('text'), names)}" for o in element.get("options", []))
+    if kind == "radio_buttons":
+        chosen = (element.get("initial_option") or {}).get("value")
+        return " ".join(
+            f"({'•' if o.get('value') == chosen else ' '}) {_text(o.get('text'), names)}"
+            for o in element.get("options", [])
+        )
+    if kind == "checkboxes":
+        ticked = {o.get("value") for o in element.get("initial_options") or []}
+        return " ".join(
+            f"[{'x' if o.get('value') in ticked else ' '}] {_text(o.get('text'), names)}"
+            for o in element.get("options", [])
+        )
     if kind and kind.endswith("select"):
         placeholder = _text(element.get("placeholder"), names) or "choose"
         initial = element.get("initial_option")
@@ -131,11 +165,12 @@ def _rich_text(element: dict[str, Any], names: Mapping[str, str]) -> str:
         user = element.get("user_id", "")
         return "@" + names.get(user, user)
     if kind == "channel":
-        return "#" + element.get("channel_id", "")
+        channel = element.get("channel_id", "")
+        return "#" + names.get(channel, channel)
     if kind == "link":
         return element.get("text") or element.get("url", "")
     if kind == "emoji":
-        return f":{element.get('name', '')}:"
+        return emojize(f":{element.get('name', '')}:")
     inner = "".join(_rich_text(e, names) for e in element.get("elements", []))
     if kind == "rich_text_list":
         return "\n".join(f"• {_rich_text(e, names)}" for e in element.get("elements", []))
@@ -223,6 +258,23 @@ def render_view(view: dict[str, Any], names: Mapping[str, str] | None = None) ->
         submit = _text(view.get("submit"), names)
         lines.append(f"[{close}]" + (f" [{submit}]" if submit else ""))
     return "\n".join(lines)
+
+
+def render_file(name: str, content: bytes, *, lines: int = 8, width: int = 100) -> str:
+    """A file as the reader first sees it: its name and size, then its first lines.
+
+    >>> print(render_file("a.csv", b"id,title\\nA1,Plan it\\n"))
+    a.csv · 20 bytes
+    │ id,title
+    │ A1,Plan it
+    """
+    size = len(content)
+    shown = f"{size:,} bytes" if size < 10_000 else f"{size / 1024:,.0f} KB"
+    text = content.decode("utf-8-sig", "replace").splitlines()  # a CSV's BOM is not shown
+    body = [f"│ {line[:width]}{'…' if len(line) > width else ''}" for line in text[:lines]]
+    if len(text) > lines:
+        body.append(f"│ … {len(text) - lines:,} more lines")
+    return "\n".join([f"{name} · {shown}", *body])
 
 
 def find_buttons(

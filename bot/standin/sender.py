@@ -24,6 +24,7 @@ from bot.standin.payloads import (
     command_payload,
     event_callback_payload,
     message_shortcut_payload,
+    view_closed_payload,
     view_submission_payload,
 )
 from bot.standin.records import Message
@@ -122,7 +123,7 @@ class SlackSender:
                 text,
                 user_id,
                 response_url=response_url or self.standin.response_url(),
-                trigger_id=trigger_id or self.standin.trigger_id(),
+                trigger_id=trigger_id or self.standin.trigger_id(user_id),
                 channel_id=channel_id,
                 user_name=user_name or self._user_name(user_id),
                 team_id=self.team_id,
@@ -155,7 +156,7 @@ class SlackSender:
                 user_id,
                 action_id,
                 value,
-                trigger_id=self.standin.trigger_id(),
+                trigger_id=self.standin.trigger_id(user_id, (view or {}).get("id")),
                 response_url=response_url or self.standin.response_url(),
                 block_id=block_id,
                 message=message,
@@ -170,14 +171,23 @@ class SlackSender:
         self, user_id: str, view: dict[str, Any], values: dict[str, Any]
     ) -> httpx.Response:
         """Submit ``view`` (as Slack returned it) with ``{action_id: value}``."""
+        trigger = self.standin.trigger_id(user_id, view.get("id"))
         return self._interactive(
-            view_submission_payload(
-                user_id, view, values, trigger_id=self.standin.trigger_id(), team_id=self.team_id
-            )
+            view_submission_payload(user_id, view, values, trigger_id=trigger, team_id=self.team_id)
         )
 
+    def view_closed(self, user_id: str, view: dict[str, Any]) -> httpx.Response:
+        """Close ``view`` (one with ``notify_on_close``), as the member's Cancel does."""
+        return self._interactive(view_closed_payload(user_id, view, team_id=self.team_id))
+
     def message_shortcut(
-        self, user_id: str, callback_id: str, message: dict[str, Any], channel_id: str
+        self,
+        user_id: str,
+        callback_id: str,
+        message: dict[str, Any],
+        channel_id: str,
+        *,
+        response_url: str | None = None,
     ) -> httpx.Response:
         """Use the message shortcut ``callback_id`` on ``message``."""
         return self._interactive(
@@ -186,8 +196,8 @@ class SlackSender:
                 callback_id,
                 message,
                 channel_id,
-                response_url=self.standin.response_url(),
-                trigger_id=self.standin.trigger_id(),
+                response_url=response_url or self.standin.response_url(),
+                trigger_id=self.standin.trigger_id(user_id),
                 team_id=self.team_id,
             )
         )

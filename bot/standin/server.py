@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from bot.standin.faults import Faults
 from bot.standin.methods import Methods, Reject, message_error, message_problems
-from bot.standin.records import Call, ProtocolError, Recorder, Response
+from bot.standin.records import Call, Message, ProtocolError, Recorder, Response
 
 __all__ = ["SlackStandIn"]
 
@@ -165,14 +165,43 @@ class SlackStandIn(Recorder, Faults, Methods):
         self.usergroups[usergroup_id] = group
         return group
 
+    def add_channel(self, channel_id: str, name: str) -> dict[str, Any]:
+        """Register a channel, so its name is known (``channels``).
+
+        >>> standin.add_channel("C0NEWS", "network-news")["name"]
+        'network-news'
+        """
+        channel = {"id": channel_id, "name": name, "is_channel": True, "is_member": True}
+        self.channels[channel_id] = channel
+        return channel
+
+    def post_as(self, user_id: str, channel: str, text: str) -> Message:
+        """A message ``user_id`` writes in ``channel`` (for a message shortcut to act on)."""
+        message = Message(
+            channel=self._channel(channel),
+            ts=self._next_ts(),
+            text=text,
+            blocks=[],
+            params={"channel": channel, "text": text},
+            author=user_id,
+        )
+        self._record(message, self.messages)
+        return message
+
     def handle(self, method: str, answer: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         """Answer ``method`` with ``answer(params)`` (``ok`` added), for methods not built in."""
         self.handlers[method] = answer
 
-    def trigger_id(self) -> str:
-        """Mint a trigger id that views.open and views.push accept."""
+    def trigger_id(self, user_id: str | None = None, view_id: str | None = None) -> str:
+        """Mint a trigger id that views.open and views.push accept.
+
+        A trigger comes from ``user_id``'s interaction (a modal it opens is theirs),
+        in the view ``view_id`` if it came from one (a view it pushes goes on top of it).
+        """
         trigger = f"{next(self._ids)}.{int(time.time())}.trigger"
-        self._triggers[trigger] = time.monotonic()
+        with self._changed:
+            self._triggers[trigger] = time.monotonic()
+            self._trigger_from[trigger] = (user_id, view_id)
         return trigger
 
     def response_url(self, key: str | None = None) -> str:
