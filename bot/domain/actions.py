@@ -246,6 +246,14 @@ def parse_action_command(text: str, now: datetime, tz: ZoneInfo) -> ActionComman
         )
     word, _, rest = text.partition(" ")
     verb, rest = word.lower(), rest.strip()
+    if re.fullmatch(r"[Aa]\d{1,9}", text):  # "/action A12": the action itself
+        return ActionCommand("show", action_id=parse_id(text, "A"))
+    if re.fullmatch(r"#?\d{1,9}", text):
+        raise DidYouMean(f"/action show A{text.lstrip('#')}", QUOTE_HINT.format(text))
+    if text.lower() in _LIST_PHRASES:
+        raise DidYouMean(_command("list", _LIST_PHRASES[text.lower()]), QUOTE_HINT.format(text))
+    if verb in _SYNONYMS and (meant := _synonym(_SYNONYMS[verb], rest, now, tz)):
+        raise DidYouMean(meant, QUOTE_HINT.format(text))
     if verb in VERBS:
         found = _verb(verb, rest, now, tz)
         if found is not None:
@@ -271,6 +279,47 @@ def parse_action_command(text: str, now: datetime, tz: ZoneInfo) -> ActionComman
                 example=f"/action list {verb}",
             )
     return ActionCommand("create", draft=parse_draft(text, now, tz))
+
+
+# Other words for a verb, when what follows fits the verb: "complete A12", "move A12 to
+# Friday". Followed by anything else they start a title ("Close the consultation").
+_SYNONYMS = {
+    "complete": "done", "completed": "done", "finish": "done", "finished": "done",
+    "close": "done", "closed": "done", "tick": "done",
+    "delete": "drop", "remove": "drop", "cancel": "drop", "bin": "drop", "scrap": "drop",
+    "move": "due", "reschedule": "due", "postpone": "due",
+    "reassign": "assign", "give": "assign", "hand": "assign",
+}  # fmt: skip
+_LIST_PHRASES = {
+    "my actions": "mine", "my open actions": "mine", "my tasks": "mine", "my list": "mine",
+    "all actions": "all", "overdue actions": "overdue", "what's overdue": "overdue",
+}  # fmt: skip
+
+
+def _synonym(verb: str, rest: str, now: datetime, tz: ZoneInfo) -> str | None:
+    """The command meant by another word for ``verb`` ("delete A12": ``/action drop A12``),
+    or None when what follows does not fit ``verb``."""
+    first, _, tail = re.sub(r"[.!]+$", "", rest).partition(" ")
+    if not _looks_like_id(first) or parse_id_or_none(first) is None:
+        return None
+    tail = re.sub(r"^(?:to|until|till|for)\s+", "", tail.strip(), flags=re.I)
+    if verb in _ID_VERBS:
+        return None if tail else _command(verb, f"A{parse_id_or_none(first)}")
+    if verb == "assign":
+        return _command(verb, f"{first} {tail}") if _mention(tail) else None
+    try:
+        _read_due_words(tail, now, tz)
+    except ParseError:
+        return None
+    return _command(verb, f"{first} {tail}")
+
+
+def parse_id_or_none(word: str) -> int | None:
+    """The number in an action id (``A12``, ``12``), None if it is not one."""
+    try:
+        return parse_id(word, "A")
+    except ParseError:
+        return None
 
 
 def _command(verb: str, rest: str) -> str:
@@ -334,6 +383,7 @@ def _verb(verb: str, rest: str, now: datetime, tz: ZoneInfo) -> ActionCommand | 
     if not rest:
         raise ParseError("Which action? Give its id.", example=f"/action {verb} A12")
     if verb in _ID_VERBS:
+        first = re.sub(r"[.!]+$", "", first)  # "done A12."
         if _looks_like_id(first):
             if tail:
                 raise ParseError(
@@ -358,6 +408,7 @@ def _verb(verb: str, rest: str, now: datetime, tz: ZoneInfo) -> ActionCommand | 
         )
     action_id = parse_id(first, "A")
     if verb == "assign":
+        tail = re.sub(r"^to\s+", "", tail, flags=re.I)  # "assign A12 to @sam"
         return ActionCommand("assign", action_id=action_id, owner=parse_mention(tail))
     if verb == "due":
         if not tail:
@@ -389,10 +440,10 @@ _SHOW_LIST = {
 
 def _read_due_words(text: str, now: datetime, tz: ZoneInfo) -> Moment:
     """A due date given alone (``/action due A1 next Friday``): read, and checked."""
-    s = re.sub(r"^(?:by|on|due|for|until|till)\s+|[.!]$", "", text.strip(), flags=re.I)
+    s = re.sub(r"^(?:by|on|due|for|until|till|to)\s+|[.!]$", "", text.strip(), flags=re.I)
     moment = read_moment(s, now, tz)
     if moment is None:
-        raise _unreadable_date(text)
+        raise _unreadable_date(text, first=s.partition(" ")[0])
     check_due(moment.day, now, tz)
     return moment
 
@@ -577,7 +628,7 @@ _BINDS_MENTION |= {"ring", "chase", "nudge", "introduce", "dm"}
 _POLITE = ({"please"}, {"pls"}, {"plz"}, {"thanks"}, {"thx"}, {"ta"}, {"cheers"})
 _POLITE_SEQS = (("thank", "you"), ("if", "possible"), ("at", "the", "latest"), ("latest",))
 _PUNCT = {",", ";", ":", "!", "?", ".", "-", "–", "—", "(", ")"}
-_AMBIGUOUS = {"sat", "sun", "wed", "may", "mar", "march", "tod", "tdy", "tmw"}
+_AMBIGUOUS = {"sat", "sun", "wed", "may", "mar", "march", "tod", "tdy", "christmas", "xmas"}
 _OWNER_WORDS = (("owner",), ("owner", ":"), ("owned", "by"), ("assigned", "to"), ("assign", "to"))
 _DATE_WORDS = [name.lower() for name in FULL_DAY_NAMES] + ["tomorrow", "today", "tonight"]
 _DATE_WORDS += [name.lower() for name in FULL_MONTH_NAMES if name not in ("May", "March")]
@@ -715,6 +766,10 @@ def parse_draft(text: str, now: datetime, tz: ZoneInfo) -> ActionDraft:
         title = title[0].upper() + title[1:]  # "Tomorrow: call the council"
     if not title:
         raise ParseError("What's the action? It needs a title.", example=EXAMPLE)
+    if due is None and quoted is None and _names_a_day(title, now, tz):
+        raise ParseError(
+            f"“{title}” is a date, not an action: what is to be done by then?", example=EXAMPLE
+        )
     if len(title) > TITLE_MAX:
         raise ParseError(
             f"A title can be up to {TITLE_MAX} characters; that one is {len(title):,}. "
@@ -761,6 +816,14 @@ def _title(text: str, ws: list[Word], taken: list[bool], quoted: int | None) -> 
     title = " ".join("".join(pieces).split())
     title = re.sub(r"\s+([,;:!?.)])", r"\1", title)
     return title.strip(" ,;:-–—").strip()
+
+
+def _names_a_day(title: str, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether the whole title is a date phrase ("Friday", "the 15th"), so no action."""
+    try:
+        return read_moment(title, now, tz) is not None
+    except ParseError:
+        return False  # "Send the minutes by 5": words with a time-like end, a title
 
 
 def _mention(word: str) -> Mention | None:
@@ -867,7 +930,8 @@ def _due_at_start(ws: list[Word], rest: list[int], now: datetime, tz: ZoneInfo) 
         if not core or not (following in (",", ":", "-", "–") or strict):
             continue
         moment = _read(ws, core, now, tz, strict=strict)
-        if moment is None or (k == 0 and not _strong(_phrase(ws, core))):
+        marked = following in (":", "-", "–")  # "15/12 - circulate the agenda"
+        if moment is None or (k == 0 and not marked and not _strong(_phrase(ws, core))):
             continue
         lead = tuple(ws[i].low for i in idx[:k])
         end = idx[-1] + 1 + (following in (",", ":", "-", "–"))
@@ -923,6 +987,8 @@ def _dateish(ws: list[Word], idx: list[int]) -> bool:
     if "'" in first or "’" in first:
         return False  # "by Friday's decision": a possessive, part of the title
     second = normalise(ws[idx[1]].text) if len(idx) > 1 else ""
+    if first in ("march", "mar") and (not second or re.fullmatch(r"\d{1,4}", second)):
+        return True  # "by March": a month, not the name "May" ("written by May")
     if first in _AMBIGUOUS and not re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", second):
         return False
     if first in WEEKDAY_WORDS or first in MONTH_WORDS or first in RELATIVE_DAYS:
