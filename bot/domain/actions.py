@@ -13,7 +13,6 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.domain.calendar import (
-    FULL_DAY_NAMES,
     FULL_MONTH_NAMES,
     MONTH_WORDS,
     WEEKDAY_WORDS,
@@ -27,6 +26,7 @@ from bot.domain.dates import (
     check_due,
     format_date,
     format_due,
+    near_date_word,
     normalise,
     read_moment,
 )
@@ -630,9 +630,6 @@ _POLITE_SEQS = (("thank", "you"), ("if", "possible"), ("at", "the", "latest"), (
 _PUNCT = {",", ";", ":", "!", "?", ".", "-", "–", "—", "(", ")"}
 _AMBIGUOUS = {"sat", "sun", "wed", "may", "mar", "march", "tod", "tdy", "christmas", "xmas"}
 _OWNER_WORDS = (("owner",), ("owner", ":"), ("owned", "by"), ("assigned", "to"), ("assign", "to"))
-_DATE_WORDS = [name.lower() for name in FULL_DAY_NAMES] + ["tomorrow", "today", "tonight"]
-_DATE_WORDS += [name.lower() for name in FULL_MONTH_NAMES if name not in ("May", "March")]
-_DATE_WORDS += ["yesterday", "fortnight", "weekend"]
 
 
 @dataclass
@@ -1008,16 +1005,11 @@ def _dateish(ws: list[Word], idx: list[int]) -> bool:
             or second in units
             or bool(re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)", second))
         )
-    return len(first) >= 4 and _near_date_word(first) is not None
-
-
-def _near_date_word(word: str) -> str | None:
-    near = closest(word, _DATE_WORDS, 0.8)
-    return near if near and abs(len(near) - len(word)) <= 2 else None
+    return len(first) >= 4 and near_date_word(first) is not None
 
 
 def _unreadable_date(said: str, first: str = "") -> ParseError:
-    near = _near_date_word(normalise(first)) if first else None
+    near = near_date_word(normalise(first)) if first else None
     month = MONTH_WORDS.get(normalise(said))
     if month is not None:
         name = FULL_MONTH_NAMES[month - 1]

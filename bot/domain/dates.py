@@ -63,6 +63,7 @@ from bot.domain.calendar import (
     ordinal,
 )
 from bot.domain.errors import ParseError
+from bot.domain.text import closest
 
 __all__ = [
     "DUE_EXAMPLE",
@@ -71,6 +72,7 @@ __all__ = [
     "format_date",
     "format_due",
     "local_today",
+    "near_date_word",
     "normalise",
     "parse_due",
     "picked_date",
@@ -316,6 +318,21 @@ def _this_time(day_words: str, now: datetime, tz: ZoneInfo) -> Moment | None:
     if found is None or found.day <= today:
         return None
     return Moment(found.day, at, found.note)
+
+
+_DATE_WORDS = [name.lower() for name in FULL_DAY_NAMES] + ["tomorrow", "today", "tonight"]
+_DATE_WORDS += [name.lower() for name in FULL_MONTH_NAMES if name not in ("May", "March")]
+_DATE_WORDS += ["yesterday", "fortnight", "weekend"]
+
+
+def near_date_word(word: str) -> str | None:
+    """The day or month name a word is probably a slip for ("wendesday": "wednesday").
+
+    >>> near_date_word("wendesday"), near_date_word("Pete")
+    ('wednesday', None)
+    """
+    near = closest(word, _DATE_WORDS, 0.8)
+    return near if near and abs(len(near) - len(word)) <= 2 else None
 
 
 def read_date(text: str, now: datetime, tz: ZoneInfo) -> date | None:
