@@ -102,6 +102,7 @@ class ReflectCommand:
 
 
 _ID_VERBS = ("share", "unshare", "delete")
+_DELETE_WORDS = {"remove", "rm", "del", "erase", "bin"}
 VERBS = ("help", "list", "search", "share", "unshare", "delete", "weeknote", "lessons")
 _NEAR_ID = re.compile(r"[#(]?[Rr]\s?[-#.]?\s?(\d{1,9})\)?|#(\d{1,9})")
 
@@ -130,6 +131,11 @@ def parse_reflect_command(text: str) -> ReflectCommand:
         return ReflectCommand("modal")
     word, _, rest = text.partition(" ")
     verb, rest = word.lower(), rest.strip()
+    if verb in _DELETE_WORDS and _looks_like_id(rest) and " " not in rest:  # "remove R7"
+        raise DidYouMean(f"/reflect delete {rest}")
+    slip = re.fullmatch(r"week ?notes?(?P<last> last(?: week)?)?(?: this week)?", text.lower())
+    if slip and verb != "weeknote":  # "week note", "weeknotes last"
+        raise DidYouMean(f"/reflect weeknote{' last' if slip['last'] else ''}")
 
     if verb == "help" and not rest:
         return ReflectCommand("help")
