@@ -51,6 +51,7 @@ from bot.domain.calendar import (
 from bot.domain.dates import (
     PARTS_OF_DAY,
     RELATIVE_DAYS,
+    Moment,
     find_time,
     format_date,
     format_due,
@@ -357,7 +358,9 @@ def _when_last(text: str, words: list[re.Match[str]], now: datetime, tz: ZoneInf
     for word in words[-MAX_WHEN_WORDS:]:
         subject = text[: word.start()].strip()
         if re.search(
-            r"(?:^|\s)(?:from|since|of|the|last|and|or|than|after|every|each)$", subject, re.I
+            r"(?:^|\s)(?:from|since|of|the|last|and|or|than|after|every|each|for|before|until|due)$",
+            subject,
+            re.I,
         ):
             continue  # "notes from yesterday", "the Friday": part of the subject
         try:
@@ -433,6 +436,7 @@ _EVERY_UNSUPPORTED = re.compile(
 )
 _STRICT_LEADS = {"on", "by", "next", "this", "coming", "today", "tonight", "in", "every", "each"}
 _STRICT_LEADS |= {"later", "first", "after", "a", "within", "quarterly", "cob", "eop", "close"}
+_STRICT_LEADS |= {"before", "until", "till", "due", "no"}
 _STRICT_LEADS |= {"mon", "tue", "wed", "thu", "thur", "fri", "christmas", "xmas", "boxing"}
 _STRICT_LEADS |= {word for word in RELATIVE_DAYS if " " not in word}
 _STRICT_LEADS |= {"daily", "weekly", "monthly", "yearly", "annually", "fortnightly", "weekdays"}
@@ -452,7 +456,8 @@ def _parse(text: str, now: datetime, tz: ZoneInfo, *, strict: bool) -> When:
     m = _IN_MINUTES.fullmatch(s)
     if m and (m["unit"] or m["n"].startswith(("half", "an hour", "a hour"))):
         return _in_minutes(m, now)
-    s = re.sub(r"^(?:on|by) ", "", s)
+    before = s.startswith("before ")  # "before Friday": the day before, as for an action
+    s = re.sub(r"^(?:on|by|until|till|due(?: on| by)?|no later than|before) ", "", s)
     if strict:
         rest, found = find_time(s)
         if found is not None and rest and not _names_a_day(rest, now, tz):
@@ -464,13 +469,17 @@ def _parse(text: str, now: datetime, tz: ZoneInfo, *, strict: bool) -> When:
         at = PARTS_OF_DAY[part[1]]
     elif at is None and (said := _schedule_and_part(rest)):
         rest, at = said  # "every Friday afternoon", "Mondays first thing"
-    if _is_schedule(rest):
+    if _is_schedule(rest) and not before:
         return _every(rest, at, now, tz, unreadable if strict else None)
     if rest in ("today", "later today", "later on today") or (not rest and s == "today"):
         return _later_today(at, now, tz)
     moment = read_moment(s, now, tz)
-    if moment is None:
-        raise unreadable
+    if moment is None or before and moment.at is not None:
+        raise unreadable  # "before 5pm" names no time to remind
+    if before:
+        moment = Moment(
+            moment.day - timedelta(days=1), None, f"the day before {format_date(moment.day)}"
+        )
     named = moment.at is not None
     first = _local(moment.day, moment.at or DEFAULT_TIME, tz).astimezone(UTC)
     if first <= now:
