@@ -22,8 +22,10 @@ from bot.domain.dates import (
     CLOSE_OF_DAY,
     DUE_EXAMPLE,
     RELATIVE_DAYS,
+    VAGUE_DATE,
     Moment,
     check_due,
+    find_time,
     format_date,
     format_due,
     near_date_word,
@@ -613,6 +615,7 @@ _LEADS = (
     ("at",),
 )
 _STRICT = {"by", "due", "before", "until", "till", "til", "deadline"}
+_ONE_WORD_LEADS = {seq[0] for seq in _LEADS if len(seq) == 1}
 # Words that tie what follows to the title: "notes from yesterday", "post in #comms".
 _BINDS_DATE = {"from", "since", "of", "about", "after", "last", "the", "than", "to", "into"}
 _BINDS_DATE |= {"with", "every", "each", "like", "and", "or", "nor", "per", "between"}
@@ -754,6 +757,8 @@ def parse_draft(text: str, now: datetime, tz: ZoneInfo) -> ActionDraft:
         due = found_due
         take(due.start, due.end)
 
+    if due is None:
+        _refuse_vague_end(ws, free(lo, len(ws)))
     _refuse_unread_dates(ws, free(lo, len(ws)), now, tz)
     if due is not None:
         check_due(due.moment.day, now, tz)
@@ -867,7 +872,12 @@ def _phrase(ws: list[Word], idx: list[int]) -> str:
 
 def _read(ws: list[Word], idx: list[int], now: datetime, tz: ZoneInfo, *, strict: bool):
     """The moment the words ``idx`` name, or None; errors only when ``strict``."""
-    if any(ws[i].text in _PUNCT - {"-", "."} or ws[i].text.startswith(("<", "#")) for i in idx):
+    inner = idx[1:-1]  # "tomorrow, 9am": a comma inside a date phrase
+    if any(
+        ws[i].text in _PUNCT - {"-", "."} - ({","} if i in inner else set())
+        or ws[i].text.startswith(("<", "#"))
+        for i in idx
+    ):
         return None
     try:
         return read_moment(_phrase(ws, idx), now, tz)
@@ -908,10 +918,16 @@ def _due_at_end(ws: list[Word], rest: list[int], now: datetime, tz: ZoneInfo) ->
         before = ws[rest[-n - 1]].low if len(rest) > n else None
         if before is None and not (k and ws[idx[0]].low in _STRICT):
             continue  # "Friday" alone is no action; "by Friday" alone is refused below
-        if k == 0 and (not _strong(_phrase(ws, core)) or before in _BINDS_DATE):
-            continue
+        if k == 0 and (not _strong(_phrase(ws, core)) or before in _BINDS_DATE | _ONE_WORD_LEADS):
+            continue  # a lead word before them was tried with them, just before, and refused
         if k and ws[idx[0]].low == "at" and moment.at is None:
             continue  # "at" takes a time, not a day
+        if k and ws[idx[0]].low == "for" and not find_time(normalise(_phrase(ws, core)))[0]:
+            continue  # "Book the train for 8.15am": the train's time, not a due date
+        if before in _EVENT_WORDS and (k == 0 or ws[idx[0]].low == "on"):
+            continue  # "Reply to the letter dated 10 Nov", "the email sent on Friday"
+        if before in ("early", "late", "later", "mid", "middle"):
+            raise _vague(f"{before} {_phrase(ws, idx)}")  # "early next week"
         lead = tuple(ws[i].low for i in idx[:k])
         return _Due(idx[0], idx[-1] + 1, _moment_for(lead, moment), _said(ws, idx))
     return None
@@ -953,6 +969,25 @@ def _due_inside(ws: list[Word], rest: list[int], now: datetime, tz: ZoneInfo) ->
                 lead = tuple(ws[i].low for i in idx[:k])
                 return _Due(idx[0], idx[-1] + 1, _moment_for(lead, moment), _said(ws, idx))
     return None
+
+
+_EVENT_WORDS = {"dated", "sent", "received", "held", "written", "published"}
+
+
+def _vague(said: str) -> ParseError:
+    return ParseError(
+        f"“{said}” names no single day: say which.", example="by Friday, by Sun 6 Dec, by 15 Jan"
+    )
+
+
+def _refuse_vague_end(ws: list[Word], rest: list[int]) -> None:
+    """A title ending in words that name no single day ("this weekend", "mid-January") is
+    refused with the reason, rather than stored with no due date."""
+    plain = [i for i in rest if ws[i].text not in _PUNCT]
+    for n in range(min(len(plain) - 1, 5), 0, -1):
+        said, before = _phrase(ws, plain[-n:]), ws[plain[-n - 1]].low
+        if VAGUE_DATE.fullmatch(normalise(said)) and before not in _BINDS_DATE | {"for"}:
+            raise _vague(said)  # not "Book the venue for early January": the title's
 
 
 def _said(ws: list[Word], idx: list[int]) -> str:
@@ -998,6 +1033,12 @@ def _dateish(ws: list[Word], idx: list[int]) -> bool:
         return True
     if re.fullmatch(r"\d{1,2}", first) and (second in MONTH_WORDS or second in ("am", "pm")):
         return True
+    if re.fullmatch(r"\d{1,3}", first) and re.fullmatch(r"(?:day|week|wk|month|year)s?", second):
+        return True  # "by 2 weeks": a length of time, refused with "in 2 weeks"
+    if first == "end" and second == "of" or first == "quarter" and second in ("past", "to"):
+        return True
+    if re.fullmatch(r"(?:mid|early|late)(?:-\w+)?", first):
+        return True  # "by mid Jan", "by mid-January"
     if first in ("next", "this", "last", "end", "the", "in"):
         units = {"week", "month", "year", "day", "end", "weekend", "fortnight"}
         return (
@@ -1017,6 +1058,15 @@ def _unreadable_date(said: str, first: str = "") -> ParseError:
             f"“{said}” is a month, not a day: say the day.",
             example=f"by {last_day(2027, month)} {name[:3]}, by the end of {name}",
         )
+    if re.fullmatch(r"\d{1,3}\s*(?:day|week|wk|month|year)s?", normalise(said)):
+        return ParseError(
+            f"“{said}” is a length of time: say “in {said}”, or the day.",
+            example=f"in {said}, by Friday",
+        )
+    if VAGUE_DATE.fullmatch(normalise(said)) or normalise(said).startswith(
+        ("mid", "early", "late")
+    ):
+        return _vague(said)
     if near is not None and near != normalise(first):
         return ParseError(
             f"I couldn't read “{said}” as a date: did you mean “{near.capitalize()}”?",

@@ -112,6 +112,7 @@ NUMBER_WORDS = {
 }  # fmt: skip
 CLOSE_OF_DAY = {"eod", "cob", "eop", "end of day", "end of the day", "end of today"}
 CLOSE_OF_DAY |= {"close of business", "end of business", "end of play", "close of play"}
+CLOSE_OF_DAY |= {"cop", "close of day"}
 # Days of the year that have a name of their own; read only where a date is expected.
 NAMED_DAYS = {
     "christmas": (12, 25), "xmas": (12, 25), "christmas day": (12, 25),
@@ -127,9 +128,19 @@ _ORD = r"(?:st|nd|rd|th)"
 _WEEKDAY_RE = re.compile(
     rf"(?:(?P<which>this coming|coming|this|next|last)\s+)?(?P<day>{_WD})(?P<week>\s+week)?"
 )
+_UNITS = {"d": "day", "w": "week", "wk": "week", "mth": "month", "mo": "month", "yr": "year"}
+_UNITS |= {unit: unit for unit in ("day", "week", "fortnight", "month", "year")}
+_UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
 _IN_RE = re.compile(
-    rf"(?:in\s+)?(?P<n>\d{{1,12}}|{_NUM})\s+(?P<unit>day|week|fortnight|month|year)s?"
+    rf"(?:in\s+)?(?:(?P<n>\d{{1,12}})\s*|(?P<w>{_NUM})\s+)(?P<unit>{_UNIT})s?"
     r"(?P<tail>'?s?\s+time|\s+from\s+(?:now|today))?|in\s+a\s+fortnight"
+)
+# Words that name no single day, refused with the reason where a date is expected:
+# "this weekend", "early next week", "mid-January", "in the new year".
+VAGUE_DATE = re.compile(
+    rf"(?:(?:this|next|over the|at the|by the)\s+)weekend|in\s+the\s+new\s+year"
+    rf"|(?:early|late|later|mid|middle of)\s*-?\s*(?:(?:this|next|the)\s+(?:week|month|year)"
+    rf"|{_MON})"
 )
 _END_RE = re.compile(
     rf"(?:the\s+)?end\s+of\s+(?:the\s+)?(?P<which>this\s+|next\s+)?"
@@ -169,6 +180,10 @@ _COD_AND_DAY = re.compile(
 )
 _WEEK_COMMENCING = re.compile(
     r"(?:w/c|wc|w/b|week\s+commencing|week\s+beginning|week\s+starting)\s+(?P<day>.+)"
+)
+_DAY_NEXT_WEEK = re.compile(
+    rf"(?:on\s+)?(?P<wd>{_WD})\s+(?P<which>next|this)\s+week"
+    rf"|(?P<which2>next|this)\s+week\s+(?:on\s+)?(?P<wd2>{_WD})"
 )
 _A_WEEK_ON = re.compile(rf"a\s+week\s+(?:(?P<rel>today|tomorrow)|(?:on\s+)?(?P<wd>{_WD}))")
 _LEADING_WORDS_RE = re.compile(r"^(?:(?:by|on|due|before|until|till|for)\s+)+")
@@ -226,6 +241,12 @@ def normalise(text: str) -> str:
     s = text.lower().replace("a.m.", "am").replace("p.m.", "pm").replace(",", " ")
     s = " ".join(s.split()).rstrip(".!?").strip()
     s = re.sub(r"(?<![\w/])nxt(?![\w/])", "next", s)
+    s = re.sub(r"(?<![\w/])quarter past (\d{1,2})(?=\s?(?:am|pm)\b|\s|$)", r"\1:15", s)
+    s = re.sub(
+        r"(?<![\w/])quarter to (\d{1,2})(?=\s?(?:am|pm)\b|\s|$)",
+        lambda m: f"{int(m[1]) - 1 or 12}:45",
+        s,
+    )
     return re.sub(r"(?<![\w/])half (?:past )?(\d{1,2})(?=\s?(?:am|pm)\b|\s|$)", r"\1:30", s)
 
 
@@ -263,8 +284,14 @@ def read_moment(text: str, now: datetime, tz: ZoneInfo) -> Moment | None:
     try:
         if (m := _COD_AND_DAY.fullmatch(s)) and (found := _read_day(m["day"] or m["day2"], today)):
             return Moment(found.day, EOD, found.note)  # "COB Friday", "Friday EOD"
+        if (
+            m := re.fullmatch(r"(?:the\s+)?end\s+of\s+(?:the\s+day\s+)?(?:on\s+)?(?P<day>.+)", s)
+        ) and (not _END_RE.fullmatch(s) and (found := _read_day(m["day"], today))):
+            return Moment(found.day, EOD, found.note)  # "end of Friday"
         if m := re.fullmatch(r"this\s+time\s+(?P<day>.+)", s):
             return _this_time(m["day"], now, tz)
+        if m := re.fullmatch(r"(?:in\s+the|at)\s+(morning|lunch|lunchtime|afternoon|evening)", s):
+            return _next_part(m[1], now, tz)  # "in the morning": the next morning
         if (m := _PART_AT_START.fullmatch(s)) or (m := _PART_AT_END.fullmatch(s)):
             return (
                 _part_alone(m["part"], now, tz)
@@ -301,7 +328,15 @@ def _part_of(day_words: str, part: str, today: date) -> Moment | None:
 def _part_alone(part: str, now: datetime, tz: ZoneInfo) -> Moment | None:
     """``first thing``, ``after lunch`` alone: the next such time (today, else tomorrow)."""
     if part not in ("first thing", "after lunch"):
-        return None  # "morning" alone names no day
+        return None  # "morning" alone names no day ("in the morning" does: see read_moment)
+    today, at = local_today(now, tz), PARTS_OF_DAY[part]
+    if datetime.combine(today, at, tzinfo=tz) <= now:
+        return Moment(today + timedelta(days=1), at)
+    return Moment(today, at)
+
+
+def _next_part(part: str, now: datetime, tz: ZoneInfo) -> Moment:
+    """ "in the morning", "at lunch": that part of today, or of tomorrow once it has begun."""
     today, at = local_today(now, tz), PARTS_OF_DAY[part]
     if datetime.combine(today, at, tzinfo=tz) <= now:
         return Moment(today + timedelta(days=1), at)
@@ -407,6 +442,9 @@ def _read_day(s: str, today: date) -> _Day | None:
             if found
             else None
         )
+    if m := _DAY_NEXT_WEEK.fullmatch(s):  # "Wednesday next week": next Wednesday
+        which, day = m["which"] or m["which2"], m["wd"] or m["wd2"]
+        return _weekday(_WEEKDAY_RE.fullmatch(f"{which} {day}"), today)  # type: ignore[arg-type]
     if m := _A_WEEK_ON.fullmatch(s):
         if m["rel"]:
             base = today + timedelta(days=RELATIVE_DAYS[m["rel"]])
@@ -460,12 +498,12 @@ def _weekday(m: re.Match[str], today: date) -> _Day:
 def _in(m: re.Match[str], s: str, today: date) -> _Day:
     if s == "in a fortnight":
         return _Day(today + timedelta(weeks=2))
-    n = int(m["n"]) if m["n"].isdigit() else NUMBER_WORDS[m["n"]]
+    n = int(m["n"]) if m["n"] else NUMBER_WORDS[m["w"]]
     if not s.startswith("in ") and not m["tail"]:
         raise _NotADate  # "2 weeks" alone is a length of time, not a day
     if n == 0:
         raise ParseError(f"“{s}” is today; say “today”.", example=DUE_EXAMPLE)
-    unit = m["unit"]
+    unit = _UNITS[m["unit"]]
     if unit in ("day", "week", "fortnight"):
         try:
             return _Day(today + timedelta(days=n * {"day": 1, "week": 7, "fortnight": 14}[unit]))
@@ -630,7 +668,8 @@ def find_time(s: str) -> tuple[str, re.Match[str] | None]:
     """Like :func:`split_time`, but the time is returned unread (its match), to be judged."""
     for pattern in (_TIME_AT_END, _TIME_AT_START):
         m = pattern.search(s)
-        if m and (m["at"] or m["ap"] or m["sep"] == ":" or m["word"]):  # "4.12" alone is a date
+        said = m and (m["at"] or m["ap"] or m["sep"] == ":" or m["word"])  # "4.12" alone: a date
+        if m and (said or m["sep"] == "." and int(m["m"]) > 12):  # "16.30" is no date
             if m["word"] == "lunchtime" and not m["at"] and pattern is _TIME_AT_END:
                 continue  # "Friday lunchtime": a part of the day, read below
             rest = (s[: m.start()] + " " + s[m.end() :]).strip()

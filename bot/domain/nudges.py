@@ -197,6 +197,7 @@ def parse_nudge_command(text: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
         )
     text = re.sub(r"^(?:remind|nudge)\s+(?=me\b)", "", text, flags=re.I)
     text = re.sub(r"^follow(?:-|\s?)up\b", "follow up", text, flags=re.I)  # "follow-up with"
+    text = re.sub(r"^follow up (?:w/ ?)?(?=<@|@)", "follow up with ", text, flags=re.I)
     lower = text.lower()
     word, _, rest = lower.partition(" ")
     if lower in ("", "help"):

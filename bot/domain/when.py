@@ -51,6 +51,7 @@ from bot.domain.calendar import (
 from bot.domain.dates import (
     PARTS_OF_DAY,
     RELATIVE_DAYS,
+    VAGUE_DATE,
     Moment,
     find_time,
     format_date,
@@ -358,7 +359,8 @@ def _when_last(text: str, words: list[re.Match[str]], now: datetime, tz: ZoneInf
     for word in words[-MAX_WHEN_WORDS:]:
         subject = text[: word.start()].strip()
         if re.search(
-            r"(?:^|\s)(?:from|since|of|the|last|and|or|than|after|every|each|for|before|until|due)$",
+            r"(?:^|\s)(?:from|since|of|the|last|and|or|than|after|every|each|for|before|until|due"
+            r"|to|except|but|early|late|mid|next|this)$",
             subject,
             re.I,
         ):
@@ -395,16 +397,17 @@ _DAYS = rf"{_DAY}s?(?:\s+(?:and\s+)?{_DAY}s?)*"
 _MONTH = rf"(?:{'|'.join(sorted(MONTH_WORDS, key=len, reverse=True))})"
 _ORD = r"(?P<d>\d{1,3})(?:st|nd|rd|th)?"
 _IN_MINUTES = re.compile(
-    r"in (?P<n>\d+|an?|one|two|three|four|five|ten|twenty|thirty|half an?|an? hour and a half)"
-    r"\s?(?P<unit>m|mins?|minutes?|h|hrs?|hours?)?"
+    r"in (?P<n>\d+(?:\.5)?|an?|one|two|three|four|five|ten|twenty|thirty|half an?"
+    r"|an? hour and a half|(?:a )?couple of)\s?(?P<unit>m|mins?|minutes?|h|hrs?|hours?)?"
 )
 _PLAIN_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10,
-    "twenty": 20, "thirty": 30, "other": 2,
+    "twenty": 20, "thirty": 30, "other": 2, "couple of": 2,
 }  # fmt: skip
 _DAILY = re.compile(r"(?:every|each) (?:day|morning|afternoon|evening|night)|daily")
 _WORKDAYS = re.compile(
     r"(?:(?:every|each|on) )?(?:weekday|week day|working day|workday|work day)s?|weekdays"
+    r"|(?:(?:every|each|on) )?(?:monday|mon) ?(?:to|-|–|through) ?(?:friday|fri)"
 )
 _WEEKLY_DAYS = re.compile(rf"(?:(?:every|each) (?P<days>{_DAYS})|(?:on )?(?P<plural>{_DAYS}))")
 _EVERY_WEEKS = re.compile(
@@ -436,7 +439,7 @@ _EVERY_UNSUPPORTED = re.compile(
 )
 _STRICT_LEADS = {"on", "by", "next", "this", "coming", "today", "tonight", "in", "every", "each"}
 _STRICT_LEADS |= {"later", "first", "after", "a", "within", "quarterly", "cob", "eop", "close"}
-_STRICT_LEADS |= {"before", "until", "till", "due", "no"}
+_STRICT_LEADS |= {"before", "until", "till", "due", "no", "mon-fri", "early", "late", "mid"}
 _STRICT_LEADS |= {"mon", "tue", "wed", "thu", "thur", "fri", "christmas", "xmas", "boxing"}
 _STRICT_LEADS |= {word for word in RELATIVE_DAYS if " " not in word}
 _STRICT_LEADS |= {"daily", "weekly", "monthly", "yearly", "annually", "fortnightly", "weekdays"}
@@ -456,6 +459,10 @@ def _parse(text: str, now: datetime, tz: ZoneInfo, *, strict: bool) -> When:
     m = _IN_MINUTES.fullmatch(s)
     if m and (m["unit"] or m["n"].startswith(("half", "an hour", "a hour"))):
         return _in_minutes(m, now)
+    if VAGUE_DATE.fullmatch(s):
+        raise ParseError(
+            f"“{text.strip()}” names no single day: say which.", example="on Saturday at 10am"
+        )
     before = s.startswith("before ")  # "before Friday": the day before, as for an action
     s = re.sub(r"^(?:on|by|until|till|due(?: on| by)?|no later than|before) ", "", s)
     if strict:
@@ -535,7 +542,8 @@ def _is_schedule(s: str) -> bool:
         )
         or re.search(r"\b(?:every|each) (?:year|month|quarter|\w+ months)$", s)
         or re.fullmatch(rf"(?:on )?{_DAYS}", s)
-        and any(_plural_day(word) for word in s.split())
+        and (any(_plural_day(word) for word in s.split()) or len(re.findall(_DAY, s)) > 1)
+        or _WORKDAYS.fullmatch(s)
         or re.fullmatch(r"(?:on )?(?:weekday|working day|workday)s", s)
     )
 
@@ -587,9 +595,12 @@ def _in_minutes(m: re.Match[str], now: datetime) -> When:
     elif "and a half" in n:
         minutes = 90
     else:
-        minutes = _PLAIN_WORDS.get(n) or int(n)
+        minutes = _PLAIN_WORDS.get(n.removeprefix("a ")) or float(n)
         if (m["unit"] or "h").startswith("h"):
             minutes *= 60
+        if minutes != int(minutes):
+            raise ParseError("Give me whole minutes.", example="in 20 minutes, in 90 minutes")
+        minutes = int(minutes)
     if minutes < 1:
         raise ParseError("That's now; give me at least a minute.", example="in 20 minutes")
     if minutes > MAX_AHEAD.total_seconds() // 60:
