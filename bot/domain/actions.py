@@ -246,6 +246,14 @@ def parse_action_command(text: str, now: datetime, tz: ZoneInfo) -> ActionComman
             "Put your action's own words where the help shows `<title>` or `<date>`.",
             example=EXAMPLE,
         )
+    if meant := _status_said(text):  # "mark A12 done", "A12 is done"
+        raise DidYouMean(meant, QUOTE_HINT.format(text))
+    text = re.sub(  # "done A 12", "done #A12", "done action 12": "done A12"
+        rf"^({'|'.join(_ID_VERBS)}) (?:action |#)?[Aa]?[ -]?(\d{{1,9}})$",
+        r"\1 A\2",
+        text,
+        flags=re.I,
+    )
     word, _, rest = text.partition(" ")
     verb, rest = word.lower(), rest.strip()
     if re.fullmatch(r"[Aa]\d{1,9}", text):  # "/action A12": the action itself
@@ -296,6 +304,29 @@ _LIST_PHRASES = {
     "my actions": "mine", "my open actions": "mine", "my tasks": "mine", "my list": "mine",
     "all actions": "all", "overdue actions": "overdue", "what's overdue": "overdue",
 }  # fmt: skip
+
+
+_STATUS_WORDS = {
+    "done": "done", "complete": "done", "completed": "done", "finished": "done",
+    "closed": "done", "open": "reopen", "reopened": "reopen", "dropped": "drop",
+    "cancelled": "drop", "canceled": "drop",
+}  # fmt: skip
+_STATUS_SAID = re.compile(
+    rf"(?:(?:mark|set|make)\s+(?P<id>[Aa]?\d{{1,9}})\s+(?:as\s+)?(?P<word>{'|'.join(_STATUS_WORDS)})"
+    rf"|(?P<id2>[Aa]\d{{1,9}})\s+(?:is\s+)?(?P<word2>{'|'.join(_STATUS_WORDS)})"
+    rf"|(?:close|tick|sign)\s+off\s+(?P<id3>[Aa]?\d{{1,9}})|(?P<id4>[Aa]?\d{{1,9}})\s+off)[.!]?",
+    re.I,
+)
+
+
+def _status_said(text: str) -> str | None:
+    """The command meant by "mark A12 done", "A12 is done", "close off A12", if that is it."""
+    m = _STATUS_SAID.fullmatch(text)
+    if m is None:
+        return None
+    said = m["id"] or m["id2"] or m["id3"] or m["id4"]
+    word = (m["word"] or m["word2"] or "done").lower()
+    return f"/action {_STATUS_WORDS[word]} A{parse_id(said, 'A')}"
 
 
 def _synonym(verb: str, rest: str, now: datetime, tz: ZoneInfo) -> str | None:
@@ -487,6 +518,17 @@ def _list(rest: str) -> ActionCommand | None:
     found = _list_filter(rest)
     if found is not None:
         return ActionCommand("list", filter=found)
+    head = [w.text for w in words(rest)]
+    while head and _list_filter(" ".join(head)) is None:
+        head.pop()
+    tail = rest[len(" ".join(head)) :].strip().lower()
+    dated = re.match(r"(?:this|last|past|previous|from|since|today|yesterday|in the last)\b", tail)
+    if head and dated:  # "list done this week": the filters, no more
+        raise DidYouMean(
+            _command("list", " ".join(head)),
+            "`/action list` takes mine, @someone, #workstream, overdue, done or all; the "
+            "most recent come first.",
+        )
     if not _short_list_slip(rest) and _reads_as_title(rest):
         return None  # "list of councils to contact": a title
     return _list_slip(rest)

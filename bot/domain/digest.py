@@ -327,19 +327,20 @@ def _bare_settings(rest: str) -> DigestCommand | None:
     """A day and a time without the words ``day`` and ``time``: ``Friday 4pm``, ``on
     Fridays at 4pm``, ``4pm every Friday``; None if ``rest`` is not that."""
     found = re.fullmatch(
-        r"(?:(?:on|every) )?(?P<day>[a-z]+?)s? (?:at )?(?P<at>\S+(?: ?[ap]m)?)"
-        r"|(?:at )?(?P<at2>\S+(?: ?[ap]m)?) (?:on |every )?(?P<day2>[a-z]+?)s?",
+        r"(?:(?:on|every) )?(?P<day>[a-z]+?)s?(?: (?:at )?(?P<at>\S+(?: ?[ap]m)?))?"
+        r"|(?:at )?(?P<at2>\S+(?: ?[ap]m)?)(?: (?:on |every )?(?P<day2>[a-z]+?)s?)?",
         rest.lower(),
     )
     if found is None:
         return None
     day, at = found["day"] or found["day2"], found["at"] or found["at2"]
-    if day not in WEEKDAY_WORDS:
+    if day is not None and day not in WEEKDAY_WORDS:
         return None
-    time_of_day = read_time(at)
-    if time_of_day is None:
+    time_of_day = read_time(at) if at is not None else None
+    if at is not None and time_of_day is None:
         return None
-    return DigestCommand("settings", weekday=CRON_DAYS[WEEKDAY_WORDS[day]], at=time_of_day)
+    weekday = CRON_DAYS[WEEKDAY_WORDS[day]] if day is not None else None
+    return DigestCommand("settings", weekday=weekday, at=time_of_day)
 
 
 def _setting(key: str, value: str) -> object:
