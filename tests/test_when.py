@@ -489,3 +489,112 @@ def test_split_when_keeps_the_subjects_words_in_order(words: list[str], naive_no
     assert all(word in rest for word in subject.split())  # a subsequence, in order
     assert len(subject.split()) < len(words)
     assert when.first > now
+
+
+# Monthly by weekday and every few months: CronTrigger's "1st mon", "last fri" and month
+# lists, kept in the stored JSON.
+
+
+@ZONES
+@pytest.mark.parametrize(
+    "text, locals_, described",
+    [
+        (
+            "monthly on the last Friday",
+            [(2026, 12, 25, 9, 0), (2027, 1, 29, 9, 0), (2027, 2, 26, 9, 0)],
+            "every month on the last Friday at 09:00",
+        ),
+        (
+            "every first Monday of the month at 10am",
+            [(2026, 12, 7, 10, 0), (2027, 1, 4, 10, 0), (2027, 2, 1, 10, 0)],
+            "every month on the first Monday at 10:00",
+        ),
+        (
+            "on the 2nd Tuesday of every month",
+            [(2026, 12, 8, 9, 0), (2027, 1, 12, 9, 0), (2027, 2, 9, 9, 0)],
+            "every month on the second Tuesday at 09:00",
+        ),
+        (
+            "every 3 months on the 1st",
+            [(2027, 1, 1, 9, 0), (2027, 4, 1, 9, 0), (2027, 7, 1, 9, 0), (2027, 10, 1, 9, 0)],
+            "every 3 months on the 1st at 09:00",
+        ),
+        (
+            "quarterly on the last day",
+            [(2026, 12, 31, 9, 0), (2027, 3, 31, 9, 0), (2027, 6, 30, 9, 0)],
+            "every 3 months on the last day at 09:00",
+        ),
+        (
+            "every 6 months on the last Friday",
+            [(2026, 12, 25, 9, 0), (2027, 6, 25, 9, 0), (2027, 12, 31, 9, 0)],
+            "every 6 months on the last Friday at 09:00",
+        ),
+    ],
+)
+def test_monthly_by_weekday_and_every_few_months(
+    tz: ZoneInfo, text: str, locals_: list[tuple[int, ...]], described: str
+) -> None:
+    when = parse_when(text, at(tz, 2026, 12, 1, 10, 0), tz)
+    assert fire_times(when, len(locals_)) == [at(tz, *local) for local in locals_]
+    assert when.describe(tz) == described
+    restored = Recurrence.from_dict(json.loads(json.dumps(when.recurrence.to_dict())))
+    assert restored == when.recurrence
+    assert pickle.loads(pickle.dumps(restored.to_trigger())) is not None
+
+
+def test_quarterly_alone_repeats_from_the_day_it_is_said() -> None:
+    when = parse_when("quarterly", at(LONDON, 2026, 12, 1, 10, 0), LONDON)
+    assert when.recurrence == Recurrence(
+        "monthly", 9, 0, "Europe/London", day=1, months=(3, 6, 9, 12)
+    )
+    assert when.first == at(LONDON, 2027, 3, 1, 9, 0)  # 1 December's 09:00 has gone
+
+
+def test_a_recurrence_stored_before_months_existed_still_loads() -> None:
+    stored = {"kind": "monthly", "hour": 9, "minute": 0, "tz": "Europe/London", "day": 1}
+    assert Recurrence.from_dict(stored) == Recurrence("monthly", 9, 0, "Europe/London", day=1)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"kind": "monthly", "hour": 9, "minute": 0, "tz": "Europe/London", "day": "5th mon"},
+        {"kind": "monthly", "hour": 9, "minute": 0, "tz": "Europe/London", "day": "1st xyz"},
+        {"kind": "monthly", "hour": 9, "minute": 0, "tz": "Europe/London", "day": 1,
+         "months": [1, 2]},
+        {"kind": "monthly", "hour": 9, "minute": 0, "tz": "Europe/London", "day": 1,
+         "months": [12, 3, 6, 9]},
+        {"kind": "monthly", "hour": 9, "minute": 0, "tz": "Europe/London", "day": 1,
+         "months": [1, 6]},
+        {"kind": "daily", "hour": 9, "minute": 0, "tz": "Europe/London", "months": [1, 7]},
+    ],
+)  # fmt: skip
+def test_a_stored_monthly_recurrence_that_makes_no_sense_is_refused(data: dict) -> None:
+    with pytest.raises(ValueError):
+        Recurrence.from_dict(data)
+
+
+def test_thurs_tues_and_weds_are_one_day_and_their_plurals_every_one() -> None:
+    tuesday = at(LONDON, 2026, 12, 1, 10, 0)
+    for said in ("on Thurs at 11am", "on Tues at 11am", "on weds at 11am"):
+        assert parse_when(said, tuesday, LONDON).recurrence is None, said
+    assert parse_when("on Thursdays at 11am", tuesday, LONDON).recurrence is not None
+
+
+def test_a_time_the_clocks_skip_is_refused() -> None:
+    saturday_night = at(LONDON, 2027, 3, 27, 23, 30)  # 01:00 becomes 02:00 on Sunday
+    with pytest.raises(ParseError, match="01:30 doesn't happen on Sun 28 Mar 2027"):
+        parse_when("tomorrow at 1:30am", saturday_night, LONDON)
+    assert parse_when("tomorrow at 2:30am", saturday_night, LONDON).first == datetime(
+        2027, 3, 28, 1, 30, tzinfo=UTC
+    )
+
+
+def test_in_hours_is_elapsed_time_across_the_autumn_fold() -> None:
+    saturday_night = at(LONDON, 2026, 10, 24, 23, 30)  # 02:00 BST becomes 01:00 GMT
+    assert parse_when("in 2 hours", saturday_night, LONDON).first == datetime(
+        2026, 10, 25, 0, 30, tzinfo=UTC
+    )
+    assert parse_when("in 3 hours", saturday_night, LONDON).first == datetime(
+        2026, 10, 25, 1, 30, tzinfo=UTC
+    )

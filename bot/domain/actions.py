@@ -13,7 +13,6 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.domain.calendar import (
-    FULL_DAY_NAMES,
     FULL_MONTH_NAMES,
     MONTH_WORDS,
     WEEKDAY_WORDS,
@@ -23,10 +22,13 @@ from bot.domain.dates import (
     CLOSE_OF_DAY,
     DUE_EXAMPLE,
     RELATIVE_DAYS,
+    VAGUE_DATE,
     Moment,
     check_due,
+    find_time,
     format_date,
     format_due,
+    near_date_word,
     normalise,
     read_moment,
 )
@@ -244,8 +246,24 @@ def parse_action_command(text: str, now: datetime, tz: ZoneInfo) -> ActionComman
             "Put your action's own words where the help shows `<title>` or `<date>`.",
             example=EXAMPLE,
         )
+    if meant := _status_said(text):  # "mark A12 done", "A12 is done"
+        raise DidYouMean(meant, QUOTE_HINT.format(text))
+    text = re.sub(  # "done A 12", "done #A12", "done action 12": "done A12"
+        rf"^({'|'.join(_ID_VERBS)}) (?:action |#)?[Aa]?[ -]?(\d{{1,9}})$",
+        r"\1 A\2",
+        text,
+        flags=re.I,
+    )
     word, _, rest = text.partition(" ")
     verb, rest = word.lower(), rest.strip()
+    if re.fullmatch(r"[Aa]\d{1,9}", text):  # "/action A12": the action itself
+        return ActionCommand("show", action_id=parse_id(text, "A"))
+    if re.fullmatch(r"#?\d{1,9}", text):
+        raise DidYouMean(f"/action show A{text.lstrip('#')}", QUOTE_HINT.format(text))
+    if text.lower() in _LIST_PHRASES:
+        raise DidYouMean(_command("list", _LIST_PHRASES[text.lower()]), QUOTE_HINT.format(text))
+    if verb in _SYNONYMS and (meant := _synonym(_SYNONYMS[verb], rest, now, tz)):
+        raise DidYouMean(meant, QUOTE_HINT.format(text))
     if verb in VERBS:
         found = _verb(verb, rest, now, tz)
         if found is not None:
@@ -271,6 +289,70 @@ def parse_action_command(text: str, now: datetime, tz: ZoneInfo) -> ActionComman
                 example=f"/action list {verb}",
             )
     return ActionCommand("create", draft=parse_draft(text, now, tz))
+
+
+# Other words for a verb, when what follows fits the verb: "complete A12", "move A12 to
+# Friday". Followed by anything else they start a title ("Close the consultation").
+_SYNONYMS = {
+    "complete": "done", "completed": "done", "finish": "done", "finished": "done",
+    "close": "done", "closed": "done", "tick": "done",
+    "delete": "drop", "remove": "drop", "cancel": "drop", "bin": "drop", "scrap": "drop",
+    "move": "due", "reschedule": "due", "postpone": "due",
+    "reassign": "assign", "give": "assign", "hand": "assign",
+}  # fmt: skip
+_LIST_PHRASES = {
+    "my actions": "mine", "my open actions": "mine", "my tasks": "mine", "my list": "mine",
+    "all actions": "all", "overdue actions": "overdue", "what's overdue": "overdue",
+}  # fmt: skip
+
+
+_STATUS_WORDS = {
+    "done": "done", "complete": "done", "completed": "done", "finished": "done",
+    "closed": "done", "open": "reopen", "reopened": "reopen", "dropped": "drop",
+    "cancelled": "drop", "canceled": "drop",
+}  # fmt: skip
+_STATUS_SAID = re.compile(
+    rf"(?:(?:mark|set|make)\s+(?P<id>[Aa]?\d{{1,9}})\s+(?:as\s+)?(?P<word>{'|'.join(_STATUS_WORDS)})"
+    rf"|(?P<id2>[Aa]\d{{1,9}})\s+(?:is\s+)?(?P<word2>{'|'.join(_STATUS_WORDS)})"
+    rf"|(?:close|tick|sign)\s+off\s+(?P<id3>[Aa]?\d{{1,9}})|(?P<id4>[Aa]?\d{{1,9}})\s+off)[.!]?",
+    re.I,
+)
+
+
+def _status_said(text: str) -> str | None:
+    """The command meant by "mark A12 done", "A12 is done", "close off A12", if that is it."""
+    m = _STATUS_SAID.fullmatch(text)
+    if m is None:
+        return None
+    said = m["id"] or m["id2"] or m["id3"] or m["id4"]
+    word = (m["word"] or m["word2"] or "done").lower()
+    return f"/action {_STATUS_WORDS[word]} A{parse_id(said, 'A')}"
+
+
+def _synonym(verb: str, rest: str, now: datetime, tz: ZoneInfo) -> str | None:
+    """The command meant by another word for ``verb`` ("delete A12": ``/action drop A12``),
+    or None when what follows does not fit ``verb``."""
+    first, _, tail = re.sub(r"[.!]+$", "", rest).partition(" ")
+    if not _looks_like_id(first) or parse_id_or_none(first) is None:
+        return None
+    tail = re.sub(r"^(?:to|until|till|for)\s+", "", tail.strip(), flags=re.I)
+    if verb in _ID_VERBS:
+        return None if tail else _command(verb, f"A{parse_id_or_none(first)}")
+    if verb == "assign":
+        return _command(verb, f"{first} {tail}") if _mention(tail) else None
+    try:
+        _read_due_words(tail, now, tz)
+    except ParseError:
+        return None
+    return _command(verb, f"{first} {tail}")
+
+
+def parse_id_or_none(word: str) -> int | None:
+    """The number in an action id (``A12``, ``12``), None if it is not one."""
+    try:
+        return parse_id(word, "A")
+    except ParseError:
+        return None
 
 
 def _command(verb: str, rest: str) -> str:
@@ -334,6 +416,7 @@ def _verb(verb: str, rest: str, now: datetime, tz: ZoneInfo) -> ActionCommand | 
     if not rest:
         raise ParseError("Which action? Give its id.", example=f"/action {verb} A12")
     if verb in _ID_VERBS:
+        first = re.sub(r"[.!]+$", "", first)  # "done A12."
         if _looks_like_id(first):
             if tail:
                 raise ParseError(
@@ -358,6 +441,7 @@ def _verb(verb: str, rest: str, now: datetime, tz: ZoneInfo) -> ActionCommand | 
         )
     action_id = parse_id(first, "A")
     if verb == "assign":
+        tail = re.sub(r"^to\s+", "", tail, flags=re.I)  # "assign A12 to @sam"
         return ActionCommand("assign", action_id=action_id, owner=parse_mention(tail))
     if verb == "due":
         if not tail:
@@ -389,10 +473,10 @@ _SHOW_LIST = {
 
 def _read_due_words(text: str, now: datetime, tz: ZoneInfo) -> Moment:
     """A due date given alone (``/action due A1 next Friday``): read, and checked."""
-    s = re.sub(r"^(?:by|on|due|for|until|till)\s+|[.!]$", "", text.strip(), flags=re.I)
+    s = re.sub(r"^(?:by|on|due|for|until|till|to)\s+|[.!]$", "", text.strip(), flags=re.I)
     moment = read_moment(s, now, tz)
     if moment is None:
-        raise _unreadable_date(text)
+        raise _unreadable_date(text, first=s.partition(" ")[0])
     check_due(moment.day, now, tz)
     return moment
 
@@ -434,6 +518,17 @@ def _list(rest: str) -> ActionCommand | None:
     found = _list_filter(rest)
     if found is not None:
         return ActionCommand("list", filter=found)
+    head = [w.text for w in words(rest)]
+    while head and _list_filter(" ".join(head)) is None:
+        head.pop()
+    tail = rest[len(" ".join(head)) :].strip().lower()
+    dated = re.match(r"(?:this|last|past|previous|from|since|today|yesterday|in the last)\b", tail)
+    if head and dated:  # "list done this week": the filters, no more
+        raise DidYouMean(
+            _command("list", " ".join(head)),
+            "`/action list` takes mine, @someone, #workstream, overdue, done or all; the "
+            "most recent come first.",
+        )
     if not _short_list_slip(rest) and _reads_as_title(rest):
         return None  # "list of councils to contact": a title
     return _list_slip(rest)
@@ -562,6 +657,7 @@ _LEADS = (
     ("at",),
 )
 _STRICT = {"by", "due", "before", "until", "till", "til", "deadline"}
+_ONE_WORD_LEADS = {seq[0] for seq in _LEADS if len(seq) == 1}
 # Words that tie what follows to the title: "notes from yesterday", "post in #comms".
 _BINDS_DATE = {"from", "since", "of", "about", "after", "last", "the", "than", "to", "into"}
 _BINDS_DATE |= {"with", "every", "each", "like", "and", "or", "nor", "per", "between"}
@@ -577,11 +673,8 @@ _BINDS_MENTION |= {"ring", "chase", "nudge", "introduce", "dm"}
 _POLITE = ({"please"}, {"pls"}, {"plz"}, {"thanks"}, {"thx"}, {"ta"}, {"cheers"})
 _POLITE_SEQS = (("thank", "you"), ("if", "possible"), ("at", "the", "latest"), ("latest",))
 _PUNCT = {",", ";", ":", "!", "?", ".", "-", "–", "—", "(", ")"}
-_AMBIGUOUS = {"sat", "sun", "wed", "may", "mar", "march", "tod", "tdy", "tmw"}
+_AMBIGUOUS = {"sat", "sun", "wed", "may", "mar", "march", "tod", "tdy", "christmas", "xmas"}
 _OWNER_WORDS = (("owner",), ("owner", ":"), ("owned", "by"), ("assigned", "to"), ("assign", "to"))
-_DATE_WORDS = [name.lower() for name in FULL_DAY_NAMES] + ["tomorrow", "today", "tonight"]
-_DATE_WORDS += [name.lower() for name in FULL_MONTH_NAMES if name not in ("May", "March")]
-_DATE_WORDS += ["yesterday", "fortnight", "weekend"]
 
 
 @dataclass
@@ -706,6 +799,8 @@ def parse_draft(text: str, now: datetime, tz: ZoneInfo) -> ActionDraft:
         due = found_due
         take(due.start, due.end)
 
+    if due is None:
+        _refuse_vague_end(ws, free(lo, len(ws)))
     _refuse_unread_dates(ws, free(lo, len(ws)), now, tz)
     if due is not None:
         check_due(due.moment.day, now, tz)
@@ -715,6 +810,10 @@ def parse_draft(text: str, now: datetime, tz: ZoneInfo) -> ActionDraft:
         title = title[0].upper() + title[1:]  # "Tomorrow: call the council"
     if not title:
         raise ParseError("What's the action? It needs a title.", example=EXAMPLE)
+    if due is None and quoted is None and _names_a_day(title, now, tz):
+        raise ParseError(
+            f"“{title}” is a date, not an action: what is to be done by then?", example=EXAMPLE
+        )
     if len(title) > TITLE_MAX:
         raise ParseError(
             f"A title can be up to {TITLE_MAX} characters; that one is {len(title):,}. "
@@ -763,6 +862,14 @@ def _title(text: str, ws: list[Word], taken: list[bool], quoted: int | None) -> 
     return title.strip(" ,;:-–—").strip()
 
 
+def _names_a_day(title: str, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether the whole title is a date phrase ("Friday", "the 15th"), so no action."""
+    try:
+        return read_moment(title, now, tz) is not None
+    except ParseError:
+        return False  # "Send the minutes by 5": words with a time-like end, a title
+
+
 def _mention(word: str) -> Mention | None:
     rest, found = take_mentions(word)
     return found[0] if len(found) == 1 and not rest.strip() else None
@@ -807,7 +914,12 @@ def _phrase(ws: list[Word], idx: list[int]) -> str:
 
 def _read(ws: list[Word], idx: list[int], now: datetime, tz: ZoneInfo, *, strict: bool):
     """The moment the words ``idx`` name, or None; errors only when ``strict``."""
-    if any(ws[i].text in _PUNCT - {"-", "."} or ws[i].text.startswith(("<", "#")) for i in idx):
+    inner = idx[1:-1]  # "tomorrow, 9am": a comma inside a date phrase
+    if any(
+        ws[i].text in _PUNCT - {"-", "."} - ({","} if i in inner else set())
+        or ws[i].text.startswith(("<", "#"))
+        for i in idx
+    ):
         return None
     try:
         return read_moment(_phrase(ws, idx), now, tz)
@@ -848,10 +960,16 @@ def _due_at_end(ws: list[Word], rest: list[int], now: datetime, tz: ZoneInfo) ->
         before = ws[rest[-n - 1]].low if len(rest) > n else None
         if before is None and not (k and ws[idx[0]].low in _STRICT):
             continue  # "Friday" alone is no action; "by Friday" alone is refused below
-        if k == 0 and (not _strong(_phrase(ws, core)) or before in _BINDS_DATE):
-            continue
+        if k == 0 and (not _strong(_phrase(ws, core)) or before in _BINDS_DATE | _ONE_WORD_LEADS):
+            continue  # a lead word before them was tried with them, just before, and refused
         if k and ws[idx[0]].low == "at" and moment.at is None:
             continue  # "at" takes a time, not a day
+        if k and ws[idx[0]].low == "for" and not find_time(normalise(_phrase(ws, core)))[0]:
+            continue  # "Book the train for 8.15am": the train's time, not a due date
+        if before in _EVENT_WORDS and (k == 0 or ws[idx[0]].low == "on"):
+            continue  # "Reply to the letter dated 10 Nov", "the email sent on Friday"
+        if before in ("early", "late", "later", "mid", "middle"):
+            raise _vague(f"{before} {_phrase(ws, idx)}")  # "early next week"
         lead = tuple(ws[i].low for i in idx[:k])
         return _Due(idx[0], idx[-1] + 1, _moment_for(lead, moment), _said(ws, idx))
     return None
@@ -867,7 +985,8 @@ def _due_at_start(ws: list[Word], rest: list[int], now: datetime, tz: ZoneInfo) 
         if not core or not (following in (",", ":", "-", "–") or strict):
             continue
         moment = _read(ws, core, now, tz, strict=strict)
-        if moment is None or (k == 0 and not _strong(_phrase(ws, core))):
+        marked = following in (":", "-", "–")  # "15/12 - circulate the agenda"
+        if moment is None or (k == 0 and not marked and not _strong(_phrase(ws, core))):
             continue
         lead = tuple(ws[i].low for i in idx[:k])
         end = idx[-1] + 1 + (following in (",", ":", "-", "–"))
@@ -892,6 +1011,25 @@ def _due_inside(ws: list[Word], rest: list[int], now: datetime, tz: ZoneInfo) ->
                 lead = tuple(ws[i].low for i in idx[:k])
                 return _Due(idx[0], idx[-1] + 1, _moment_for(lead, moment), _said(ws, idx))
     return None
+
+
+_EVENT_WORDS = {"dated", "sent", "received", "held", "written", "published"}
+
+
+def _vague(said: str) -> ParseError:
+    return ParseError(
+        f"“{said}” names no single day: say which.", example="by Friday, by Sun 6 Dec, by 15 Jan"
+    )
+
+
+def _refuse_vague_end(ws: list[Word], rest: list[int]) -> None:
+    """A title ending in words that name no single day ("this weekend", "mid-January") is
+    refused with the reason, rather than stored with no due date."""
+    plain = [i for i in rest if ws[i].text not in _PUNCT]
+    for n in range(min(len(plain) - 1, 5), 0, -1):
+        said, before = _phrase(ws, plain[-n:]), ws[plain[-n - 1]].low
+        if VAGUE_DATE.fullmatch(normalise(said)) and before not in _BINDS_DATE | {"for"}:
+            raise _vague(said)  # not "Book the venue for early January": the title's
 
 
 def _said(ws: list[Word], idx: list[int]) -> str:
@@ -923,6 +1061,8 @@ def _dateish(ws: list[Word], idx: list[int]) -> bool:
     if "'" in first or "’" in first:
         return False  # "by Friday's decision": a possessive, part of the title
     second = normalise(ws[idx[1]].text) if len(idx) > 1 else ""
+    if first in ("march", "mar") and (not second or re.fullmatch(r"\d{1,4}", second)):
+        return True  # "by March": a month, not the name "May" ("written by May")
     if first in _AMBIGUOUS and not re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", second):
         return False
     if first in WEEKDAY_WORDS or first in MONTH_WORDS or first in RELATIVE_DAYS:
@@ -935,6 +1075,12 @@ def _dateish(ws: list[Word], idx: list[int]) -> bool:
         return True
     if re.fullmatch(r"\d{1,2}", first) and (second in MONTH_WORDS or second in ("am", "pm")):
         return True
+    if re.fullmatch(r"\d{1,3}", first) and re.fullmatch(r"(?:day|week|wk|month|year)s?", second):
+        return True  # "by 2 weeks": a length of time, refused with "in 2 weeks"
+    if first == "end" and second == "of" or first == "quarter" and second in ("past", "to"):
+        return True
+    if re.fullmatch(r"(?:mid|early|late)(?:-\w+)?", first):
+        return True  # "by mid Jan", "by mid-January"
     if first in ("next", "this", "last", "end", "the", "in"):
         units = {"week", "month", "year", "day", "end", "weekend", "fortnight"}
         return (
@@ -942,16 +1088,11 @@ def _dateish(ws: list[Word], idx: list[int]) -> bool:
             or second in units
             or bool(re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)", second))
         )
-    return len(first) >= 4 and _near_date_word(first) is not None
-
-
-def _near_date_word(word: str) -> str | None:
-    near = closest(word, _DATE_WORDS, 0.8)
-    return near if near and abs(len(near) - len(word)) <= 2 else None
+    return len(first) >= 4 and near_date_word(first) is not None
 
 
 def _unreadable_date(said: str, first: str = "") -> ParseError:
-    near = _near_date_word(normalise(first)) if first else None
+    near = near_date_word(normalise(first)) if first else None
     month = MONTH_WORDS.get(normalise(said))
     if month is not None:
         name = FULL_MONTH_NAMES[month - 1]
@@ -959,6 +1100,15 @@ def _unreadable_date(said: str, first: str = "") -> ParseError:
             f"“{said}” is a month, not a day: say the day.",
             example=f"by {last_day(2027, month)} {name[:3]}, by the end of {name}",
         )
+    if re.fullmatch(r"\d{1,3}\s*(?:day|week|wk|month|year)s?", normalise(said)):
+        return ParseError(
+            f"“{said}” is a length of time: say “in {said}”, or the day.",
+            example=f"in {said}, by Friday",
+        )
+    if VAGUE_DATE.fullmatch(normalise(said)) or normalise(said).startswith(
+        ("mid", "early", "late")
+    ):
+        return _vague(said)
     if near is not None and near != normalise(first):
         return ParseError(
             f"I couldn't read “{said}” as a date: did you mean “{near.capitalize()}”?",

@@ -21,10 +21,19 @@ Rules (``tests/phrases/`` is the reference, one line per phrase):
 - Dates are day first, as this is a UK network: ``15/01`` is 15 January; two-digit years
   are this century.
 - ``next week`` is its Monday, ``next month`` its 1st; ``end of the week`` (``EOW``) is
-  Friday, ``end of the month`` (``EOM``) its last day, ``EOD``/``COB`` today at 17:00.
-- Times: ``5pm``, ``17:00``, ``5.30pm``, ``noon``, ``midnight``; ``morning`` 09:00,
-  ``lunchtime`` 12:00, ``afternoon`` 14:00, ``evening`` 18:00, ``tonight`` 20:00. A bare
-  ``at 5`` is refused as ambiguous; ``at 17`` is a clock time.
+  Friday, ``end of the month`` (``EOM``) its last day, ``EOD``/``COB``/``end of play``
+  today at 17:00 (``COB Friday``, ``Friday EOD``: that day at 17:00).
+- ``this time next week`` is a week from now, to the minute; ``a week today`` is a week from
+  today, ``a week on Friday`` the same as ``Friday week``; ``w/c 7 Dec`` (week commencing)
+  is the day named; ``within a fortnight`` is ``in a fortnight``; ``Christmas`` is 25
+  December, ``Christmas Eve`` the 24th, ``Boxing Day`` the 26th.
+- Times: ``5pm``, ``17:00``, ``5.30pm``, ``noon``, ``midnight``; ``morning`` and ``first
+  thing`` 09:00, ``lunchtime`` 12:00, ``after lunch`` 13:00, ``afternoon`` 14:00,
+  ``evening`` 18:00, ``tonight`` 20:00. A bare ``at 5`` is refused as ambiguous, and so is
+  ``3:30`` (or ``half 3``) without am/pm from 1:00 to 7:59: in a working day it is rarely
+  the morning. ``at 17``, ``9:15`` and ``07:30`` are clock times.
+- ``nxt`` is read as ``next``, and ``tomorow`` (and a few more slips) as ``tomorrow``.
+- 29 February without a year is the coming one, refused in a year that has none.
 - A date in the past, or more than five years ahead, is refused as a due date.
 
 Why not dateparser's ``search_dates``: it finds dates in words that are not ("we" became
@@ -54,6 +63,7 @@ from bot.domain.calendar import (
     ordinal,
 )
 from bot.domain.errors import ParseError
+from bot.domain.text import closest
 
 __all__ = [
     "DUE_EXAMPLE",
@@ -62,6 +72,7 @@ __all__ = [
     "format_date",
     "format_due",
     "local_today",
+    "near_date_word",
     "normalise",
     "parse_due",
     "picked_date",
@@ -79,8 +90,10 @@ MAX_AHEAD = timedelta(days=5 * 365 + 1)
 EOD = time(17, 0)
 PARTS_OF_DAY = {
     "morning": time(9, 0),
+    "first thing": time(9, 0),
     "lunchtime": time(12, 0),
     "lunch": time(12, 0),
+    "after lunch": time(13, 0),
     "afternoon": time(14, 0),
     "evening": time(18, 0),
     "night": time(20, 0),
@@ -99,6 +112,14 @@ NUMBER_WORDS = {
 }  # fmt: skip
 CLOSE_OF_DAY = {"eod", "cob", "eop", "end of day", "end of the day", "end of today"}
 CLOSE_OF_DAY |= {"close of business", "end of business", "end of play", "close of play"}
+CLOSE_OF_DAY |= {"cop", "close of day"}
+# Days of the year that have a name of their own; read only where a date is expected.
+NAMED_DAYS = {
+    "christmas": (12, 25), "xmas": (12, 25), "christmas day": (12, 25),
+    "christmas eve": (12, 24), "boxing day": (12, 26),
+    "new year's eve": (12, 31), "new years eve": (12, 31), "new year’s eve": (12, 31),
+    "new year's day": (1, 1), "new years day": (1, 1), "new year’s day": (1, 1),
+}  # fmt: skip
 
 _WD = "|".join(sorted(WEEKDAY_WORDS, key=len, reverse=True))
 _MON = "|".join(sorted(MONTH_WORDS, key=len, reverse=True))
@@ -107,9 +128,19 @@ _ORD = r"(?:st|nd|rd|th)"
 _WEEKDAY_RE = re.compile(
     rf"(?:(?P<which>this coming|coming|this|next|last)\s+)?(?P<day>{_WD})(?P<week>\s+week)?"
 )
+_UNITS = {"d": "day", "w": "week", "wk": "week", "mth": "month", "mo": "month", "yr": "year"}
+_UNITS |= {unit: unit for unit in ("day", "week", "fortnight", "month", "year")}
+_UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
 _IN_RE = re.compile(
-    rf"(?:in\s+)?(?P<n>\d{{1,12}}|{_NUM})\s+(?P<unit>day|week|fortnight|month|year)s?"
+    rf"(?:in\s+)?(?:(?P<n>\d{{1,12}})\s*|(?P<w>{_NUM})\s+)(?P<unit>{_UNIT})s?"
     r"(?P<tail>'?s?\s+time|\s+from\s+(?:now|today))?|in\s+a\s+fortnight"
+)
+# Words that name no single day, refused with the reason where a date is expected:
+# "this weekend", "early next week", "mid-January", "in the new year".
+VAGUE_DATE = re.compile(
+    rf"(?:(?:this|next|over the|at the|by the)\s+)weekend|in\s+the\s+new\s+year"
+    rf"|(?:early|late|later|mid|middle of)\s*-?\s*(?:(?:this|next|the)\s+(?:week|month|year)"
+    rf"|{_MON})"
 )
 _END_RE = re.compile(
     rf"(?:the\s+)?end\s+of\s+(?:the\s+)?(?P<which>this\s+|next\s+)?"
@@ -139,8 +170,22 @@ _TIME_RE = re.compile(rf"(?:(?P<at>at|@|by|before|around|about)\s+)?(?:{_TIME})"
 _TIME_AT_END = re.compile(rf"(?:^|\s)(?P<at>at\s+|@\s*|by\s+|before\s+)?(?:{_TIME})$")
 _TIME_AT_START = re.compile(rf"^(?P<at>at\s+|@\s*|by\s+|before\s+)?(?:{_TIME})(?:\s+(?:on\s+)?|$)")
 _PART_AT_END = re.compile(
-    r"(?:^|\s)(?:in\s+the\s+)?(?P<part>morning|lunchtime|afternoon|evening|night)$"
+    r"(?:^|\s)(?:in\s+the\s+)?"
+    r"(?P<part>morning|first thing|lunchtime|after lunch|afternoon|evening|night)$"
 )
+_PART_AT_START = re.compile(r"(?P<part>first thing|after lunch)(?:\s+(?:on\s+)?(?P<day>.+))?")
+_COD = "|".join(sorted(CLOSE_OF_DAY, key=len, reverse=True))
+_COD_AND_DAY = re.compile(
+    rf"(?:{_COD})\s+(?:on\s+)?(?P<day>.+)|(?P<day2>.+?)\s+(?:at\s+|by\s+)?(?:{_COD})"
+)
+_WEEK_COMMENCING = re.compile(
+    r"(?:w/c|wc|w/b|week\s+commencing|week\s+beginning|week\s+starting)\s+(?P<day>.+)"
+)
+_DAY_NEXT_WEEK = re.compile(
+    rf"(?:on\s+)?(?P<wd>{_WD})\s+(?P<which>next|this)\s+week"
+    rf"|(?P<which2>next|this)\s+week\s+(?:on\s+)?(?P<wd2>{_WD})"
+)
+_A_WEEK_ON = re.compile(rf"a\s+week\s+(?:(?P<rel>today|tomorrow)|(?:on\s+)?(?P<wd>{_WD}))")
 _LEADING_WORDS_RE = re.compile(r"^(?:(?:by|on|due|before|until|till|for)\s+)+")
 
 
@@ -190,11 +235,19 @@ def warm_up() -> None:
 def normalise(text: str) -> str:
     """What the grammar reads: lower case, one space between words, no commas or final stop.
 
-    >>> normalise("  By   FRIDAY, 5 P.M. ")
-    'by friday 5 pm'
+    >>> normalise("  By   FRIDAY, 5 P.M. "), normalise("nxt Tues at half 9")
+    ('by friday 5 pm', 'next tues at 9:30')
     """
     s = text.lower().replace("a.m.", "am").replace("p.m.", "pm").replace(",", " ")
-    return " ".join(s.split()).rstrip(".!?").strip()
+    s = " ".join(s.split()).rstrip(".!?").strip()
+    s = re.sub(r"(?<![\w/])nxt(?![\w/])", "next", s)
+    s = re.sub(r"(?<![\w/])quarter past (\d{1,2})(?=\s?(?:am|pm)\b|\s|$)", r"\1:15", s)
+    s = re.sub(
+        r"(?<![\w/])quarter to (\d{1,2})(?=\s?(?:am|pm)\b|\s|$)",
+        lambda m: f"{int(m[1]) - 1 or 12}:45",
+        s,
+    )
+    return re.sub(r"(?<![\w/])half (?:past )?(\d{1,2})(?=\s?(?:am|pm)\b|\s|$)", r"\1:30", s)
 
 
 def read_time(text: str) -> time | None:
@@ -219,7 +272,7 @@ def read_moment(text: str, now: datetime, tz: ZoneInfo) -> Moment | None:
     ``Thu 4 Dec`` when 4 December is a Friday, ``at 5``).
     """
     today = local_today(now, tz)
-    s = normalise(text)
+    s = re.sub(r"^within\s+(?:the\s+next\s+)?", "in ", normalise(text))
     if not s:
         return None
     if s in CLOSE_OF_DAY:
@@ -228,12 +281,29 @@ def read_moment(text: str, now: datetime, tz: ZoneInfo) -> Moment | None:
         return Moment(today, PARTS_OF_DAY["night"])
     if m := re.fullmatch(r"this\s+(morning|lunchtime|afternoon|evening)", s):
         return Moment(today, PARTS_OF_DAY[m[1]])
+    try:
+        if (m := _COD_AND_DAY.fullmatch(s)) and (found := _read_day(m["day"] or m["day2"], today)):
+            return Moment(found.day, EOD, found.note)  # "COB Friday", "Friday EOD"
+        if (
+            m := re.fullmatch(r"(?:the\s+)?end\s+of\s+(?:the\s+day\s+)?(?:on\s+)?(?P<day>.+)", s)
+        ) and (not _END_RE.fullmatch(s) and (found := _read_day(m["day"], today))):
+            return Moment(found.day, EOD, found.note)  # "end of Friday"
+        if m := re.fullmatch(r"this\s+time\s+(?P<day>.+)", s):
+            return _this_time(m["day"], now, tz)
+        if m := re.fullmatch(r"(?:in\s+the|at)\s+(morning|lunch|lunchtime|afternoon|evening)", s):
+            return _next_part(m[1], now, tz)  # "in the morning": the next morning
+        if (m := _PART_AT_START.fullmatch(s)) or (m := _PART_AT_END.fullmatch(s)):
+            return (
+                _part_alone(m["part"], now, tz)
+                if not m.groupdict().get("day")
+                else (_part_of(m["day"], m["part"], today))
+            )
+    except _NotADate:
+        return None
     rest, at = split_time(s)
     try:
         if at is None and (part := _PART_AT_END.search(s)):
-            day_words = s[: part.start()].strip()
-            found = _read_day(day_words, today) if day_words else None
-            return Moment(found.day, PARTS_OF_DAY[part["part"]], found.note) if found else None
+            return _part_of(s[: part.start()].strip(), part["part"], today)
         if not rest:
             if at is None:
                 return None
@@ -247,6 +317,57 @@ def read_moment(text: str, now: datetime, tz: ZoneInfo) -> Moment | None:
     except _NotADate:
         return None
     return Moment(found.day, at, found.note) if found else None
+
+
+def _part_of(day_words: str, part: str, today: date) -> Moment | None:
+    """``tomorrow morning``, ``first thing on Friday``: the day at that part's time."""
+    found = _read_day(day_words, today) if day_words else None
+    return Moment(found.day, PARTS_OF_DAY[part], found.note) if found else None
+
+
+def _part_alone(part: str, now: datetime, tz: ZoneInfo) -> Moment | None:
+    """``first thing``, ``after lunch`` alone: the next such time (today, else tomorrow)."""
+    if part not in ("first thing", "after lunch"):
+        return None  # "morning" alone names no day ("in the morning" does: see read_moment)
+    today, at = local_today(now, tz), PARTS_OF_DAY[part]
+    if datetime.combine(today, at, tzinfo=tz) <= now:
+        return Moment(today + timedelta(days=1), at)
+    return Moment(today, at)
+
+
+def _next_part(part: str, now: datetime, tz: ZoneInfo) -> Moment:
+    """ "in the morning", "at lunch": that part of today, or of tomorrow once it has begun."""
+    today, at = local_today(now, tz), PARTS_OF_DAY[part]
+    if datetime.combine(today, at, tzinfo=tz) <= now:
+        return Moment(today + timedelta(days=1), at)
+    return Moment(today, at)
+
+
+def _this_time(day_words: str, now: datetime, tz: ZoneInfo) -> Moment | None:
+    """``this time next week``, ``this time tomorrow``: that day, at the time it is now."""
+    today, local = local_today(now, tz), now.astimezone(tz)
+    at = time(local.hour, local.minute)
+    if day_words == "next week":
+        return Moment(today + timedelta(days=7), at, "a week from now")
+    found = _read_day(day_words, today)
+    if found is None or found.day <= today:
+        return None
+    return Moment(found.day, at, found.note)
+
+
+_DATE_WORDS = [name.lower() for name in FULL_DAY_NAMES] + ["tomorrow", "today", "tonight"]
+_DATE_WORDS += [name.lower() for name in FULL_MONTH_NAMES if name not in ("May", "March")]
+_DATE_WORDS += ["yesterday", "fortnight", "weekend"]
+
+
+def near_date_word(word: str) -> str | None:
+    """The day or month name a word is probably a slip for ("wendesday": "wednesday").
+
+    >>> near_date_word("wendesday"), near_date_word("Pete")
+    ('wednesday', None)
+    """
+    near = closest(word, _DATE_WORDS, 0.8)
+    return near if near and abs(len(near) - len(word)) <= 2 else None
 
 
 def read_date(text: str, now: datetime, tz: ZoneInfo) -> date | None:
@@ -312,6 +433,25 @@ def _read_day(s: str, today: date) -> _Day | None:
     """A day named by ``s`` (normalised, no time of day), past ones included."""
     if s in RELATIVE_DAYS:
         return _Day(today + timedelta(days=RELATIVE_DAYS[s]))
+    if s in NAMED_DAYS:
+        return _coming(today, *NAMED_DAYS[s], s)
+    if m := _WEEK_COMMENCING.fullmatch(s):
+        found = _read_day(m["day"], today)
+        return (
+            _Day(found.day, f"the week commencing {format_due(found.day, today)}")
+            if found
+            else None
+        )
+    if m := _DAY_NEXT_WEEK.fullmatch(s):  # "Wednesday next week": next Wednesday
+        which, day = m["which"] or m["which2"], m["wd"] or m["wd2"]
+        return _weekday(_WEEKDAY_RE.fullmatch(f"{which} {day}"), today)  # type: ignore[arg-type]
+    if m := _A_WEEK_ON.fullmatch(s):
+        if m["rel"]:
+            base = today + timedelta(days=RELATIVE_DAYS[m["rel"]])
+        else:
+            base = today + timedelta(days=(WEEKDAY_WORDS[m["wd"]] - today.weekday()) % 7 or 7)
+        after = f"from {m['rel']}" if m["rel"] else f"after {format_due(base, today)}"
+        return _Day(base + timedelta(days=7), f"a week {after}")
     if m := _WEEKDAY_RE.fullmatch(s):
         return _weekday(m, today)
     if m := _IN_RE.fullmatch(s):
@@ -358,12 +498,12 @@ def _weekday(m: re.Match[str], today: date) -> _Day:
 def _in(m: re.Match[str], s: str, today: date) -> _Day:
     if s == "in a fortnight":
         return _Day(today + timedelta(weeks=2))
-    n = int(m["n"]) if m["n"].isdigit() else NUMBER_WORDS[m["n"]]
+    n = int(m["n"]) if m["n"] else NUMBER_WORDS[m["w"]]
     if not s.startswith("in ") and not m["tail"]:
         raise _NotADate  # "2 weeks" alone is a length of time, not a day
     if n == 0:
         raise ParseError(f"“{s}” is today; say “today”.", example=DUE_EXAMPLE)
-    unit = m["unit"]
+    unit = _UNITS[m["unit"]]
     if unit in ("day", "week", "fortnight"):
         try:
             return _Day(today + timedelta(days=n * {"day": 1, "week": 7, "fortnight": 14}[unit]))
@@ -433,11 +573,8 @@ def _day_month(m: re.Match[str], s: str, today: date) -> _Day:
     if year is not None:
         year_n = int(year) + (2000 if len(year) == 2 else 0)
         return _check_weekday(m["wd"], _Day(_valid(year_n, month, d, s)))
-    if month == 2 and d == 29:
-        candidates = [date(y, 2, 29) for y in range(today.year - 1, today.year + 4) if _leap(y)]
-        return _check_weekday(m["wd"], _nearest(today, candidates))
-    _valid(today.year, month, d, s, said_year=False)
-    return _check_weekday(m["wd"], _nearest_in_years(today, month, d))
+    _valid(2000, month, d, s, said_year=False)  # 2000 had a 29 February
+    return _check_weekday(m["wd"], _coming(today, month, d, s))
 
 
 def _numeric(m: re.Match[str], s: str, today: date) -> _Day:
@@ -461,7 +598,7 @@ def _numeric(m: re.Match[str], s: str, today: date) -> _Day:
         return _check_weekday(m["wd"], _Day(_valid(year, month, d, s)))
     if not 1 <= d <= last_day(2000, month):
         _valid(2000, month, d, s, said_year=False)
-    return _check_weekday(m["wd"], _nearest_in_years(today, month, d))
+    return _check_weekday(m["wd"], _coming(today, month, d, s))
 
 
 def _valid(year: int, month: int, d: int, s: str, *, said_year: bool = True) -> date:
@@ -474,8 +611,15 @@ def _valid(year: int, month: int, d: int, s: str, *, said_year: bool = True) -> 
         raise ParseError(f"There's no such date as “{s}”.", example=DUE_EXAMPLE) from None
 
 
-def _leap(year: int) -> bool:
-    return last_day(year, 2) == 29
+def _coming(today: date, month: int, d: int, s: str) -> _Day:
+    """A day and month without a year: the coming one, or one gone by in the last 90 days.
+    29 February is that of the coming February (or a recent one), refused if it has none."""
+    if (month, d) != (2, 29):
+        return _nearest_in_years(today, month, d)
+    year = _nearest_in_years(today, 2, 28).day.year  # which February is meant
+    if last_day(year, 2) != 29:
+        raise ParseError(f"February {year} has no 29th.", example=DUE_EXAMPLE)
+    return _Day(date(year, 2, 29))
 
 
 def _nearest_in_years(today: date, month: int, d: int) -> _Day:
@@ -524,7 +668,8 @@ def find_time(s: str) -> tuple[str, re.Match[str] | None]:
     """Like :func:`split_time`, but the time is returned unread (its match), to be judged."""
     for pattern in (_TIME_AT_END, _TIME_AT_START):
         m = pattern.search(s)
-        if m and (m["at"] or m["ap"] or m["sep"] == ":" or m["word"]):  # "4.12" alone is a date
+        said = m and (m["at"] or m["ap"] or m["sep"] == ":" or m["word"])  # "4.12" alone: a date
+        if m and (said or m["sep"] == "." and int(m["m"]) > 12):  # "16.30" is no date
             if m["word"] == "lunchtime" and not m["at"] and pattern is _TIME_AT_END:
                 continue  # "Friday lunchtime": a part of the day, read below
             rest = (s[: m.start()] + " " + s[m.end() :]).strip()
@@ -545,8 +690,15 @@ def _time_of(m: re.Match[str], *, bare_ok: bool) -> time:
             f"“{raw}” could be {hour}am or {hour}pm.",
             example=f"at {hour}am, at {hour}pm, at {hour % 12 + 12}:00",
         )
-    else:
-        ok = hour <= 23 and (m["m"] is not None or bare_ok or m["at"] is not None)
+    elif 1 <= hour <= 7 and len(m["h"]) == 1:  # "3:30" in a working day: rarely 03:30
+        said = f"{hour}:{minute:02d}"
+        raise ParseError(
+            f"“{raw}” could be {said}am or {said}pm.",
+            example=f"at {said}pm, at {hour + 12}:{minute:02d}, at 0{said}",
+        )
+    else:  # a bare number is a time only as "at 15" (24-hour): "by 15" may be the 15th
+        at = (m["at"] or "").strip()
+        ok = hour <= 23 and (m["m"] is not None or bare_ok or (at in ("at", "@") and hour >= 13))
     if not ok or minute > 59:
         raise ParseError(f"“{raw}” isn't a time of day.", example="at 9am, at 14:30")
     return time(hour, minute)

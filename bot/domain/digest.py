@@ -293,6 +293,10 @@ _SIMPLE = {
     "post": "post",
     "help": "help",
 }
+_OTHER_WORDS = {
+    "stop": "unsubscribe", "unsub": "unsubscribe", "opt out": "unsubscribe",
+    "sub": "subscribe", "join": "subscribe", "opt in": "subscribe", "show": "preview",
+}  # fmt: skip
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
@@ -310,6 +314,8 @@ def parse_digest_command(text: str) -> DigestCommand:
     verb = _SIMPLE.get(word.lower())
     if verb and not rest:
         return DigestCommand(verb)  # type: ignore[arg-type]
+    if text.lower() in _OTHER_WORDS:
+        raise DidYouMean(f"/digest {_OTHER_WORDS[text.lower()]}")
     if word.lower() != "settings":
         near = closest(word, [w for w in _SIMPLE if w] + ["settings"]) or verb
         if near == "settings":
@@ -320,6 +326,8 @@ def parse_digest_command(text: str) -> DigestCommand:
         raise ParseError(
             f"I don't know `/digest {text}`. Try `/digest help`.", example="/digest subscribe"
         )
+    if (bare := _bare_settings(rest)) is not None:
+        return bare
     changes: dict[str, object] = {}
     pairs = re.findall(r"(\S+)\s+(.*?)(?=\s+(?:channel|day|time)\b|$)", rest, re.IGNORECASE)
     if " ".join(f"{k} {v}" for k, v in pairs) != rest:
@@ -340,6 +348,26 @@ def parse_digest_command(text: str) -> DigestCommand:
 _PAIRS = (
     "Settings go in pairs: `channel #c`, `day <weekday>`, `time <time of day>`, each at most once."
 )
+
+
+def _bare_settings(rest: str) -> DigestCommand | None:
+    """A day and a time without the words ``day`` and ``time``: ``Friday 4pm``, ``on
+    Fridays at 4pm``, ``4pm every Friday``; None if ``rest`` is not that."""
+    found = re.fullmatch(
+        r"(?:(?:on|every) )?(?P<day>[a-z]+?)s?(?: (?:at )?(?P<at>\S+(?: ?[ap]m)?))?"
+        r"|(?:at )?(?P<at2>\S+(?: ?[ap]m)?)(?: (?:on |every )?(?P<day2>[a-z]+?)s?)?",
+        rest.lower(),
+    )
+    if found is None:
+        return None
+    day, at = found["day"] or found["day2"], found["at"] or found["at2"]
+    if day is not None and day not in WEEKDAY_WORDS:
+        return None
+    time_of_day = read_time(at) if at is not None else None
+    if at is not None and time_of_day is None:
+        return None
+    weekday = CRON_DAYS[WEEKDAY_WORDS[day]] if day is not None else None
+    return DigestCommand("settings", weekday=weekday, at=time_of_day)
 
 
 def _setting(key: str, value: str) -> object:

@@ -183,6 +183,7 @@ _NUMBERS = {"two": 2, "three": 3, "four": 4, "other": 2}
 
 
 VERBS = ("help", "list", "cancel", "me", "follow", "blog", "mydata", "forget")
+_CANCEL_WORDS = {"delete", "remove", "stop", "drop", "del", "end", "cancelled"}
 
 
 def parse_nudge_command(text: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
@@ -204,10 +205,25 @@ def parse_nudge_command(text: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
             example=EXAMPLE,
         )
     text = re.sub(r"^(?:remind|nudge)\s+(?=me\b)", "", text, flags=re.I)
+    text = re.sub(r"^follow(?:-|\s?)up\b", "follow up", text, flags=re.I)  # "follow-up with"
+    text = re.sub(r"^follow up (?:w/ ?)?(?=<@|@)", "follow up with ", text, flags=re.I)
     lower = text.lower()
     word, _, rest = lower.partition(" ")
     if lower in ("", "help"):
         return NudgeCommand("help")
+    if lower in ("my data", "my-data", "data", "export"):
+        raise DidYouMean("/nudge mydata")
+    if word in _CANCEL_WORDS and re.fullmatch(r"n?\d{1,9}", rest):
+        raise DidYouMean(f"/nudge cancel {text.partition(' ')[2]}")
+    if word.startswith(("<@", "@", "<#", "#", "<!")):
+        raise ParseError(
+            "I can only remind you, by DM. To be reminded to follow up with someone, say "
+            "who: `/nudge follow up with @pete about the charter on Friday`.",
+            example=EXAMPLE,
+        )
+    slip = re.match(r"(\S+) up with ", lower)
+    if slip and slip[1] != "follow" and closest(slip[1], ["follow"]):  # "fllow up with …"
+        raise DidYouMean(f"/nudge follow up {text.split(' ', 2)[2]}")
     if lower == "list":
         return NudgeCommand("list")
     if lower == "mydata":
@@ -255,6 +271,12 @@ def _me(rest: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
     if not rest:
         raise ParseError("What should I remind you of, and when?", example=EXAMPLE)
     body = re.sub(r"^(?:to|that|about)\s+", "", rest, flags=re.I)
+    quoted = re.fullmatch(
+        r"(?P<a>[^\"“”]*?)\s*[\"“](?P<text>[^\"“”]+)[\"”]\s*(?P<b>[^\"“”]*)", body
+    )
+    if quoted and bool(quoted["a"]) != bool(quoted["b"]):  # tomorrow "Please review the plan"
+        when = parse_when(quoted["a"] or quoted["b"], now, tz)
+        return NudgeCommand("me", text=_check_text(quoted["text"], EXAMPLE), when=when)
     subject, when = split_when(body, now, tz)
     return NudgeCommand("me", text=_check_text(subject, EXAMPLE), when=when)
 
@@ -304,6 +326,7 @@ def _follow_up(rest: str, now: datetime, tz: ZoneInfo) -> NudgeCommand:
     if not rest:
         raise ParseError("When should I remind you?", example=FOLLOW_UP_EXAMPLE)
     found = {"person": person.member, "contact": person}
+    rest = re.sub(r"^(?:re:|regarding)\s+", "about ", rest, flags=re.I)
     if re.match(r"(?:about|re)\s", rest, re.I):  # about <topic> <when>
         topic, when = split_when(re.sub(r"^(?:about|re)\s+", "", rest, flags=re.I), now, tz)
         return NudgeCommand(
@@ -328,6 +351,8 @@ def _blog(rest: str) -> NudgeCommand:
         return NudgeCommand("blog")
     if lower == "off":
         return NudgeCommand("blog_off")
+    if lower in ("stop", "pause", "cancel", "none", "never", "no", "end", "disable"):
+        raise DidYouMean("/nudge blog off")
     if lower.startswith("feed"):
         url = rest[len("feed") :].strip().strip("<>").split("|")[0]
         if not url:

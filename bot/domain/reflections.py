@@ -128,8 +128,11 @@ def parse_reflect_command(text: str) -> ReflectCommand:
         )
     if not text:
         return ReflectCommand("modal")
+    if text[0] in '"“' and text[-1:] in '"”' and len(text) > 2:  # in quotes: always a reflection
+        return ReflectCommand("create", draft=parse_reflection(text[1:-1].strip()))
     word, _, rest = text.partition(" ")
-    verb, rest = word.lower(), rest.strip()
+    verb, rest = word.lower().rstrip(":"), rest.strip()  # "share: …"
+    _refuse_other_words(text, verb, rest)
 
     if verb == "help" and not rest:
         return ReflectCommand("help")
@@ -189,6 +192,40 @@ def parse_reflect_command(text: str) -> ReflectCommand:
     if text[0] in '"“' and text[-1:] in '"”' and len(text) > 2:
         text = text[1:-1].strip()
     return ReflectCommand("create", draft=parse_reflection(text))
+
+
+_DELETE_WORDS = {"remove", "rm", "del", "erase", "bin"}
+_PRIVACY_WORDS = {"private": "unshare", "unpublish": "unshare", "hide": "unshare"}
+_PRIVACY_WORDS |= {"public": "share", "publish": "share"}
+_WEEKNOTE_SLIP = re.compile(
+    r"(?:week ?notes?|weekly notes?)(?: for)?(?P<last> last(?: week)?)?(?: this week)?"
+)
+
+
+def _refuse_other_words(text: str, verb: str, rest: str) -> None:
+    """Other words for a command, followed by what it takes, get "Did you mean …?": "remove
+    R7", "make R7 private", "show R7", "my reflections", "week note", "find trust"."""
+    low = text.lower()
+    hint = f'To save it as a reflection as written, put it in quotes: `/reflect "{text}"`.'
+    ids = [w for w in low.split() if _looks_like_id(w)]
+    if verb in _DELETE_WORDS and _looks_like_id(rest) and " " not in rest:  # "remove R7"
+        raise DidYouMean(f"/reflect delete {rest}", hint)
+    privacy = [w for w in low.split() if w in _PRIVACY_WORDS]
+    if len(ids) == 1 and privacy and len(low.split()) <= 4:  # "make R7 private"
+        raise DidYouMean(f"/reflect {_PRIVACY_WORDS[privacy[0]]} {ids[0].upper()}", hint)
+    if verb in ("show", "view", "open", "see", "get") and len(ids) == 1 and len(rest.split()) == 1:
+        raise DidYouMean("/reflect list", "It shows your reflections and their ids, newest first.")
+    if re.fullmatch(r"[Rr]?\d{1,9}", text):
+        raise DidYouMean("/reflect list", "It shows your reflections and their ids, newest first.")
+    if low in ("my reflections", "my notes", "mine", "show my reflections", "all"):
+        raise DidYouMean(
+            "/reflect list", "It shows your own reflections and the network's shared ones."
+        )
+    if (slip := _WEEKNOTE_SLIP.fullmatch(low)) and (verb != "weeknote" or " for " in low):
+        raise DidYouMean(f"/reflect weeknote{' last' if slip['last'] else ''}", hint)
+    if verb in ("find", "lookup", "look") and 0 < len(rest.split()) <= 3:  # "find trust"
+        terms = re.sub(r"^(?:up|for)\s+", "", rest)
+        raise DidYouMean(f"/reflect search {terms}", hint)
 
 
 def _is_command_rest(verb: str, rest: str) -> bool:

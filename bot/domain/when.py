@@ -11,14 +11,19 @@ Rules (``tests/phrases/`` is the reference):
   ``today`` alone means later today: 16:00, or in an hour once 16:00 is near or gone.
 - Dates are read by ``bot.domain.dates`` (the one reader): ``on Friday`` is the coming
   Friday, ``next Friday`` the Friday of next week, ``by Friday`` the same as on Friday.
-- "at 5" is refused as ambiguous (5am or 5pm?); "at 17" and "at 5:00" are clock times.
-- Schedules: ``daily``, ``every weekday``, ``every Friday``, ``on Fridays``, ``every other
-  Tuesday``, ``every 3 weeks on Monday``, ``every month on the 1st``, ``on the 15th of
-  every month``, ``every month on the last day``, ``yearly``, ``every year on 1 January``;
-  ``weekly``, ``monthly`` and ``yearly`` alone repeat on the day they are said.
-  ``on the 15th`` alone is once, on the coming 15th.
+- "at 5" and "at 3:30" are refused as ambiguous (am or pm?); "at 17", "9:15" and "07:30"
+  are clock times. A time the clocks skip (01:30 on the night they go forward) is refused.
+- Schedules: ``daily``, ``every weekday``, ``every Friday``, ``on Fridays``, ``every Friday
+  afternoon``, ``every other Tuesday``, ``every 3 weeks on Monday``,
+  ``every month on the 1st``, ``on the 15th of every month``, ``every month on the last
+  day``, ``monthly on the last Friday``, ``every first Monday of the month``, ``every 3
+  months on the 1st`` (``quarterly``), ``yearly``, ``every year on 1 January``;
+  ``weekly``, ``monthly``, ``quarterly`` and ``yearly`` alone repeat on the day they are
+  said. ``on the 15th`` alone is once, on the coming 15th; so is ``on Thurs`` (``tues``,
+  ``thurs``, ``weds`` are one day, ``Thursdays`` every one).
 - A one-off reminder lies in the future and at most a year ahead; a schedule repeats at
-  most every 52 weeks; a monthly day is the 1st to the 28th or "the last day".
+  most every 52 weeks; a monthly day is the 1st to the 28th, "the last day",
+  or the first to fourth or last of a weekday; months repeat every 1, 2, 3, 4 or 6.
 - Schedules keep local wall-clock time across daylight-saving changes.
 """
 
@@ -45,10 +50,14 @@ from bot.domain.calendar import (
 )
 from bot.domain.dates import (
     PARTS_OF_DAY,
+    RELATIVE_DAYS,
+    VAGUE_DATE,
+    Moment,
     find_time,
     format_date,
     format_due,
     local_today,
+    near_date_word,
     normalise,
     read_moment,
     split_time,
@@ -125,8 +134,11 @@ class Recurrence:
     days: tuple[str, ...] = ()  # weekly: "mon".."sun" (names: numbers mean other days in cron)
     weeks: int = 1  # weekly: every `weeks` weeks; above 1 needs one day and `start`
     start: date | None = None  # weekly, weeks > 1: the date of the first occurrence
-    day: int | Literal["last"] | None = None  # monthly: 1..28 or "last"; yearly: 1..31
+    # monthly: 1..28, "last", or a weekday's place in the month as cron names it ("1st mon",
+    # "last fri"); yearly: 1..31
+    day: int | str | None = None
     month: int | None = None  # yearly: 1..12
+    months: tuple[int, ...] = ()  # monthly: the months it falls in, evenly spaced; () all
 
     def __post_init__(self) -> None:
         ZoneInfo(self.tz)  # raises for an unknown zone
@@ -146,8 +158,14 @@ class Recurrence:
             if self.kind == "daily":
                 ok = ok and self.day is None and self.month is None
             elif self.kind == "monthly":
-                ok = ok and self.month is None
-                ok = ok and (self.day == "last" or type(self.day) is int and 1 <= self.day <= 28)
+                ok = ok and self.month is None and _months_ok(self.months)
+                ok = ok and (
+                    self.day == "last"
+                    or type(self.day) is int
+                    and 1 <= self.day <= 28
+                    or type(self.day) is str
+                    and _PLACE_IN_MONTH.fullmatch(self.day) is not None
+                )
             elif self.kind == "yearly":
                 ok = ok and type(self.month) is int and 1 <= self.month <= 12
                 ok = ok and type(self.day) is int and 1 <= self.day <= last_day(2027, self.month)
@@ -155,6 +173,8 @@ class Recurrence:
                 ok = False
         if self.kind == "weekly":
             ok = ok and self.month is None
+        if self.kind != "monthly":
+            ok = ok and not self.months
         if not ok:
             raise ValueError(f"not a valid recurrence: {self!r}")
 
@@ -170,6 +190,7 @@ class Recurrence:
             "start": self.start.isoformat() if self.start else None,
             "day": self.day,
             "month": self.month,
+            "months": list(self.months),
         }
 
     @classmethod
@@ -187,6 +208,7 @@ class Recurrence:
                 start=date.fromisoformat(start) if start else None,
                 day=data.get("day"),
                 month=data.get("month"),
+                months=tuple(data.get("months") or ()),
             )
         except (KeyError, TypeError, AttributeError) as e:
             raise ValueError(f"not a stored recurrence: {data!r}") from e
@@ -198,6 +220,8 @@ class Recurrence:
         if self.kind == "daily":
             return CronTrigger(**at)
         if self.kind == "monthly":
+            if self.months:
+                return CronTrigger(month=",".join(map(str, self.months)), day=self.day, **at)
             return CronTrigger(day=self.day, **at)
         if self.kind == "yearly":
             return CronTrigger(month=self.month, day=self.day, **at)
@@ -226,8 +250,8 @@ class Recurrence:
         if self.kind == "daily":
             return f"every day {at}"
         if self.kind == "monthly":
-            day = "last day" if self.day == "last" else ordinal(int(self.day or 0))
-            return f"every month on the {day} {at}"
+            every = f"every {12 // len(self.months)} months" if self.months else "every month"
+            return f"every {every.removeprefix('every ')} on the {_month_day_words(self.day)} {at}"
         if self.kind == "yearly":
             return f"every year on {self.day} {FULL_MONTH_NAMES[(self.month or 1) - 1]} {at}"
         names = [FULL_DAY_NAMES[CRON_DAYS.index(d)] for d in self.days]
@@ -317,6 +341,14 @@ def split_when(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, When]:
     found = _when_first(text, words, now, tz) or _when_last(text, words, now, tz)
     found = found or _when_inside(text, words, now, tz)
     if found is None:
+        for word in words:
+            said = word[0].strip(".,;:!?")
+            near = near_date_word(said) if len(said) >= 4 else None
+            if near is not None and near != said.lower():
+                raise ParseError(
+                    f"I couldn't read “{said}” as a day: did you mean “{near.capitalize()}”?",
+                    example=SPLIT_EXAMPLE,
+                )
         raise ParseError(
             f"I couldn't find when to remind you in “{text.strip()}”.", example=SPLIT_EXAMPLE
         )
@@ -344,7 +376,12 @@ def _when_last(text: str, words: list[re.Match[str]], now: datetime, tz: ZoneInf
     """``call Pete in 3 hours``: the longest when-clause that ends the text."""
     for word in words[-MAX_WHEN_WORDS:]:
         subject = text[: word.start()].strip()
-        if re.search(r"(?:^|\s)(?:from|since|of|the|last|and|or|than|after)$", subject, re.I):
+        if re.search(
+            r"(?:^|\s)(?:from|since|of|the|last|and|or|than|after|every|each|for|before|until|due"
+            r"|to|except|but|early|late|mid|next|this)$",
+            subject,
+            re.I,
+        ):
             continue  # "notes from yesterday", "the Friday": part of the subject
         try:
             when = _parse(text[word.start() :], now, tz, strict=True)
@@ -378,16 +415,17 @@ _DAYS = rf"{_DAY}s?(?:\s+(?:and\s+)?{_DAY}s?)*"
 _MONTH = rf"(?:{'|'.join(sorted(MONTH_WORDS, key=len, reverse=True))})"
 _ORD = r"(?P<d>\d{1,3})(?:st|nd|rd|th)?"
 _IN_MINUTES = re.compile(
-    r"in (?P<n>\d+|an?|one|two|three|four|five|ten|twenty|thirty|half an?|an? hour and a half)"
-    r"\s?(?P<unit>m|mins?|minutes?|h|hrs?|hours?)?"
+    r"in (?P<n>\d+(?:\.5)?|an?|one|two|three|four|five|ten|twenty|thirty|half an?"
+    r"|an? hour and a half|(?:a )?couple of)\s?(?P<unit>m|mins?|minutes?|h|hrs?|hours?)?"
 )
 _PLAIN_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10,
-    "twenty": 20, "thirty": 30, "other": 2,
+    "twenty": 20, "thirty": 30, "other": 2, "couple of": 2,
 }  # fmt: skip
 _DAILY = re.compile(r"(?:every|each) (?:day|morning|afternoon|evening|night)|daily")
 _WORKDAYS = re.compile(
     r"(?:(?:every|each|on) )?(?:weekday|week day|working day|workday|work day)s?|weekdays"
+    r"|(?:(?:every|each|on) )?(?:monday|mon) ?(?:to|-|–|through) ?(?:friday|fri)"
 )
 _WEEKLY_DAYS = re.compile(rf"(?:(?:every|each) (?P<days>{_DAYS})|(?:on )?(?P<plural>{_DAYS}))")
 _EVERY_WEEKS = re.compile(
@@ -395,12 +433,17 @@ _EVERY_WEEKS = re.compile(
     rf"|(?:(?:every|each) (?:(?P<n2>\d+|other|two|three|four) )?(?:weeks?|fortnight)|weekly|"
     rf"fortnightly|biweekly)(?: on (?P<day2>{_DAY})s?)?"
 )
-_MONTHLY = re.compile(
-    rf"(?:(?:every|each) month|monthly)(?: on (?:the )?(?:{_ORD}|(?P<last>last day)))?"
-    rf"|(?:on )?(?:the )?(?:{_ORD.replace('P<d>', 'P<d2>')}|(?P<last2>last day)) of "
-    r"(?:every|each|the) month|(?:every|each) (?:the )?"
-    rf"(?:{_ORD.replace('P<d>', 'P<d3>')}|(?P<last3>last day))(?: of (?:the|every|each) month)?"
+_MONTH_PERIOD = (
+    r"(?:every|each) (?:(?P<n>\d{1,2}|two|three|four|six|other) )?months?|monthly|quarterly"
+    r"|(?:every|each) quarter"
 )
+_MONTHLY_PERIOD_FIRST = re.compile(rf"(?:{_MONTH_PERIOD})(?: on (?P<spec>.+))?")
+_MONTHLY_PERIOD_LAST = re.compile(rf"(?:on )?(?P<spec>.+?) of (?:{_MONTH_PERIOD})")
+_MONTHLY_EVERY = re.compile(r"(?:every|each) (?P<spec>.+?)(?: of (?:the|every|each) month)?")
+_PLACE_WORDS = {"first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "last": "last"}
+_PLACE_WORDS |= {place: place for place in ("1st", "2nd", "3rd", "4th")}
+_MONTH_DAY_PLACE = re.compile(rf"(?P<place>{'|'.join(_PLACE_WORDS)}) (?P<day>{_DAY})s?")
+_STEPS = {"two": 2, "three": 3, "four": 4, "six": 6, "other": 2}
 _YEARLY = re.compile(
     rf"(?:every|each) year|yearly|annually"
     rf"|(?:(?:every|each) year|yearly|annually) on (?P<date>.+)"
@@ -409,11 +452,14 @@ _YEARLY = re.compile(
     rf"|{_MONTH} (?:the )?\d{{1,2}}(?:st|nd|rd|th)?)"
 )
 _EVERY_UNSUPPORTED = re.compile(
-    r"(?:every|each) (?:\d+|other|two|three|few) (?:minute|hour|day|month|year)s?"
-    r"|(?:every|each) (?:minute|hour|weekend)|hourly"
+    r"(?:every|each) (?:\d+|other|second|two|three|few) (?:minute|hour|day|year)s?"
+    r"|(?:every|each) few (?:week|month)s?|(?:every|each) (?:minute|hour|weekend)|hourly"
 )
 _STRICT_LEADS = {"on", "by", "next", "this", "coming", "today", "tonight", "in", "every", "each"}
-_STRICT_LEADS |= {"later"}
+_STRICT_LEADS |= {"later", "first", "after", "a", "within", "quarterly", "cob", "eop", "close"}
+_STRICT_LEADS |= {"before", "until", "till", "due", "no", "mon-fri", "early", "late", "mid"}
+_STRICT_LEADS |= {"mon", "tue", "wed", "thu", "thur", "fri", "christmas", "xmas", "boxing"}
+_STRICT_LEADS |= {word for word in RELATIVE_DAYS if " " not in word}
 _STRICT_LEADS |= {"daily", "weekly", "monthly", "yearly", "annually", "fortnightly", "weekdays"}
 _STRICT_LEADS |= {"tomorrow", "tmrw", "tmr", "yesterday", "end", "eod", "noon", "midday"}
 _STRICT_LEADS |= {name.lower() for name in FULL_DAY_NAMES} | {"tues", "thurs", "weds"}
@@ -431,7 +477,12 @@ def _parse(text: str, now: datetime, tz: ZoneInfo, *, strict: bool) -> When:
     m = _IN_MINUTES.fullmatch(s)
     if m and (m["unit"] or m["n"].startswith(("half", "an hour", "a hour"))):
         return _in_minutes(m, now)
-    s = re.sub(r"^(?:on|by) ", "", s)
+    if VAGUE_DATE.fullmatch(s):
+        raise ParseError(
+            f"“{text.strip()}” names no single day: say which.", example="on Saturday at 10am"
+        )
+    before = s.startswith("before ")  # "before Friday": the day before, as for an action
+    s = re.sub(r"^(?:on|by|until|till|due(?: on| by)?|no later than|before) ", "", s)
     if strict:
         rest, found = find_time(s)
         if found is not None and rest and not _names_a_day(rest, now, tz):
@@ -441,15 +492,21 @@ def _parse(text: str, now: datetime, tz: ZoneInfo, *, strict: bool) -> When:
     part = re.fullmatch(r"(?:every|each) (morning|afternoon|evening|night)", rest)
     if part and at is None:
         at = PARTS_OF_DAY[part[1]]
-    if _is_schedule(rest):
+    elif at is None and (said := _schedule_and_part(rest)):
+        rest, at = said  # "every Friday afternoon", "Mondays first thing"
+    if _is_schedule(rest) and not before:
         return _every(rest, at, now, tz, unreadable if strict else None)
     if rest in ("today", "later today", "later on today") or (not rest and s == "today"):
         return _later_today(at, now, tz)
     moment = read_moment(s, now, tz)
-    if moment is None:
-        raise unreadable
+    if moment is None or before and moment.at is not None:
+        raise unreadable  # "before 5pm" names no time to remind
+    if before:
+        moment = Moment(
+            moment.day - timedelta(days=1), None, f"the day before {format_date(moment.day)}"
+        )
     named = moment.at is not None
-    first = datetime.combine(moment.day, moment.at or DEFAULT_TIME, tzinfo=tz).astimezone(UTC)
+    first = _local(moment.day, moment.at or DEFAULT_TIME, tz).astimezone(UTC)
     if first <= now:
         raise ParseError(
             f"That time has passed: {describe_next(first, tz, now)}.", example=WHEN_EXAMPLE
@@ -461,6 +518,18 @@ def _parse(text: str, now: datetime, tz: ZoneInfo, *, strict: bool) -> When:
             example=WHEN_EXAMPLE,
         )
     return When(first, None, explicit_time=named, note=moment.note)
+
+
+def _local(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """``day`` at ``at`` in ``tz``; refuses a time the clocks skip (01:30 when they go forward)."""
+    local = datetime.combine(day, at, tzinfo=tz)
+    back = local.astimezone(UTC).astimezone(tz)
+    if (back.date(), back.time()) != (day, at):
+        raise ParseError(
+            f"{at:%H:%M} doesn't happen on {format_date(day)}: the clocks go forward then.",
+            example=f"at {back:%H:%M}, at 9am",
+        )
+    return local
 
 
 def _may_start(word: str) -> bool:
@@ -485,21 +554,42 @@ def _names_a_day(rest: str, now: datetime, tz: ZoneInfo) -> bool:
 def _is_schedule(s: str) -> bool:
     return bool(
         re.match(
-            r"(?:every|each|daily|weekly|monthly|yearly|annually|fortnightly|biweekly|weekdays)\b",
+            r"(?:every|each|daily|weekly|monthly|quarterly|yearly|annually|fortnightly|biweekly"
+            r"|weekdays)\b",
             s,
         )
-        or re.search(r"\b(?:every|each) (?:year|month)$", s)
+        or re.search(r"\b(?:every|each) (?:year|month|quarter|\w+ months)$", s)
         or re.fullmatch(rf"(?:on )?{_DAYS}", s)
-        and re.search(rf"{_DAY}s\b|weekdays", s)
+        and (any(_plural_day(word) for word in s.split()) or len(re.findall(_DAY, s)) > 1)
+        or _WORKDAYS.fullmatch(s)
         or re.fullmatch(r"(?:on )?(?:weekday|working day|workday)s", s)
     )
+
+
+_PART_AFTER = re.compile(
+    r"(?P<body>.+?) (?:in the )?"
+    r"(?P<part>morning|first thing|lunchtime|after lunch|afternoon|evening|night)s?"
+)
+
+
+def _schedule_and_part(s: str) -> tuple[str, time] | None:
+    """("every friday", 14:00) from "every friday afternoon"; None unless a schedule."""
+    m = _PART_AFTER.fullmatch(s)
+    if m is None or not _is_schedule(m["body"]):
+        return None
+    return m["body"], PARTS_OF_DAY[m["part"]]
+
+
+def _plural_day(word: str) -> bool:
+    """ "fridays", "thursdays": every such day; "tues", "thurs" and "weds" are one day."""
+    return word not in WEEKDAY_WORDS and word.endswith("s") and word[:-1] in WEEKDAY_WORDS
 
 
 def _later_today(at: time | None, now: datetime, tz: ZoneInfo) -> When:
     """``today``: at the time named, else 16:00, else an hour from now once 16:00 is near."""
     today = local_today(now, tz)
     if at is not None:
-        first = datetime.combine(today, at, tzinfo=tz).astimezone(UTC)
+        first = _local(today, at, tz).astimezone(UTC)
         if first <= now:
             raise ParseError(
                 f"That time has passed: {describe_next(first, tz, now)}.", example=WHEN_EXAMPLE
@@ -523,9 +613,12 @@ def _in_minutes(m: re.Match[str], now: datetime) -> When:
     elif "and a half" in n:
         minutes = 90
     else:
-        minutes = _PLAIN_WORDS.get(n) or int(n)
+        minutes = _PLAIN_WORDS.get(n.removeprefix("a ")) or float(n)
         if (m["unit"] or "h").startswith("h"):
             minutes *= 60
+        if minutes != int(minutes):
+            raise ParseError("Give me whole minutes.", example="in 20 minutes, in 90 minutes")
+        minutes = int(minutes)
     if minutes < 1:
         raise ParseError("That's now; give me at least a minute.", example="in 20 minutes")
     if minutes > MAX_AHEAD.total_seconds() // 60:
@@ -539,7 +632,7 @@ def _every(
     """A schedule; ``unreadable`` is raised for words that are none (when searching)."""
     t = at or DEFAULT_TIME
     common: dict[str, Any] = {"hour": t.hour, "minute": t.minute, "tz": tz.key}
-    today = local_today(now, tz)
+    local_today(now, tz)  # refuses a naive now
     note = ""
     if _DAILY.fullmatch(body):
         rec = Recurrence("daily", **common)
@@ -551,8 +644,8 @@ def _every(
         rec = Recurrence("weekly", days=tuple(d for d in CRON_DAYS if d in named), **common)
     elif m := _EVERY_WEEKS.fullmatch(body):
         rec, note = _every_weeks(m, common, now, tz)
-    elif m := _MONTHLY.fullmatch(body):
-        rec, note = _every_month(m, common, today)
+    elif monthly := _monthly_words(body):
+        rec, note = _every_month(*monthly, common, now, tz, unreadable)
     elif m := _YEARLY.fullmatch(body):
         rec, note = _every_year(m, common, now, tz, unreadable)
     elif _EVERY_UNSUPPORTED.fullmatch(body):
@@ -602,27 +695,73 @@ def _every_weeks(
     return rec, note
 
 
-def _every_month(m: re.Match[str], common: dict[str, Any], today: date) -> tuple[Recurrence, str]:
-    example = "every month on the 1st, every month on the last day"
-    if m["last"] or m["last2"] or m["last3"]:
-        return Recurrence("monthly", day="last", **common), ""
-    said = m["d"] or m["d2"] or m["d3"]
+def _monthly_words(body: str) -> tuple[int, str | None] | None:
+    """(every how many months, the day of the month as said or None) when ``body`` is a
+    monthly schedule: "every month on the 1st", "the last Friday of every month",
+    "quarterly", "every first Monday of the month"."""
+    for pattern in (_MONTHLY_PERIOD_FIRST, _MONTHLY_PERIOD_LAST):
+        if m := pattern.fullmatch(body):
+            step = 3 if "quarter" in m.group(0) else _STEPS.get(m["n"] or "") or int(m["n"] or 1)
+            return step, m["spec"]
+    if (m := _MONTHLY_EVERY.fullmatch(body)) and _month_day(m["spec"]) is not None:
+        return 1, m["spec"]
+    return None
+
+
+def _month_day(said: str) -> int | str | None:
+    """The day of the month ``said`` names: 15, "last", "1st mon", "last fri"; None if none."""
+    said = said.removeprefix("the ")
+    if said == "last day":
+        return "last"
+    if m := re.fullmatch(r"(\d{1,3})(?:st|nd|rd|th)?", said):
+        return int(m[1])
+    if m := _MONTH_DAY_PLACE.fullmatch(said):
+        return f"{_PLACE_WORDS[m['place']]} {_cron_day(m['day'])}"
+    return None
+
+
+def _every_month(
+    step: int,
+    said: str | None,
+    common: dict[str, Any],
+    now: datetime,
+    tz: ZoneInfo,
+    unreadable: ParseError | None,
+) -> tuple[Recurrence, str]:
+    example = "every month on the 1st, every month on the last day, monthly on the last Friday"
+    if step not in (1, 2, 3, 4, 6):
+        raise ParseError(
+            f"I repeat every 1, 2, 3, 4 or 6 months, not every {step}.",
+            example="every 3 months on the 1st, every year on 1 April",
+        )
+    today = local_today(now, tz)
     note = ""
+    day: int | str | None
     if said is None:
         day = today.day
         if day == last_day(today.year, today.month) and day > 28:
-            return Recurrence("monthly", day="last", **common), "the last day, as today"
-        note = f"on the {ordinal(day)}, today's date"
-    else:
-        day = int(said)
-    if not 1 <= day <= 31:
+            day, note = "last", "the last day, as today"
+        else:
+            note = f"on the {ordinal(day)}, today's date"
+    elif (day := _month_day(said)) is None:
+        if unreadable is not None:
+            raise unreadable  # "the bank on the 3rd of every month": look further on
+        raise ParseError(f"I couldn't read “{said}” as a day of the month.", example=example)
+    if isinstance(day, int) and not 1 <= day <= 31:
         raise ParseError(f"A month has no {ordinal(day)} day.", example=example)
-    if day > 28:
+    if isinstance(day, int) and day > 28:
         raise ParseError(
             f"Not every month has a {ordinal(day)}; say “on the last day” for month ends.",
             example=example,
         )
-    return Recurrence("monthly", day=day, **common), note
+    rec = Recurrence("monthly", day=day, **common)
+    if step == 1:
+        return rec, note
+    first = rec.next_after(None, now)
+    assert first is not None
+    start = today.month if said is None else first.astimezone(tz).month  # "quarterly": from now
+    months = tuple(sorted({(start - 1 + step * k) % 12 + 1 for k in range(12 // step)}))
+    return Recurrence("monthly", day=day, months=months, **common), note
 
 
 def _every_year(
@@ -662,6 +801,29 @@ def _cron_day(word: str) -> str:
     if word not in WEEKDAY_WORDS:
         word = word.removesuffix("s")
     return CRON_DAYS[WEEKDAY_WORDS[word]]
+
+
+_PLACES = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "last": "last"}
+_PLACE_IN_MONTH = re.compile(rf"(?P<place>1st|2nd|3rd|4th|last) (?P<day>{'|'.join(CRON_DAYS)})")
+
+
+def _month_day_words(day: int | str | None) -> str:
+    """ "1st", "last day", "first Monday": a monthly day as a reply says it."""
+    if day == "last":
+        return "last day"
+    if isinstance(day, str) and (m := _PLACE_IN_MONTH.fullmatch(day)):
+        return f"{_PLACES[m['place']]} {FULL_DAY_NAMES[CRON_DAYS.index(m['day'])]}"
+    return ordinal(int(day or 0))
+
+
+def _months_ok(months: tuple[int, ...]) -> bool:
+    """No months (every month), or 2, 3, 4 or 6 of them, in order and evenly spaced."""
+    if not months:
+        return True
+    if len(months) not in (2, 3, 4, 6) or not all(type(m) is int for m in months):
+        return False
+    step = 12 // len(months)
+    return list(months) == sorted({(months[0] - 1 + step * k) % 12 + 1 for k in range(len(months))})
 
 
 def _and(items: list[str]) -> str:
