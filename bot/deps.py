@@ -95,6 +95,12 @@ class Deps:
     feed_checks: BoundedExecutor = field(
         default_factory=lambda: BoundedExecutor("feed-check", workers=4, queued=20)
     )
+    # What a listener leaves until its member is answered (handlers.listeners.after_answer):
+    # DMs to others, App Home republishes. Four workers beside waitress's eight request
+    # threads; the queue holds a burst of 200 commands' work (two or three tasks each).
+    after_answer: BoundedExecutor = field(
+        default_factory=lambda: BoundedExecutor("after-answer", workers=4, queued=1000)
+    )
 
     @contextmanager
     def db(self) -> Iterator[Database]:
@@ -112,6 +118,7 @@ class Deps:
     def close(self) -> None:
         """Let go of the store and the background pools when the process stops."""
         self.feed_checks.shutdown()
+        self.after_answer.shutdown(finish_queued=True)
         if self.held_open is not None:
             self.held_open.close()
 

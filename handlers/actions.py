@@ -15,7 +15,6 @@ from datetime import date
 from slack_bolt import Ack, App, Respond
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
 from bot.domain.actions import (
@@ -35,8 +34,8 @@ from bot.domain.text import normalise_tag, parse_id, text_in
 from handlers import ids, review
 from handlers.blocks import actions as blocks
 from handlers.home import refresh_home
-from handlers.listeners import bind, view_metadata
-from handlers.modals import open_modal
+from handlers.listeners import after_answer, bind, view_metadata
+from handlers.modals import answer_in_modal, open_modal
 from handlers.people import actor_for, resolve
 from storage import actions as store
 from storage import reflections as reflection_store
@@ -145,7 +144,7 @@ def create_action(
             now=deps.now(),
         )
     if owner_id and owner_id != actor.user_id:
-        _tell_new_owner(deps, client, action, actor)
+        after_answer(_tell_new_owner, deps, client, action, actor)
     refresh_home(deps, client, actor.team_id, [action.owner_id, action.creator_id])
     return action
 
@@ -401,7 +400,6 @@ def on_action_modal(
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    ack()
     metadata = view_metadata(view)
     action = create_action(
         deps,
@@ -414,17 +412,5 @@ def on_action_modal(
         notes=notes,
         permalink=metadata.get("permalink"),
     )
-    text, blocks_ = blocks.render_action_created(action, _today(deps, actor), actor.user_id)
-    _reply_after_modal(client, metadata, actor, text, blocks_)
-
-
-def _reply_after_modal(client: WebClient, metadata: dict, actor: Actor, text: str, blocks_):
-    """Confirm through the response URL the modal came from, else by DM."""
-    url = metadata.get("response_url")
-    if url:
-        answer = WebhookClient(url).send(
-            text=text, blocks=blocks_, response_type="ephemeral", replace_original=False
-        )
-        if answer.status_code == 200:
-            return
-    client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
+    _, blocks_ = blocks.render_action_created(action, _today(deps, actor), actor.user_id)
+    answer_in_modal(ack, view, blocks_)

@@ -21,7 +21,7 @@ from bot.domain.actions import ListFilter
 from bot.domain.home import HomeData
 from bot.domain.people import Actor, is_former
 from handlers.blocks.home import MAX_ACTIONS, MAX_REFLECTIONS, render_home
-from handlers.listeners import bind
+from handlers.listeners import after_answer, bind
 from handlers.people import is_steering, member_tz
 from storage import actions as action_store
 from storage import reflections as reflection_store
@@ -86,10 +86,15 @@ def publish_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> N
 def refresh_home(
     deps: Deps, client: WebClient, team_id: str, user_ids: Iterable[str | None]
 ) -> None:
-    """Republish the homes of ``user_ids`` (duplicates and ``None`` skipped) after a change.
+    """Republish the homes of ``user_ids`` (duplicates and ``None`` skipped) after a change,
+    once the member has been answered (:func:`handlers.listeners.after_answer`).
 
     >>> refresh_home(deps, client, "T1", [action.owner_id, action.creator_id])  # doctest: +SKIP
     """
+    after_answer(_republish, deps, client, team_id, list(user_ids))
+
+
+def _republish(deps: Deps, client: WebClient, team_id: str, user_ids: list[str | None]) -> None:
     for user_id in dict.fromkeys(u for u in user_ids if u and not is_former(u)):
         try:
             publish_home(deps, client, team_id, user_id)

@@ -21,7 +21,6 @@ from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import Ack, App, Respond
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot import feed_worker
 from bot import feeds as fetcher
@@ -53,7 +52,7 @@ from handlers.blocks.common import Rendered, render_text
 from handlers.delivery import Outcome, deliver_once
 from handlers.home import refresh_home
 from handlers.listeners import bind, view_metadata
-from handlers.modals import open_modal
+from handlers.modals import answer_in_modal, open_modal
 from handlers.people import actor_for, known_zone, member_tz, resolve
 from storage import actions as action_store
 from storage import deliveries, members, reminders
@@ -457,7 +456,6 @@ def on_due_modal(
     if due is None or due < today:
         ack(response_action="errors", errors={ids.NUDGE_DUE_DATE: "Pick today or a later date."})
         return
-    ack()
     action_id = view_metadata(view).get("action_id")
     if not isinstance(action_id, int) or isinstance(action_id, bool):
         raise ParseError("That form is broken; try `/action due A12 Friday`.")
@@ -465,8 +463,9 @@ def on_due_modal(
         _, after = action_store.change(
             db, actor, action_id, "due", deps.now(), detail=due.isoformat(), due=due
         )
-    text, blocks_ = render_action_changed(after, today, "New due date set.")
-    client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
+    _, blocks_ = render_action_changed(after, today, "New due date set.")
+    answer_in_modal(ack, view, blocks_)
+    refresh_home(deps, client, actor.team_id, [after.owner_id, after.creator_id])
 
 
 # --- "Remind me to follow up" ----------------------------------------------------------------
@@ -513,7 +512,6 @@ def on_follow_up_modal(
         example = f" For example: {err.example}" if err.example else ""
         ack(response_action="errors", errors={ids.NUDGE_FOLLOW_UP_WHEN: err.message + example})
         return
-    ack()
     metadata = view_metadata(view)
     person = metadata.get("person_id") if isinstance(metadata.get("person_id"), str) else None
     topic = str(metadata.get("topic") or "")[:TEXT_MAX]
@@ -534,17 +532,8 @@ def on_follow_up_modal(
             permalink=metadata.get("permalink"),
             explicit_time=when.explicit_time,
         )
-    text, blocks_ = blocks.render_reminder_set(reminder, now, actor.zone)
-    url = metadata.get("response_url")
-    if (
-        url
-        and WebhookClient(url)
-        .send(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
-        .status_code
-        == 200
-    ):
-        return
-    client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
+    _, blocks_ = blocks.render_reminder_set(reminder, now, actor.zone)
+    answer_in_modal(ack, view, blocks_)
 
 
 # --- the jobs ---------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, App, Respond
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
 from bot.domain.errors import ParseError, UserError
@@ -40,7 +39,7 @@ from handlers.blocks.actions import render_action_line
 from handlers.blocks.common import Rendered
 from handlers.home import refresh_home
 from handlers.listeners import bind, view_metadata
-from handlers.modals import open_modal
+from handlers.modals import answer_in_modal, open_modal
 from handlers.people import actor_for, known_zone
 from storage import actions as action_store
 from storage import members, weeknotes
@@ -280,18 +279,9 @@ def on_reflect_modal(
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
-    text, blocks_ = save_reflection(deps, actor, draft, action_id)
-    url = metadata.get("response_url")
-    if (
-        not url
-        or WebhookClient(url)
-        .send(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
-        .status_code
-        != 200
-    ):
-        client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
+    _, blocks_ = save_reflection(deps, actor, draft, action_id)
+    answer_in_modal(ack, view, blocks_)
     refresh_home(deps, client, actor.team_id, [actor.user_id])
 
 

@@ -127,8 +127,10 @@ def render_action_created(action: Action, today: date, creator_id: str, read: st
 
 
 def render_action_changed(action: Action, today: date, what: str) -> Rendered:
-    """The confirmation of a change: ``what`` says what happened."""
-    return f"{action.ref} {what.rstrip('.')}.", dicts(
+    """The confirmation of a change: ``what`` says what happened (a full stop added only
+    where it does not already end in one, a ! or ? or an emoji)."""
+    said = what if what.rstrip().endswith(("!", "?", ":", ".")) else f"{what}."
+    return f"{action.ref} {said}", dicts(
         [SectionBlock(text=MarkdownTextObject(text=what)), _line_block(action, today)]
     )
 

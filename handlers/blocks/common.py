@@ -23,6 +23,7 @@ from bot.domain.errors import UserError
 
 __all__ = [
     "Rendered",
+    "render_answer_modal",
     "escape",
     "render_error",
     "render_error_modal",
@@ -287,6 +288,26 @@ def pack(
         messages[-1].append(block)
         size += length
     return messages
+
+
+def render_answer_modal(title: str, blocks: list[dict]) -> dict:
+    """A submitted form's answer, shown in the form itself (``response_action: update``):
+    the reply's blocks without their buttons (a modal's buttons have no message to
+    answer on), and only Close.
+
+    >>> answer = render_answer_modal("Track an action", [{"type": "section",
+    ...     "text": {"type": "mrkdwn", "text": "Tracked A1"}, "accessory": {"type": "button"}}])
+    >>> answer["close"]["text"], answer["blocks"][0].get("accessory")
+    ('Close', None)
+    """
+    shown = [
+        {k: v for k, v in block.items() if k != "accessory"}
+        for block in blocks
+        if block.get("type") != "actions"
+    ]
+    return View(
+        type="modal", title=PlainTextObject(text=title[:24]), close="Close", blocks=shown
+    ).to_dict()
 
 
 def render_error_modal(title: str, error: UserError) -> dict:
