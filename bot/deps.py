@@ -102,6 +102,9 @@ class Deps:
         default_factory=lambda: BoundedExecutor("after-answer", workers=4, queued=1000)
     )
 
+    # What features add to the App Home, by name (handlers.home.add_home_section).
+    home_sections: dict[str, Callable[..., object]] = field(default_factory=dict)
+
     @contextmanager
     def db(self) -> Iterator[Database]:
         """One connection for one unit of work, closed afterwards.

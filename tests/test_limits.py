@@ -488,15 +488,17 @@ def test_the_review_and_the_home_at_the_maxima(title, text):
         reflections=tuple(reflection(n, text, shared=False) for n in range(1, 6)),
         reflections_total=80,
         network=summary,
-        upcoming_reminders=HomeSection(
-            "Upcoming reminders",
-            tuple(
-                nudge_blocks.render_reminder_line(reminder(n, title), NOW, LONDON)
-                for n in range(1, 6)
+        sections=(
+            HomeSection(
+                "Upcoming reminders",
+                tuple(
+                    nudge_blocks.render_reminder_line(reminder(n, title), NOW, LONDON)
+                    for n in range(1, 6)
+                ),
+                more=95,
             ),
-            more=95,
+            HomeSection("Blogging habit", ("*Blog feed:* " + "t" * 300,)),
         ),
-        blogging_habit=HomeSection("Blogging habit", ("*Blog feed:* " + "t" * 300,)),
     )
     view = home_blocks.render_home(home)
     assert check_view(view) == []
