@@ -34,6 +34,7 @@ from bot.domain.text import normalise_tag, parse_id, text_in
 from handlers import ids, review
 from handlers.blocks import actions as blocks
 from handlers.changes import change_action
+from handlers.commands import run_command
 from handlers.listeners import after_answer, bind, view_metadata
 from handlers.modals import answer_in_modal, open_modal
 from handlers.people import actor_for, resolve
@@ -87,9 +88,7 @@ def on_action_command(
         return
     actor = actor_for(deps, client, context.team_id, command["user_id"])
     parsed = parse_action_command(text, deps.now(), actor.zone)
-    reply = _VERBS[parsed.verb](parsed, actor, client, deps)
-    for text, blocks_ in reply if isinstance(reply, list) else [reply] if reply else []:
-        respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+    run_command(_VERBS, parsed, actor, client, deps, respond)
 
 
 def _today(deps: Deps, actor: Actor) -> date:

@@ -50,6 +50,7 @@ from handlers.blocks import nudges as blocks
 from handlers.blocks.actions import render_action_changed, render_action_modal
 from handlers.blocks.common import Rendered, render_text
 from handlers.changes import change_action, change_reminder
+from handlers.commands import run_command
 from handlers.delivery import Outcome, deliver_once
 from handlers.home import add_home_section, refresh_home
 from handlers.listeners import bind, view_metadata
@@ -136,9 +137,7 @@ def on_nudge_command(
     ack()
     actor = actor_for(deps, client, context.team_id, command["user_id"])
     parsed = parse_nudge_command(command.get("text", ""), deps.now(), actor.zone)
-    replies = _VERBS[parsed.verb](parsed, actor, client, deps)
-    for text, blocks_ in replies if isinstance(replies, list) else [replies]:
-        respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+    run_command(_VERBS, parsed, actor, client, deps, respond)
     if parsed.verb.startswith("blog"):  # the App Home shows the habit (reminders: changes.py)
         refresh_home(deps, client, actor.team_id, [actor.user_id])
 

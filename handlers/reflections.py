@@ -39,6 +39,7 @@ from handlers.blocks import reflections as blocks
 from handlers.blocks.actions import render_action_line
 from handlers.blocks.common import Rendered
 from handlers.changes import change_reflection
+from handlers.commands import run_command
 from handlers.listeners import bind, view_metadata
 from handlers.modals import answer_in_modal, open_modal
 from handlers.people import actor_for, known_zone
@@ -93,8 +94,7 @@ def on_reflect_command(
         text, blocks_ = send_weeknote(deps, client, actor, last=parsed.last)
         respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
         return
-    text, blocks_ = _VERBS[parsed.verb](parsed, actor, client, deps)
-    respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+    run_command(_VERBS, parsed, actor, client, deps, respond)
 
 
 def _help(parsed: ReflectCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:

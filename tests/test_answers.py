@@ -50,7 +50,7 @@ def test_each_command_is_answered_in_its_acknowledgement(bot, command, text):
     answer = bot.slack.command(command, text, PETE, response_url=url)
     reply = ack_reply(answer)
     assert reply.get("response_type", "ephemeral") == "ephemeral"
-    shown = [r for r in bot.standin.responses if r.key == url.rsplit("/", 1)[-1]]
+    shown = [r for r in bot.standin.responses if r.key == bot.standin.response_key(url)]
     assert [r.via for r in shown] == ["ack"], shown  # and no post to the response URL
     assert not bot.standin.protocol_errors
 

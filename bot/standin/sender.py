@@ -133,7 +133,7 @@ class SlackSender:
             )
         )
         if answer.status_code == 200:
-            self.standin.acknowledged(response_url.rsplit("/", 1)[-1], answer.content)
+            self.standin.acknowledged(self.standin.response_key(response_url), answer.content)
         return answer
 
     def block_action(

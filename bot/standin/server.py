@@ -208,6 +208,10 @@ class SlackStandIn(Recorder, Faults, Methods):
         """A response URL served here; posts to it are recorded in ``responses``."""
         return f"{self.url}/respond/{key or next(self._ids)}"
 
+    def response_key(self, url: str) -> str:
+        """The key of a response URL minted by :meth:`response_url`."""
+        return url.split("/respond/", 1)[-1]
+
     def clear(self) -> None:
         """Forget calls, responses, messages, views, files, faults and protocol errors."""
         with self._changed:

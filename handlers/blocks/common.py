@@ -292,21 +292,16 @@ def pack(
 
 def render_answer_modal(title: str, blocks: list[dict]) -> dict:
     """A submitted form's answer, shown in the form itself (``response_action: update``):
-    the reply's blocks without their buttons (a modal's buttons have no message to
-    answer on), and only Close.
+    the reply's blocks, buttons and all (a click on one is answered by DM, as from the App
+    Home), and only Close.
 
     >>> answer = render_answer_modal("Track an action", [{"type": "section",
-    ...     "text": {"type": "mrkdwn", "text": "Tracked A1"}, "accessory": {"type": "button"}}])
-    >>> answer["close"]["text"], answer["blocks"][0].get("accessory")
-    ('Close', None)
+    ...     "text": {"type": "mrkdwn", "text": "Tracked A1"}}])
+    >>> answer["close"]["text"], "submit" in answer
+    ('Close', False)
     """
-    shown = [
-        {k: v for k, v in block.items() if k != "accessory"}
-        for block in blocks
-        if block.get("type") != "actions"
-    ]
     return View(
-        type="modal", title=PlainTextObject(text=title[:24]), close="Close", blocks=shown
+        type="modal", title=PlainTextObject(text=title[:24]), close="Close", blocks=blocks
     ).to_dict()
 
 
