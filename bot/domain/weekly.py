@@ -1,8 +1,12 @@
-"""Once-a-week posts: when one is due, which week a moment is in. Pure: no Slack, no SQL.
+"""Once-a-week posts: when one is due, which week a moment is in, what a run does. Pure:
+no Slack, no SQL.
 
-The weekly digest and the steering group's Monday review are both weekly posts: a
-weekday and a local time in the network's zone, posted once per ISO week (the delivery
-key names the week), caught up at start-up while the week has not ended.
+The weekly digest, the steering group's Monday review and each workstream's Monday post
+are weekly posts: a weekday and a local time in the network's zone, posted once per ISO
+week (the delivery key names the week: :func:`weekly_key`). The rules, stated once in
+:func:`plan_week`: a post missed while the bot was down is posted as soon as it runs
+again if the (Monday-to-Sunday, local) week it was due in has not ended; one whose week
+has ended is skipped, and recorded as skipped so it is never posted late.
 
 >>> schedule = WeeklySchedule("fri", time(16, 0))
 >>> scheduled_in_week(datetime(2026, 12, 1, 10, tzinfo=UTC), schedule, ZoneInfo("Europe/London"))
@@ -28,6 +32,10 @@ __all__ = [
     "scheduled_in_week",
     "iso_week",
     "week_end",
+    "WeekPlan",
+    "plan_week",
+    "weekly_key",
+    "MONDAY_9AM",
 ]
 
 WEEKDAYS = CRON_DAYS  # the one table of day names: bot/domain/calendar.py
@@ -61,6 +69,58 @@ class WeeklySchedule:
 
     def __str__(self) -> str:
         return f"{self.weekday} {self.at:%H:%M}"
+
+
+MONDAY_9AM = WeeklySchedule("mon", time(9, 0))
+"""When the steering review and the workstream posts go out: Monday 09:00, local."""
+
+
+@dataclass(frozen=True)
+class WeekPlan:
+    """What a weekly post's job does at one moment.
+
+    ``week`` is the ISO week whose post is due (``due``, UTC); ``post`` says whether to post
+    it now (due, or begun ahead of time by hand and so to be finished); ``skip`` is last
+    week's, to be recorded as skipped if it was never posted.
+    """
+
+    week: str
+    due: datetime
+    post: bool
+    skip: str
+
+
+def plan_week(
+    now: datetime, schedule: WeeklySchedule, tz: ZoneInfo, *, begun: bool = False
+) -> WeekPlan:
+    """The catch-up and skip policy: this week's post once it is due (however late in the
+    week: missed while down, it is posted at start-up), last week's skipped.
+
+    >>> london = ZoneInfo("Europe/London")
+    >>> saturday, fri_4pm = datetime(2026, 12, 5, 11, tzinfo=UTC), WeeklySchedule("fri", time(16))
+    >>> plan = plan_week(saturday, fri_4pm, london)
+    >>> plan.week, plan.due.isoformat(), plan.post, plan.skip
+    ('2026-W49', '2026-12-04T16:00:00+00:00', True, '2026-W48')
+    >>> plan_week(datetime(2026, 12, 7, 8, tzinfo=UTC), MONDAY_9AM, london).post
+    False
+    """
+    due = scheduled_in_week(now, schedule, tz)
+    return WeekPlan(
+        week=iso_week(due, tz),
+        due=due,
+        post=now >= due or begun,
+        skip=iso_week(due - timedelta(days=7), tz),
+    )
+
+
+def weekly_key(kind: str, team_id: str, target: str, week: str) -> str:
+    """The delivery key of one week's post: written before the send, so a restart, a retry
+    or a second process never posts it twice.
+
+    >>> weekly_key("digest", "T1", "C0NEWS", "2026-W49")
+    'digest:T1:C0NEWS:2026-W49'
+    """
+    return f"{kind}:{team_id}:{target}:{week}"
 
 
 def weekly_trigger(schedule: WeeklySchedule, tz: ZoneInfo) -> CronTrigger:
