@@ -28,6 +28,7 @@ import threading
 import time as clock
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from apscheduler.schedulers.base import STATE_RUNNING, BaseScheduler
@@ -46,6 +47,7 @@ __all__ = [
     "run_post",
     "post_messages",
     "paced",
+    "skip_once",
     "keep_going_while",
     "CHANNEL_INTERVAL",
 ]
@@ -69,6 +71,7 @@ class Target:
     channel: str
     label: str
     subject: object = None  # what the feature needs to render it (a workstream, say)
+    since: datetime | None = None  # when it came to be: no week before it is "missed"
 
 
 @dataclass(frozen=True)
@@ -182,29 +185,39 @@ def run_post(
 
 def _skip_last_week(deps: Deps, post: WeeklyPost, target: Target, plan: WeekPlan) -> None:
     """Last week's post to ``target``, never posted, is not posted now that its week ended."""
+    if target.since is not None and target.since > plan.due - timedelta(days=7):
+        return  # it did not exist when last week's was due
     key = weekly_key(post.kind, deps.team_id, target.name, plan.skip)
     with deps.db() as db:
         if deliveries.get(db, key):
             return
     if post.begun(deps, plan.skip):
         return
+    if skip_once(deps, key, post.kind, target.channel, "missed: its week had ended"):
+        post.logger.warning(
+            "%s for %s was not posted (the bot was not running, or had no "
+            "channel for it, when it was due) and its week has ended: skipped",
+            target.label,
+            plan.skip,
+        )
+
+
+def skip_once(deps: Deps, key: str, kind: str, recipient: str, reason: str) -> bool:
+    """Record ``key`` as decided against (never to be sent); ``False`` if it was sent or
+    decided already."""
     with deps.db() as db:
-        if deliveries.claim(
+        if not deliveries.claim(
             db,
             key,
             team_id=deps.team_id,
-            kind=post.kind,
-            recipient=target.channel,
+            kind=kind,
+            recipient=recipient,
             holder=deps.instance_id,
             now=deps.now(),
         ):
-            deliveries.mark_skipped(db, key, deps.now(), "missed: its week had ended")
-            post.logger.warning(
-                "%s for %s was not posted (the bot was not running, or had no "
-                "channel for it, when it was due) and its week has ended: skipped",
-                target.label,
-                plan.skip,
-            )
+            return False
+        deliveries.mark_skipped(db, key, deps.now(), reason)
+    return True
 
 
 def paced(

@@ -299,6 +299,10 @@ def _erase_digest_settings(db: Database, team_id: str, user_id: str) -> tuple[in
     return 0, len(_replace(db, "digest_settings", "updated_by", team_id, user_id))
 
 
+def _erase_weekly_post_settings(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    return 0, len(_replace(db, "weekly_post_settings", "updated_by", team_id, user_id))
+
+
 def _export_workstreams(db: Database, team_id: str, user_id: str) -> list[dict]:
     return _rows(
         db,
@@ -494,6 +498,19 @@ PERSONAL: tuple[PersonalTable, ...] = (
             "Digest settings you last changed (steering group).",
             "digest setting",
             "digest settings",
+            kept=True,
+        ),
+    ),
+    PersonalTable(
+        "weekly_post_settings",
+        ("updated_by",),
+        _owned_by("weekly_post_settings", "updated_by"),
+        _erase_weekly_post_settings,
+        Holding(
+            "weekly_post_settings",
+            "Weekly post settings you last changed, such as the review's channel (steering group).",
+            "weekly post setting",
+            "weekly post settings",
             kept=True,
         ),
     ),

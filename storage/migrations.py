@@ -605,6 +605,22 @@ def m016_installations(db: Database) -> None:
     )
 
 
+def m017_weekly_post_settings(db: Database) -> None:
+    """Where each weekly channel post goes (the steering review's channel, say), by team."""
+    db.execute(
+        """
+        CREATE TABLE weekly_post_settings (
+            team_id TEXT NOT NULL,
+            post TEXT NOT NULL,
+            channel TEXT,
+            updated_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, post)
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_members_and_actions,
     m002_deliveries_and_lease,
@@ -622,6 +638,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m014_workstreams,
     m015_conversations,
     m016_installations,
+    m017_weekly_post_settings,
 ]
 
 

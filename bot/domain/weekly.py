@@ -15,6 +15,7 @@ datetime.datetime(2026, 12, 4, 16, 0, tzinfo=datetime.timezone.utc)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.domain.calendar import CRON_DAYS, WEEKDAY_WORDS
 from bot.domain.dates import TIME_EXAMPLE, read_time
 from bot.domain.errors import ParseError
+from bot.domain.text import _ESCAPED_CHANNEL
 
 __all__ = [
     "WEEKDAYS",
@@ -36,6 +38,7 @@ __all__ = [
     "plan_week",
     "weekly_key",
     "MONDAY_9AM",
+    "read_channel",
 ]
 
 WEEKDAYS = CRON_DAYS  # the one table of day names: bot/domain/calendar.py
@@ -153,3 +156,26 @@ def week_end(moment: datetime, tz: ZoneInfo) -> datetime:
     local = moment.astimezone(tz)
     monday = local.date() + timedelta(days=7 - local.weekday())
     return datetime.combine(monday, time(0), tzinfo=tz).astimezone(UTC)
+
+
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+
+
+def read_channel(value: str, example: str) -> str:
+    """The channel id of a weekly post's ``channel #c`` setting, picked from Slack's # list.
+
+    >>> read_channel("<#C0STEER|steering>", "/action review settings channel #steering")
+    'C0STEER'
+    """
+    value = (value or "").strip()
+    match = _ESCAPED_CHANNEL.fullmatch(value)
+    if match:
+        return match[1]
+    if _CHANNEL_ID.fullmatch(value):
+        return value
+    raise ParseError(
+        f"Pick the channel from Slack's # list so it fills in the link (`{value}` isn't one)."
+        if value
+        else "Which channel? Pick it from Slack's # list.",
+        example=example,
+    )

@@ -15,7 +15,7 @@ from bot.domain.review import Attention, ReviewSummary, WorkstreamCount
 from handlers.blocks.actions import render_action_line
 from handlers.blocks.common import Rendered, dicts, escape, fallback, sections, within
 
-__all__ = ["render_review", "render_export_done"]
+__all__ = ["render_review", "render_review_post", "render_review_settings", "render_export_done"]
 
 WORKSTREAMS_SHOWN = 60
 
@@ -69,6 +69,40 @@ def render_review(summary: ReviewSummary) -> Rendered:
         blocks += _list(title, attention, summary)
     shown = within(dicts(blocks), "_…and more than fits here: `/action export` has every action._")
     return fallback(f"Review of tracked actions: {counts}"), shown
+
+
+def render_review_post(summary: ReviewSummary) -> Rendered:
+    """The Monday review in its channel: the review, with a line saying what it is."""
+    text, blocks = render_review(summary)
+    note = dicts(
+        [
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text="_The steering group's weekly review, every Monday at 09:00. "
+                        "`/action review` shows it any time._"
+                    )
+                ]
+            )
+        ]
+    )
+    return text, [*blocks[:49], *note]
+
+
+def render_review_settings(channel: str | None, tz: str, note: str = "") -> Rendered:
+    """``/action review settings``: where the Monday review is posted, and how to change it."""
+    if channel:
+        text = (
+            f"{note}The steering group's review is posted to <#{channel}> every Monday at "
+            f"09:00 ({tz}). `/action review settings channel #c` moves it."
+        )
+    else:
+        text = (
+            "The review isn't posted to a channel yet. "
+            "`/action review settings channel #steering` posts it there every Monday at "
+            f"09:00 ({tz})."
+        )
+    return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
 
 
 def render_export_done(count: int, filename: str) -> Rendered:
