@@ -81,8 +81,11 @@ def on_review_settings(
 
 def _targets(deps: Deps) -> list[weekly.Target]:
     with deps.db() as db:
-        channel = weekly_posts.settings_for(db, deps.team_id, "review").channel
-    return [weekly.Target(channel, channel, "the steering review")] if channel else []
+        settings = weekly_posts.settings_for(db, deps.team_id, "review")
+    if not settings.channel:
+        return []
+    channel = settings.channel
+    return [weekly.Target(channel, channel, "the steering review", since=settings.updated_at)]
 
 
 def _publish(

@@ -11,7 +11,9 @@ every such post the same guarantees:
 - **Catch-up and skip.** A second job (``post.catchup_job_id``) runs at start-up and every
   minute: a post missed while the bot was down is posted if its week has not ended; last
   week's, never posted, is recorded as skipped and logged (``bot.domain.weekly.plan_week``).
-  Failed sends are retried after their backoff.
+  A target that came to be after this week's was due (a channel set on Tuesday for a
+  Monday post: ``Target.since``) missed nothing and starts next week. Failed sends are
+  retried after their backoff.
 - **Once per week.** Every message has a delivery key written before it is sent
   (``{kind}:{team}:{target}:{week}``, thread replies ``…:part{n}``;
   ``handlers.delivery.deliver_once``): a restart, a retry or a second process never posts
@@ -166,7 +168,10 @@ def run_post(
         plan = plan_week(now, schedule, tz, begun=post.begun(deps, plan.week))
     for target in targets:
         _skip_last_week(deps, post, target, plan)
-    if not plan.post:
+    # A target that came to be after this week's post was due missed nothing: its first
+    # post is next week's.
+    targets = [t for t in targets if t.since is None or t.since <= plan.due]
+    if not plan.post or not targets:
         return dict.fromkeys(Outcome, 0)
 
     def publish(target: Target) -> Outcome:

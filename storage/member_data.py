@@ -669,6 +669,7 @@ NO_NAMES_IN: dict[str, tuple[str, ...]] = {
     + ("created_at",),
     "posts": ("team_id", "user_id", "entry_id", "link", "published_at", "seen_at"),
     "digest_settings": ("team_id", "channel", "weekday", "at", "updated_by", "updated_at"),
+    "weekly_post_settings": ("team_id", "post", "channel", "updated_by", "updated_at"),
     "digest_subscriptions": ("team_id", "user_id", "created_at"),
     "digest_editions": ("team_id", "week", "period_start", "period_end", "created_at"),
     "erasures": ("team_id", "erased_on", "kind"),
