@@ -506,7 +506,8 @@ def test_the_review_and_the_home_at_the_maxima(title, text):
 @PROPERTY
 @given(title=exactly(TITLE_MAX), text=exactly(REFLECTION_MAX), topic=exactly(REMINDER_MAX))
 def test_the_digest_at_the_maxima(title, text, topic):
-    from bot.domain.digest import FollowUp, Post, SharedReflection, WeekData, build_digest
+    from bot.domain.digest import FollowUp, SharedReflection, WeekData, build_digest
+    from bot.domain.feeds import Post
     from handlers.blocks.digest import render_digest_messages
 
     at = NOW - timedelta(days=1)
