@@ -656,7 +656,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
 # - It writes ``applied_at`` as ``str(datetime.now(timezone.utc))``
 #   (``2026-12-02 09:52:32.287404+00:00``), not the one stored-time format of
 #   ``storage.codec`` that tests/test_codec.py holds every time column to.
-# - It returns nothing; start-up logs the names of the migrations it applied.
+# - It returns nothing; ours returns the names it applied (tests/test_codec.py reads them).
 # Adopting it would take more code (the shim, exceptions to the codec and personal-data
 # registries) than the twenty lines below, so the runner stays ours.
 
