@@ -67,7 +67,7 @@ CHANNEL_INTERVAL = 0.25
 @dataclass(frozen=True)
 class Target:
     """Where one of a week's posts goes: ``name`` is what its delivery key names (the
-    channel, or a workstream's tag and channel), ``label`` what a log line calls it."""
+    channel, or a workstream's tag), ``label`` what a log line calls it."""
 
     name: str
     channel: str
@@ -86,6 +86,7 @@ class WeeklyPost:
     - ``publish(deps, target, plan, key, keep_going)``: post it once under ``key``.
     - ``begun(deps, week)``: it was begun ahead of its time (``/digest post``), so a run
       before it is due finishes it (the digest's DMs).
+    - ``pace``: seconds between two targets' posts.
     """
 
     kind: str
