@@ -479,6 +479,9 @@ def test_the_review_and_the_home_at_the_maxima(title, text):
     said, blocks = review_blocks.render_review(summary)
     assert breaches(said, blocks) == []
     assert "Overdue" in shown(blocks)
+    said, posted = review_blocks.render_review_post(summary)  # the Monday post, its line kept
+    assert breaches(said, posted) == []
+    assert "weekly review" in shown(posted[-1:])
     home = HomeData(
         user_id=ANA,
         today=TODAY,
