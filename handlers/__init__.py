@@ -1,6 +1,7 @@
 """Slack listeners, one module per feature, each with ``register(app, deps)``.
 
-A feature with scheduled work also has ``register_jobs(scheduler, deps)``.
+A feature with scheduled work also has ``register_jobs(scheduler, deps)``; a weekly
+channel post registers there through ``handlers.weekly.register_post``.
 """
 
 from __future__ import annotations
@@ -16,15 +17,36 @@ __all__ = ["register_all", "register_all_jobs"]
 
 
 def _features() -> tuple[ModuleType, ...]:
-    from handlers import actions, data_rights, digest, events, home, nudges, reflections
+    from handlers import (
+        actions,
+        data_rights,
+        digest,
+        events,
+        home,
+        nudges,
+        reflections,
+        review,
+        workstream_posts,
+    )
 
-    return (events, actions, reflections, home, nudges, digest, data_rights)
+    return (
+        events,
+        actions,
+        reflections,
+        home,
+        nudges,
+        digest,
+        data_rights,
+        review,
+        workstream_posts,
+    )
 
 
 def register_all(app: App, deps: Deps) -> None:
-    """Register every feature's listeners on ``app``."""
+    """Register every feature's listeners on ``app`` (a feature may have jobs only)."""
     for feature in _features():
-        feature.register(app, deps)
+        if hasattr(feature, "register"):
+            feature.register(app, deps)
 
 
 def register_all_jobs(scheduler: BaseScheduler, deps: Deps) -> None:

@@ -282,6 +282,7 @@ _VERBS = {
     "note": _note,
     "show": _show,
     "review": review.on_review,
+    "review_settings": review.on_review_settings,
     "export": review.on_export,
 }
 

@@ -329,6 +329,10 @@ def render_action_help() -> Rendered:
             ("/action note A12 <text>", "add a note"),
             ("/action show A12", "the action and its history"),
             ("/action review", "steering group: every open action, by workstream"),
+            (
+                "/action review settings [channel #c]",
+                "steering group: post the review to a channel every Monday at 09:00",
+            ),
             ("/action export", "steering group: all actions as a CSV, by DM"),
         ],
         f"Example: `{EXAMPLE}`. Dates anywhere: next Friday (the Friday of next week), "
