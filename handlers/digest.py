@@ -34,6 +34,7 @@ from bot.domain.weekly import WeeklySchedule, WeekPlan, iso_week, weekly_key
 from handlers import weekly
 from handlers.blocks import digest as blocks
 from handlers.blocks.common import Rendered, render_text
+from handlers.commands import Verb, run_command
 from handlers.delivery import Outcome
 from handlers.listeners import bind
 from handlers.people import actor_for
@@ -226,8 +227,7 @@ def on_digest_command(
     ack()
     parsed = parse_digest_command(command.get("text", ""))
     actor = actor_for(deps, client, context.team_id, command["user_id"])
-    for text, blocks_ in _VERBS[parsed.verb](parsed, actor, deps):
-        respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+    run_command(_VERBS, parsed, actor, client, deps, respond)
 
 
 def _require_steering(actor: Actor, what: str) -> None:
@@ -238,7 +238,7 @@ def _require_steering(actor: Actor, what: str) -> None:
         )
 
 
-def _preview(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
+def _preview(parsed: DigestCommand, actor: Actor, client: WebClient, deps: Deps) -> list[Rendered]:
     start, end = period_ending(deps.now(), deps.settings.tz)
     messages = _messages(deps, start, end, preview=True)
     if len(messages) > PREVIEW_MESSAGES:
@@ -250,7 +250,9 @@ def _preview(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
     return messages
 
 
-def _subscribe(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
+def _subscribe(
+    parsed: DigestCommand, actor: Actor, client: WebClient, deps: Deps
+) -> list[Rendered]:
     with deps.db() as db:
         if parsed.verb == "subscribe":
             new = store.subscribe(db, actor.team_id, actor.user_id, deps.now())
@@ -269,7 +271,7 @@ def _subscribe(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered
     return [render_text(text)]
 
 
-def _post(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
+def _post(parsed: DigestCommand, actor: Actor, client: WebClient, deps: Deps) -> list[Rendered]:
     _require_steering(actor, "post the digest")
     now, tz = deps.now(), deps.settings.tz
     with deps.db() as db:
@@ -315,7 +317,7 @@ def _post(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
     ]
 
 
-def _settings(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
+def _settings(parsed: DigestCommand, actor: Actor, client: WebClient, deps: Deps) -> list[Rendered]:
     _require_steering(actor, "change the digest settings")
     changed = any((parsed.channel, parsed.weekday, parsed.at))
     with deps.db() as db:
@@ -344,11 +346,11 @@ def _settings(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]
     ]
 
 
-def _help(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
+def _help(parsed: DigestCommand, actor: Actor, client: WebClient, deps: Deps) -> list[Rendered]:
     return [blocks.render_digest_help()]
 
 
-_VERBS: dict[str, Callable[[DigestCommand, Actor, Deps], list[Rendered]]] = {
+_VERBS: dict[str, Verb] = {
     "preview": _preview,
     "subscribe": _subscribe,
     "unsubscribe": _subscribe,
