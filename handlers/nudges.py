@@ -50,6 +50,7 @@ from handlers.actions import message_link, message_text, open_action_modal
 from handlers.blocks import nudges as blocks
 from handlers.blocks.actions import render_action_changed, render_action_modal
 from handlers.blocks.common import Rendered, render_text
+from handlers.blocks.conversations import render_how_did_it_go
 from handlers.delivery import Outcome, deliver_once
 from handlers.home import refresh_home
 from handlers.listeners import bind, view_metadata
@@ -170,6 +171,7 @@ def _help(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
 def _remind(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
     assert parsed.when is not None
     person_id = resolve(deps, actor.team_id, parsed.person) if parsed.person else None
+    outside = parsed.contact if parsed.contact and parsed.contact.member is None else None
     now = deps.now()
     when = parsed.when
     planned = plan_delivery(when.first, actor.zone, explicit=when.explicit_time, now=now)
@@ -186,6 +188,8 @@ def _remind(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
             now=now,
             person_id=person_id,
             explicit_time=when.explicit_time,
+            person_name=outside.name if outside else None,  # someone outside Slack
+            person_org=parsed.contact.organisation if parsed.contact else None,
         )
     return blocks.render_reminder_set(
         reminder, now, actor.zone, note=when.note, moved=planned.reason
@@ -348,6 +352,8 @@ def on_done_button(
     if after.status == "active" and after.next_at:
         what += f" Next: {describe_next(after.next_at, after.zone, deps.now())}."
     text, blocks_ = blocks.render_reminder_closed(after, what)
+    if after.kind == "follow_up" and after.status != "active":  # "How did it go?"
+        blocks_ = [*blocks_, *render_how_did_it_go(after)]
     respond(text=text, blocks=blocks_, replace_original=True)
 
 
