@@ -254,3 +254,17 @@ def test_the_network_map_shows_shared_organisations_of_the_last_90_days(bot, clo
     shown = bot.command("/conversation", "map", SAM)
     assert "2 conversations by 2 members" in str(shown.blocks)
     assert json.dumps(shown.blocks).count("GDS") == 1  # one organisation, however spelt
+
+
+def test_the_scheduler_runs_the_stay_in_touch_job(bot, clock):
+    from bot.deps import utcnow
+    from handlers.conversations import CADENCE_JOB
+
+    bot.command("/conversation", "stay in touch with Jo Bloggs (LGA) every week", ANA)
+    clock.advance(days=8)
+    [job] = [j for j in bot.runtime._scheduler.get_jobs() if j.id == CADENCE_JOB]
+    job.modify(next_run_time=utcnow())
+    nudge = bot.standin.wait_for(
+        "chat.postMessage", lambda c: "Time to be in touch" in str(c.params)
+    )
+    assert nudge.params["channel"] == ANA and "Jo Bloggs (LGA)" in str(nudge.params)
