@@ -46,7 +46,7 @@ from bot.domain.quiet import delivery_time, plan_delivery
 from bot.domain.text import parse_id
 from bot.domain.when import describe_next, parse_when
 from handlers import data_rights, ids
-from handlers.actions import message_link, message_text, open_action_modal
+from handlers.actions import message_link, message_text, open_action_modal, workstreams_kept
 from handlers.blocks import nudges as blocks
 from handlers.blocks.actions import render_action_changed, render_action_modal
 from handlers.blocks.common import Rendered, render_text
@@ -387,6 +387,7 @@ def on_track_button(
     )
     notes = f"From {reminder.permalink}" if reminder.permalink else ""
     metadata = {"permalink": reminder.permalink, "response_url": body.get("response_url")}
+    kept = workstreams_kept(deps, reminder.team_id)  # the form's workstream select
 
     def title() -> str:
         with deps.db() as db:
@@ -402,7 +403,11 @@ def on_track_button(
         if person:
             member_tz(deps, client, reminder.team_id, person)  # caches the name
         return render_action_modal(
-            owner_id=reminder.user_id, title=title(), notes=notes, metadata=metadata
+            owner_id=reminder.user_id,
+            title=title(),
+            notes=notes,
+            metadata=metadata,
+            workstreams=kept,
         )
 
     open_action_modal(
@@ -413,6 +418,7 @@ def on_track_button(
         notes=notes,
         metadata=metadata,
         fill=named,
+        workstreams=kept,
     )
 
 
