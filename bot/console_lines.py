@@ -49,9 +49,10 @@ HELP = """\
 :click <label> [n | words]
                    press the button labelled <label> on the latest message that has one
                    (n: the n-th such button; words: the one next to them, e.g. :click Done A2)
-:shortcut <track | remind> <message text>
+:shortcut <track | remind | meeting> <message text>
                    post the message in #general and use the message shortcut on it:
-                   Track as action, or Remind me to follow up
+                   Track as action, Remind me to follow up, or Track actions from this
+                   message
 :home              open the current member's App Home
 :wait <seconds>    wait, showing whatever the bot sends meanwhile (reminders, digests)
 :demo              fill an empty database with a small network's week to explore
@@ -62,7 +63,11 @@ A form (a modal) is filled field by field: Enter keeps what is shown, - empties 
 a choice is its number or its name; then Enter submits it. :cancel (or Ctrl-C) closes it."""
 
 # What ``:shortcut`` names, and the message shortcut's callback id for each.
-SHORTCUT_NAMES = {"track": "track_as_action", "remind": "remind_follow_up"}
+SHORTCUT_NAMES = {
+    "track": "track_as_action",
+    "remind": "remind_follow_up",
+    "meeting": "track_meeting",
+}
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{0,79}$")
 _PLAIN_USER = re.compile(r"(?<![\w<@|])@([A-Za-z0-9][\w.\-]{0,79})")

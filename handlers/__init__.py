@@ -19,14 +19,17 @@ __all__ = ["register_all", "register_all_jobs"]
 def _features() -> tuple[ModuleType, ...]:
     from handlers import (
         actions,
+        conversations,
         data_rights,
         digest,
         events,
         home,
+        meetings,
         nudges,
         reflections,
         review,
         workstream_posts,
+        workstreams,
     )
 
     return (
@@ -39,6 +42,9 @@ def _features() -> tuple[ModuleType, ...]:
         data_rights,
         review,
         workstream_posts,
+        workstreams,
+        meetings,
+        conversations,
     )
 
 

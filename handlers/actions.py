@@ -30,9 +30,12 @@ from bot.domain.actions import (
 from bot.domain.dates import picked_date
 from bot.domain.errors import ParseError, UserError
 from bot.domain.people import Actor
-from bot.domain.text import normalise_tag, parse_id, text_in
+from bot.domain.text import parse_id, text_in
+from bot.domain.workstreams import Workstream, check_known_tag, lead_to_tell, parse_tag
 from handlers import ids, review
 from handlers.blocks import actions as blocks
+from handlers.blocks.workstream_select import selected_workstream
+from handlers.blocks.workstreams import render_lead_dm
 from handlers.changes import change_action
 from handlers.commands import run_command
 from handlers.listeners import after_answer, bind, view_metadata
@@ -40,6 +43,7 @@ from handlers.modals import answer_in_modal, open_modal
 from handlers.people import actor_for, resolve
 from storage import actions as store
 from storage import reflections as reflection_store
+from storage import workstreams as workstream_store
 
 __all__ = [
     "register",
@@ -51,6 +55,8 @@ __all__ = [
     "open_action_modal",
     "message_text",
     "message_link",
+    "workstreams_kept",
+    "check_workstream_tag",
 ]
 
 DONE_BUTTON = re.compile(rf"^{ids.ACTION_DONE}(:\d+)?$")
@@ -84,11 +90,28 @@ def on_action_command(
             command["trigger_id"],
             owner_id=command["user_id"],
             metadata={"response_url": command.get("response_url")},
+            workstreams=workstreams_kept(deps, context.team_id),
         )
         return
     actor = actor_for(deps, client, context.team_id, command["user_id"])
     parsed = parse_action_command(text, deps.now(), actor.zone)
+    if parsed.verb == "create" and parsed.draft.workstream:
+        check_workstream_tag(deps, actor.team_id, parsed.draft.workstream, f"/action {text}")
     run_command(_VERBS, parsed, actor, client, deps, respond)
+
+
+def workstreams_kept(deps: Deps, team_id: str) -> list[Workstream]:
+    """The workspace's live workstreams, for a form's select (empty: tags are free)."""
+    with deps.db() as db:
+        return workstream_store.listing(db, team_id)
+
+
+def check_workstream_tag(deps: Deps, team_id: str, tag: str, command: str = "") -> None:
+    """Refuse a new action's ``tag`` unless it is a live workstream (once any are kept):
+    "Did you mean `/action … #inclusion`?" (``bot.domain.workstreams.check_known_tag``)."""
+    with deps.db() as db:
+        live, archived = workstream_store.known_tags(db, team_id)
+    check_known_tag(tag, live, archived=archived, command=command)
 
 
 def _today(deps: Deps, actor: Actor) -> date:
@@ -149,9 +172,26 @@ def create_action(
             ),
         ),
     )
-    if owner_id and owner_id != actor.user_id:
+    owner_told = owner_id if owner_id and owner_id != actor.user_id else None
+    if owner_told:
         after_answer(_tell_new_owner, deps, client, action, actor)
+    after_answer(_tell_lead, deps, client, action, actor, owner_told)
     return action
+
+
+def _tell_lead(
+    deps: Deps, client: WebClient, action: Action, actor: Actor, owner_told: str | None
+) -> None:
+    """The workstream's lead hears that ``action`` joined it (unless they did it or were
+    just told as its owner)."""
+    with deps.db() as db:
+        workstream = workstream_store.find(db, actor.team_id, action.workstream)
+    lead = lead_to_tell(workstream, None, actor.user_id, owner_told)
+    if workstream is None or lead is None:
+        return
+    today = deps.now().astimezone(deps.settings.tz).date()
+    text, blocks_ = render_lead_dm(workstream, [action], actor.user_id, today)
+    client.chat_postMessage(channel=lead, text=text, blocks=blocks_)
 
 
 def _tell_new_owner(deps: Deps, client: WebClient, action: Action, actor: Actor) -> None:
@@ -320,11 +360,13 @@ def open_action_modal(
     notes: str = "",
     metadata: dict | None = None,
     fill: Callable[[], dict] | None = None,
+    workstreams: list[Workstream] | None = None,
 ) -> None:
     """Open the new-action modal, pre-filled; ``fill`` (see ``handlers.modals``) may make
-    Slack calls and return the view to replace it with."""
+    Slack calls and return the view to replace it with. Given the ``workstreams`` kept,
+    the workstream is picked from a select of them."""
     view = blocks.render_action_modal(
-        owner_id=owner_id, title=title, notes=notes, metadata=metadata
+        owner_id=owner_id, title=title, notes=notes, metadata=metadata, workstreams=workstreams
     )
     open_modal(client, trigger_id, view, fill)
 
@@ -351,6 +393,7 @@ def on_track_shortcut(
     ack()
     title = message_text(shortcut)[:TITLE_MAX]
     response_url = shortcut.get("response_url")
+    kept = workstreams_kept(deps, context.team_id)
 
     def with_link() -> dict:
         permalink = message_link(client, shortcut)
@@ -359,6 +402,7 @@ def on_track_shortcut(
             title=title,
             notes=f"From {permalink}" if permalink else "",
             metadata={"permalink": permalink, "response_url": response_url},
+            workstreams=kept,
         )
 
     open_action_modal(
@@ -368,6 +412,7 @@ def on_track_shortcut(
         title=title,
         metadata={"permalink": None, "response_url": response_url},
         fill=with_link,
+        workstreams=kept,
     )
 
 
@@ -401,9 +446,13 @@ def on_action_modal(
     if not USER_ID.fullmatch(owner_id):
         errors[ids.ACTION_MODAL_OWNER] = "Pick the owner from the list of people."
     workstream = None
-    if (value(ids.ACTION_MODAL_WORKSTREAM) or "").strip():
+    picked = selected_workstream(
+        values.get(ids.ACTION_MODAL_WORKSTREAM, {}).get(ids.ACTION_MODAL_WORKSTREAM) or {}
+    )
+    if picked:
         try:
-            workstream = normalise_tag(value(ids.ACTION_MODAL_WORKSTREAM))
+            workstream = parse_tag("#" + picked.lstrip("#"))
+            check_workstream_tag(deps, actor.team_id, workstream)
         except UserError as err:
             errors[ids.ACTION_MODAL_WORKSTREAM] = err.message
     if errors:

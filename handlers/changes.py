@@ -25,7 +25,13 @@ from bot.domain.nudges import Reminder
 from bot.domain.reflections import Reflection
 from handlers.home import refresh_home
 
-__all__ = ["change_action", "change_reminder", "change_reflection", "CHANGE_PATHS"]
+__all__ = [
+    "change_action",
+    "change_actions",
+    "change_reminder",
+    "change_reflection",
+    "CHANGE_PATHS",
+]
 
 # What tests/test_changes.py holds handlers to: the storage writes of these records.
 CHANGE_PATHS = {
@@ -48,6 +54,17 @@ def change_action(
     owners = [before.owner_id if before else None, after.owner_id, after.creator_id]
     refresh_home(deps, client, team_id, owners)
     return after
+
+
+def change_actions(
+    deps: Deps, client: WebClient, team_id: str, write: Callable[[Database], list[Action]]
+) -> list[Action]:
+    """Run ``write`` (new actions, a meeting's, say) and republish each owner's and
+    creator's home once."""
+    with deps.db() as db:
+        written = write(db)
+    refresh_home(deps, client, team_id, [u for a in written for u in (a.owner_id, a.creator_id)])
+    return written
 
 
 def change_reminder(

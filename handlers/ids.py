@@ -78,9 +78,9 @@ CONVERSATION_LOG = "conversation_log"
 # message shortcuts (callback ids)
 TRACK_AS_ACTION = "track_as_action"
 REMIND_FOLLOW_UP = "remind_follow_up"
-TRACK_MEETING = "track_meeting"  # declared in the manifest once its listener is wired
+TRACK_MEETING = "track_meeting"
 
 # What the manifest declares; tests check that each is declared and handled.
-COMMANDS = ("/action", "/reflect", "/nudge", "/digest")
-SHORTCUTS = (TRACK_AS_ACTION, REMIND_FOLLOW_UP)
+COMMANDS = ("/action", "/reflect", "/nudge", "/digest", "/workstream", "/conversation")
+SHORTCUTS = (TRACK_AS_ACTION, REMIND_FOLLOW_UP, TRACK_MEETING)
 EVENTS: tuple[str, ...] = ("app_home_opened",)

@@ -45,10 +45,11 @@ from bot.domain.quiet import delivery_time, plan_delivery
 from bot.domain.text import parse_id
 from bot.domain.when import describe_next, parse_when
 from handlers import data_rights, ids
-from handlers.actions import message_link, message_text, open_action_modal
+from handlers.actions import message_link, message_text, open_action_modal, workstreams_kept
 from handlers.blocks import nudges as blocks
 from handlers.blocks.actions import render_action_changed, render_action_modal
 from handlers.blocks.common import Rendered, render_text
+from handlers.blocks.conversations import render_how_did_it_go
 from handlers.changes import change_action, change_reminder
 from handlers.commands import run_command
 from handlers.delivery import Outcome, deliver_once
@@ -170,6 +171,7 @@ def _help(parsed: NudgeCommand, actor: Actor, client: WebClient, deps: Deps) -> 
 def _remind(parsed: NudgeCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
     assert parsed.when is not None
     person_id = resolve(deps, actor.team_id, parsed.person) if parsed.person else None
+    outside = parsed.contact if parsed.contact and parsed.contact.member is None else None
     now = deps.now()
     when = parsed.when
     planned = plan_delivery(when.first, actor.zone, explicit=when.explicit_time, now=now)
@@ -189,6 +191,8 @@ def _remind(parsed: NudgeCommand, actor: Actor, client: WebClient, deps: Deps) -
             now=now,
             person_id=person_id,
             explicit_time=when.explicit_time,
+            person_name=outside.name if outside else None,  # someone outside Slack
+            person_org=parsed.contact.organisation if parsed.contact else None,
         ),
     )
     return blocks.render_reminder_set(
@@ -364,6 +368,8 @@ def on_done_button(
     if after.status == "active" and after.next_at:
         what += f" Next: {describe_next(after.next_at, after.zone, deps.now())}."
     text, blocks_ = blocks.render_reminder_closed(after, what)
+    if after.kind == "follow_up" and after.status != "active":  # "How did it go?"
+        blocks_ = [*blocks_, *render_how_did_it_go(after)]
     respond(text=text, blocks=blocks_, replace_original=True)
 
 
@@ -406,6 +412,7 @@ def on_track_button(
     )
     notes = f"From {reminder.permalink}" if reminder.permalink else ""
     metadata = {"permalink": reminder.permalink, "response_url": body.get("response_url")}
+    kept = workstreams_kept(deps, reminder.team_id)  # the form's workstream select
 
     def title() -> str:
         with deps.db() as db:
@@ -421,7 +428,11 @@ def on_track_button(
         if person:
             member_tz(deps, client, reminder.team_id, person)  # caches the name
         return render_action_modal(
-            owner_id=reminder.user_id, title=title(), notes=notes, metadata=metadata
+            owner_id=reminder.user_id,
+            title=title(),
+            notes=notes,
+            metadata=metadata,
+            workstreams=kept,
         )
 
     open_action_modal(
@@ -432,6 +443,7 @@ def on_track_button(
         notes=notes,
         metadata=metadata,
         fill=named,
+        workstreams=kept,
     )
 
 

@@ -55,6 +55,8 @@ __all__ = [
     "stop_staying_in_touch",
     "cadences_of",
     "cadences_due",
+    "cadence_of",
+    "last_contact",
     "mark_nudged",
 ]
 
@@ -528,6 +530,24 @@ def cadences_due(db: Database, now: datetime) -> list[tuple[Cadence, datetime]]:
         if due <= now:
             found.append((cadence, due))
     return found
+
+
+def cadence_of(db: Database, team_id: str, user_id: str, cadence_id: int) -> Cadence:
+    """One of the member's cadences by id, else :class:`NotFound` (another's is not said)."""
+    found = next((c for c in cadences_of(db, team_id, user_id) if c.id == cadence_id), None)
+    if found is None:
+        raise NotFound(
+            "You're not keeping in touch with anyone on that cadence.",
+            example="/conversation people",
+        )
+    return found
+
+
+def last_contact(db: Database, cadence: Cadence) -> datetime | None:
+    """When the cadence's member last recorded a conversation with its person, if ever."""
+    key = person_key(cadence.person_id, cadence.person_name)
+    talked = _last_contacts(db, cadence.team_id, cadence.user_id).get(key)
+    return decode_time(talked["last_at"]) if talked else None
 
 
 def mark_nudged(db: Database, cadence: Cadence, now: datetime) -> None:

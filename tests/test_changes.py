@@ -20,7 +20,7 @@ from handlers.changes import CHANGE_PATHS
 from tests.conftest import ANA, PETE
 
 ROOT = Path(__file__).resolve().parent.parent
-CHANGERS = {"change_action", "change_reminder", "change_reflection"}
+CHANGERS = {"change_action", "change_actions", "change_reminder", "change_reflection"}
 
 
 def published_since(bot, user: str, since: int) -> bool:

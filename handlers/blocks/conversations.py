@@ -176,7 +176,8 @@ def render_conversation_list(
 
 
 def _person_line(person: PersonSummary, tz: ZoneInfo, now: datetime) -> str:
-    parts = [f"*{person.person()}*"]
+    who = person.person()
+    parts = [f"*{who[:1].upper()}{who[1:]}*"]  # a line starts with a capital: "The chief …"
     if person.last_at is not None:
         times = "once" if person.conversations == 1 else f"{person.conversations:,} times"
         parts.append(f"last {_day(person.last_at, tz, now)} ({times})")

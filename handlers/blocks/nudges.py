@@ -307,7 +307,10 @@ def render_nudge_help() -> Rendered:
         "/nudge: reminders to blog and to follow up",
         [
             ("/nudge me to <text> <when>", "a reminder by DM, once or repeating"),
-            ("/nudge follow up with @person [about <topic>] <when>", "a follow-up reminder"),
+            (
+                "/nudge follow up with <@person | Name (Org)> [about <topic>] <when>",
+                "a follow-up reminder, with a member or anyone outside Slack",
+            ),
             ("/nudge list", "your reminders and your blogging habit"),
             ("/nudge cancel N3", "stop a reminder"),
             ("/nudge blog every <n> weeks", "a nudge when you haven't blogged or reflected"),
