@@ -86,7 +86,10 @@ class Bot:
             lambda r: any(r is new for new in self.standin.responses[before:])
         )
         self.settle()
-        return reply
+        # the acknowledgement's reply first: a long list's later parts, posted to the response
+        # URL after the answer, can be recorded here before the sender has recorded the ack
+        new = self.standin.responses[before:]
+        return next((r for r in new if r.via == "ack" and r.key == reply.key), reply)
 
     def settle(self) -> None:
         """Wait for the work the bot left until after its answers (DMs, App Homes)."""
