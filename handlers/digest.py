@@ -74,8 +74,13 @@ def register(app: App, deps: Deps) -> None:
 
 
 def register_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
-    """The weekly ``digest`` job and the ``digest_catchup`` job (at start-up, then each minute)."""
-    sync_schedule(scheduler, deps)
+    """The weekly ``digest`` job and the ``digest_catchup`` job (at start-up, then each minute).
+
+    Installed by many workspaces, each has its own schedule: the ``digest_catchup`` job
+    posts each one's within the minute it is due, team by team, with its own token.
+    """
+    if deps.workspaces is None:
+        sync_schedule(scheduler, deps)
     scheduler.add_job(
         _catch_up,
         "interval",
@@ -117,11 +122,15 @@ def _catch_up(deps: Deps, scheduler: BaseScheduler) -> None:
     # Rescheduling touches the scheduler's job-store lock, which APScheduler 3 holds in
     # shutdown(wait=True) while it waits for running jobs: done from this job's own thread,
     # a stop during it would deadlock. A helper thread may wait; the job never does.
-    if scheduler.state == STATE_RUNNING:
+    if scheduler.state == STATE_RUNNING and deps.workspaces is None:
         threading.Thread(
             target=sync_schedule, args=(scheduler, deps), name="digest-schedule", daemon=True
         ).start()
-    run_digest(deps, _keep_going(scheduler))
+    for team in deps.teams():
+        try:
+            run_digest(team, _keep_going(scheduler))
+        except Exception:  # one workspace's failure must not keep the others' digests back
+            log.exception("digest of workspace %s failed; tried again in a minute", team.team_id)
 
 
 def run_digest(

@@ -1,7 +1,9 @@
 """Binding listeners to their dependencies, and answering their errors in one place.
 
 Bolt injects arguments by the names of a listener's positional parameters; ``deps``
-is keyword-only, so it is ours: ``bind(on_action_command, deps)``.
+is keyword-only, so it is ours: ``bind(on_action_command, deps)``. A listener gets the
+``deps`` of the workspace the request came from (``Deps.for_team``): installed by many
+workspaces, its token, its bot user and its settings.
 
 Errors are answered here, once, for every listener: a ``UserError`` (bad input, an
 unknown id, not allowed) becomes a friendly ephemeral reply with an example; Slack
@@ -47,7 +49,8 @@ def bind(listener: Callable[..., object], deps: Deps) -> Callable[[Args], object
         started = time.perf_counter()
         outcome = "ok"
         try:
-            return listener(**{name: getattr(args, name) for name in names}, deps=deps)
+            team_deps = deps.for_team(args.context.team_id)  # its token, its settings
+            return listener(**{name: getattr(args, name) for name in names}, deps=team_deps)
         except Exception as error:  # the one place listener errors end up
             outcome = type(error).__name__
             if args.ack.response is None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from bot.domain.teams import Installation, erase_after
+from bot.domain.teams import Installation, TeamSettings, erase_after
 from storage.codec import decode_time, encode_time
 from storage.db import immediate
 
@@ -26,6 +26,10 @@ __all__ = [
     "forget",
     "issue_state",
     "consume_state",
+    "team_settings",
+    "set_team_settings",
+    "first_settings",
+    "erase_team",
 ]
 
 
@@ -152,3 +156,99 @@ def consume_state(db: Database, state: str, now: datetime) -> bool:
         rows = list(db.table("oauth_states").rows_where("state = ?", [state]))
         db.execute("DELETE FROM oauth_states WHERE state = ?", [state])
     return bool(rows) and decode_time(rows[0]["expires_at"]) >= now
+
+
+def team_settings(db: Database, team_id: str) -> TeamSettings:
+    """The workspace's own settings (all unset if it has stored none).
+
+    >>> team_settings(db, "T0NEW").steering
+    frozenset()
+    """
+    rows = list(db.table("team_settings").rows_where("team_id = ?", [team_id]))
+    if not rows:
+        return TeamSettings(team_id)
+    row = rows[0]
+    return TeamSettings(
+        team_id,
+        timezone=row["timezone"],
+        steering=frozenset((row["steering"] or "").split()),
+        steering_group=row["steering_group"],
+    )
+
+
+def set_team_settings(
+    db: Database,
+    team_id: str,
+    *,
+    by: str,
+    now: datetime,
+    timezone: str | None = None,
+    steering: frozenset[str] | None = None,
+    steering_group: str | None = None,
+) -> TeamSettings:
+    """Change some of a workspace's settings (the others are kept); return them all."""
+    with immediate(db):
+        current = team_settings(db, team_id)
+        db.table("team_settings").upsert(
+            {
+                "team_id": team_id,
+                "timezone": timezone if timezone is not None else current.timezone,
+                "steering": " ".join(sorted(steering if steering is not None else current.steering)),
+                "steering_group": (
+                    steering_group if steering_group is not None else current.steering_group
+                ),
+                "updated_by": by,
+                "updated_at": encode_time(now),
+            },
+            pk="team_id",
+        )
+    return team_settings(db, team_id)
+
+
+def first_settings(db: Database, team_id: str, installer_id: str | None, now: datetime) -> bool:
+    """At install: the installer is the steering group, unless the workspace has settings
+    already (a reinstall keeps them). Whether they were stored."""
+    with immediate(db):
+        if list(db.table("team_settings").rows_where("team_id = ?", [team_id])):
+            return False
+        db.table("team_settings").insert(
+            {
+                "team_id": team_id,
+                "timezone": None,
+                "steering": installer_id or "",
+                "steering_group": None,
+                "updated_by": installer_id,
+                "updated_at": encode_time(now),
+            }
+        )
+    return True
+
+
+def _team_tables(db: Database) -> list[str]:
+    """Every table with a ``team_id`` column, children before the tables they refer to."""
+    found = [t for t in db.table_names() if "team_id" in db.table(t).columns_dict]
+    refers = {t: {fk.other_table for fk in db.table(t).foreign_keys} for t in found}
+    ordered: list[str] = []
+    while len(ordered) < len(found):
+        for table in sorted(found):
+            if table in ordered:
+                continue
+            children = [t for t in found if table in refers[t] and t != table and t not in ordered]
+            if not children:
+                ordered.append(table)
+    return ordered
+
+
+def erase_team(db: Database, team_id: str) -> dict[str, int]:
+    """Delete every row of the workspace, in every table that has a ``team_id``; rows
+    deleted by table. Rows of other tables that refer to those rows go with them.
+
+    Found from the schema rather than listed, so a table added later is erased too.
+    """
+    counts: dict[str, int] = {}
+    with immediate(db):
+        for table in _team_tables(db):
+            deleted = db.execute(f"DELETE FROM [{table}] WHERE team_id = ?", [team_id]).rowcount
+            if deleted:
+                counts[table] = deleted
+    return counts

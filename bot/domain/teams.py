@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-__all__ = ["Installation", "RETENTION", "erase_after", "is_active"]
+__all__ = ["Installation", "TeamSettings", "RETENTION", "erase_after", "is_active"]
 
 RETENTION = timedelta(days=30)
 """How long a workspace's data is kept after it uninstalls Nudge (``NUDGE_RETENTION_DAYS``)."""
@@ -43,6 +43,20 @@ class Installation:
     def active(self) -> bool:
         """Installed and not since uninstalled: Nudge may send to this workspace."""
         return self.uninstalled_at is None
+
+
+@dataclass(frozen=True)
+class TeamSettings:
+    """A workspace's own settings, stored when it installs and changed by its steering group.
+
+    ``None`` (and an empty ``steering``) means "as the operator's environment says".
+    The installer is the steering group until they name others.
+    """
+
+    team_id: str
+    timezone: str | None = None
+    steering: frozenset[str] = frozenset()
+    steering_group: str | None = None
 
 
 def erase_after(uninstalled_at: datetime, retention: timedelta = RETENTION) -> datetime:
