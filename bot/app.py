@@ -14,9 +14,9 @@ from sqlite_utils import Database
 
 from bot.config import Settings
 from bot.deps import Deps, make_client, utcnow
+from bot.oauth import STATE_LASTS, Workspaces
 from handlers import register_all
 from handlers.listeners import answer_error
-from bot.oauth import STATE_LASTS, Workspaces
 from storage.db import connect, create, hold_open
 
 __all__ = ["build_deps", "build_app", "on_error", "BOT_SCOPES", "INSTALL_PATH", "REDIRECT_PATH"]

@@ -163,9 +163,7 @@ class Settings:
             try:
                 Fernet(token_key.encode())
             except ValueError:
-                raise ConfigError(
-                    "NUDGE_TOKEN_KEY is not a key made by: nudge token-key"
-                ) from None
+                raise ConfigError("NUDGE_TOKEN_KEY is not a key made by: nudge token-key") from None
         retention = get("NUDGE_RETENTION_DAYS") or "30"
         if not retention.isdigit() or not 1 <= int(retention) <= 365:
             raise ConfigError("NUDGE_RETENTION_DAYS must be a whole number of days from 1 to 365")

@@ -116,9 +116,7 @@ class Deps:
         """
         if self.workspaces is None or not team_id or team_id == self.team_id:
             return self
-        client = self.workspaces.client(team_id) or make_client(
-            self.settings.with_(bot_token=None)
-        )
+        client = self.workspaces.client(team_id) or make_client(self.settings.with_(bot_token=None))
         record = self.workspaces.installation(team_id)
         return replace(
             self,

@@ -36,6 +36,7 @@ from bot.config import Settings
 from bot.deps import make_client
 from bot.domain import teams
 from storage import installations as store
+from storage import member_data
 
 __all__ = [
     "TokenSeal",
@@ -378,7 +379,7 @@ class Workspaces:
                 found = store.get(db, team_id)
                 if found is None or found.active:
                     continue  # installed again meanwhile
-                counts = store.erase_team(db, team_id)
+                counts = member_data.erase_workspace(db, team_id)
             with self._lock:
                 self._clients.pop(team_id, None)
                 self._paces.pop(team_id, None)

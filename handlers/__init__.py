@@ -16,9 +16,18 @@ __all__ = ["register_all", "register_all_jobs"]
 
 
 def _features() -> tuple[ModuleType, ...]:
-    from handlers import actions, data_rights, digest, events, home, nudges, reflections
+    from handlers import (
+        actions,
+        data_rights,
+        digest,
+        events,
+        home,
+        nudges,
+        reflections,
+        workspaces,
+    )
 
-    return (events, actions, reflections, home, nudges, digest, data_rights)
+    return (events, actions, reflections, home, nudges, digest, data_rights, workspaces)
 
 
 def register_all(app: App, deps: Deps) -> None:

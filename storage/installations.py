@@ -29,7 +29,6 @@ __all__ = [
     "team_settings",
     "set_team_settings",
     "first_settings",
-    "erase_team",
 ]
 
 
@@ -193,7 +192,9 @@ def set_team_settings(
             {
                 "team_id": team_id,
                 "timezone": timezone if timezone is not None else current.timezone,
-                "steering": " ".join(sorted(steering if steering is not None else current.steering)),
+                "steering": " ".join(
+                    sorted(steering if steering is not None else current.steering)
+                ),
                 "steering_group": (
                     steering_group if steering_group is not None else current.steering_group
                 ),
@@ -222,33 +223,3 @@ def first_settings(db: Database, team_id: str, installer_id: str | None, now: da
             }
         )
     return True
-
-
-def _team_tables(db: Database) -> list[str]:
-    """Every table with a ``team_id`` column, children before the tables they refer to."""
-    found = [t for t in db.table_names() if "team_id" in db.table(t).columns_dict]
-    refers = {t: {fk.other_table for fk in db.table(t).foreign_keys} for t in found}
-    ordered: list[str] = []
-    while len(ordered) < len(found):
-        for table in sorted(found):
-            if table in ordered:
-                continue
-            children = [t for t in found if table in refers[t] and t != table and t not in ordered]
-            if not children:
-                ordered.append(table)
-    return ordered
-
-
-def erase_team(db: Database, team_id: str) -> dict[str, int]:
-    """Delete every row of the workspace, in every table that has a ``team_id``; rows
-    deleted by table. Rows of other tables that refer to those rows go with them.
-
-    Found from the schema rather than listed, so a table added later is erased too.
-    """
-    counts: dict[str, int] = {}
-    with immediate(db):
-        for table in _team_tables(db):
-            deleted = db.execute(f"DELETE FROM [{table}] WHERE team_id = ?", [team_id]).rowcount
-            if deleted:
-                counts[table] = deleted
-    return counts

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from datetime import timedelta
 
 import pytest
 
@@ -85,6 +84,35 @@ def command(bot: Bot, where: Workspace, text: str, user: str | None = None, name
     )
 
 
+def until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def active(bot: Bot) -> list[str]:
+    with bot.db() as db:
+        return installations.active_team_ids(db)
+
+
+def homes_published(bot: Bot, where: Workspace, count: int = 1) -> None:
+    """Wait for the App Home republishes a command makes after its answer."""
+    deadline = time.monotonic() + 5
+    while (
+        len(
+            [
+                c
+                for c in bot.standin.calls
+                if c.method == "views.publish" and c.team_id == where.team_id
+            ]
+        )
+        < count
+    ):
+        assert time.monotonic() < deadline, "no App Home republished"
+        time.sleep(0.02)
+
+
 def calls_by_team(bot: Bot, method: str) -> dict[str, list]:
     found: dict[str, list] = {}
     for call in list(bot.standin.calls):
@@ -120,7 +148,8 @@ def test_two_workspaces_install_through_oauth_and_each_is_served_with_its_own_to
         statuses = {r["team_id"]: r["status"] for r in db.table("reminders").rows}
     assert statuses["T0HEALTH"] == "done" and statuses["T0COUNCIL"] != "done"
     tokens = {
-        team: {c.team_id for c in calls} for team, calls in calls_by_team(oauth_bot, "chat.postMessage").items()
+        team: {c.team_id for c in calls}
+        for team, calls in calls_by_team(oauth_bot, "chat.postMessage").items()
     }
     assert set(tokens) == {"T0COUNCIL", "T0HEALTH"}
 
@@ -149,9 +178,95 @@ def test_a_forged_state_or_a_replayed_code_installs_nothing(oauth_bot):
         state = page.text.split("state=")[1].split("&")[0]
         cookie = page.headers["set-cookie"].split(";")[0]
         replay = browser.get(
-            "/slack/oauth_redirect", params={"code": used, "state": state}, headers={"Cookie": cookie}
+            "/slack/oauth_redirect",
+            params={"code": used, "state": state},
+            headers={"Cookie": cookie},
         )
     assert replay.status_code >= 400
     with oauth_bot.db() as db:
         assert installations.get(db, "T0REAL") == first
     assert [c.error for c in standin.calls if c.method == "oauth.v2.access"][-1] == "invalid_code"
+
+
+def test_uninstalling_stops_every_send_at_once_and_erases_after_the_retention(oauth_bot, clock):
+    council, health = install(oauth_bot, "T0COUNCIL"), install(oauth_bot, "T0HEALTH")
+    command(oauth_bot, council, "me to call the council-secret-contact in 20 minutes")
+    command(oauth_bot, council, "Draft the council-secret-plan by Friday", name="/action")
+    command(oauth_bot, health, "me to call the trust in 20 minutes")
+    homes_published(oauth_bot, council, 2)
+    standin, deps = oauth_bot.standin, oauth_bot.runtime.deps
+    standin.uninstall("T0COUNCIL")  # Slack revokes the token at once ...
+    assert council.slack.app_uninstalled().status_code == 200  # ... and tells the app
+    until(lambda: active(oauth_bot) == ["T0HEALTH"])  # handled just after the ack
+    with oauth_bot.db() as db:
+        assert installations.get(db, "T0COUNCIL").sealed_token == ""
+    clock.advance(minutes=20)
+    tick(deps)
+    assert standin.dms_to(council.installer) == []  # nothing sent (nor tried: the stand-in
+    assert "call the trust" in standin.dms_to(health.installer)[0].text  # refuses revoked)
+    # a command from the uninstalled workspace stores nothing
+    council.slack.command("/nudge", "me to water the plants in 5 minutes", council.installer)
+    with oauth_bot.db() as db:
+        assert [
+            r["text"] for r in db.table("reminders").rows_where("text = 'water the plants'")
+        ] == []
+    # kept through the retention ...
+    clock.advance(days=29)
+    assert digest_feature  # (the digest is covered below)
+    from handlers.workspaces import erase_departed
+
+    assert erase_departed(deps) == {}
+    with oauth_bot.db() as db:
+        assert db.execute("SELECT count(*) FROM actions WHERE team_id = 'T0COUNCIL'").fetchone()[0]
+    # ... then erased, counted, and no trace left in the file
+    clock.advance(days=2)
+    erased = erase_departed(deps)
+    assert set(erased) == {"T0COUNCIL"}
+    assert erased["T0COUNCIL"]["reminders"] == 1 and erased["T0COUNCIL"]["actions"] == 1
+    with oauth_bot.db() as db:
+        for table in db.table_names():
+            if "team_id" in db.table(table).columns_dict:
+                left = db.execute(
+                    f"SELECT count(*) FROM [{table}] WHERE team_id = 'T0COUNCIL'"
+                ).fetchone()[0]
+                assert left == 0, table
+        assert db.execute("SELECT count(*) FROM reminders WHERE team_id = 'T0HEALTH'").fetchone()[0]
+    from pathlib import Path
+
+    path = Path(oauth_bot.settings.db_path)
+    files = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    assert b"call the trust" in files  # the check can see text that is there
+    assert b"council-secret" not in files
+
+
+def test_reinstalling_within_the_retention_keeps_the_workspace(oauth_bot, clock):
+    council = install(oauth_bot, "T0COUNCIL")
+    command(oauth_bot, council, "Draft the plan by Friday", name="/action")
+    homes_published(oauth_bot, council)
+    oauth_bot.standin.uninstall("T0COUNCIL")
+    council.slack.app_uninstalled()
+    until(lambda: active(oauth_bot) == [])
+    clock.advance(days=10)
+    page = oauth_bot.standin.install(base_url(oauth_bot), "T0COUNCIL", council.installer)
+    assert page.status_code == 200
+    clock.advance(days=40)
+    from handlers.workspaces import erase_departed
+
+    assert erase_departed(oauth_bot.runtime.deps) == {}
+    reply = command(oauth_bot, council, "list", name="/action")
+    assert "Draft the plan" in reply.text
+
+
+def test_tokens_revoked_stops_sends_too(oauth_bot, clock):
+    council = install(oauth_bot, "T0COUNCIL")
+    command(oauth_bot, council, "me to call the council in 20 minutes")
+    homes_published(oauth_bot, council)
+    oauth_bot.standin.uninstall("T0COUNCIL")
+    bot_user = oauth_bot.standin.workspaces["T0COUNCIL"].bot_user_id
+    assert council.slack.tokens_revoked([bot_user]).status_code == 200
+    until(lambda: active(oauth_bot) == [])
+    clock.advance(minutes=20)
+    tick(oauth_bot.runtime.deps)
+    assert oauth_bot.standin.dms_to(council.installer) == []
+    with oauth_bot.db() as db:
+        assert installations.active_team_ids(db) == []

@@ -156,10 +156,8 @@ class Installs:
 
         user = self.users.get(user_id)
         if user is not None and user.get("team_id") != self.caller_team():
-            raise Reject(
-                error,
-                [f"[ERROR] {user_id} is in {user.get('team_id')}, the token in {self.caller_team()}"],
-            )
+            where = f"{user_id} is in {user.get('team_id')}, the token in {self.caller_team()}"
+            raise Reject(error, [f"[ERROR] {where}"])
 
     def _oauth_v2_access(self, params: dict[str, Any]) -> dict[str, Any]:
         from bot.standin.methods import Reject, missing
