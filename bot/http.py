@@ -7,12 +7,13 @@ Slack's signature over the raw body with slack_sdk's ``SignatureVerifier``, then
 read as Slack sends it. A request that is not verified gets 401 and nothing else (no
 listener, no Web API call, no outbound request); a verified body Slack would never send
 gets 400. The one unsigned request Slack sends, its certificate check, gets an empty 200
-and goes no further. The OAuth flow's two pages are not Slack's requests but a browser's
-(the installer's): they are unsigned by nature and go to Bolt's ``OAuthFlow``, which
-checks the one-time ``state`` (issued here, held in the browser's cookie too) and trades
-the ``code`` with Slack; they carry no body and reach no listener. Bolt's own signature
-check is off in HTTP mode for that reason (:func:`bot.app.build_app`): it would trip over
-the same inputs (below).
+and goes no further. Bolt's own signature check is off in HTTP mode for that reason
+(:func:`bot.app.build_app`): it would trip over the same inputs (below).
+
+The OAuth flow's two pages are not Slack's requests but a browser's (the installer's):
+unsigned by nature, they go to Bolt's ``OAuthFlow``, which checks the one-time ``state``
+(issued here, held in the browser's cookie too) and trades the ``code`` with Slack; they
+carry no body and reach no listener. Served only when installed by many workspaces.
 
 >>> server = make_server(app, "127.0.0.1", 0, signing_secret=secret)  # doctest: +SKIP
 >>> server.run()  # doctest: +SKIP
