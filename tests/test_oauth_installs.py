@@ -10,6 +10,7 @@ and any call made with a token after its workspace uninstalled the app.
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 
 import pytest
@@ -270,3 +271,194 @@ def test_tokens_revoked_stops_sends_too(oauth_bot, clock):
     assert oauth_bot.standin.dms_to(council.installer) == []
     with oauth_bot.db() as db:
         assert installations.active_team_ids(db) == []
+
+
+# --- the permission table, across two workspaces ----------------------------------------
+
+
+def test_who_may_do_what_holds_in_each_workspace_and_nothing_crosses(oauth_bot, people, caplog):
+    """tests/test_permissions.py's table, in a workspace installed through OAuth, with a
+    fifth role: a member of another workspace (installed in the same process), who may
+    touch nothing of the first, and whose own workspace's steering group is not the first's."""
+    from handlers.blocks.nudges import render_due_modal
+    from storage import actions as action_store
+    from tests.conftest import STEER
+    from tests.outcomes import Outcomes, outcome_of
+    from tests.test_permissions import MAKE, ROLES, TABLE
+
+    standin = oauth_bot.standin
+    standin.add_workspace("T0001", "The first network")
+    assert standin.install(base_url(oauth_bot), "T0001", STEER).status_code == 200
+    other = install(oauth_bot, "T0OTHER", members=2)  # its installer steers it, not STEER
+    outsider = other.members[1]
+    senders = {**dict.fromkeys(ROLES, oauth_bot.slack), "outsider": other.slack}
+    users = {**ROLES, "outsider": outsider}
+    outcomes = Outcomes(caplog)
+
+    def fresh(kind: str) -> int:
+        command_, text, table = MAKE[kind]
+        oauth_bot.command(command_, text, ROLES["author"])
+        outcomes.next()
+        with oauth_bot.db() as db:
+            return max(row["id"] for row in db.table(table).rows)
+
+    def state() -> list:
+        with oauth_bot.db() as db:
+            return [
+                list(db.table(t).rows)
+                for t in ("actions", "action_events", "reflections", "reminders")
+            ]
+
+    def do(what: str, role: str) -> str:
+        slack, user = senders[role], users[role]
+        if what.startswith("/"):
+            command_, _, text = what.partition(" ")
+            assert slack.command(command_, text, user).status_code == 200
+        elif what.startswith("button "):
+            _, action_id, value = what.split(" ")
+            assert slack.block_action(user, action_id, value).status_code == 200
+        else:
+            _, callback, value = what.split(" ")
+            with oauth_bot.db() as db:
+                action = action_store.get(db, "T0001", int(value))
+            view = {**render_due_modal(action, oauth_bot.clock().date()), "id": "V0DUE"}
+            answer = slack.view_submission(user, view, {ids.NUDGE_DUE_DATE: "2026-12-18"})
+            assert answer.status_code == 200
+        return outcome_of(outcomes.next())
+
+    mismatches, trials = [], 0
+    for row in TABLE:
+        what, allowed, setup = (*row, None)[:3]
+        mine = re.findall(r"\{(\w)\}", what + (setup or ""))
+        # the outsider may do in their own workspace what any member may, never to ours
+        outsider_may = not mine and "other" in allowed
+        for role in users:
+            made = {kind: fresh(kind) for kind in mine}
+            if setup:
+                do(setup.format(**made), "author")
+            before = state()
+            outcome = do(what.format(**made), role)
+            trials += 1
+            assert outcome in ("ok", "NotAllowed", "NotFound"), (what, role, outcome)
+            if outcome != "ok":
+                assert state() == before, (what, role)
+            may = outsider_may if role == "outsider" else role in allowed
+            if (outcome == "ok") != may:
+                mismatches.append(f"{what} by {role}: {outcome}")
+    print(f"permissions across workspaces: {trials} trials, {len(mismatches)} off the table")
+    assert mismatches == []
+    # every message went to a member of the workspace whose token sent it (the stand-in
+    # refuses any other as a protocol error), and the first's words never reached the other
+    for message in list(standin.messages):
+        assert message.team_id in ("T0001", "T0OTHER")
+        if message.team_id == "T0OTHER":
+            assert "Permissions check" not in (message.text or ""), message.text
+            assert "thought" not in (message.text or ""), message.text
+
+
+# --- digests, and fifty workspaces ------------------------------------------------------
+
+
+def run_catch_up(bot: Bot) -> None:
+    """Run the digest's minute job (each workspace's digest, if due), as APScheduler does."""
+    digest_feature._catch_up(bot.runtime.deps, bot.runtime._scheduler)
+
+
+def test_each_workspace_gets_its_own_digest_in_its_own_channel_with_its_own_token(oauth_bot, clock):
+    council, health = install(oauth_bot, "T0COUNCIL"), install(oauth_bot, "T0HEALTH")
+    for where, channel in ((council, "C0COUNCILNEWS"), (health, "C0HEALTHNEWS")):
+        oauth_bot.standin.add_channel(channel, "news")
+        reply = command(
+            oauth_bot,
+            where,
+            f"settings channel <#{channel}|news> day tue time 10:30",
+            name="/digest",
+        )  # the installer is steering
+        assert "Saved" in reply.text, reply.text
+    command(oauth_bot, council, "Mend the council-only fence", name="/action")
+    command(oauth_bot, health, "Audit the health-only ward", name="/action")
+    assert oauth_bot.standin.messages_to("C0COUNCILNEWS") == []  # not due yet
+    clock.advance(minutes=31)
+    run_catch_up(oauth_bot)
+    until(lambda: oauth_bot.standin.messages_to("C0HEALTHNEWS") != [])
+    until(lambda: oauth_bot.standin.messages_to("C0COUNCILNEWS") != [])
+    [council_post] = oauth_bot.standin.messages_to("C0COUNCILNEWS")
+    [health_post] = oauth_bot.standin.messages_to("C0HEALTHNEWS")
+    assert council_post.team_id == "T0COUNCIL" and health_post.team_id == "T0HEALTH"
+    council_words = str(council_post.blocks) + (council_post.text or "")
+    health_words = str(health_post.blocks) + (health_post.text or "")
+    assert "1 action created" in council_post.text and "1 action created" in health_post.text
+    assert "health-only" not in council_words and "council-only" not in health_words
+    run_catch_up(oauth_bot)  # once per week and workspace
+    assert len(oauth_bot.standin.messages_to("C0COUNCILNEWS")) == 1
+
+
+def test_fifty_workspaces_in_one_database_each_served_with_its_own_token(oauth_bot, clock):
+    spaces = [install(oauth_bot, f"T{n:03d}NET") for n in range(50)]
+    assert len(active(oauth_bot)) == 50
+    for n, where in enumerate(spaces):
+        reply = command(oauth_bot, where, f"me to ring partner {n} in 20 minutes")
+        assert f"ring partner {n}" in reply.text
+        channel = f"C{n:03d}NEWS"
+        oauth_bot.standin.add_channel(channel, "news")
+        command(
+            oauth_bot,
+            where,
+            f"settings channel <#{channel}|news> day tue time 10:30",
+            name="/digest",
+        )
+        command(oauth_bot, where, f"Plan the network-{n}-meetup", name="/action")
+    clock.advance(minutes=31)
+    tick(oauth_bot.runtime.deps)
+    run_catch_up(oauth_bot)
+    for n, where in enumerate(spaces):
+        until(lambda n=n: oauth_bot.standin.messages_to(f"C{n:03d}NEWS") != [])
+    standin = oauth_bot.standin
+    for n, where in enumerate(spaces):
+        [dm] = standin.dms_to(where.installer)
+        assert dm.team_id == where.team_id and f"ring partner {n}" in dm.text
+        [post] = standin.messages_to(f"C{n:03d}NEWS")
+        assert post.team_id == where.team_id
+        words = str(post.blocks)
+        others = [m for m in range(50) if m != n and f"network-{m}-meetup" in words]
+        assert others == [], (n, others)
+        # a button in its own workspace: the reminder is done there and nowhere else
+        reminder_id = dm.blocks[-1]["elements"][0]["value"]
+        assert (
+            where.slack.block_action(
+                where.installer, ids.NUDGE_DONE, reminder_id, message=dm
+            ).status_code
+            == 200
+        )
+    with oauth_bot.db() as db:
+        until(
+            lambda: (
+                db.execute("SELECT count(*) FROM reminders WHERE status = 'done'").fetchone()[0]
+                == 50
+            )
+        )
+        rows = db.execute("SELECT team_id, user_id FROM reminders").fetchall()
+    assert {(t, u) for t, u in rows} == {(w.team_id, w.installer) for w in spaces}
+    # every message any workspace received was sent with that workspace's own token
+    assert {m.team_id for m in standin.messages} == {w.team_id for w in spaces}
+
+
+def test_the_stand_in_refuses_a_message_to_another_workspace(standin):
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    standin.oauth_app(CLIENT_ID, CLIENT_SECRET)
+    standin.add_user("U0THEIRS", team_id="T0THEIRS")
+    code = standin.approve("T0MINE", "U0MINE")
+    client = WebClient(base_url=standin.api_url)
+    token = client.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code=code)[
+        "access_token"
+    ]
+    mine = WebClient(token=token, base_url=standin.api_url)
+    assert mine.auth_test()["team_id"] == "T0MINE"
+    standin.expect_protocol_errors()
+    with pytest.raises(SlackApiError, match="channel_not_found"):
+        mine.chat_postMessage(channel="U0THEIRS", text="not yours")
+    assert [e.error for e in standin.protocol_errors] == ["channel_not_found"]
+    with pytest.raises(SlackApiError, match="invalid_code"):
+        client.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code=code)

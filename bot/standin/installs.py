@@ -4,7 +4,8 @@ OAuth flow as a browser and Slack do it, and uninstalled again.
 A token belongs to one workspace: ``auth.test`` answers that workspace, and a message, a
 view or a user look-up for a member of another workspace is refused as Slack refuses it
 (``channel_not_found``, ``user_not_found``) *and* kept in ``protocol_errors``, so a test
-fails on any call that crosses workspaces. A revoked token (the workspace uninstalled the
+fails on any send that crosses workspaces (a user look-up across them is answered
+``user_not_found``, as Slack does). A revoked token (the workspace uninstalled the
 app) is refused with ``token_revoked`` and kept there too: nothing may be sent after it.
 
     >>> code = standin.approve("T0HEALTH", "U0ANA")  # doctest: +SKIP
@@ -150,12 +151,16 @@ class Installs:
         found = self.workspaces.get(team)
         return found.bot_user_id if found else self.bot_user_id
 
-    def _check_member(self, user_id: str, error: str) -> None:
-        """Refuse (as a protocol error) a user of another workspace than the caller's."""
+    def _check_member(self, user_id: str, error: str, *, look_up: bool = False) -> None:
+        """Refuse a user of another workspace than the caller's: as a protocol error for a
+        send (a message or a view crossing workspaces is a bug), as Slack's plain answer
+        for a look-up (``look_up``: asking whether someone is a member is fair)."""
         from bot.standin.methods import Reject
 
         user = self.users.get(user_id)
         if user is not None and user.get("team_id") != self.caller_team():
+            if look_up:
+                raise Reject(error, business=True)
             where = f"{user_id} is in {user.get('team_id')}, the token in {self.caller_team()}"
             raise Reject(error, [f"[ERROR] {where}"])
 

@@ -192,7 +192,7 @@ class Methods:
         user = self.users.get(params["user"])
         if user is None:
             raise Reject("user_not_found", business=True)
-        self._check_member(params["user"], "user_not_found")  # type: ignore[attr-defined]
+        self._check_member(params["user"], "user_not_found", look_up=True)  # type: ignore[attr-defined]
         return {"user": user}
 
     def _usergroups_list(self, params: dict[str, Any]) -> dict[str, Any]:
