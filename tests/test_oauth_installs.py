@@ -411,7 +411,7 @@ def test_fifty_workspaces_in_one_database_each_served_with_its_own_token(oauth_b
     clock.advance(minutes=31)
     tick(oauth_bot.runtime.deps)
     run_catch_up(oauth_bot)
-    for n, where in enumerate(spaces):
+    for n in range(len(spaces)):
         until(lambda n=n: oauth_bot.standin.messages_to(f"C{n:03d}NEWS") != [])
     standin = oauth_bot.standin
     for n, where in enumerate(spaces):
