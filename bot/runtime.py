@@ -78,8 +78,9 @@ class Runtime:
         """Build everything and start serving and scheduling."""
         if self.settings.oauth and not self.http:
             raise ConfigError(
-                "SLACK_CLIENT_ID is set: installs by many workspaces need HTTP mode (run "
-                "--http); Slack does not let a Socket Mode app be distributed"
+                "SLACK_CLIENT_ID is set: installs by many workspaces are served in HTTP mode "
+                "only (run --http); Slack keeps Socket Mode apps out of its Marketplace and "
+                "the install's redirect needs a public URL"
             )
         if not self.settings.oauth:
             self.settings.require("bot_token")

@@ -83,4 +83,5 @@ TRACK_MEETING = "track_meeting"  # declared in the manifest once its listener is
 # What the manifest declares; tests check that each is declared and handled.
 COMMANDS = ("/action", "/reflect", "/nudge", "/digest")
 SHORTCUTS = (TRACK_AS_ACTION, REMIND_FOLLOW_UP)
-EVENTS: tuple[str, ...] = ("app_home_opened",)
+APP_UNINSTALLED, TOKENS_REVOKED = "app_uninstalled", "tokens_revoked"
+EVENTS: tuple[str, ...] = ("app_home_opened", APP_UNINSTALLED, TOKENS_REVOKED)

@@ -16,6 +16,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import App
 
 from bot.deps import Deps
+from handlers import ids
+from handlers.listeners import bind
 
 __all__ = ["register", "register_jobs", "erase_departed", "ERASE_JOB"]
 
@@ -25,7 +27,24 @@ ERASE_JOB = "workspaces:erase"
 
 
 def register(app: App, deps: Deps) -> None:
-    """Nothing to listen to here: Bolt's revocation listeners are enabled in ``bot.app``."""
+    """Run for one workspace, its leaving is logged (the environment's token no longer
+    works; every send fails for good until a new one is set). Installed by many, Bolt's
+    own revocation listeners handle it (enabled in ``bot.app``)."""
+    if deps.workspaces is not None:
+        return
+    for event in (ids.APP_UNINSTALLED, ids.TOKENS_REVOKED):
+        app.event(event)(bind(on_workspace_left, deps))
+
+
+def on_workspace_left(ack, event: dict, context, *, deps: Deps) -> None:
+    """The one workspace this process serves uninstalled Nudge or revoked its token."""
+    ack()
+    log.error(
+        "the workspace %s %s: SLACK_BOT_TOKEN no longer works; nothing can be sent until "
+        "Nudge is installed again and the new token set",
+        context.team_id,
+        "uninstalled Nudge" if event.get("type") == ids.APP_UNINSTALLED else "revoked its token",
+    )
 
 
 def register_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
