@@ -462,3 +462,58 @@ def test_the_stand_in_refuses_a_message_to_another_workspace(standin):
     assert [e.error for e in standin.protocol_errors] == ["channel_not_found"]
     with pytest.raises(SlackApiError, match="invalid_code"):
         client.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code=code)
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+def test_oauth_settings_are_read_and_checked():
+    from bot.config import ConfigError, Settings
+
+    key = new_token_key()
+    env = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": "s", "NUDGE_TOKEN_KEY": key}
+    settings = Settings.from_env(env)
+    assert settings.oauth and settings.retention_days == 30
+    assert CLIENT_SECRET not in repr(settings) and key not in repr(settings)
+    assert Settings.from_env({**env, "NUDGE_RETENTION_DAYS": "7"}).retention_days == 7
+    assert not Settings.from_env({}).oauth
+    for bad, says in [
+        ({"SLACK_CLIENT_ID": CLIENT_ID}, "go together"),
+        ({**env, "NUDGE_TOKEN_KEY": ""}, "nudge token-key"),
+        ({**env, "NUDGE_TOKEN_KEY": "not-a-key"}, "not a key"),
+        ({**env, "NUDGE_RETENTION_DAYS": "0"}, "NUDGE_RETENTION_DAYS"),
+        ({**env, "NUDGE_RETENTION_DAYS": "thirty"}, "NUDGE_RETENTION_DAYS"),
+    ]:
+        with pytest.raises(ConfigError, match=says):
+            Settings.from_env(bad)
+
+
+def test_installs_by_many_workspaces_are_refused_in_socket_mode(tmp_path, standin):
+    from bot.config import ConfigError
+    from bot.runtime import Runtime
+
+    settings = make_settings(
+        tmp_path,
+        standin.api_url,
+        bot_token=None,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        token_key=new_token_key(),
+    )
+    with pytest.raises(ConfigError, match="HTTP mode"):
+        Runtime(settings, http=False).start()
+
+
+def test_an_install_asks_for_the_manifests_scopes(oauth_bot):
+    from pathlib import Path
+
+    import yaml
+
+    from bot.app import BOT_SCOPES
+
+    manifest = yaml.safe_load((Path(__file__).parent.parent / "manifest.yml").read_text())
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
+    install(oauth_bot, "T0COUNCIL")
+    assert sorted(oauth_bot.standin.workspaces["T0COUNCIL"].scopes) == sorted(BOT_SCOPES)
+    with oauth_bot.db() as db:
+        assert sorted(installations.get(db, "T0COUNCIL").scopes) == sorted(BOT_SCOPES)
