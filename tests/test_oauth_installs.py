@@ -517,3 +517,30 @@ def test_an_install_asks_for_the_manifests_scopes(oauth_bot):
     assert sorted(oauth_bot.standin.workspaces["T0COUNCIL"].scopes) == sorted(BOT_SCOPES)
     with oauth_bot.db() as db:
         assert sorted(installations.get(db, "T0COUNCIL").scopes) == sorted(BOT_SCOPES)
+
+
+def test_nudge_check_reports_the_workspaces(oauth_bot, monkeypatch, tmp_path, capsys):
+    from bot.__main__ import main
+
+    council = install(oauth_bot, "T0COUNCIL")
+    install(oauth_bot, "T0HEALTH")
+    homes_published(oauth_bot, council, 0)
+    oauth_bot.standin.uninstall("T0COUNCIL")
+    council.slack.app_uninstalled()
+    until(lambda: active(oauth_bot) == ["T0HEALTH"])
+    settings = oauth_bot.settings
+    monkeypatch.chdir(tmp_path)
+    for name in list(__import__("os").environ):
+        if name.startswith(("SLACK_", "NUDGE_")):
+            monkeypatch.delenv(name)
+    for name, value in {
+        "SLACK_CLIENT_ID": settings.client_id,
+        "SLACK_CLIENT_SECRET": settings.client_secret,
+        "NUDGE_TOKEN_KEY": settings.token_key,
+        "NUDGE_DB": settings.db_path,
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "workspaces: 1 installed, 1 uninstalled and kept" in out
+    assert "T0COUNCIL: erased after 2026-12-31" in out
