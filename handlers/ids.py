@@ -81,7 +81,7 @@ REMIND_FOLLOW_UP = "remind_follow_up"
 TRACK_MEETING = "track_meeting"  # declared in the manifest once its listener is wired
 
 # What the manifest declares; tests check that each is declared and handled.
-COMMANDS = ("/action", "/reflect", "/nudge", "/digest")
+COMMANDS = ("/action", "/reflect", "/nudge", "/digest", "/network")
 SHORTCUTS = (TRACK_AS_ACTION, REMIND_FOLLOW_UP)
 APP_UNINSTALLED, TOKENS_REVOKED = "app_uninstalled", "tokens_revoked"
 EVENTS: tuple[str, ...] = ("app_home_opened", APP_UNINSTALLED, TOKENS_REVOKED)

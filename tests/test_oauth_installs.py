@@ -544,3 +544,63 @@ def test_nudge_check_reports_the_workspaces(oauth_bot, monkeypatch, tmp_path, ca
     out = capsys.readouterr().out
     assert "workspaces: 1 installed, 1 uninstalled and kept" in out
     assert "T0COUNCIL: erased after 2026-12-31" in out
+
+
+# --- /network: the workspace's own settings ---------------------------------------------
+
+
+def test_the_installer_steers_until_they_name_others_then_the_steering_group_changes_settings(
+    oauth_bot,
+):
+    council, health = install(oauth_bot, "T0COUNCIL", members=4), install(oauth_bot, "T0HEALTH")
+    installer, ana, pete, sam = council.members
+    shown = command(oauth_bot, council, "", user=sam, name="/network").text
+    assert f"<@{installer}>" in shown and "Europe/London" in shown
+    refused = command(oauth_bot, council, f"steering <@{sam}|sam>", user=sam, name="/network")
+    assert "Only the steering group" in refused.text
+    reply = command(
+        oauth_bot,
+        council,
+        f"steering <@{ana}|ana>, <@{pete}|pete>",
+        user=installer,
+        name="/network",
+    )
+    assert (
+        "Saved" in reply.text and f"<@{ana}>" in reply.text and f"<@{installer}>" not in reply.text
+    )
+    # the installer handed over: no longer steering; Ana is
+    digest = "settings channel <#C0NEWS|news>"
+    assert (
+        "Only the steering group"
+        in command(oauth_bot, council, digest, user=installer, name="/digest").text
+    )
+    assert "Saved" in command(oauth_bot, council, digest, user=ana, name="/digest").text
+    reply = command(oauth_bot, council, "zone Europe/Dublin", user=pete, name="/network")
+    assert "Europe/Dublin" in reply.text
+    reply = command(oauth_bot, council, "steering group @leads", user=pete, name="/network")
+    assert "@leads" in reply.text
+    for bad, says in [
+        ("zone Mars/Olympus", "time zone"),
+        ("steering @nobody", "pick them"),
+        ("steering", "with @"),
+        ("frobnicate", "/network steering"),
+    ]:
+        assert says in command(oauth_bot, council, bad, user=pete, name="/network").text, bad
+    deps = oauth_bot.runtime.deps
+    council_settings = deps.for_team("T0COUNCIL").settings
+    assert council_settings.timezone == "Europe/Dublin"
+    assert council_settings.steering == {ana, pete} and council_settings.steering_group == "leads"
+    health_settings = deps.for_team("T0HEALTH").settings  # the other workspace: untouched
+    assert health_settings.timezone == "Europe/London"
+    assert health_settings.steering == {health.installer} and not health_settings.steering_group
+
+
+def test_run_for_one_workspace_network_shows_the_environment_and_changes_nothing(bot):
+    from tests.conftest import ANA, STEER
+
+    shown = bot.command("/network", "", ANA).text
+    assert "from the environment" in shown and f"<@{STEER}>" in shown
+    refused = bot.command("/network", "zone Europe/Paris", STEER).text
+    assert "NUDGE_TIMEZONE" in refused
+    with bot.db() as db:
+        assert list(db.table("team_settings").rows) == []
