@@ -604,3 +604,26 @@ def test_run_for_one_workspace_network_shows_the_environment_and_changes_nothing
     assert "NUDGE_TIMEZONE" in refused
     with bot.db() as db:
         assert list(db.table("team_settings").rows) == []
+
+
+def test_overdue_nudges_and_app_homes_go_to_each_workspace_with_its_own_token(oauth_bot):
+    from storage.db import immediate
+
+    council, health = install(oauth_bot, "T0COUNCIL"), install(oauth_bot, "T0HEALTH")
+    for where, title in ((council, "Mend the council fence"), (health, "Audit the health ward")):
+        command(oauth_bot, where, title, name="/action")
+        homes_published(oauth_bot, where)
+    with oauth_bot.db() as db, immediate(db):
+        db.execute("UPDATE actions SET due = '2026-11-30', owner_id = creator_id")
+    tick(oauth_bot.runtime.deps)  # 10:00 in London: past 09:00, the day's overdue nudges
+    standin = oauth_bot.standin
+    for where, title in ((council, "Mend the council fence"), (health, "Audit the health ward")):
+        [nudge] = [m for m in standin.dms_to(where.installer) if "overdue" in (m.text or "")]
+        assert nudge.team_id == where.team_id and title in nudge.text
+    for where in (council, health):
+        before = len(standin.views)
+        answer = where.slack.event({"type": "app_home_opened", "user": where.installer, "tab": "home"})
+        assert answer.status_code == 200
+        until(lambda before=before: len(standin.views) > before)
+        call = [c for c in standin.calls if c.method == "views.publish"][-1]
+        assert call.team_id == where.team_id and call.params["user_id"] == where.installer
