@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from slack_bolt import App
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.request import BoltRequest
 from sqlite_utils import Database
@@ -103,6 +104,15 @@ def _oauth(deps: Deps) -> dict:
     return {
         "installation_store": workspaces.installations,
         "installation_store_bot_only": True,
+        # Bolt's default asks Slack's auth.test on every request; the stored bot user and
+        # id are enough, so its answer is kept per token (a reinstall's new token asks
+        # again; an uninstalled workspace is refused before the cache, by find_bot)
+        "authorize": InstallationStoreAuthorize(
+            logger=logging.getLogger("slack_bolt"),
+            installation_store=workspaces.installations,
+            bot_only=True,
+            cache_enabled=True,
+        ),
         "oauth_settings": OAuthSettings(
             client_id=settings.client_id,
             client_secret=settings.client_secret,

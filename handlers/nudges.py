@@ -722,6 +722,7 @@ def poll_feeds(deps: Deps) -> int:
     delays no one else's; return how many new posts were found."""
     with deps.db() as db:
         registered = feed_store.feeds(db)
+    registered = [feed for feed in registered if deps.may_send(feed.team_id)]  # not departed
     with ThreadPoolExecutor(FEED_POLL_WORKERS, thread_name_prefix="feed-poll") as pool:
         return sum(pool.map(lambda feed: _poll_feed(deps, feed), registered))
 

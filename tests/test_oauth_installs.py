@@ -622,8 +622,20 @@ def test_overdue_nudges_and_app_homes_go_to_each_workspace_with_its_own_token(oa
         assert nudge.team_id == where.team_id and title in nudge.text
     for where in (council, health):
         before = len(standin.views)
-        answer = where.slack.event({"type": "app_home_opened", "user": where.installer, "tab": "home"})
+        answer = where.slack.event(
+            {"type": "app_home_opened", "user": where.installer, "tab": "home"}
+        )
         assert answer.status_code == 200
         until(lambda before=before: len(standin.views) > before)
         call = [c for c in standin.calls if c.method == "views.publish"][-1]
         assert call.team_id == where.team_id and call.params["user_id"] == where.installer
+
+
+def test_requests_are_authorised_from_the_store_without_asking_slack_each_time(oauth_bot):
+    council = install(oauth_bot, "T0COUNCIL")
+    standin = oauth_bot.standin
+    before = len([c for c in standin.calls if c.method == "auth.test"])
+    for n in range(5):
+        command(oauth_bot, council, f"me to check {n} tomorrow at 9am")
+    after = len([c for c in standin.calls if c.method == "auth.test"])
+    assert after - before <= 1  # the first request's, then the cached answer
