@@ -10,18 +10,36 @@ and any call made with a token after its workspace uninstalled the app.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import pytest
+import yaml
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store import Installation
 
-from bot.oauth import new_token_key
+from bot.__main__ import main
+from bot.app import BOT_SCOPES
+from bot.config import ConfigError, Settings
+from bot.oauth import Pace, Workspaces, new_token_key
+from bot.runtime import Runtime
 from bot.standin import SlackSender
 from handlers import digest as digest_feature
 from handlers import ids
+from handlers.blocks.nudges import render_due_modal
 from handlers.nudges import tick
+from handlers.workspaces import erase_departed
+from storage import actions as action_store
 from storage import installations
-from tests.conftest import Bot, make_settings
+from storage.db import connect, create, immediate
+from tests.conftest import ANA, STEER, Bot, make_settings
+from tests.outcomes import Outcomes, outcome_of
+from tests.test_permissions import MAKE, ROLES, TABLE
 
 CLIENT_ID, CLIENT_SECRET = "1111.2222", "oauth-client-secret-for-tests"
 
@@ -157,7 +175,6 @@ def test_two_workspaces_install_through_oauth_and_each_is_served_with_its_own_to
 
 def test_a_forged_state_or_a_replayed_code_installs_nothing(oauth_bot):
     standin, url = oauth_bot.standin, base_url(oauth_bot)
-    import httpx
 
     standin.add_workspace("T0FORGED")
     code = standin.approve("T0FORGED", "U0MALLORY", ["commands"])
@@ -213,8 +230,6 @@ def test_uninstalling_stops_every_send_at_once_and_erases_after_the_retention(oa
         ] == []
     # kept through the retention ...
     clock.advance(days=29)
-    assert digest_feature  # (the digest is covered below)
-    from handlers.workspaces import erase_departed
 
     assert erase_departed(deps) == {}
     with oauth_bot.db() as db:
@@ -232,7 +247,6 @@ def test_uninstalling_stops_every_send_at_once_and_erases_after_the_retention(oa
                 ).fetchone()[0]
                 assert left == 0, table
         assert db.execute("SELECT count(*) FROM reminders WHERE team_id = 'T0HEALTH'").fetchone()[0]
-    from pathlib import Path
 
     path = Path(oauth_bot.settings.db_path)
     files = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
@@ -251,7 +265,6 @@ def test_reinstalling_within_the_retention_keeps_the_workspace(oauth_bot, clock)
     page = oauth_bot.standin.install(base_url(oauth_bot), "T0COUNCIL", council.installer)
     assert page.status_code == 200
     clock.advance(days=40)
-    from handlers.workspaces import erase_departed
 
     assert erase_departed(oauth_bot.runtime.deps) == {}
     reply = command(oauth_bot, council, "list", name="/action")
@@ -280,11 +293,6 @@ def test_who_may_do_what_holds_in_each_workspace_and_nothing_crosses(oauth_bot, 
     """tests/test_permissions.py's table, in a workspace installed through OAuth, with a
     fifth role: a member of another workspace (installed in the same process), who may
     touch nothing of the first, and whose own workspace's steering group is not the first's."""
-    from handlers.blocks.nudges import render_due_modal
-    from storage import actions as action_store
-    from tests.conftest import STEER
-    from tests.outcomes import Outcomes, outcome_of
-    from tests.test_permissions import MAKE, ROLES, TABLE
 
     standin = oauth_bot.standin
     standin.add_workspace("T0001", "The first network")
@@ -444,8 +452,6 @@ def test_fifty_workspaces_in_one_database_each_served_with_its_own_token(oauth_b
 
 
 def test_the_stand_in_refuses_a_message_to_another_workspace(standin):
-    from slack_sdk import WebClient
-    from slack_sdk.errors import SlackApiError
 
     standin.oauth_app(CLIENT_ID, CLIENT_SECRET)
     standin.add_user("U0THEIRS", team_id="T0THEIRS")
@@ -468,7 +474,6 @@ def test_the_stand_in_refuses_a_message_to_another_workspace(standin):
 
 
 def test_oauth_settings_are_read_and_checked():
-    from bot.config import ConfigError, Settings
 
     key = new_token_key()
     env = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": "s", "NUDGE_TOKEN_KEY": key}
@@ -489,8 +494,6 @@ def test_oauth_settings_are_read_and_checked():
 
 
 def test_installs_by_many_workspaces_are_refused_in_socket_mode(tmp_path, standin):
-    from bot.config import ConfigError
-    from bot.runtime import Runtime
 
     settings = make_settings(
         tmp_path,
@@ -505,11 +508,6 @@ def test_installs_by_many_workspaces_are_refused_in_socket_mode(tmp_path, standi
 
 
 def test_an_install_asks_for_the_manifests_scopes(oauth_bot):
-    from pathlib import Path
-
-    import yaml
-
-    from bot.app import BOT_SCOPES
 
     manifest = yaml.safe_load((Path(__file__).parent.parent / "manifest.yml").read_text())
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
@@ -520,7 +518,6 @@ def test_an_install_asks_for_the_manifests_scopes(oauth_bot):
 
 
 def test_nudge_check_reports_the_workspaces(oauth_bot, monkeypatch, tmp_path, capsys):
-    from bot.__main__ import main
 
     council = install(oauth_bot, "T0COUNCIL")
     install(oauth_bot, "T0HEALTH")
@@ -530,7 +527,7 @@ def test_nudge_check_reports_the_workspaces(oauth_bot, monkeypatch, tmp_path, ca
     until(lambda: active(oauth_bot) == ["T0HEALTH"])
     settings = oauth_bot.settings
     monkeypatch.chdir(tmp_path)
-    for name in list(__import__("os").environ):
+    for name in list(os.environ):
         if name.startswith(("SLACK_", "NUDGE_")):
             monkeypatch.delenv(name)
     for name, value in {
@@ -596,7 +593,6 @@ def test_the_installer_steers_until_they_name_others_then_the_steering_group_cha
 
 
 def test_run_for_one_workspace_network_shows_the_environment_and_changes_nothing(bot):
-    from tests.conftest import ANA, STEER
 
     shown = bot.command("/network", "", ANA).text
     assert "from the environment" in shown and f"<@{STEER}>" in shown
@@ -607,7 +603,6 @@ def test_run_for_one_workspace_network_shows_the_environment_and_changes_nothing
 
 
 def test_overdue_nudges_and_app_homes_go_to_each_workspace_with_its_own_token(oauth_bot):
-    from storage.db import immediate
 
     council, health = install(oauth_bot, "T0COUNCIL"), install(oauth_bot, "T0HEALTH")
     for where, title in ((council, "Mend the council fence"), (health, "Audit the health ward")):
@@ -639,3 +634,52 @@ def test_requests_are_authorised_from_the_store_without_asking_slack_each_time(o
         command(oauth_bot, council, f"me to check {n} tomorrow at 9am")
     after = len([c for c in standin.calls if c.method == "auth.test"])
     assert after - before <= 1  # the first request's, then the cached answer
+
+
+def test_each_workspace_is_paced_on_its_own(tmp_path, standin, clock):
+
+    settings = make_settings(
+        tmp_path,
+        standin.api_url,
+        bot_token=None,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        token_key=new_token_key(),
+    )
+
+    create(settings.db_path).close()
+
+    @contextmanager
+    def db():
+        conn = connect(settings.db_path)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    workspaces = Workspaces(settings, db, clock)
+    standin.oauth_app(CLIENT_ID, CLIENT_SECRET)
+    for team_id in ("T0BUSY", "T0QUIET"):
+        answer = standin._oauth_v2_access(
+            {
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+                "code": standin.approve(team_id, "U0X"),
+            }
+        )
+
+        workspaces.installations.save(
+            Installation(
+                team_id=team_id, bot_token=answer["access_token"], user_id="U0X", bot_user_id="UB"
+            )
+        )
+    busy, quiet_ = workspaces.client("T0BUSY"), workspaces.client("T0QUIET")
+    assert busy is workspaces.client("T0BUSY") and busy.pace is not quiet_.pace
+    busy.pace.interval, busy.pace.burst = 0.05, 2
+    busy.pace._tokens = 2.0
+    slept = [busy.pace.wait() for _ in range(5)]
+    assert slept[:2] == [0.0, 0.0] and sum(slept) >= 0.1  # past its burst, one each 0.05 s
+    assert quiet_.pace.wait() == 0.0  # the other workspace never waits for the busy one
+    assert isinstance(busy.pace, Pace)
+    busy.chat_postMessage(channel="C0NEWS", text="paced")
+    assert [c.team_id for c in standin.calls if c.method == "chat.postMessage"] == ["T0BUSY"]
