@@ -10,8 +10,9 @@ and any call made with a token after its workspace uninstalled the app.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Installation
 
-from bot.__main__ import main
 from bot.app import BOT_SCOPES
 from bot.config import ConfigError, Settings
 from bot.oauth import Pace, Workspaces, new_token_key
@@ -517,30 +517,32 @@ def test_an_install_asks_for_the_manifests_scopes(oauth_bot):
         assert sorted(installations.get(db, "T0COUNCIL").scopes) == sorted(BOT_SCOPES)
 
 
-def test_nudge_check_reports_the_workspaces(oauth_bot, monkeypatch, tmp_path, capsys):
-
+def test_nudge_check_reports_the_workspaces(oauth_bot):
     council = install(oauth_bot, "T0COUNCIL")
     install(oauth_bot, "T0HEALTH")
-    homes_published(oauth_bot, council, 0)
     oauth_bot.standin.uninstall("T0COUNCIL")
     council.slack.app_uninstalled()
     until(lambda: active(oauth_bot) == ["T0HEALTH"])
     settings = oauth_bot.settings
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("SLACK_", "NUDGE_")):
-            monkeypatch.delenv(name)
-    for name, value in {
+    env = {
+        "PATH": "/usr/bin:/bin",
         "SLACK_CLIENT_ID": settings.client_id,
         "SLACK_CLIENT_SECRET": settings.client_secret,
         "NUDGE_TOKEN_KEY": settings.token_key,
         "NUDGE_DB": settings.db_path,
-    }.items():
-        monkeypatch.setenv(name, value)
-    assert main(["check"]) == 0
-    out = capsys.readouterr().out
-    assert "workspaces: 1 installed, 1 uninstalled and kept" in out
-    assert "T0COUNCIL: erased after 2026-12-31" in out
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "workspaces: 1 installed, 1 uninstalled and kept" in done.stdout
+    assert "T0COUNCIL: erased after 2026-12-31" in done.stdout
+    assert settings.client_secret not in done.stdout + done.stderr
 
 
 # --- /network: the workspace's own settings ---------------------------------------------
