@@ -116,14 +116,16 @@ class Deps:
         """
         if self.workspaces is None or not team_id or team_id == self.team_id:
             return self
-        client = self.workspaces.client(team_id) or make_client(self.settings.with_(bot_token=None))
         record = self.workspaces.installation(team_id)
+        client = self.workspaces.client(team_id, record) or make_client(
+            self.settings.with_(bot_token=None)
+        )
         return replace(
             self,
             team_id=team_id,
             client=client,
             bot_user_id=(record.bot_user_id or "") if record else "",
-            settings=self.workspaces.settings_for(team_id, self.settings),
+            settings=self.workspaces.settings_for(team_id, self.settings, record),
         )
 
     def teams(self) -> Iterator[Deps]:

@@ -321,10 +321,15 @@ class Workspaces:
         with self._connect() as db:
             return store.get(db, team_id)
 
-    def client(self, team_id: str) -> WebClient | None:
+    def client(
+        self, team_id: str, record: teams.Installation | None | bool = False
+    ) -> WebClient | None:
         """A patient, paced client with the workspace's own token; ``None`` if it is not
-        installed (then nothing may be sent to it)."""
-        record = self.installation(team_id)
+        installed (then nothing may be sent to it). ``record``: its installation, if read
+        already."""
+        if record is False:
+            record = self.installation(team_id)
+        assert not isinstance(record, bool)
         if not teams.is_active(record):
             return None
         assert record is not None
@@ -352,11 +357,15 @@ class Workspaces:
         with self._lock:
             return self._paces.setdefault(team_id, Pace())
 
-    def settings_for(self, team_id: str, base: Settings) -> Settings:
+    def settings_for(
+        self, team_id: str, base: Settings, record: teams.Installation | None | bool = False
+    ) -> Settings:
         """``base`` with the workspace's own settings laid over it (zone, steering group)."""
         with self._connect() as db:
             own = store.team_settings(db, team_id)
-        record = self.installation(team_id)
+            if record is False:
+                record = store.get(db, team_id)
+        assert not isinstance(record, bool)
         steering = own.steering or (
             frozenset({record.installer_id}) if record and record.installer_id else frozenset()
         )
