@@ -6,15 +6,19 @@ sqlite-utils. Each measurement is a small function returning rows; one that need
 feature not built yet raises :class:`NotYet` and its row says ``n/a``, so a new row is a
 new function in ``MEASURES`` and a command that gets registered is picked up by itself.
 
-Ack times are HTTP round trips of signed requests (the ack is what Slack waits for),
-each request sent after the previous one's reply arrived; the floor is a Bolt app that
-only acks, served the same way (``bench/floor.py``).
+Each row times the *answer*: from sending the signed request to having the member's
+reply in hand, whichever carries it (the acknowledgement's body, a response URL post, or
+for ``app_home_opened`` the ``views.publish``), each request sent after the previous one's
+answer arrived. Beside it: the ack round trip itself and the Web API calls the bot made per
+request. The floors are Bolt apps that only ack, served the same way (``bench/floor.py``):
+Bolt's default runner, and the true floor with ``process_before_response``.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import platform
@@ -26,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -369,6 +374,14 @@ class Served:
     url: str
     started_in: float
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) the process has used so far, 0 where /proc is not."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_kib(self) -> int:
         """Resident memory (Linux ``VmRSS``), 0 where /proc is not there."""
         try:
@@ -430,7 +443,7 @@ def start_bot(bench: Bench, db_path: Path, extra_env: Mapping[str, str] | None =
     )
 
 
-def start_floor(bench: Bench) -> Served:
+def start_floor(bench: Bench, *, process_before_response: bool = False) -> Served:
     """The Bolt app that only acks, in its own process."""
     return _serve(
         [
@@ -440,6 +453,7 @@ def start_floor(bench: Bench) -> Served:
             SECRET,
             bench.standin.bot_token,
             bench.standin.api_url,
+            *(["--process-before-response"] if process_before_response else []),
         ],
         dict(os.environ),
         r"Serving on (http://\S+/slack/events)",
@@ -524,11 +538,12 @@ ACKED = (  # (label, command or None for app_home_opened, text, who sends it)
 def timed(
     sender: Sender, bench: Bench, command: str | None, text: str, user: str = CALLER
 ) -> tuple[float, int, float | None]:
-    """One request: (ack round trip, HTTP status, seconds until its reply arrived).
+    """One request: (ack round trip, HTTP status, seconds until its answer was in hand).
 
-    The reply of a command is its post to the response URL; of ``app_home_opened``, the
-    ``views.publish`` of that member's home (Bolt acks events before the listener runs).
-    It waits for the reply, so requests do not pile up behind each other.
+    A command's answer is its reply, in the acknowledgement's body (the stand-in records it
+    as Slack shows it) or posted to the response URL; ``app_home_opened``'s is the
+    ``views.publish`` of that member's home (the event is acknowledged first). It waits for
+    the answer, so requests do not pile up behind each other.
     """
     if command is None:
         since = len(bench.standin.calls)
@@ -564,31 +579,40 @@ def wait_for_publish(
 
 
 def measure_floor(bench: Bench) -> list[Row]:
-    """The floor: a Bolt app that only acks, over the same HTTP path."""
-    served = start_floor(bench)
-    sender = Sender(bench.standin, served.url)
-    try:
-        for _ in range(20):
-            sender.command("/action", "list")
-        samples = [sender.command("/action", "list")[0] for _ in range(bench.plan.requests)]
-    finally:
-        sender.close()
-        served.stop()
-    bench.floor_median = statistics.median(samples)
+    """The floors: Bolt apps that only ack, over the same HTTP path, both runners."""
+    rows, medians = [], {}
+    for before_response, label, note in (
+        (False, "floor: Bolt app that only acks, default runner", "polls for ack() every 10 ms"),
+        (True, "true floor: Bolt app that only acks, process_before_response", "as Nudge runs"),
+    ):
+        served = start_floor(bench, process_before_response=before_response)
+        sender = Sender(bench.standin, served.url)
+        try:
+            for _ in range(20):
+                sender.command("/action", "list")
+            samples = [sender.command("/action", "list")[0] for _ in range(bench.plan.requests)]
+        finally:
+            sender.close()
+            served.stop()
+        medians[before_response] = statistics.median(samples)
+        rows.append(Row(label, "any", ms(medians[before_response]), ms(p99(samples)), "", note))
+    bench.floor_median = medians[True]
     return [
-        Row(
-            "floor: Bolt app that only acks",
-            "any",
-            ms(bench.floor_median),
-            ms(p99(samples)),
-            "1.0×",
-            "waitress, signed requests",
-        )
+        dataclasses.replace(row, vs_floor=f"{median / bench.floor_median:.1f}×")
+        for row, median in zip(rows, (medians[False], medians[True]), strict=True)
     ]
 
 
+def api_calls(standin: SlackStandIn, since: int, requests: int) -> str:
+    """The Web API calls made since call ``since``, per request, by method."""
+    made = Counter(c.method for c in standin.calls[since:])
+    total = sum(made.values()) / requests
+    each = ", ".join(f"{m} {n / requests:.1f}" for m, n in sorted(made.items()))
+    return f"{total:.1f} Web API calls each" + (f" ({each})" if each else "")
+
+
 def measure_acks(bench: Bench) -> list[Row]:
-    """Ack times of each command at each size; unregistered ones (404) are ``n/a``."""
+    """Answer times of each command at each size; unregistered ones (404) are ``n/a``."""
     rows = []
     for size in bench.plan.sizes:
         path = bench.workdir / f"acks-{size}.db"
@@ -602,24 +626,29 @@ def measure_acks(bench: Bench) -> list[Row]:
             for label, command, text, user in ACKED:
                 status = timed(sender, bench, command, text(0), user)[1]
                 if status == 404:
-                    rows.append(Row(f"ack {label}", f"{size:,}", note="not registered yet"))
+                    rows.append(Row(f"answer {label}", f"{size:,}", note="not registered yet"))
                     continue
                 for n in range(10):  # warm up
                     timed(sender, bench, command, text(n), user)
+                quiet(bench.standin, 0.2)
                 samples, replies = [], []
+                since = len(bench.standin.calls)
                 for n in range(bench.plan.requests):
                     elapsed, status, reply = timed(sender, bench, command, text(n), user)
                     if status != 200:
                         raise RuntimeError(f"{label} answered HTTP {status}")
                     samples.append(elapsed)
                     replies += [reply] if reply is not None else []
-                median = statistics.median(samples)
+                quiet(bench.standin, 0.2)
+                calls = api_calls(bench.standin, since, bench.plan.requests)
+                if not replies:
+                    rows.append(Row(f"answer {label}", f"{size:,}", note="no answer arrived"))
+                    continue
+                median = statistics.median(replies)
                 ratio = f"{median / bench.floor_median:.1f}×" if bench.floor_median else ""
-                what = "views.publish" if command is None else "reply"
                 said = (
-                    f"{what} median {ms(statistics.median(replies))}, p99 {ms(p99(replies))}"
-                    if replies
-                    else f"no {what} arrived"
+                    f"ack round trip median {ms(statistics.median(samples))}, "
+                    f"p99 {ms(p99(samples))}; {calls}"
                 )
                 extra = (
                     seeded["search"]
@@ -628,7 +657,7 @@ def measure_acks(bench: Bench) -> list[Row]:
                 )
                 said += f"; {extra}" if extra else ""
                 rows.append(
-                    Row(f"ack {label}", f"{size:,}", ms(median), ms(p99(samples)), ratio, said)
+                    Row(f"answer {label}", f"{size:,}", ms(median), ms(p99(replies)), ratio, said)
                 )
             bench.startup[size] = (served.started_in, served.rss_kib())
         finally:
@@ -829,11 +858,18 @@ def measure_throughput(bench: Bench) -> list[Row]:
     )
     mix = [(label, c, t) for label, c, t in MIXED if timed(sender, bench, c, t(0))[1] != 404]
     held: tuple[int, float, float] | None = None
+    held_shares = ""
     failed = ""
     try:
         for rate in bench.plan.rates:
             log(f"sustained load: {rate} commands a second")
+            cpu = (served.cpu_seconds(), time.process_time(), time.perf_counter())
             acks, replies, errors = _load_step(bench, sender, mix, rate)
+            wall = time.perf_counter() - cpu[2]
+            shares = (
+                f"cores used: bot {(served.cpu_seconds() - cpu[0]) / wall:.2f}, "
+                f"load generator and stand-in {(time.process_time() - cpu[1]) / wall:.2f}"
+            )
             worst_reply = p99(replies) if replies else float("inf")
             log(f"  ack p99 {ms(p99(acks))}, reply p99 {ms(worst_reply)}, {errors} failed")
             if errors or p99(acks) >= 1.0 or worst_reply >= 1.0:
@@ -843,6 +879,7 @@ def measure_throughput(bench: Bench) -> list[Row]:
                 )
                 break
             held = (rate, p99(acks), worst_reply)
+            held_shares = shares
             quiet(bench.standin, 0.5)
     finally:
         sender.close()
@@ -853,12 +890,12 @@ def measure_throughput(bench: Bench) -> list[Row]:
     most = "the most tried" if not failed else f"next step failed {failed}"
     return [
         Row(
-            "sustained mixed commands a second (ack and reply p99 < 1 s)",
+            "sustained mixed commands a second (ack and answer p99 < 1 s)",
             f"{size:,}",
             f"{held[0]}/s held",
             f"ack {ms(held[1])}, reply {ms(held[2])}",
             "",
-            f"{most}; in turn: {commands}",
+            f"{held_shares}; {most}; in turn: {commands}",
         )
     ]
 

@@ -84,6 +84,9 @@ def build_app(deps: Deps, *, http: bool) -> App:
         # while Slack is down would otherwise get Bolt's "unable to respond" and no listener
         token_verification_enabled=True,
         raise_error_for_unhandled_request=False,
+        # the listener runs on the request's thread and its acknowledgement carries the
+        # answer (handlers.listeners.bind); no 10 ms polling for ack(), no 3 s cut-off
+        process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
         **_oauth(deps),
     )

@@ -32,6 +32,8 @@ class BoundedExecutor:
         self._slots = threading.BoundedSemaphore(workers + queued)
         self._keys: set[Hashable] = set()
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._in_flight = 0
 
     def submit(
         self, task: Callable[..., object], *args: object, key: Hashable | None = None
@@ -44,6 +46,7 @@ class BoundedExecutor:
                 return None
             if key is not None:
                 self._keys.add(key)
+            self._in_flight += 1
         try:
             future = self._pool.submit(self._run, task, args)
         except RuntimeError:  # shut down: the process is stopping
@@ -52,14 +55,20 @@ class BoundedExecutor:
         future.add_done_callback(lambda _: self._release(key))
         return future
 
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no task is waiting or running (at most ``timeout`` s); whether it is."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+
     def is_busy(self, key: Hashable) -> bool:
         """Whether a task with ``key`` is waiting or running."""
         with self._lock:
             return key in self._keys
 
-    def shutdown(self) -> None:
-        """Drop the tasks still waiting; running ones finish on their own (bounded by them)."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def shutdown(self, *, finish_queued: bool = False) -> None:
+        """Drop the tasks still waiting, or with ``finish_queued`` wait for them all; running
+        ones finish on their own (bounded by them)."""
+        self._pool.shutdown(wait=finish_queued, cancel_futures=not finish_queued)
 
     def _run(self, task: Callable[..., object], args: tuple) -> object:
         try:
@@ -71,4 +80,6 @@ class BoundedExecutor:
     def _release(self, key: Hashable | None) -> None:
         with self._lock:
             self._keys.discard(key)
+            self._in_flight -= 1
+            self._idle.notify_all()
         self._slots.release()

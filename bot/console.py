@@ -45,16 +45,14 @@ from bot.console_lines import (
     parse_line,
     user_id_for,
 )
-from bot.console_screen import Screen, ack_body
+from bot.console_screen import Screen
 from bot.deps import utcnow
 from bot.runtime import Runtime
 from bot.standin import (
     Message,
-    Response,
     SlackSender,
     SlackStandIn,
     View,
-    message_problems,
     pick_button,
 )
 
@@ -85,7 +83,6 @@ class _Expected:
     keys: set[str] = field(default_factory=set)  # response URLs minted for the line
     modals: int = 0  # the member's modals before it
     homes: tuple[str, int] | None = None  # (member, publishes before) for :home
-    answered: bool = False  # the acknowledgement carried the answer
 
 
 @dataclass
@@ -244,7 +241,8 @@ class Console:
         """Send ``/command text`` as the current member (or ``as_member``)."""
         user_id = self.user(as_member or self.member)
         text = escape_like_slack(text, self.user, self.channel)
-        expected = self._expect(user_id)
+        self._expect(user_id)
+        refused = len(self.standin.protocol_errors)
         answer = self.sender.command(
             command,
             text,
@@ -260,18 +258,10 @@ class Console:
         elif answer.status_code != 200:
             self._expected = None
             self.say(f'(Slack would say: {command} failed with the error "{answer.status_code}".)')
-        elif (body := ack_body(answer.content)) is not None:
-            expected.answered = True
-            self._show_ack(user_id, body)
-
-    def _show_ack(self, user_id: str, body: dict[str, Any]) -> None:
-        """A reply given in the acknowledgement itself, checked as Slack checks a message."""
-        problems = message_problems(body)
-        if problems:
-            self.standin.protocol_error("command ack", "invalid_blocks", problems, body)
-            self.say(f"(Slack would not show the bot's reply: {problems[0]})")
-            return
-        self.screen.show_response(Response("ack", body, time.time()), audience=user_id)
+        for error in self.standin.protocol_errors[refused:]:
+            if error.method.startswith("ack/"):  # the stand-in refused the reply in the ack
+                self._expected = None
+                self.say(f"(Slack would not show the bot's reply: {error.messages[0]})")
 
     def _click(self, label: str, which: str) -> None:
         user_id = user_id_for(self.member)
@@ -394,7 +384,7 @@ class Console:
     def _answered(self) -> bool:
         """Whether the bot has answered the last line: a reply, a modal or the Home asked for."""
         expected = self._expected
-        if expected is None or expected.answered:
+        if expected is None:
             return True
         if any(r.key in expected.keys for r in list(self.standin.responses)):
             return True

@@ -9,7 +9,6 @@ console shows a modal as the form it asks the member to fill.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from dataclasses import dataclass, field
@@ -281,14 +280,3 @@ def shown_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
-
-
-def ack_body(raw: bytes) -> dict[str, Any] | None:
-    """An acknowledgement's reply (``text``/``blocks``), or ``None`` if it carries none."""
-    try:
-        body = json.loads(raw) if raw.strip() else None
-    except ValueError:
-        body = {"text": raw.decode("utf-8", "replace")}
-    if not isinstance(body, dict) or not (body.get("text") or body.get("blocks")):
-        return None
-    return body

@@ -166,6 +166,10 @@ class Terminal:
             if submitted.showing is view:  # the bot replaced the form: fill the new one
                 console.settle()
                 console.screen.show_form(view, "updated")
+                submit = (view.view.get("submit") or {}).get("text")
+                if not submit:  # the form became its answer: read, then closed
+                    close_view(console.standin, console.sender, user_id, view)
+                    return
                 fields, errors = form_fields(view.view), {}
                 values = {(f.block_id, f.action_id): f.initial for f in fields}
                 ask = fields

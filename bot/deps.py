@@ -146,6 +146,16 @@ class Deps:
         """The client that speaks to ``team_id`` with its own token (``for_team``'s)."""
         return self.for_team(team_id).client
 
+    # What a listener leaves until its member is answered (handlers.listeners.after_answer):
+    # DMs to others, App Home republishes. Four workers beside waitress's eight request
+    # threads; the queue holds a burst of 200 commands' work (two or three tasks each).
+    after_answer: BoundedExecutor = field(
+        default_factory=lambda: BoundedExecutor("after-answer", workers=4, queued=1000)
+    )
+
+    # What features add to the App Home, by name (handlers.home.add_home_section).
+    home_sections: dict[str, Callable[..., object]] = field(default_factory=dict)
+
     @contextmanager
     def db(self) -> Iterator[Database]:
         """One connection for one unit of work, closed afterwards.
@@ -164,6 +174,7 @@ class Deps:
         if self.workspaces is not None and self.team_id:
             return  # a workspace's copy: the process's own Deps closes what they share
         self.feed_checks.shutdown()
+        self.after_answer.shutdown(finish_queued=True)
         if self.held_open is not None:
             self.held_open.close()
 

@@ -5,7 +5,7 @@ jobs. The lease lasts ``NUDGE_LEASE_SECONDS`` (45 by default) and is renewed eve
 that, so a holder that dies loses it within a minute and a waiting process takes over.
 
 In HTTP mode ``/healthz`` reports ``Runtime.readiness``: a worker free in each pool that
-answers members (Bolt's listener threads, waitress's workers), a write committed to the
+serves members (the after-answer pool, waitress's workers), a write committed to the
 database, and some process holding the scheduler lease, all decided within two seconds.
 """
 
@@ -92,8 +92,9 @@ class Runtime:
         self._keep_lease()
         threading.Thread(target=self._lease_loop, name="lease", daemon=True).start()
         if self.http:
-            # the pools that answer members: Bolt's listener threads and waitress's workers
-            self.readiness.watch("listeners", self.app.listener_runner.listener_executor.submit)
+            # the pools that serve members: the work left until after an answer (DMs, App
+            # Homes) and waitress's workers, on whose threads the listeners run
+            self.readiness.watch("after-answer", self.deps.after_answer.submit)
             self._server = make_server(
                 self.app,
                 self.host,

@@ -1,6 +1,7 @@
 """Slack listeners, one module per feature, each with ``register(app, deps)``.
 
-A feature with scheduled work also has ``register_jobs(scheduler, deps)``.
+A feature with scheduled work also has ``register_jobs(scheduler, deps)``; a weekly
+channel post registers there through ``handlers.weekly.register_post``.
 """
 
 from __future__ import annotations
@@ -24,16 +25,30 @@ def _features() -> tuple[ModuleType, ...]:
         home,
         nudges,
         reflections,
+        review,
+        workspaces,
+        workstream_posts,
+    )
+
+    return (
+        events,
+        actions,
+        reflections,
+        home,
+        nudges,
+        digest,
+        data_rights,
+        review,
+        workstream_posts,
         workspaces,
     )
 
-    return (events, actions, reflections, home, nudges, digest, data_rights, workspaces)
-
 
 def register_all(app: App, deps: Deps) -> None:
-    """Register every feature's listeners on ``app``."""
+    """Register every feature's listeners on ``app`` (a feature may have jobs only)."""
     for feature in _features():
-        feature.register(app, deps)
+        if hasattr(feature, "register"):
+            feature.register(app, deps)
 
 
 def register_all_jobs(scheduler: BaseScheduler, deps: Deps) -> None:

@@ -15,7 +15,6 @@ from datetime import date
 from slack_bolt import Ack, App, Respond
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
 from bot.domain.actions import (
@@ -34,9 +33,10 @@ from bot.domain.people import Actor
 from bot.domain.text import normalise_tag, parse_id, text_in
 from handlers import ids, review
 from handlers.blocks import actions as blocks
-from handlers.home import refresh_home
-from handlers.listeners import bind, view_metadata
-from handlers.modals import open_modal
+from handlers.changes import change_action
+from handlers.commands import run_command
+from handlers.listeners import after_answer, bind, view_metadata
+from handlers.modals import answer_in_modal, open_modal
 from handlers.people import actor_for, resolve
 from storage import actions as store
 from storage import reflections as reflection_store
@@ -88,9 +88,7 @@ def on_action_command(
         return
     actor = actor_for(deps, client, context.team_id, command["user_id"])
     parsed = parse_action_command(text, deps.now(), actor.zone)
-    reply = _VERBS[parsed.verb](parsed, actor, client, deps)
-    for text, blocks_ in reply if isinstance(reply, list) else [reply] if reply else []:
-        respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+    run_command(_VERBS, parsed, actor, client, deps, respond)
 
 
 def _today(deps: Deps, actor: Actor) -> date:
@@ -132,21 +130,27 @@ def create_action(
     permalink: str | None = None,
 ) -> Action:
     """Store a new action and tell its owner by DM when that is someone else."""
-    with deps.db() as db:
-        action = store.add(
-            db,
-            actor,
-            title=title,
-            owner_id=owner_id,
-            due=due,
-            workstream=workstream,
-            notes=notes,
-            permalink=permalink,
-            now=deps.now(),
-        )
+    action = change_action(
+        deps,
+        client,
+        actor.team_id,
+        lambda db: (
+            None,
+            store.add(
+                db,
+                actor,
+                title=title,
+                owner_id=owner_id,
+                due=due,
+                workstream=workstream,
+                notes=notes,
+                permalink=permalink,
+                now=deps.now(),
+            ),
+        ),
+    )
     if owner_id and owner_id != actor.user_id:
-        _tell_new_owner(deps, client, action, actor)
-    refresh_home(deps, client, actor.team_id, [action.owner_id, action.creator_id])
+        after_answer(_tell_new_owner, deps, client, action, actor)
     return action
 
 
@@ -178,11 +182,12 @@ _STATUS_CHANGES = {
 }
 
 
-def change_status(deps: Deps, actor: Actor, action_id: int, verb: str) -> Action:
+def change_status(deps: Deps, client: WebClient, actor: Actor, action_id: int, verb: str) -> Action:
     """Mark an action done, reopen it or drop it, if ``actor`` may."""
     status, kind, _ = _STATUS_CHANGES[verb]
     now = deps.now()
-    with deps.db() as db:
+
+    def write(db) -> tuple[Action, Action]:
         before = store.get(db, actor.team_id, action_id)
         check_change(before, actor)
         if before.status == status:
@@ -190,40 +195,39 @@ def change_status(deps: Deps, actor: Actor, action_id: int, verb: str) -> Action
                 f"{before.ref} is already {'open' if status == 'open' else status}.",
                 example=f"/action show {before.ref}",
             )
-        _, after = store.change(
-            db,
-            actor,
-            action_id,
-            kind,
-            now,
-            status=status,
-            done_at=now if status == "done" else None,
-        )
-    return after
+        done_at = now if status == "done" else None
+        return store.change(db, actor, action_id, kind, now, status=status, done_at=done_at)
+
+    return change_action(deps, client, actor.team_id, write)
 
 
 def _status(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
-    after = change_status(deps, actor, parsed.action_id, parsed.verb)
-    refresh_home(deps, client, actor.team_id, [after.owner_id, after.creator_id])
+    after = change_status(deps, client, actor, parsed.action_id, parsed.verb)
     render = blocks.render_action_done if parsed.verb == "done" else blocks.render_action_changed
     return render(after, _today(deps, actor), _STATUS_CHANGES[parsed.verb][2])
 
 
 def _assign(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
     owner_id = resolve(deps, actor.team_id, parsed.owner, client=client)
-    with deps.db() as db:
-        before, after = store.change(
+    after = change_action(
+        deps,
+        client,
+        actor.team_id,
+        lambda db: store.change(
             db, actor, parsed.action_id, "assigned", deps.now(), detail=owner_id, owner_id=owner_id
-        )
+        ),
+    )
     if owner_id != actor.user_id:
-        _tell_new_owner(deps, client, after, actor)
-    refresh_home(deps, client, actor.team_id, [before.owner_id, owner_id, after.creator_id])
+        after_answer(_tell_new_owner, deps, client, after, actor)
     return blocks.render_action_changed(after, _today(deps, actor), f"Given to <@{owner_id}>.")
 
 
 def _due(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
-    with deps.db() as db:
-        _, after = store.change(
+    after = change_action(
+        deps,
+        client,
+        actor.team_id,
+        lambda db: store.change(
             db,
             actor,
             parsed.action_id,
@@ -231,14 +235,16 @@ def _due(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
             deps.now(),
             detail=parsed.due.isoformat(),
             due=parsed.due,
-        )
+        ),
+    )
     today = _today(deps, actor)
     read = due_reading(parsed.due, parsed.due_said, parsed.due_note, today)
     return blocks.render_action_changed(after, today, f"New due date set. {read}")
 
 
 def _note(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
-    with deps.db() as db:
+
+    def write(db) -> tuple[Action, Action]:
         before = store.get(db, actor.team_id, parsed.action_id)
         notes = f"{before.notes}\n{parsed.note}".strip()
         if len(notes) > 10_000:
@@ -246,9 +252,11 @@ def _note(parsed: ActionCommand, actor: Actor, client: WebClient, deps: Deps):
                 "This action's notes are full (10,000 characters).",
                 example=f"/action show {before.ref}",
             )
-        _, after = store.change(
+        return store.change(
             db, actor, parsed.action_id, "note", deps.now(), detail=parsed.note, notes=notes
         )
+
+    after = change_action(deps, client, actor.team_id, write)
     return blocks.render_action_changed(after, _today(deps, actor), "Note added.")
 
 
@@ -274,6 +282,7 @@ _VERBS = {
     "note": _note,
     "show": _show,
     "review": review.on_review,
+    "review_settings": review.on_review_settings,
     "export": review.on_export,
 }
 
@@ -292,7 +301,7 @@ def on_done_button(
     (by DM when the click came from the App Home, which has no reply URL)."""
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
-    after = change_status(deps, actor, parse_id(action.get("value", ""), "A"), "done")
+    after = change_status(deps, client, actor, parse_id(action.get("value", ""), "A"), "done")
     text, blocks_ = blocks.render_action_done(
         after, _today(deps, actor), _STATUS_CHANGES["done"][2]
     )
@@ -300,7 +309,6 @@ def on_done_button(
         respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
     else:
         client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
-    refresh_home(deps, client, actor.team_id, [after.owner_id, after.creator_id])
 
 
 def open_action_modal(
@@ -401,7 +409,6 @@ def on_action_modal(
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    ack()
     metadata = view_metadata(view)
     action = create_action(
         deps,
@@ -414,17 +421,5 @@ def on_action_modal(
         notes=notes,
         permalink=metadata.get("permalink"),
     )
-    text, blocks_ = blocks.render_action_created(action, _today(deps, actor), actor.user_id)
-    _reply_after_modal(client, metadata, actor, text, blocks_)
-
-
-def _reply_after_modal(client: WebClient, metadata: dict, actor: Actor, text: str, blocks_):
-    """Confirm through the response URL the modal came from, else by DM."""
-    url = metadata.get("response_url")
-    if url:
-        answer = WebhookClient(url).send(
-            text=text, blocks=blocks_, response_type="ephemeral", replace_original=False
-        )
-        if answer.status_code == 200:
-            return
-    client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
+    _, blocks_ = blocks.render_action_created(action, _today(deps, actor), actor.user_id)
+    answer_in_modal(ack, view, blocks_)

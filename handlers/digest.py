@@ -1,10 +1,10 @@
-"""``/digest`` and the weekly digest job: posted once per week and channel, DMs paced.
+"""``/digest`` and the weekly digest: posted once per week and channel, DMs paced.
 
-Every message of a digest has a delivery key written before it is sent
-(``handlers.delivery.deliver_once``): the channel post ``digest:{team}:{channel}:{week}``,
-its thread replies ``…:part{n}``, and each subscriber's copy
-``digest:{team}:{week}:dm:{user}``. A restart, a retry or a second scheduler therefore
-never posts twice, and a fan-out stopped half-way resumes with the members not yet served.
+The digest is the first of the weekly channel posts of ``handlers.weekly`` (schedule
+sync, catch-up and skip, once-per-week keys, pacing): its channel post has the key
+``digest:{team}:{channel}:{week}``, its thread replies ``…:part{n}``. What it adds is a
+copy to each subscriber, ``digest:{team}:{week}:dm:{user}``, so a fan-out stopped
+half-way resumes with the members not yet served.
 
 Two jobs, both running :func:`run_digest`: ``digest`` fires at the configured weekday and
 time (a ``CronTrigger`` in the network's time zone); ``digest_catchup`` runs at start-up
@@ -16,24 +16,26 @@ settings changed with ``/digest settings`` (in any process) reschedule ``digest`
 from __future__ import annotations
 
 import logging
-import threading
-import time as clock
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
+from functools import partial
 
-from apscheduler.schedulers.base import STATE_RUNNING, BaseScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import Ack, App, Respond
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
 
-from bot.deps import Deps, utcnow
+from bot.deps import Deps
 from bot.domain.digest import DigestCommand, build_digest, parse_digest_command, period_ending
 from bot.domain.errors import NotAllowed, UserError
 from bot.domain.people import Actor
-from bot.domain.weekly import iso_week, scheduled_in_week, weekly_trigger
+from bot.domain.weekly import WeeklySchedule, WeekPlan, iso_week, weekly_key
+from handlers import weekly
 from handlers.blocks import digest as blocks
 from handlers.blocks.common import Rendered, render_text
-from handlers.delivery import Outcome, deliver_once
+from handlers.commands import Verb, run_command
+from handlers.delivery import Outcome
 from handlers.listeners import bind
 from handlers.people import actor_for
 from storage import deliveries
@@ -47,6 +49,7 @@ __all__ = [
     "publish_week",
     "fan_out",
     "sync_schedule",
+    "DIGEST_POST",
     "DIGEST_JOB",
     "CATCHUP_JOB",
     "DM_INTERVAL",
@@ -62,10 +65,59 @@ CATCHUP_JOB = "digest_catchup"
 DM_INTERVAL = 0.25
 PREVIEW_MESSAGES = 5  # Slack accepts five posts to one response URL
 
+post_messages = weekly.post_messages
+_keep_going = weekly.keep_going_while
+
 
 def _default_settings(deps: Deps) -> store.DigestSettings:
     """The digest's settings from the environment, before any stored by ``/digest settings``."""
     return store.DigestSettings(deps.settings.digest_channel, deps.settings.digest_schedule)
+
+
+def _settings_now(deps: Deps) -> store.DigestSettings:
+    with deps.db() as db:
+        return store.settings_for(db, deps.team_id, _default_settings(deps))
+
+
+def _schedule(deps: Deps) -> WeeklySchedule:
+    return _settings_now(deps).schedule
+
+
+def _targets(deps: Deps) -> list[weekly.Target]:
+    channel = _settings_now(deps).channel
+    return [weekly.Target(channel, channel, "digest")] if channel else []
+
+
+def _begun(deps: Deps, week: str) -> bool:
+    """Posted by hand (``/digest post``) ahead of its time: its DMs are still to be sent."""
+    with deps.db() as db:
+        return store.has_edition(db, deps.team_id, week)
+
+
+def _publish(
+    deps: Deps,
+    target: weekly.Target,
+    plan: WeekPlan,
+    key: str,
+    keep_going: Callable[[], bool],
+    pace: float = DM_INTERVAL,
+) -> Outcome:
+    start, end = period_ending(plan.due, deps.settings.tz)
+    return publish_week(
+        deps, target.channel, plan.week, start, end, keep_going=keep_going, pace=pace
+    )
+
+
+DIGEST_POST = weekly.WeeklyPost(
+    kind="digest",
+    job_id=DIGEST_JOB,
+    catchup_job_id=CATCHUP_JOB,
+    schedule=_schedule,
+    targets=_targets,
+    publish=_publish,
+    begun=_begun,
+    logger=log,
+)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -74,63 +126,13 @@ def register(app: App, deps: Deps) -> None:
 
 
 def register_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
-    """The weekly ``digest`` job and the ``digest_catchup`` job (at start-up, then each minute).
-
-    Installed by many workspaces, each has its own schedule: the ``digest_catchup`` job
-    posts each one's within the minute it is due, team by team, with its own token.
-    """
-    if deps.workspaces is None:
-        sync_schedule(scheduler, deps)
-    scheduler.add_job(
-        _catch_up,
-        "interval",
-        minutes=1,
-        id=CATCHUP_JOB,
-        replace_existing=True,
-        next_run_time=utcnow(),
-        misfire_grace_time=None,
-        kwargs={"deps": deps, "scheduler": scheduler},
-    )
-
-
-def _keep_going(scheduler: BaseScheduler) -> Callable[[], bool]:
-    """While the scheduler runs (it pauses when the lease is lost, stops at shutdown)."""
-    return lambda: scheduler.state == STATE_RUNNING
+    """The weekly ``digest`` job and the ``digest_catchup`` job (at start-up, then each minute)."""
+    weekly.register_post(scheduler, deps, DIGEST_POST)
 
 
 def sync_schedule(scheduler: BaseScheduler, deps: Deps) -> None:
     """(Re)schedule the ``digest`` job from the effective settings, if they changed."""
-    with deps.db() as db:
-        settings = store.settings_for(db, deps.team_id, _default_settings(deps))
-    trigger = weekly_trigger(settings.schedule, deps.settings.tz)
-    job = scheduler.get_job(DIGEST_JOB)
-    if job is not None and str(job.trigger) == str(trigger):
-        return
-    scheduler.add_job(
-        run_digest,
-        trigger,
-        id=DIGEST_JOB,
-        replace_existing=True,
-        misfire_grace_time=None,
-        kwargs={"deps": deps, "keep_going": _keep_going(scheduler)},
-    )
-    if job is not None:
-        log.info("digest rescheduled: %s", trigger)
-
-
-def _catch_up(deps: Deps, scheduler: BaseScheduler) -> None:
-    # Rescheduling touches the scheduler's job-store lock, which APScheduler 3 holds in
-    # shutdown(wait=True) while it waits for running jobs: done from this job's own thread,
-    # a stop during it would deadlock. A helper thread may wait; the job never does.
-    if scheduler.state == STATE_RUNNING and deps.workspaces is None:
-        threading.Thread(
-            target=sync_schedule, args=(scheduler, deps), name="digest-schedule", daemon=True
-        ).start()
-    for team in deps.teams():
-        try:
-            run_digest(team, _keep_going(scheduler))
-        except Exception:  # one workspace's failure must not keep the others' digests back
-            log.exception("digest of workspace %s failed; tried again in a minute", team.team_id)
+    weekly.sync_schedule(scheduler, deps, DIGEST_POST)
 
 
 def run_digest(
@@ -138,45 +140,12 @@ def run_digest(
 ) -> None:
     """Post this week's digest if it is due and not posted; resume its DMs; skip a missed
     one whose week has ended (logged)."""
-    now, tz = deps.now(), deps.settings.tz
-    with deps.db() as db:
-        settings = store.settings_for(db, deps.team_id, _default_settings(deps))
-    if not settings.channel:
-        return
-    due = scheduled_in_week(now, settings.schedule, tz)
-    week = iso_week(due, tz)
-    _skip_last_week(deps, settings.channel, due)
-    if now < due:
-        with deps.db() as db:
-            if not store.has_edition(db, deps.team_id, week):
-                return  # not due yet; nothing posted this week by hand either
-    start, end = period_ending(due, tz)
-    publish_week(deps, settings.channel, week, start, end, keep_going=keep_going, pace=pace)
-
-
-def _skip_last_week(deps: Deps, channel: str, due: datetime) -> None:
-    """Last week's digest, never posted, is not posted now that its week has ended."""
-    tz = deps.settings.tz
-    last = iso_week(due - timedelta(days=7), tz)
-    key = f"digest:{deps.team_id}:{channel}:{last}"
-    with deps.db() as db:
-        if deliveries.get(db, key) or store.has_edition(db, deps.team_id, last):
-            return
-        if deliveries.claim(
-            db,
-            key,
-            team_id=deps.team_id,
-            kind="digest",
-            recipient=channel,
-            holder=deps.instance_id,
-            now=deps.now(),
-        ):
-            deliveries.mark_skipped(db, key, deps.now(), "missed: its week had ended")
-            log.warning(
-                "digest for %s was not posted (the bot was not running, or had no "
-                "digest channel, when it was due) and its week has ended: skipped",
-                last,
-            )
+    post = (
+        DIGEST_POST
+        if pace == DM_INTERVAL
+        else replace(DIGEST_POST, publish=partial(_publish, pace=pace))
+    )
+    weekly.run_post(deps, post, keep_going)
 
 
 def _messages(deps: Deps, start: datetime, end: datetime, *, preview: bool = False):
@@ -206,51 +175,10 @@ def publish_week(
         subscribers = store.subscribers(db, deps.team_id)
     messages = _messages(deps, start, end)
     outcome = post_messages(
-        deps, f"digest:{deps.team_id}:{channel}:{week}", channel, messages, kind="digest"
+        deps, weekly_key("digest", deps.team_id, channel, week), channel, messages, kind="digest"
     )
     if dms:
         fan_out(deps, week, messages, subscribers, keep_going=keep_going, pace=pace)
-    return outcome
-
-
-def post_messages(
-    deps: Deps, key: str, channel: str, messages: list[Rendered], *, kind: str
-) -> Outcome:
-    """Post a headline and its thread replies, each once; stop at the first failure."""
-    (text, blocks_), *replies = messages
-    outcome = deliver_once(
-        deps,
-        key,
-        team_id=deps.team_id,
-        kind=kind,
-        recipient=channel,
-        send=lambda: deps.client.chat_postMessage(
-            channel=channel, text=text, blocks=blocks_, unfurl_links=False, unfurl_media=False
-        ),
-    )
-    with deps.db() as db:
-        head = deliveries.get(db, key)
-    if head is None or head.status != "sent":
-        return outcome
-    for number, (text_, blocks__) in enumerate(replies, 1):
-        part = deliver_once(
-            deps,
-            f"{key}:part{number}",
-            team_id=deps.team_id,
-            kind=kind,
-            recipient=channel,
-            send=lambda t=text_, b=blocks__: deps.client.chat_postMessage(
-                channel=head.channel or channel,
-                thread_ts=head.ts,
-                text=t,
-                blocks=b,
-                unfurl_links=False,
-                unfurl_media=False,
-            ),
-        )
-        if part is Outcome.FAILED:
-            return part
-        outcome = Outcome.SENT if part is Outcome.SENT else outcome
     return outcome
 
 
@@ -268,21 +196,16 @@ def fan_out(
     Stops between members when ``keep_going()`` turns false (shutdown, lease lost); the
     next run resumes with those not yet served. Returns how each member fared.
     """
-    counts = dict.fromkeys(Outcome, 0)
-    next_at = clock.monotonic()
-    for user in subscribers:
-        if not keep_going():
-            log.info("digest fan-out for %s paused; it resumes on the next run", week)
-            break
-        wait = next_at - clock.monotonic()
-        if wait > 0:
-            clock.sleep(wait)
-        outcome = post_messages(
+    counts = weekly.paced(
+        subscribers,
+        lambda user: post_messages(
             deps, f"digest:{deps.team_id}:{week}:dm:{user}", user, messages, kind="digest_dm"
-        )
-        counts[outcome] += 1
-        if outcome is not Outcome.ALREADY:
-            next_at = clock.monotonic() + pace * len(messages)
+        ),
+        pace=pace * len(messages),
+        keep_going=keep_going,
+        what=f"digest fan-out for {week}",
+        logger=log,
+    )
     if counts[Outcome.SENT] or counts[Outcome.FAILED]:
         log.info("digest %s by DM: %s", week, {o.value: n for o, n in counts.items() if n})
     return counts
@@ -304,8 +227,7 @@ def on_digest_command(
     ack()
     parsed = parse_digest_command(command.get("text", ""))
     actor = actor_for(deps, client, context.team_id, command["user_id"])
-    for text, blocks_ in _VERBS[parsed.verb](parsed, actor, deps):
-        respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
+    run_command(_VERBS, parsed, actor, client, deps, respond)
 
 
 def _require_steering(actor: Actor, what: str) -> None:
@@ -316,7 +238,7 @@ def _require_steering(actor: Actor, what: str) -> None:
         )
 
 
-def _preview(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
+def _preview(parsed: DigestCommand, actor: Actor, client: WebClient, deps: Deps) -> list[Rendered]:
     start, end = period_ending(deps.now(), deps.settings.tz)
     messages = _messages(deps, start, end, preview=True)
     if len(messages) > PREVIEW_MESSAGES:
@@ -328,7 +250,9 @@ def _preview(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
     return messages
 
 
-def _subscribe(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
+def _subscribe(
+    parsed: DigestCommand, actor: Actor, client: WebClient, deps: Deps
+) -> list[Rendered]:
     with deps.db() as db:
         if parsed.verb == "subscribe":
             new = store.subscribe(db, actor.team_id, actor.user_id, deps.now())
@@ -347,7 +271,7 @@ def _subscribe(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered
     return [render_text(text)]
 
 
-def _post(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
+def _post(parsed: DigestCommand, actor: Actor, client: WebClient, deps: Deps) -> list[Rendered]:
     _require_steering(actor, "post the digest")
     now, tz = deps.now(), deps.settings.tz
     with deps.db() as db:
@@ -357,7 +281,7 @@ def _post(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
             "There's no digest channel yet.", example="/digest settings channel #network-news"
         )
     week = iso_week(now, tz)
-    key = f"digest:{deps.team_id}:{settings.channel}:{week}"
+    key = weekly_key("digest", deps.team_id, settings.channel, week)
     with deps.db() as db:
         posted = deliveries.get(db, key)
     start, end = period_ending(now, tz)
@@ -393,7 +317,7 @@ def _post(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
     ]
 
 
-def _settings(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
+def _settings(parsed: DigestCommand, actor: Actor, client: WebClient, deps: Deps) -> list[Rendered]:
     _require_steering(actor, "change the digest settings")
     changed = any((parsed.channel, parsed.weekday, parsed.at))
     with deps.db() as db:
@@ -422,11 +346,11 @@ def _settings(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]
     ]
 
 
-def _help(parsed: DigestCommand, actor: Actor, deps: Deps) -> list[Rendered]:
+def _help(parsed: DigestCommand, actor: Actor, client: WebClient, deps: Deps) -> list[Rendered]:
     return [blocks.render_digest_help()]
 
 
-_VERBS: dict[str, Callable[[DigestCommand, Actor, Deps], list[Rendered]]] = {
+_VERBS: dict[str, Verb] = {
     "preview": _preview,
     "subscribe": _subscribe,
     "unsubscribe": _subscribe,

@@ -3,12 +3,16 @@
 ``refresh_home(deps, client, team_id, user_ids)`` is what other features call after a
 change (an action created or done, a reflection saved or shared). Publishing is best
 effort: if Slack fails, the home is rebuilt the next time the member opens it.
+
+The home shows open actions, reflections and (for the steering group) the review itself;
+any other feature adds its sections by registering a function when it is registered,
+``add_home_section(deps, "reminders", home_sections)``, so this module imports no feature.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
@@ -18,16 +22,23 @@ from slack_sdk.errors import SlackClientError
 
 from bot.deps import Deps
 from bot.domain.actions import ListFilter
-from bot.domain.home import HomeData
+from bot.domain.home import HomeData, HomeSection
 from bot.domain.people import Actor, is_former
 from handlers.blocks.home import MAX_ACTIONS, MAX_REFLECTIONS, render_home
-from handlers.listeners import bind
+from handlers.listeners import after_answer, bind
 from handlers.people import is_steering, member_tz
 from storage import actions as action_store
 from storage import reflections as reflection_store
 from storage import review as review_store
 
-__all__ = ["register", "on_home_opened", "build_home", "publish_home", "refresh_home"]
+__all__ = [
+    "register",
+    "add_home_section",
+    "on_home_opened",
+    "build_home",
+    "publish_home",
+    "refresh_home",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +46,14 @@ log = logging.getLogger(__name__)
 def register(app: App, deps: Deps) -> None:
     """Wire the ``app_home_opened`` listener."""
     app.event("app_home_opened")(bind(on_home_opened, deps))
+
+
+def add_home_section(
+    deps: Deps, name: str, sections: Callable[[Deps, Actor], Iterable[HomeSection]]
+) -> None:
+    """Show what ``sections(deps, actor)`` gives on every member's home, after the actions
+    and before the reflections (features in the order they register; ``name`` once)."""
+    deps.home_sections[name] = sections
 
 
 def on_home_opened(event: dict, client: WebClient, context: BoltContext, *, deps: Deps) -> None:
@@ -46,11 +65,10 @@ def on_home_opened(event: dict, client: WebClient, context: BoltContext, *, deps
 
 def build_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> HomeData:
     """What ``user_id``'s home shows, read through the storage rules (privacy included)."""
-    from handlers.nudges import home_sections  # imported here: nudges republishes homes
-
     tz = member_tz(deps, client, team_id, user_id)
     steering = is_steering(deps, client, user_id)
-    upcoming, habit = home_sections(deps, Actor(team_id, user_id, tz, steering))
+    actor = Actor(team_id, user_id, tz, steering)
+    sections = tuple(s for of in list(deps.home_sections.values()) for s in of(deps, actor))
     now = deps.now()
     today = now.astimezone(ZoneInfo(tz)).date()
     with deps.db() as db:
@@ -72,8 +90,7 @@ def build_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> Hom
         reflections=tuple(reflections),
         reflections_total=reflections_total,
         network=network,
-        upcoming_reminders=upcoming,
-        blogging_habit=habit,
+        sections=sections,
     )
 
 
@@ -86,10 +103,15 @@ def publish_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> N
 def refresh_home(
     deps: Deps, client: WebClient, team_id: str, user_ids: Iterable[str | None]
 ) -> None:
-    """Republish the homes of ``user_ids`` (duplicates and ``None`` skipped) after a change.
+    """Republish the homes of ``user_ids`` (duplicates and ``None`` skipped) after a change,
+    once the member has been answered (:func:`handlers.listeners.after_answer`).
 
     >>> refresh_home(deps, client, "T1", [action.owner_id, action.creator_id])  # doctest: +SKIP
     """
+    after_answer(_republish, deps, client, team_id, list(user_ids))
+
+
+def _republish(deps: Deps, client: WebClient, team_id: str, user_ids: list[str | None]) -> None:
     for user_id in dict.fromkeys(u for u in user_ids if u and not is_former(u)):
         try:
             publish_home(deps, client, team_id, user_id)

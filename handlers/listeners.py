@@ -1,9 +1,20 @@
-"""Binding listeners to their dependencies, and answering their errors in one place.
+"""Binding listeners to their dependencies, answering in the acknowledgement, and
+answering their errors in one place.
 
 Bolt injects arguments by the names of a listener's positional parameters; ``deps``
 is keyword-only, so it is ours: ``bind(on_action_command, deps)``. A listener gets the
 ``deps`` of the workspace the request came from (``Deps.for_team``): installed by many
 workspaces, its token, its bot user and its settings.
+
+The app runs with ``process_before_response=True``: a listener runs on the thread that
+answers Slack's request, and whatever it acknowledges is the HTTP response (or the Socket
+Mode envelope's payload). A listener is written plainly, ``ack()`` then ``respond(...)``;
+``bind`` hands it an :class:`Answer` in their place, which carries a command's first reply
+in the acknowledgement itself (one round trip, no response URL call). What must not delay
+the answer (a DM to a new owner, App Home republishes, further replies, a button's new
+message, which Slack takes only through the response URL) goes through
+:func:`after_answer` and runs on ``deps.after_answer``'s workers once the listener is done.
+An event's listener runs there whole: the event is acknowledged at once.
 
 Errors are answered here, once, for every listener: a ``UserError`` (bad input, an
 unknown id, not allowed) becomes a friendly ephemeral reply with an example; Slack
@@ -16,12 +27,15 @@ acknowledgement and can turn it into a 404.)
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import json
 import logging
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from slack_bolt.kwargs_injection.args import Args
 from slack_bolt.request import BoltRequest
@@ -35,27 +49,138 @@ from bot.logs import request_id
 from handlers.blocks.common import Rendered, render_error, render_text
 from handlers.delivery import is_outage, slack_error
 
-__all__ = ["bind", "answer_error", "render_failure", "view_metadata"]
+__all__ = ["bind", "after_answer", "Answer", "answer_error", "render_failure", "view_metadata"]
 
 log = logging.getLogger("handlers")
 
+# The work a running listener has left for after its answer; None outside a listener.
+_left_for_later: contextvars.ContextVar[list[Callable[[], object]] | None] = contextvars.ContextVar(
+    "left_for_later", default=None
+)
+
+
+def after_answer(task: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+    """Run ``task(*args, **kwargs)`` once the member has been answered.
+
+    Inside a listener it waits until the listener is done and then runs on
+    ``deps.after_answer``; anywhere else (a scheduled job, a listener's after-work itself)
+    it runs now.
+
+    >>> after_answer(refresh_home, deps, client, team_id, [user_id])  # doctest: +SKIP
+    """
+    queue = _left_for_later.get()
+    if queue is None:
+        task(*args, **kwargs)
+    else:
+        queue.append(partial(task, *args, **kwargs))
+
+
+class Answer:
+    """One request's acknowledgement, collected while its listener runs; sent by ``finish``.
+
+    ``ack`` and ``respond`` stand in for Bolt's: the first ``ack(...)`` is kept; a slash
+    command's first new ephemeral or in-channel reply becomes the acknowledgement's body;
+    every other reply is sent through the response URL after the answer.
+    """
+
+    def __init__(self, args: Args) -> None:
+        self.args = args
+        self.later: list[Callable[[], object]] = []
+        self.acked: tuple[tuple, dict] | None = None
+        self.reply: dict[str, Any] | None = None
+        self._carries_reply = "command" in args.body and "type" not in args.body
+
+    def ack(self, *args: Any, **kwargs: Any) -> None:
+        if self.acked is None:
+            self.acked = (args, kwargs)
+
+    def respond(
+        self,
+        text: str = "",
+        blocks: list | None = None,
+        response_type: str | None = None,
+        replace_original: bool | None = None,
+        delete_original: bool | None = None,
+        **more: Any,
+    ) -> None:
+        if (
+            self._carries_reply
+            and self.reply is None
+            and not (replace_original or delete_original or more)
+            and not (self.acked and any(self.acked))
+        ):
+            self.reply = {"text": text, "blocks": blocks, "response_type": response_type}
+            return
+        self.later.append(
+            partial(
+                self.args.respond,
+                text=text,
+                blocks=blocks,
+                response_type=response_type,
+                replace_original=replace_original,
+                delete_original=delete_original,
+                **more,
+            )
+        )
+
+    def finish(self, deps: Deps) -> None:
+        """Acknowledge (with the reply, if any), then start the work left for later."""
+        args, kwargs = self.acked or ((), {})
+        if self.reply is not None:
+            args, kwargs = (), {k: v for k, v in self.reply.items() if v is not None}
+            kwargs.setdefault("response_type", "ephemeral")
+        if self.args.ack.response is None:
+            self.args.ack(*args, **kwargs)
+        for task in self.later:
+            run_after(deps, task)
+
+
+def run_after(deps: Deps, task: Callable[[], object]) -> None:
+    """Start ``task`` on ``deps.after_answer``, in the request's context (its log id); when
+    every worker is busy and the queue full, run it here rather than lose it."""
+    context = contextvars.copy_context()
+    if deps.after_answer.submit(context.run, task) is None:
+        log.warning("after-answer pool full: running %s before answering", _name(task))
+        context.run(task)
+
+
+def _name(task: Callable[..., object]) -> str:
+    inner = getattr(task, "func", task)
+    return getattr(inner, "__name__", repr(inner))
+
 
 def bind(listener: Callable[..., object], deps: Deps) -> Callable[[Args], object]:
-    """``listener`` with ``deps`` filled in and its errors answered to the member."""
+    """``listener`` with ``deps`` filled in, its answer carried in the acknowledgement and
+    its errors answered to the member."""
     names = inspect.getfullargspec(listener).args
 
     def run(args: Args) -> object:
+        if args.body.get("type") == "event_callback":  # acknowledged at once, handled after
+            args.ack()
+            run_after(deps, partial(handle, args, None))
+            return None
+        answer = Answer(args)
+        try:
+            return handle(args, answer)
+        finally:
+            answer.finish(deps)
+
+    def handle(args: Args, answer: Answer | None) -> object:
         token = request_id.set(_request_id(args.body))
+        later = _left_for_later.set(answer.later if answer is not None else None)
         started = time.perf_counter()
         outcome = "ok"
+        given = {"ack": answer.ack, "respond": answer.respond} if answer is not None else {}
         try:
             team_deps = deps.for_team(args.context.team_id)  # its token, its settings
-            return listener(**{name: getattr(args, name) for name in names}, deps=team_deps)
+            return listener(
+                **{name: given.get(name) or getattr(args, name) for name in names},
+                deps=team_deps,
+            )
         except Exception as error:  # the one place listener errors end up
             outcome = type(error).__name__
-            if args.ack.response is None:
-                args.ack()
-            answer_error(error, args.request, args.respond, args.client)
+            respond = answer.respond if answer is not None else args.respond
+            answer_error(error, args.request, respond, args.client)
             return None
         finally:
             log.info(
@@ -65,6 +190,7 @@ def bind(listener: Callable[..., object], deps: Deps) -> Callable[[Args], object
                 outcome,
                 (time.perf_counter() - started) * 1000,
             )
+            _left_for_later.reset(later)
             request_id.reset(token)
 
     run.__name__ = listener.__name__

@@ -17,10 +17,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.errors import UserError
-from handlers.blocks.common import render_error_modal
+from handlers.blocks.common import render_answer_modal, render_error_modal
 from handlers.delivery import slack_error
 
-__all__ = ["open_modal"]
+__all__ = ["open_modal", "answer_in_modal"]
 
 log = logging.getLogger(__name__)
 
@@ -61,3 +61,13 @@ def _update(client: WebClient, opened: dict, view: dict) -> None:
         if slack_error(err) not in _GONE:
             raise
         log.info("modal %s not updated: %s", opened["id"], slack_error(err))
+
+
+def answer_in_modal(ack: Callable[..., object], view: dict, blocks: list[dict]) -> None:
+    """Answer a form's submission in its acknowledgement: the form becomes the answer
+    (``response_action: update``), under the form's own title; no second request.
+
+    >>> answer_in_modal(ack, view, render_action_created(action, today, me)[1])  # doctest: +SKIP
+    """
+    title = (view.get("title") or {}).get("text") or "Nudge"
+    ack(response_action="update", view=render_answer_modal(title, blocks))

@@ -21,7 +21,6 @@ from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import Ack, App, Respond
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot import feed_worker
 from bot import feeds as fetcher
@@ -50,10 +49,12 @@ from handlers.actions import message_link, message_text, open_action_modal
 from handlers.blocks import nudges as blocks
 from handlers.blocks.actions import render_action_changed, render_action_modal
 from handlers.blocks.common import Rendered, render_text
+from handlers.changes import change_action, change_reminder
+from handlers.commands import run_command
 from handlers.delivery import Outcome, deliver_once
-from handlers.home import refresh_home
+from handlers.home import add_home_section, refresh_home
 from handlers.listeners import bind, view_metadata
-from handlers.modals import open_modal
+from handlers.modals import answer_in_modal, open_modal
 from handlers.people import actor_for, known_zone, member_tz, resolve
 from storage import actions as action_store
 from storage import deliveries, members, reminders
@@ -96,6 +97,7 @@ def register(app: App, deps: Deps) -> None:
     app.view(ids.NUDGE_DUE_MODAL)(bind(on_due_modal, deps))
     app.shortcut(ids.REMIND_FOLLOW_UP)(bind(on_follow_up_shortcut, deps))
     app.view(ids.NUDGE_FOLLOW_UP_MODAL)(bind(on_follow_up_modal, deps))
+    add_home_section(deps, "reminders", home_sections)
 
 
 def register_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
@@ -135,17 +137,15 @@ def on_nudge_command(
     ack()
     actor = actor_for(deps, client, context.team_id, command["user_id"])
     parsed = parse_nudge_command(command.get("text", ""), deps.now(), actor.zone)
-    replies = _VERBS[parsed.verb](parsed, actor, deps)
-    for text, blocks_ in replies if isinstance(replies, list) else [replies]:
-        respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
-    if parsed.verb not in ("help", "list"):  # the App Home shows reminders and the habit
+    run_command(_VERBS, parsed, actor, client, deps, respond)
+    if parsed.verb.startswith("blog"):  # the App Home shows the habit (reminders: changes.py)
         refresh_home(deps, client, actor.team_id, [actor.user_id])
 
 
 HOME_REMINDERS = 5
 
 
-def home_sections(deps: Deps, actor: Actor) -> tuple[HomeSection, HomeSection | None]:
+def home_sections(deps: Deps, actor: Actor) -> tuple[HomeSection, ...]:
     """The App Home's "Upcoming reminders" and "Blogging habit" sections for ``actor``."""
     now = deps.now()
     with deps.db() as db:
@@ -160,21 +160,24 @@ def home_sections(deps: Deps, actor: Actor) -> tuple[HomeSection, HomeSection | 
         hint="See them all with `/nudge list`.",
         empty=f"None. Try `{EXAMPLE}`.",
     )
-    return section, HomeSection("Blogging habit", (habit,)) if habit else None
+    return (section, HomeSection("Blogging habit", (habit,))) if habit else (section,)
 
 
-def _help(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+def _help(parsed: NudgeCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
     return blocks.render_nudge_help()
 
 
-def _remind(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+def _remind(parsed: NudgeCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
     assert parsed.when is not None
     person_id = resolve(deps, actor.team_id, parsed.person) if parsed.person else None
     now = deps.now()
     when = parsed.when
     planned = plan_delivery(when.first, actor.zone, explicit=when.explicit_time, now=now)
-    with deps.db() as db:
-        reminder = reminders.add(
+    reminder = change_reminder(
+        deps,
+        client,
+        actor.team_id,
+        lambda db: reminders.add(
             db,
             team_id=actor.team_id,
             user_id=actor.user_id,
@@ -186,7 +189,8 @@ def _remind(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
             now=now,
             person_id=person_id,
             explicit_time=when.explicit_time,
-        )
+        ),
+    )
     return blocks.render_reminder_set(
         reminder, now, actor.zone, note=when.note, moved=planned.reason
     )
@@ -195,7 +199,7 @@ def _remind(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
 LIST_READ = 1000  # more than five messages of the shortest reminders hold
 
 
-def _list(parsed: NudgeCommand, actor: Actor, deps: Deps) -> list[Rendered]:
+def _list(parsed: NudgeCommand, actor: Actor, client: WebClient, deps: Deps) -> list[Rendered]:
     now = deps.now()
     with deps.db() as db:
         found = reminders.upcoming(db, actor.team_id, actor.user_id, limit=LIST_READ)
@@ -220,16 +224,20 @@ def _habit_line(db, actor: Actor, now: datetime) -> str | None:
     return "\n".join(parts) or None
 
 
-def _cancel(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+def _cancel(parsed: NudgeCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
     assert parsed.reminder_id is not None
-    with deps.db() as db:
-        reminder = reminders.cancel(
+    reminder = change_reminder(
+        deps,
+        client,
+        actor.team_id,
+        lambda db: reminders.cancel(
             db, actor.team_id, actor.user_id, parsed.reminder_id, deps.now()
-        )
+        ),
+    )
     return render_text(f"Cancelled *{reminder.ref}*: I won't remind you to {reminder.subject()}.")
 
 
-def _blog_every(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+def _blog_every(parsed: NudgeCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
     assert parsed.weeks is not None
     now = deps.now()
     with deps.db() as db:
@@ -247,7 +255,7 @@ def _blog_every(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
     return render_text(text)
 
 
-def _blog_off(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+def _blog_off(parsed: NudgeCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
     with deps.db() as db:
         stopped = feed_store.stop_habit(db, actor.team_id, actor.user_id)
     if stopped:
@@ -255,7 +263,7 @@ def _blog_off(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
     return render_text("You had no blogging nudge. Start one with `/nudge blog every 2 weeks`.")
 
 
-def _blog(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+def _blog(parsed: NudgeCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
     with deps.db() as db:
         line = _habit_line(db, actor, deps.now())
     return render_text(
@@ -265,7 +273,7 @@ def _blog(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
     )
 
 
-def _blog_feed(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+def _blog_feed(parsed: NudgeCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
     """Answer at once; the feed is read in the background and the result sent by DM."""
     fetcher.check_url(parsed.url, deps.settings.allow_private_feeds, resolve=False)
     key = (actor.team_id, actor.user_id)
@@ -301,11 +309,11 @@ def check_feed_registration(deps: Deps, actor: Actor, url: str) -> None:
     refresh_home(deps, deps.client, actor.team_id, [actor.user_id])
 
 
-def _mydata(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
-    return data_rights.send_export(deps, deps.client, actor)
+def _mydata(parsed: NudgeCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
+    return data_rights.send_export(deps, client, actor)
 
 
-def _forget(parsed: NudgeCommand, actor: Actor, deps: Deps) -> Rendered:
+def _forget(parsed: NudgeCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
     return data_rights.ask_to_forget(deps, actor)
 
 
@@ -337,13 +345,21 @@ def _own_reminder(deps: Deps, body: dict, action: dict, team_id: str) -> reminde
 
 
 def on_done_button(
-    ack: Ack, body: dict, action: dict, respond: Respond, context: BoltContext, *, deps: Deps
+    ack: Ack,
+    body: dict,
+    action: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    *,
+    deps: Deps,
 ) -> None:
     """Done on a reminder: a one-off is finished; a recurring one carries on."""
     ack()
     reminder = _own_reminder(deps, body, action, context.team_id)
-    with deps.db() as db:
-        after = reminders.mark_done(db, reminder, deps.now())
+    after = change_reminder(
+        deps, client, context.team_id, lambda db: reminders.mark_done(db, reminder, deps.now())
+    )
     what = ":white_check_mark: Done."
     if after.status == "active" and after.next_at:
         what += f" Next: {describe_next(after.next_at, after.zone, deps.now())}."
@@ -352,7 +368,14 @@ def on_done_button(
 
 
 def on_snooze_button(
-    ack: Ack, body: dict, action: dict, respond: Respond, context: BoltContext, *, deps: Deps
+    ack: Ack,
+    body: dict,
+    action: dict,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    *,
+    deps: Deps,
 ) -> None:
     """Snooze 1 hour, 1 day or 1 week: the reminder comes again then."""
     ack()
@@ -360,8 +383,10 @@ def on_snooze_button(
     match = SNOOZE_BUTTON.match(action["action_id"])
     assert match is not None
     now = deps.now()
-    with deps.db() as db:
-        again = reminders.snooze(db, reminder, snooze_until(now, match[1], reminder.zone), now)
+    until = snooze_until(now, match[1], reminder.zone)
+    again = change_reminder(
+        deps, client, context.team_id, lambda db: reminders.snooze(db, reminder, until, now)
+    )
     assert again.next_at is not None
     text, blocks_ = blocks.render_reminder_closed(
         reminder, f":zzz: Snoozed until {describe_next(again.next_at, again.zone, now)}."
@@ -457,16 +482,19 @@ def on_due_modal(
     if due is None or due < today:
         ack(response_action="errors", errors={ids.NUDGE_DUE_DATE: "Pick today or a later date."})
         return
-    ack()
     action_id = view_metadata(view).get("action_id")
     if not isinstance(action_id, int) or isinstance(action_id, bool):
         raise ParseError("That form is broken; try `/action due A12 Friday`.")
-    with deps.db() as db:
-        _, after = action_store.change(
+    after = change_action(
+        deps,
+        client,
+        actor.team_id,
+        lambda db: action_store.change(
             db, actor, action_id, "due", deps.now(), detail=due.isoformat(), due=due
-        )
-    text, blocks_ = render_action_changed(after, today, "New due date set.")
-    client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
+        ),
+    )
+    _, blocks_ = render_action_changed(after, today, "New due date set.")
+    answer_in_modal(ack, view, blocks_)
 
 
 # --- "Remind me to follow up" ----------------------------------------------------------------
@@ -513,14 +541,16 @@ def on_follow_up_modal(
         example = f" For example: {err.example}" if err.example else ""
         ack(response_action="errors", errors={ids.NUDGE_FOLLOW_UP_WHEN: err.message + example})
         return
-    ack()
     metadata = view_metadata(view)
     person = metadata.get("person_id") if isinstance(metadata.get("person_id"), str) else None
     topic = str(metadata.get("topic") or "")[:TEXT_MAX]
     if len(topic) == 120:
         topic = topic.rstrip() + "…"
-    with deps.db() as db:
-        reminder = reminders.add(
+    reminder = change_reminder(
+        deps,
+        client,
+        actor.team_id,
+        lambda db: reminders.add(
             db,
             team_id=actor.team_id,
             user_id=actor.user_id,
@@ -533,18 +563,10 @@ def on_follow_up_modal(
             person_id=person,
             permalink=metadata.get("permalink"),
             explicit_time=when.explicit_time,
-        )
-    text, blocks_ = blocks.render_reminder_set(reminder, now, actor.zone)
-    url = metadata.get("response_url")
-    if (
-        url
-        and WebhookClient(url)
-        .send(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
-        .status_code
-        == 200
-    ):
-        return
-    client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
+        ),
+    )
+    _, blocks_ = blocks.render_reminder_set(reminder, now, actor.zone)
+    answer_in_modal(ack, view, blocks_)
 
 
 # --- the jobs ---------------------------------------------------------------------------------

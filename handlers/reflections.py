@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, App, Respond
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
 from bot.domain.errors import ParseError, UserError
@@ -27,6 +26,7 @@ from bot.domain.lessons import group_lessons
 from bot.domain.people import Actor
 from bot.domain.reflections import (
     ReflectCommand,
+    Reflection,
     ReflectionDraft,
     check_reflection,
     parse_reflect_command,
@@ -38,9 +38,10 @@ from handlers import ids
 from handlers.blocks import reflections as blocks
 from handlers.blocks.actions import render_action_line
 from handlers.blocks.common import Rendered
-from handlers.home import refresh_home
+from handlers.changes import change_reflection
+from handlers.commands import run_command
 from handlers.listeners import bind, view_metadata
-from handlers.modals import open_modal
+from handlers.modals import answer_in_modal, open_modal
 from handlers.people import actor_for, known_zone
 from storage import actions as action_store
 from storage import members, weeknotes
@@ -93,36 +94,38 @@ def on_reflect_command(
         text, blocks_ = send_weeknote(deps, client, actor, last=parsed.last)
         respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
         return
-    text, blocks_, changed = _VERBS[parsed.verb](parsed, actor, deps)
-    respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
-    if changed:
-        refresh_home(deps, client, actor.team_id, [actor.user_id])
+    run_command(_VERBS, parsed, actor, client, deps, respond)
 
 
-Reply = tuple[str, list[dict], bool]  # text, blocks, whether the author's home changed
-
-
-def _help(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
-    return (*blocks.render_reflect_help(), False)
+def _help(parsed: ReflectCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
+    return blocks.render_reflect_help()
 
 
 def save_reflection(
-    deps: Deps, actor: Actor, draft: ReflectionDraft, action_id: int | None = None
+    deps: Deps,
+    client: WebClient,
+    actor: Actor,
+    draft: ReflectionDraft,
+    action_id: int | None = None,
 ) -> Rendered:
     """Store a reflection by ``actor`` (learned from ``action_id``, if given); the
     confirmation (with a Share button if private)."""
-    with deps.db() as db:
-        reflection = store.add(
+    reflection = change_reflection(
+        deps,
+        client,
+        actor.team_id,
+        lambda db: store.add(
             db, actor.team_id, actor.user_id, draft, deps.now(), action_id=action_id
-        )
+        ),
+    )
     return blocks.render_reflection_saved(reflection, actor.zone)
 
 
-def _create(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
-    return (*save_reflection(deps, actor, parsed.draft), True)
+def _create(parsed: ReflectCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
+    return save_reflection(deps, client, actor, parsed.draft)
 
 
-def _list(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
+def _list(parsed: ReflectCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
     with deps.db() as db:
         found, total = store.visible(db, actor.team_id, actor.user_id, tag=parsed.tag)
     scope = f" tagged #{parsed.tag}" if parsed.tag else ""
@@ -131,33 +134,30 @@ def _list(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
         f"No reflections{scope} yet. Write one with "
         "`/reflect Asking open questions got us further #influence`"
     )
-    return (
-        *blocks.render_reflection_list(found, total, heading, actor.user_id, actor.zone, empty),
-        False,
-    )
+    return blocks.render_reflection_list(found, total, heading, actor.user_id, actor.zone, empty)
 
 
-def _search(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
+def _search(parsed: ReflectCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
     with deps.db() as db:
         found, total = store.search(db, actor.team_id, actor.user_id, parsed.terms)
-    return (
-        *blocks.render_search_results(found, total, parsed.terms, actor.user_id, actor.zone),
-        False,
-    )
+    return blocks.render_search_results(found, total, parsed.terms, actor.user_id, actor.zone)
 
 
-def share(deps: Deps, actor: Actor, reflection_id: int, shared: bool) -> Rendered:
+def share(
+    deps: Deps, client: WebClient, actor: Actor, reflection_id: int, shared: bool
+) -> Rendered:
     """Share a reflection (or make it private again), if ``actor`` wrote it."""
-    with deps.db() as db:
+
+    def write(db) -> Reflection:
         before = store.get(db, actor.team_id, actor.user_id, reflection_id)
         if before.author_id == actor.user_id and before.shared == shared:
             raise ParseError(
                 f"{before.ref} is already {'shared' if shared else 'private'}.",
                 example=f"/reflect {'unshare' if shared else 'share'} {before.ref}",
             )
-        after = store.set_shared(
-            db, actor.team_id, actor.user_id, reflection_id, shared, deps.now()
-        )
+        return store.set_shared(db, actor.team_id, actor.user_id, reflection_id, shared, deps.now())
+
+    after = change_reflection(deps, client, actor.team_id, write)
     what = (
         f":globe_with_meridians: Shared {after.ref} with the network."
         if shared
@@ -166,31 +166,29 @@ def share(deps: Deps, actor: Actor, reflection_id: int, shared: bool) -> Rendere
     return blocks.render_reflection_changed(after, actor.zone, what)
 
 
-def _share(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
-    return (*share(deps, actor, parsed.reflection_id, parsed.verb == "share"), True)
+def _share(parsed: ReflectCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
+    return share(deps, client, actor, parsed.reflection_id, parsed.verb == "share")
 
 
-def _delete(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
-    with deps.db() as db:
-        gone = store.delete(db, actor.team_id, actor.user_id, parsed.reflection_id)
-    return (
-        *blocks.render_reflection_changed(
-            gone, actor.zone, f":wastebasket: Deleted {gone.ref} for good."
-        ),
-        True,
+def _delete(parsed: ReflectCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
+    gone = change_reflection(
+        deps,
+        client,
+        actor.team_id,
+        lambda db: store.delete(db, actor.team_id, actor.user_id, parsed.reflection_id),
+    )
+    return blocks.render_reflection_changed(
+        gone, actor.zone, f":wastebasket: Deleted {gone.ref} for good."
     )
 
 
-def _lessons(parsed: ReflectCommand, actor: Actor, deps: Deps) -> Reply:
+def _lessons(parsed: ReflectCommand, actor: Actor, client: WebClient, deps: Deps) -> Rendered:
     with deps.db() as db:
         found = store.lessons(db, actor.team_id, None, LESSONS_LIMIT, topic=parsed.tag)
         total = store.count_lessons(db, actor.team_id, topic=parsed.tag)
     groups = group_lessons(found, topic=parsed.tag)
     shown = len({lesson.reflection.id for group in groups for lesson in group.lessons})
-    return (
-        *blocks.render_lessons(groups, shown, total, parsed.tag, actor.user_id, actor.zone),
-        False,
-    )
+    return blocks.render_lessons(groups, shown, total, parsed.tag, actor.user_id, actor.zone)
 
 
 def send_weeknote(deps: Deps, client: WebClient, actor: Actor, *, last: bool = False) -> Rendered:
@@ -242,10 +240,9 @@ def on_share_button(
         reflection_id = parse_id(action.get("value", ""), "R")
     except ParseError:
         raise ParseError("That button is broken; try `/reflect share R7`.") from None
-    text, blocks_ = share(deps, actor, reflection_id, True)
+    text, blocks_ = share(deps, client, actor, reflection_id, True)
     if body.get("response_url"):
         respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=True)
-    refresh_home(deps, client, actor.team_id, [actor.user_id])
 
 
 def on_reflect_modal(
@@ -280,19 +277,9 @@ def on_reflect_modal(
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
-    text, blocks_ = save_reflection(deps, actor, draft, action_id)
-    url = metadata.get("response_url")
-    if (
-        not url
-        or WebhookClient(url)
-        .send(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
-        .status_code
-        != 200
-    ):
-        client.chat_postMessage(channel=actor.user_id, text=text, blocks=blocks_)
-    refresh_home(deps, client, actor.team_id, [actor.user_id])
+    _, blocks_ = save_reflection(deps, client, actor, draft, action_id)
+    answer_in_modal(ack, view, blocks_)
 
 
 def on_learned_button(

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from bot.domain.actions import Action
-from bot.domain.digest import SECTION_MAX_ITEMS, FollowUp, Post, SharedReflection, WeekData
+from bot.domain.digest import SECTION_MAX_ITEMS, FollowUp, SharedReflection, WeekData
+from bot.domain.feeds import Post
 from bot.domain.reflections import Reflection
 from bot.domain.weekly import WeeklySchedule
 from storage import conversations as conversation_store
@@ -109,10 +110,7 @@ def lessons(db: Database, team_id: str, actions: list[Action]) -> dict[int, list
 
 def posts(db: Database, team_id: str, start: datetime, end: datetime) -> list[Post]:
     """Blog posts members published in the period, by their own date (``Post.posted_at``)."""
-    return [
-        Post(p.user_id, p.title or p.link or "a new post", p.link or "", p.posted_at)
-        for p in feed_store.posts_between(db, team_id, *_as_closed(start, end))
-    ]
+    return feed_store.posts_between(db, team_id, *_as_closed(start, end))
 
 
 def follow_ups_done(db: Database, team_id: str, start: datetime, end: datetime) -> list[FollowUp]:

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from bot.domain.feeds import Post
 from storage import reflections
 from storage.codec import decode_time, encode_time
 from storage.db import immediate
@@ -22,7 +23,6 @@ from storage.db import immediate
 __all__ = [
     "Habit",
     "Feed",
-    "Post",
     "set_habit",
     "stop_habit",
     "get_habit",
@@ -67,26 +67,6 @@ class Feed:
     error: str | None
 
 
-@dataclass(frozen=True)
-class Post:
-    """A post found in a member's feed."""
-
-    id: int
-    team_id: str
-    user_id: str
-    feed_id: int
-    entry_id: str
-    title: str
-    link: str | None
-    published_at: datetime | None
-    seen_at: datetime
-
-    @property
-    def posted_at(self) -> datetime:
-        """When the post counts as published: its own date, at the latest when first seen."""
-        return min(self.published_at or self.seen_at, self.seen_at)
-
-
 # ``Post.posted_at`` in SQL (stored times are ``ts`` strings, which sort as times).
 _POSTED_AT = "min(coalesce(published_at, seen_at), seen_at)"
 
@@ -118,15 +98,15 @@ def _feed(row: dict) -> Feed:
 
 def _post(row: dict) -> Post:
     return Post(
-        row["id"],
-        row["team_id"],
-        row["user_id"],
-        row["feed_id"],
-        row["entry_id"],
-        row["title"],
-        row["link"],
-        decode_time(row["published_at"]),
-        decode_time(row["seen_at"]),
+        user_id=row["user_id"],
+        title=row["title"],
+        link=row["link"],
+        published_at=decode_time(row["published_at"]),
+        seen_at=decode_time(row["seen_at"]),
+        id=row["id"],
+        team_id=row["team_id"],
+        feed_id=row["feed_id"],
+        entry_id=row["entry_id"],
     )
 
 

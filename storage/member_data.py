@@ -300,6 +300,10 @@ def _erase_digest_settings(db: Database, team_id: str, user_id: str) -> tuple[in
     return 0, len(_replace(db, "digest_settings", "updated_by", team_id, user_id))
 
 
+def _erase_weekly_post_settings(db: Database, team_id: str, user_id: str) -> tuple[int, int]:
+    return 0, len(_replace(db, "weekly_post_settings", "updated_by", team_id, user_id))
+
+
 def _export_workstreams(db: Database, team_id: str, user_id: str) -> list[dict]:
     return _rows(
         db,
@@ -499,6 +503,19 @@ PERSONAL: tuple[PersonalTable, ...] = (
         ),
     ),
     PersonalTable(
+        "weekly_post_settings",
+        ("updated_by",),
+        _owned_by("weekly_post_settings", "updated_by"),
+        _erase_weekly_post_settings,
+        Holding(
+            "weekly_post_settings",
+            "Weekly post settings you last changed, such as the review's channel (steering group).",
+            "weekly post setting",
+            "weekly post settings",
+            kept=True,
+        ),
+    ),
+    PersonalTable(
         "workstreams",
         ("lead_id", "created_by"),
         _export_workstreams,
@@ -653,6 +670,7 @@ NO_NAMES_IN: dict[str, tuple[str, ...]] = {
     + ("created_at",),
     "posts": ("team_id", "user_id", "entry_id", "link", "published_at", "seen_at"),
     "digest_settings": ("team_id", "channel", "weekday", "at", "updated_by", "updated_at"),
+    "weekly_post_settings": ("team_id", "post", "channel", "updated_by", "updated_at"),
     "digest_subscriptions": ("team_id", "user_id", "created_at"),
     "digest_editions": ("team_id", "week", "period_start", "period_end", "created_at"),
     "erasures": ("team_id", "erased_on", "kind"),

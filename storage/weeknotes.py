@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from bot.domain.weeknote import MemberWeek, WeekPost
+from bot.domain.weeknote import MemberWeek
 from storage import actions, feeds, members, reflections, reminders
 
 __all__ = ["member_week"]
@@ -37,9 +37,6 @@ def member_week(
         started=started,
         reflections=reflections.written_between(db, team_id, user_id, start, end),
         follow_ups=follow_ups,
-        posts=[
-            WeekPost(p.title, p.link, p.posted_at)
-            for p in feeds.posts_of(db, team_id, user_id, start, end)
-        ],
+        posts=feeds.posts_of(db, team_id, user_id, start, end),
         names=names,
     )

@@ -77,13 +77,20 @@ class Bot:
         return connect(self.settings.db_path)
 
     def command(self, command: str, text: str, user: str = ANA):
-        """Type a slash command; assert Slack got a 200 ack; return the ephemeral reply."""
+        """Type a slash command; assert Slack got a 200 ack; return the ephemeral reply,
+        once what the bot does after answering (DMs, homes) is done too."""
         before = len(self.standin.responses)
         answer = self.slack.command(command, text, user)
         assert answer.status_code == 200, answer.text
-        return self.standin.wait_for_response(
+        reply = self.standin.wait_for_response(
             lambda r: any(r is new for new in self.standin.responses[before:])
         )
+        self.settle()
+        return reply
+
+    def settle(self) -> None:
+        """Wait for the work the bot left until after its answers (DMs, App Homes)."""
+        assert self.runtime.deps.after_answer.wait_idle(), "after-answer work still running"
 
 
 def make_settings(tmp_path: Path, api_url: str, **changes) -> Settings:

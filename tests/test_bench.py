@@ -24,11 +24,14 @@ def test_the_benchmark_runs_to_the_end_at_small_sizes():
     table = done.stdout
     assert "| measurement | size |" in table
     for row in (
-        "floor: Bolt app that only acks",
-        "ack `/action <title> by Friday`",
-        "ack `/action list`",
-        "ack `/reflect search`",
-        "ack `app_home_opened`",
+        "floor: Bolt app that only acks, default runner",
+        "true floor: Bolt app that only acks, process_before_response",
+        "answer `/action <title> by Friday`",
+        "answer `/action list`",
+        "answer `/reflect search`",
+        "answer `app_home_opened`",
+        "Web API calls each",
+        "cores used: bot",
         "start-up",
         "digest built",
         "reminders due in the same minute",

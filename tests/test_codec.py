@@ -220,6 +220,7 @@ TIMES_SINCE_M013 = {
     "team_settings": ("updated_at",),
     "conversations": ("created_at", "updated_at", "shared_at"),
     "cadences": ("started_at", "nudged_at"),
+    "weekly_post_settings": ("updated_at",),
 }
 """Time columns of tables made after m013: written by ``storage.codec`` from the start."""
 
@@ -261,6 +262,7 @@ def test_everything_the_bot_writes_is_in_the_stored_form(driven, clock, blog):
     bot.command("/nudge", f"blog feed {blog.url('/rss.xml')}")
     bot.command("/digest", "subscribe", user=PETE)
     bot.command("/digest", "settings channel <#C0DIGEST|news> time 16:30", user="U0STEER")
+    bot.command("/action", "review settings channel <#C0STEER|steering>", user="U0STEER")
     bot.slack.event({"type": "app_home_opened", "user": ANA, "tab": "home"})
     clock.advance(minutes=30)
     tick(bot.runtime.deps)

@@ -74,6 +74,15 @@ def seed(bot, blog, clock) -> None:
                 "updated_at": "2026-11-30",
             }
         )
+        db.table("weekly_post_settings").insert(
+            {
+                "team_id": "T0001",
+                "post": "review",
+                "channel": "C0REVIEW",
+                "updated_by": ANA,
+                "updated_at": "2026-11-30T10:00:00.000000Z",
+            }
+        )
         db.table("installations").insert(
             {
                 "team_id": "T0001",
@@ -287,6 +296,7 @@ def test_forget_me_erases_exactly_the_members_personal_rows(driven, blog, clock)
         "deliveries": 2,
         "digest_subscriptions": 1,
         "digest_settings": 0,
+        "weekly_post_settings": 0,  # the review's channel stays, set by a former member
         "workstreams": 0,  # the network's: Ana is no longer lead, nor named as its creator
         "conversations": 2,  # hers; Pete's with her stay his, with a former member
         "cadences": 1,  # hers; Pete's with her stays his

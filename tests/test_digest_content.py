@@ -11,7 +11,6 @@ from bot.domain.actions import Action
 from bot.domain.digest import (
     SECTION_MAX_ITEMS,
     FollowUp,
-    Post,
     SharedReflection,
     WeekData,
     build_digest,
@@ -19,6 +18,7 @@ from bot.domain.digest import (
     period_ending,
 )
 from bot.domain.errors import ParseError
+from bot.domain.feeds import Post
 from bot.domain.reflections import ReflectionDraft
 from bot.domain.weekly import WeeklySchedule, iso_week, scheduled_in_week, weekly_trigger
 from bot.standin import check_message_blocks, check_message_text

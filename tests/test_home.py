@@ -198,9 +198,11 @@ def test_sections_added_later_are_rendered_when_present_and_kept_within_limits()
         open_actions=actions,
         open_total=39,
         network=summarise(list(actions), today, datetime(2026, 12, 1, tzinfo=UTC)),
-        upcoming_reminders=HomeSection("Upcoming reminders", ("*N3* Blog · Fri 09:00",)),
-        blogging_habit=HomeSection("Blogging habit", (), empty="Every 2 weeks; due Friday"),
-        extra=tuple(HomeSection(f"More {n}", (f"line {n}",), more=3, hint="h") for n in range(40)),
+        sections=(
+            HomeSection("Upcoming reminders", ("*N3* Blog · Fri 09:00",)),
+            HomeSection("Blogging habit", (), empty="Every 2 weeks; due Friday"),
+            *(HomeSection(f"More {n}", (f"line {n}",), more=3, hint="h") for n in range(40)),
+        ),
     )
     view = render_home(data)
     blob = str(view)

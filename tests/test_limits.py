@@ -479,6 +479,9 @@ def test_the_review_and_the_home_at_the_maxima(title, text):
     said, blocks = review_blocks.render_review(summary)
     assert breaches(said, blocks) == []
     assert "Overdue" in shown(blocks)
+    said, posted = review_blocks.render_review_post(summary)  # the Monday post, its line kept
+    assert breaches(said, posted) == []
+    assert "weekly review" in shown(posted[-1:])
     home = HomeData(
         user_id=ANA,
         today=TODAY,
@@ -488,15 +491,17 @@ def test_the_review_and_the_home_at_the_maxima(title, text):
         reflections=tuple(reflection(n, text, shared=False) for n in range(1, 6)),
         reflections_total=80,
         network=summary,
-        upcoming_reminders=HomeSection(
-            "Upcoming reminders",
-            tuple(
-                nudge_blocks.render_reminder_line(reminder(n, title), NOW, LONDON)
-                for n in range(1, 6)
+        sections=(
+            HomeSection(
+                "Upcoming reminders",
+                tuple(
+                    nudge_blocks.render_reminder_line(reminder(n, title), NOW, LONDON)
+                    for n in range(1, 6)
+                ),
+                more=95,
             ),
-            more=95,
+            HomeSection("Blogging habit", ("*Blog feed:* " + "t" * 300,)),
         ),
-        blogging_habit=HomeSection("Blogging habit", ("*Blog feed:* " + "t" * 300,)),
     )
     view = home_blocks.render_home(home)
     assert check_view(view) == []
@@ -506,7 +511,8 @@ def test_the_review_and_the_home_at_the_maxima(title, text):
 @PROPERTY
 @given(title=exactly(TITLE_MAX), text=exactly(REFLECTION_MAX), topic=exactly(REMINDER_MAX))
 def test_the_digest_at_the_maxima(title, text, topic):
-    from bot.domain.digest import FollowUp, Post, SharedReflection, WeekData, build_digest
+    from bot.domain.digest import FollowUp, SharedReflection, WeekData, build_digest
+    from bot.domain.feeds import Post
     from handlers.blocks.digest import render_digest_messages
 
     at = NOW - timedelta(days=1)

@@ -64,8 +64,9 @@ def button_value(blocks: list[dict], action_id: str) -> str:
     )
 
 
-def answer_what_did_you_learn(bot, user: str, message, values: dict) -> dict:
-    """Click "What did you learn?" on ``message``, then submit the modal it opens."""
+def answer_what_did_you_learn(bot, user: str, message, values: dict) -> tuple[dict, str]:
+    """Click "What did you learn?" on ``message``, then submit the modal it opens: the form,
+    and the answer it shows in its place."""
     before = len(bot.standin.calls_to("views.open"))
     value = button_value(message["blocks"], ids.ACTION_LEARNED)
     answer = bot.slack.block_action(user, ids.ACTION_LEARNED, value, message=message)
@@ -74,8 +75,8 @@ def answer_what_did_you_learn(bot, user: str, message, values: dict) -> dict:
     view = bot.standin.views[-1]
     assert view.callback_id == ids.REFLECT_MODAL
     submitted = bot.slack.view_submission(user, view.as_slack(TEAM), values)
-    assert submitted.status_code == 200 and not submitted.content.strip(b"{} ")
-    return view.view
+    assert submitted.status_code == 200 and submitted.json()["response_action"] == "update"
+    return view.view, str(submitted.json()["view"]["blocks"])
 
 
 # --- 1. the loop: done action -> "What did you learn?" -> linked reflection -> show, digest ----
@@ -87,7 +88,7 @@ def test_a_done_action_asks_what_was_learned_and_the_answer_is_linked_to_it(bot)
     assert "What did you learn?" in done.text
     assert ids.ACTION_LEARNED in element_ids(done.blocks)
 
-    view = answer_what_did_you_learn(
+    view, saved = answer_what_did_you_learn(
         bot,
         ANA,
         as_message(done),
@@ -99,8 +100,7 @@ def test_a_done_action_asks_what_was_learned_and_the_answer_is_linked_to_it(bot)
     )
     assert json.loads(view["private_metadata"])["action_id"] == 1
     assert "A1" in str(view["blocks"]) and "Draft the charter response" in str(view["blocks"])
-    saved = bot.standin.wait_for_response(lambda r: "Saved R1" in (r.text or ""))
-    assert "from *A1*" in str(saved.blocks)
+    assert "Saved R1" in saved and "from *A1*" in saved
     [row] = rows(bot, "reflections")
     assert (row["action_id"], row["shared"], row["author_id"]) == (1, 1, ANA)
 
@@ -125,13 +125,13 @@ def test_a_private_lesson_from_the_list_done_button_is_shown_to_its_author_only(
     listing = bot.command("/action", "list", ANA)
     bot.slack.block_action(ANA, f"{ids.ACTION_DONE}:1", "1", message=as_message(listing))
     done = bot.standin.wait_for_response(lambda r: "What did you learn?" in (r.text or ""))
-    answer_what_did_you_learn(
+    _, saved = answer_what_did_you_learn(
         bot,
         ANA,
         as_message(done),
         {ids.REFLECT_MODAL_TEXT: "I book too late: the good rooms go in October"},
     )
-    bot.standin.wait_for_response(lambda r: "Saved R1" in (r.text or ""))
+    assert "Saved R1" in saved
     assert rows(bot, "reflections")[0]["action_id"] == 1
     assert rows(bot, "reflections")[0]["shared"] == 0
 
@@ -313,7 +313,7 @@ def test_reading_weeknote_and_lessons(text, verb, last, tag):
 def test_lessons_are_the_networks_shared_reflections_grouped_by_tag_and_workstream(bot, clock):
     bot.command("/action", "Draft the charter response #inclusion", ANA)
     done = bot.command("/action", "done A1", ANA)
-    answer_what_did_you_learn(
+    saved = answer_what_did_you_learn(
         bot,
         ANA,
         as_message(done),
@@ -321,8 +321,8 @@ def test_lessons_are_the_networks_shared_reflections_grouped_by_tag_and_workstre
             ids.REFLECT_MODAL_TEXT: "Plain words got the charter signed",
             ids.REFLECT_MODAL_VISIBILITY: "shared",
         },
-    )
-    bot.standin.wait_for_response(lambda r: "Saved R1" in (r.text or ""))
+    )[1]
+    assert "Saved R1" in saved
     clock.advance(minutes=1)
     bot.command("/reflect", "share Open questions beat slides #influence", PETE)
     clock.advance(minutes=1)

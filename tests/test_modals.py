@@ -43,7 +43,16 @@ def actions(bot) -> list[dict]:
 # --- the real bot -------------------------------------------------------------------------
 
 
-def test_a_submission_the_bot_accepts_closes_the_form_and_the_reply_follows(bot):
+def answer_shown(submitted) -> str:
+    """The answer an accepted form shows in its place: a view with no inputs, only Close."""
+    assert submitted.showing is not None and not submitted.errors and not submitted.failed
+    view = submitted.showing.view
+    assert "submit" not in view and view["close"]["text"] == "Close"
+    assert not form_fields(view)
+    return str(view["blocks"])
+
+
+def test_a_submission_the_bot_accepts_becomes_its_answer_with_no_second_request(bot):
     bot.slack.command("/action", "", ANA, response_url=bot.standin.response_url("cmd"))
     view = opened_for(bot, ANA)
 
@@ -55,10 +64,8 @@ def test_a_submission_the_bot_accepts_closes_the_form_and_the_reply_follows(bot)
         {ids.ACTION_MODAL_TITLE: "Plan the show and tell", ids.ACTION_MODAL_DUE: "2026-12-04"},
     )
 
-    assert (submitted.showing, submitted.errors, submitted.failed) == (None, {}, "")
-    assert view.closed and bot.standin.open_modals(ANA) == []
-    reply = bot.standin.wait_for_response(lambda r: r.key == "cmd")
-    assert "Tracked" in reply.text
+    assert "Tracked" in answer_shown(submitted) and submitted.showing is view
+    assert bot.standin.responses == []  # nothing through the command's response URL
     [row] = actions(bot)
     assert (row["title"], row["due"], row["owner_id"]) == (
         "Plan the show and tell",
@@ -80,7 +87,8 @@ def test_field_errors_keep_the_form_open_with_a_message_under_the_field(bot):
     accepted = submit_view(
         bot.standin, bot.slack, ANA, view, {**values, ids.ACTION_MODAL_DUE: None}
     )
-    assert accepted.showing is None and [a["title"] for a in actions(bot)] == ["Plan it"]
+    assert "Tracked" in answer_shown(accepted)
+    assert [a["title"] for a in actions(bot)] == ["Plan it"]
 
 
 def test_a_form_opened_from_a_button_is_the_clicking_members_and_sends_the_chosen_option(bot):
@@ -91,8 +99,9 @@ def test_a_form_opened_from_a_button_is_the_clicking_members_and_sends_the_chose
     bot.slack.block_action(PETE, ids.ACTION_LEARNED, "1", message=dm)
     view = opened_for(bot, PETE)
     assert bot.standin.open_modals(ANA) == [] and view.user_id == PETE and done
+    state = state_values(view.view, {ids.REFLECT_MODAL_VISIBILITY: "shared"})
 
-    submit_view(
+    saved = submit_view(
         bot.standin,
         bot.slack,
         PETE,
@@ -103,8 +112,7 @@ def test_a_form_opened_from_a_button_is_the_clicking_members_and_sends_the_chose
     with bot.db() as db:
         [row] = list(db.table("reflections").rows)
     assert (row["text"], row["shared"], row["action_id"]) == ("Start from their words", 1, 1)
-    assert bot.standin.open_modals(PETE) == []
-    state = state_values(view.view, {ids.REFLECT_MODAL_VISIBILITY: "shared"})
+    assert "Start from their words" in answer_shown(saved)
     chosen = state[ids.REFLECT_MODAL_VISIBILITY][ids.REFLECT_MODAL_VISIBILITY]["selected_option"]
     assert chosen["text"]["text"] == "Shared with the network"  # as the view offered it
 
@@ -131,7 +139,8 @@ def test_new_due_date_on_an_overdue_nudge_is_refused_for_a_past_date_then_saved(
     )
 
     assert list(refused.errors) == [ids.NUDGE_DUE_DATE] and refused.showing is view
-    assert saved.showing is None and view.closed
+    assert "New due date set" in answer_shown(saved)
+    driven.standin.wait_for("views.publish", lambda c: c.params["user_id"] == PETE)
     with driven.db() as db:
         assert db.table("actions").get(1)["due"] == "2026-12-11"
 
@@ -147,7 +156,7 @@ def test_track_as_action_on_a_follow_up_submits_as_prefilled(driven, clock):
 
     submitted = submit_view(driven.standin, driven.slack, ANA, view, kept_as_shown(view))
 
-    assert submitted.showing is None
+    assert "Tracked" in answer_shown(submitted)
     with driven.db() as db:
         [action] = db.table("actions").rows
     assert action["title"] == "Follow up with pete about the charter"

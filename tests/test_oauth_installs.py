@@ -30,7 +30,7 @@ from bot.oauth import Pace, Workspaces, new_token_key
 from bot.runtime import Runtime
 from bot.standin import SlackSender
 from handlers import digest as digest_feature
-from handlers import ids
+from handlers import ids, weekly
 from handlers.blocks.nudges import render_due_modal
 from handlers.nudges import tick
 from handlers.workspaces import erase_departed
@@ -369,7 +369,7 @@ def test_who_may_do_what_holds_in_each_workspace_and_nothing_crosses(oauth_bot, 
 
 def run_catch_up(bot: Bot) -> None:
     """Run the digest's minute job (each workspace's digest, if due), as APScheduler does."""
-    digest_feature._catch_up(bot.runtime.deps, bot.runtime._scheduler)
+    weekly._catch_up(bot.runtime.deps, bot.runtime._scheduler, digest_feature.DIGEST_POST)
 
 
 def test_each_workspace_gets_its_own_digest_in_its_own_channel_with_its_own_token(oauth_bot, clock):

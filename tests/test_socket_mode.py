@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -22,13 +23,17 @@ def socket_bot(tmp_path, standin, socket_server, people, clock):
 
 
 def send_command(standin, server, text: str) -> float:
+    """Send ``/action text`` as an envelope; Slack shows the ack's payload as the reply."""
+    url = standin.response_url()
     payload = command_payload(
-        "/action", text, ANA, response_url=standin.response_url(), trigger_id=standin.trigger_id()
+        "/action", text, ANA, response_url=url, trigger_id=standin.trigger_id()
     )
     started = time.monotonic()
     envelope_id = server.send_envelope("slash_commands", payload)
-    server.wait_for_ack(envelope_id, timeout=3.0)
-    return time.monotonic() - started
+    ack = server.wait_for_ack(envelope_id, timeout=3.0)
+    waited = time.monotonic() - started
+    standin.acknowledged(standin.response_key(url), json.dumps(ack.get("payload") or {}).encode())
+    return waited
 
 
 def test_a_slash_command_is_acked_within_three_seconds_and_handled(
@@ -37,7 +42,7 @@ def test_a_slash_command_is_acked_within_three_seconds_and_handled(
     waited = send_command(standin, socket_server, "Plan the show and tell by Friday")
     assert waited < 3.0
     reply = standin.wait_for_response(lambda r: "Tracked" in (r.text or ""))
-    assert "A1" in reply.text
+    assert "A1" in reply.text and reply.via == "ack"  # the answer rode in the envelope's ack
     assert standin.calls_to("apps.connections.open")  # with the app token, or it would fail
 
 

@@ -16,6 +16,7 @@ import json
 import re
 from datetime import UTC, datetime
 
+from bot.standin.modals import submit_view
 from handlers import ids
 from handlers.nudges import tick
 from tests.conftest import ANA, PETE, STEER
@@ -75,12 +76,14 @@ def seed(bot, clock):
     bot.slack.command("/reflect", "", ANA)
     bot.standin.wait_for("views.open")
     form = bot.standin.views[-1]
-    bot.slack.view_submission(
+    saved = submit_view(
+        bot.standin,
+        bot.slack,
         ANA,
-        form.as_slack("T0001"),
+        form,
         {ids.REFLECT_MODAL_TEXT: FORM_TEXT, ids.REFLECT_MODAL_VISIBILITY: "shared"},
     )
-    bot.standin.wait_for_response(lambda r: "Saved R2" in (r.text or ""))
+    assert "Saved R2" in str(saved.showing.view)  # the form became its answer
     return replies
 
 

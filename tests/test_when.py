@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.triggers.calendarinterval import CalendarIntervalTrigger
 from apscheduler.triggers.cron import CronTrigger
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,7 +21,6 @@ from hypothesis import strategies as st
 from bot.domain.errors import ParseError
 from bot.domain.when import (
     Recurrence,
-    WeeklyIntervalTrigger,
     When,
     describe_next,
     parse_when,
@@ -276,16 +276,18 @@ def test_cron_triggers_use_day_names(text: str, trigger_text: str) -> None:
     assert Recurrence.from_dict(json.loads(json.dumps(rec.to_dict()))) == rec
 
 
-def test_every_n_weeks_is_a_weekly_interval_trigger_that_pickles() -> None:
+def test_every_n_weeks_is_apschedulers_calendar_interval_trigger_that_pickles() -> None:
     rec = parse_when("every 3 weeks on Tuesday", at(LONDON, 2026, 12, 4, 17, 0), LONDON).recurrence
     assert rec == Recurrence(
         "weekly", 9, 0, "Europe/London", days=("tue",), weeks=3, start=date(2026, 12, 8)
     )
     assert rec.to_dict()["start"] == "2026-12-08"
     trigger = pickle.loads(pickle.dumps(rec.to_trigger()))
-    assert isinstance(trigger, WeeklyIntervalTrigger)
-    fire = trigger.get_next_fire_time(None, at(LONDON, 2026, 12, 9, 0, 0))
-    assert fire == at(LONDON, 2026, 12, 29, 9, 0)
+    assert isinstance(trigger, CalendarIntervalTrigger)
+    first = trigger.get_next_fire_time(None, at(LONDON, 2026, 12, 9, 0, 0))
+    assert first == at(LONDON, 2026, 12, 8, 9, 0)  # counted from its start date
+    assert trigger.get_next_fire_time(first, first) == at(LONDON, 2026, 12, 29, 9, 0)
+    assert rec.next_after(None, at(LONDON, 2026, 12, 9, 0, 0)) == at(LONDON, 2026, 12, 29, 9, 0)
 
 
 @pytest.mark.parametrize(

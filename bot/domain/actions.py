@@ -44,6 +44,7 @@ from bot.domain.text import (
     take_tags,
     words,
 )
+from bot.domain.weekly import read_channel
 
 __all__ = [
     "Action",
@@ -198,6 +199,7 @@ class ActionCommand:
         "note",
         "show",
         "review",
+        "review_settings",
         "export",
     ]
     action_id: int | None = None
@@ -208,6 +210,7 @@ class ActionCommand:
     note: str = ""
     due_said: str = ""
     due_note: str = ""
+    channel: str | None = None  # review_settings: the channel to post the review in
 
 
 VERBS = ("help", "list", "done", "reopen", "drop", "assign", "due", "note", "show", "review")
@@ -399,8 +402,16 @@ def _is_argument(word: str) -> bool:
     )
 
 
+REVIEW_SETTINGS_EXAMPLE = "/action review settings channel #steering"
+# "review settings" alone shows them; "review settings channel #c" sets the channel.
+_REVIEW_SETTINGS = re.compile(r"settings(?: (channel)(?: (.*))?)?", re.IGNORECASE)
+
+
 def _verb(verb: str, rest: str, now: datetime, tz: ZoneInfo) -> ActionCommand | None:
     """The command ``verb`` with ``rest``; None when the whole text is a title instead."""
+    if verb == "review" and (found := _REVIEW_SETTINGS.fullmatch(rest)):
+        channel = read_channel(found[2], REVIEW_SETTINGS_EXAMPLE) if found[1] else None
+        return ActionCommand("review_settings", channel=channel)
     if verb in ("help", "review", "export"):
         if not rest:
             return ActionCommand(verb)  # type: ignore[arg-type]

@@ -20,12 +20,12 @@ from bot.domain.calendar import CRON_DAYS, WEEKDAY_WORDS
 from bot.domain.conversations import ConversationCounts
 from bot.domain.dates import TIME_EXAMPLE, read_time
 from bot.domain.errors import DidYouMean, ParseError
+from bot.domain.feeds import Post
 from bot.domain.people import is_former
 from bot.domain.text import _ESCAPED_CHANNEL, closest
 
 __all__ = [
     "SharedReflection",
-    "Post",
     "FollowUp",
     "WeekData",
     "Section",
@@ -51,16 +51,6 @@ class SharedReflection:
     tags: tuple[str, ...]
     created_at: datetime
     action_id: int | None = None  # the action it is a lesson from, if any
-
-
-@dataclass(frozen=True)
-class Post:
-    """A blog post a member published (from their feed)."""
-
-    user_id: str
-    title: str
-    link: str
-    published_at: datetime
 
 
 @dataclass(frozen=True)
@@ -226,9 +216,7 @@ def build_digest(week: WeekData) -> Digest:
             else "Reflections shared with the network",
             sorted((r for r in week.reflections if r not in learned), key=lambda r: r.created_at),
         ),
-        _section(
-            "posts", "Blog posts by members", sorted(week.posts, key=lambda p: p.published_at)
-        ),
+        _section("posts", "Blog posts by members", sorted(week.posts, key=lambda p: p.posted_at)),
         _section(
             "follow_ups",
             "Follow-up conversations done",

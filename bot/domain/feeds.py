@@ -41,6 +41,7 @@ from bot.domain.errors import ParseError
 __all__ = [
     "FeedEntry",
     "ParsedFeed",
+    "Post",
     "parse_feed",
     "refuse_unsafe",
     "new_entries",
@@ -80,6 +81,36 @@ class FeedEntry:
     title: str
     link: str
     published: datetime | None
+
+
+@dataclass(frozen=True)
+class Post:
+    """A post a member published, found in their feed: the one record the feed checks, the
+    digest's blog section and the weeknote share (``storage.feeds`` reads it).
+
+    >>> Post("U1", "Weeknote 42", "https://blog.example.org/42", None,
+    ...      seen_at=datetime(2026, 12, 4, tzinfo=UTC)).posted_at.isoformat()
+    '2026-12-04T00:00:00+00:00'
+    """
+
+    user_id: str
+    title: str
+    link: str | None
+    published_at: datetime | None  # the feed's own date, if it gave one
+    seen_at: datetime | None = None  # when the bot first found it
+    id: int | None = None
+    team_id: str = ""
+    feed_id: int | None = None
+    entry_id: str = ""
+
+    @property
+    def posted_at(self) -> datetime:
+        """When the post counts as published: its own date, at the latest when first seen."""
+        if self.seen_at is None or self.published_at is None:
+            found = self.published_at or self.seen_at
+            assert found is not None, "a post has a date or was seen"
+            return found
+        return min(self.published_at, self.seen_at)
 
 
 @dataclass(frozen=True)

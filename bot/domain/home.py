@@ -1,8 +1,9 @@
 """What a member's App Home shows, as plain data (the steering group's is the review).
 
 ``handlers.home`` fills a :class:`HomeData`; ``handlers.blocks.home`` renders it. A
-feature that adds to the home (upcoming reminders, the blogging habit) fills its
-optional field with a :class:`HomeSection`; a section left ``None`` is not shown.
+feature that adds to the home (upcoming reminders, the blogging habit) registers what it
+shows as :class:`HomeSection` values (``handlers.home.add_home_section``); they are shown
+in ``sections``, in the order the features registered.
 """
 
 from __future__ import annotations
@@ -44,6 +45,4 @@ class HomeData:
     reflections: tuple[Reflection, ...] = ()
     reflections_total: int = 0
     network: ReviewSummary | None = None  # the steering group only: /action review's summary
-    upcoming_reminders: HomeSection | None = None  # filled by the reminders feature
-    blogging_habit: HomeSection | None = None  # filled by the reminders feature
-    extra: tuple[HomeSection, ...] = field(default_factory=tuple)
+    sections: tuple[HomeSection, ...] = field(default_factory=tuple)  # from the features

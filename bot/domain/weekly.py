@@ -1,8 +1,12 @@
-"""Once-a-week posts: when one is due, which week a moment is in. Pure: no Slack, no SQL.
+"""Once-a-week posts: when one is due, which week a moment is in, what a run does. Pure:
+no Slack, no SQL.
 
-The weekly digest and the steering group's Monday review are both weekly posts: a
-weekday and a local time in the network's zone, posted once per ISO week (the delivery
-key names the week), caught up at start-up while the week has not ended.
+The weekly digest, the steering group's Monday review and each workstream's Monday post
+are weekly posts: a weekday and a local time in the network's zone, posted once per ISO
+week (the delivery key names the week: :func:`weekly_key`). The rules, stated once in
+:func:`plan_week`: a post missed while the bot was down is posted as soon as it runs
+again if the (Monday-to-Sunday, local) week it was due in has not ended; one whose week
+has ended is skipped, and recorded as skipped so it is never posted late.
 
 >>> schedule = WeeklySchedule("fri", time(16, 0))
 >>> scheduled_in_week(datetime(2026, 12, 1, 10, tzinfo=UTC), schedule, ZoneInfo("Europe/London"))
@@ -11,6 +15,7 @@ datetime.datetime(2026, 12, 4, 16, 0, tzinfo=datetime.timezone.utc)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.domain.calendar import CRON_DAYS, WEEKDAY_WORDS
 from bot.domain.dates import TIME_EXAMPLE, read_time
 from bot.domain.errors import ParseError
+from bot.domain.text import _ESCAPED_CHANNEL
 
 __all__ = [
     "WEEKDAYS",
@@ -28,6 +34,11 @@ __all__ = [
     "scheduled_in_week",
     "iso_week",
     "week_end",
+    "WeekPlan",
+    "plan_week",
+    "weekly_key",
+    "MONDAY_9AM",
+    "read_channel",
 ]
 
 WEEKDAYS = CRON_DAYS  # the one table of day names: bot/domain/calendar.py
@@ -63,6 +74,58 @@ class WeeklySchedule:
         return f"{self.weekday} {self.at:%H:%M}"
 
 
+MONDAY_9AM = WeeklySchedule("mon", time(9, 0))
+"""When the steering review and the workstream posts go out: Monday 09:00, local."""
+
+
+@dataclass(frozen=True)
+class WeekPlan:
+    """What a weekly post's job does at one moment.
+
+    ``week`` is the ISO week whose post is due (``due``, UTC); ``post`` says whether to post
+    it now (due, or begun ahead of time by hand and so to be finished); ``skip`` is last
+    week's, to be recorded as skipped if it was never posted.
+    """
+
+    week: str
+    due: datetime
+    post: bool
+    skip: str
+
+
+def plan_week(
+    now: datetime, schedule: WeeklySchedule, tz: ZoneInfo, *, begun: bool = False
+) -> WeekPlan:
+    """The catch-up and skip policy: this week's post once it is due (however late in the
+    week: missed while down, it is posted at start-up), last week's skipped.
+
+    >>> london = ZoneInfo("Europe/London")
+    >>> saturday, fri_4pm = datetime(2026, 12, 5, 11, tzinfo=UTC), WeeklySchedule("fri", time(16))
+    >>> plan = plan_week(saturday, fri_4pm, london)
+    >>> plan.week, plan.due.isoformat(), plan.post, plan.skip
+    ('2026-W49', '2026-12-04T16:00:00+00:00', True, '2026-W48')
+    >>> plan_week(datetime(2026, 12, 7, 8, tzinfo=UTC), MONDAY_9AM, london).post
+    False
+    """
+    due = scheduled_in_week(now, schedule, tz)
+    return WeekPlan(
+        week=iso_week(due, tz),
+        due=due,
+        post=now >= due or begun,
+        skip=iso_week(due - timedelta(days=7), tz),
+    )
+
+
+def weekly_key(kind: str, team_id: str, target: str, week: str) -> str:
+    """The delivery key of one week's post: written before the send, so a restart, a retry
+    or a second process never posts it twice.
+
+    >>> weekly_key("digest", "T1", "C0NEWS", "2026-W49")
+    'digest:T1:C0NEWS:2026-W49'
+    """
+    return f"{kind}:{team_id}:{target}:{week}"
+
+
 def weekly_trigger(schedule: WeeklySchedule, tz: ZoneInfo) -> CronTrigger:
     """The weekly trigger: day *names* (numbers mean other days in cron) and local time.
 
@@ -93,3 +156,26 @@ def week_end(moment: datetime, tz: ZoneInfo) -> datetime:
     local = moment.astimezone(tz)
     monday = local.date() + timedelta(days=7 - local.weekday())
     return datetime.combine(monday, time(0), tzinfo=tz).astimezone(UTC)
+
+
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+
+
+def read_channel(value: str, example: str) -> str:
+    """The channel id of a weekly post's ``channel #c`` setting, picked from Slack's # list.
+
+    >>> read_channel("<#C0STEER|steering>", "/action review settings channel #steering")
+    'C0STEER'
+    """
+    value = (value or "").strip()
+    match = _ESCAPED_CHANNEL.fullmatch(value)
+    if match:
+        return match[1]
+    if _CHANNEL_ID.fullmatch(value):
+        return value
+    raise ParseError(
+        f"Pick the channel from Slack's # list so it fills in the link (`{value}` isn't one)."
+        if value
+        else "Which channel? Pick it from Slack's # list.",
+        example=example,
+    )

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.actions import Action
+from bot.domain.feeds import Post
 from bot.domain.nudges import Reminder
 from bot.domain.reflections import Reflection
 from bot.domain.text import plain_text
@@ -19,7 +20,6 @@ from bot.domain.text import plain_text
 __all__ = [
     "NoteItem",
     "WeeknoteData",
-    "WeekPost",
     "MemberWeek",
     "build_weeknote",
     "weeknote_filename",
@@ -103,15 +103,6 @@ def weeknote_filename(week_start: date) -> str:
 
 
 @dataclass(frozen=True)
-class WeekPost:
-    """A blog post of the member's, as the weeknote lists it."""
-
-    title: str
-    link: str | None
-    at: datetime
-
-
-@dataclass(frozen=True)
 class MemberWeek:
     """What ``storage.weeknotes.member_week`` gathers: the raw material of a weeknote."""
 
@@ -119,7 +110,7 @@ class MemberWeek:
     started: list[Action] = field(default_factory=list)
     reflections: list[Reflection] = field(default_factory=list)
     follow_ups: list[Reminder] = field(default_factory=list)
-    posts: list[WeekPost] = field(default_factory=list)
+    posts: list[Post] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # user id -> name, for follow-ups
 
 

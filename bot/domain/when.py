@@ -36,6 +36,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.calendarinterval import CalendarIntervalTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.domain.calendar import (
@@ -67,7 +68,6 @@ from bot.domain.errors import ParseError
 __all__ = [
     "WHEN_EXAMPLE",
     "Recurrence",
-    "WeeklyIntervalTrigger",
     "When",
     "describe_next",
     "describe_when",
@@ -86,37 +86,6 @@ WORKDAYS = WORKDAY_CRON
 LATER_TODAY = time(16, 0)
 
 Kind = Literal["daily", "weekly", "monthly", "yearly"]
-
-
-class WeeklyIntervalTrigger(BaseTrigger):
-    """Fires every ``weeks`` weeks on the weekday and local time of ``start_date``.
-
-    APScheduler 3's IntervalTrigger adds seconds, so 09:00 becomes 10:00 after a
-    daylight-saving change; this keeps 09:00 by filtering a weekly CronTrigger.
-    """
-
-    def __init__(self, weeks: int, start_date: datetime) -> None:
-        self.weeks = weeks
-        self.start_date = start_date
-        self.cron = CronTrigger(
-            day_of_week=CRON_DAYS[start_date.weekday()],
-            hour=start_date.hour,
-            minute=start_date.minute,
-            timezone=start_date.tzinfo,
-            start_date=start_date,
-        )
-
-    def get_next_fire_time(
-        self, previous_fire_time: datetime | None, now: datetime
-    ) -> datetime | None:
-        """The next fire time, as CronTrigger gives it, skipping the weeks in between."""
-        fire = self.cron.get_next_fire_time(previous_fire_time, now)
-        while fire is not None and (fire.date() - self.start_date.date()).days // 7 % self.weeks:
-            fire = self.cron.get_next_fire_time(fire, fire)
-        return fire
-
-    def __repr__(self) -> str:
-        return f"WeeklyIntervalTrigger(weeks={self.weeks}, start_date={self.start_date!r})"
 
 
 @dataclass(frozen=True)
@@ -226,9 +195,13 @@ class Recurrence:
         if self.kind == "yearly":
             return CronTrigger(month=self.month, day=self.day, **at)
         if self.weeks > 1:
+            # APScheduler's own "every N weeks at this wall-clock time": it adds calendar
+            # weeks to the date and then sets the local time, so 09:00 stays 09:00 across a
+            # daylight-saving change (IntervalTrigger adds seconds and would drift an hour).
+            # Counted from ``start``, so the phase survives a restart. (A time the clocks
+            # skip would skip that occurrence; the reader refuses such times.)
             assert self.start is not None
-            start = datetime.combine(self.start, time(self.hour, self.minute), tzinfo=zone)
-            return WeeklyIntervalTrigger(self.weeks, start)
+            return CalendarIntervalTrigger(weeks=self.weeks, start_date=self.start, **at)
         days = "mon-fri" if self.days == WORKDAYS else ",".join(self.days)
         return CronTrigger(day_of_week=days, **at)
 

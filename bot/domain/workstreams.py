@@ -39,13 +39,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Literal
 
 from bot.domain.actions import Action
 from bot.domain.errors import DidYouMean, NotAllowed, ParseError
 from bot.domain.text import _ESCAPED_CHANNEL, Mention, closest, normalise_tag, take_mentions
-from bot.domain.weekly import WeeklySchedule
+from bot.domain.weekly import MONDAY_9AM, weekly_key
 
 __all__ = [
     "Workstream",
@@ -70,7 +70,7 @@ __all__ = [
 
 TITLE_MAX = 80
 EXAMPLE = "/workstream add #inclusion Digital inclusion lead @pete channel #inclusion"
-MONDAY_POST = WeeklySchedule("mon", time(9, 0))
+MONDAY_POST = MONDAY_9AM
 """When each workstream's weekly post goes out, in the network's time zone."""
 CLEAR = ""
 """A change to this value clears the lead or the channel (``lead none``)."""
@@ -420,4 +420,4 @@ def post_key(team_id: str, tag: str, week: str) -> str:
     >>> post_key("T1", "inclusion", "2026-W50")
     'workstream:T1:inclusion:2026-W50'
     """
-    return f"workstream:{team_id}:{tag}:{week}"
+    return weekly_key("workstream", team_id, tag, week)

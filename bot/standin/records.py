@@ -74,11 +74,13 @@ class Message:
 
 @dataclass(frozen=True)
 class Response:
-    """A post to a response URL (``response_url(key)``), with its JSON body."""
+    """A reply shown to the member: a post to a response URL (``response_url(key)``), or
+    the acknowledgement of the command that carried that URL (``via == "ack"``)."""
 
     key: str
     body: dict[str, Any]
     time: float
+    via: str = "response_url"  # or "ack": Slack showed the acknowledgement's body
 
     @property
     def text(self) -> str | None:

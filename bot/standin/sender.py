@@ -115,20 +115,26 @@ class SlackSender:
     ) -> httpx.Response:
         """Type ``command text`` as ``user_id`` in ``channel_id``.
 
-        ``response_url`` and ``trigger_id`` are minted by the stand-in unless given.
+        ``response_url`` and ``trigger_id`` are minted by the stand-in unless given. An
+        acknowledgement carrying a reply is shown to the member, as Slack shows it: the
+        stand-in records it in ``responses`` under the response URL's key, ``via="ack"``.
         """
-        return self._form(
+        response_url = response_url or self.standin.response_url()
+        answer = self._form(
             command_payload(
                 command,
                 text,
                 user_id,
-                response_url=response_url or self.standin.response_url(),
+                response_url=response_url,
                 trigger_id=trigger_id or self.standin.trigger_id(user_id),
                 channel_id=channel_id,
                 user_name=user_name or self._user_name(user_id),
                 team_id=self.team_id,
             )
         )
+        if answer.status_code == 200:
+            self.standin.acknowledged(self.standin.response_key(response_url), answer.content)
+        return answer
 
     def block_action(
         self,

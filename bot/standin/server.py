@@ -213,6 +213,10 @@ class SlackStandIn(Recorder, Faults, Installs, Methods):
         """A response URL served here; posts to it are recorded in ``responses``."""
         return f"{self.url}/respond/{key or next(self._ids)}"
 
+    def response_key(self, url: str) -> str:
+        """The key of a response URL minted by :meth:`response_url`."""
+        return url.split("/respond/", 1)[-1]
+
     def clear(self) -> None:
         """Forget calls, responses, messages, views, files, faults and protocol errors."""
         with self._changed:
@@ -298,6 +302,29 @@ class SlackStandIn(Recorder, Faults, Installs, Methods):
             wanted = self.app_token if method in APP_TOKEN_METHODS else self.bot_token
         if token != wanted:
             raise Reject("not_allowed_token_type", [f"[ERROR] {method} needs the other token"])
+
+    def acknowledged(self, key: str, raw: bytes) -> Response | None:
+        """Show a command's acknowledgement body to the member, as Slack does, if it
+        carries a reply; checked as a message is. ``key`` names the command's response URL.
+        """
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except ValueError:  # plain text: Slack shows it as the reply's text
+            body = {"text": raw.decode("utf-8", "replace")}
+        if not isinstance(body, dict) or not (body.get("text") or body.get("blocks")):
+            return None
+        problems = message_problems(body)
+        if body.get("response_type", "ephemeral") not in ("ephemeral", "in_channel"):
+            problems.append("[ERROR] response_type must be ephemeral or in_channel")
+        if problems:
+            self._record(
+                ProtocolError(f"ack/{key}", message_error(problems), problems, body),
+                self.protocol_errors,
+            )
+            return None
+        shown = Response(key, body, time.time(), via="ack")
+        self._record(shown, self.responses)
+        return shown
 
     def respond(self, key: str, body: dict[str, Any]) -> tuple[int, str]:
         """Handle a post to a response URL: (HTTP status, text body)."""

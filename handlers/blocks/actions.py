@@ -127,8 +127,10 @@ def render_action_created(action: Action, today: date, creator_id: str, read: st
 
 
 def render_action_changed(action: Action, today: date, what: str) -> Rendered:
-    """The confirmation of a change: ``what`` says what happened."""
-    return f"{action.ref} {what.rstrip('.')}.", dicts(
+    """The confirmation of a change: ``what`` says what happened (a full stop added only
+    where it does not already end in one, a ! or ? or an emoji)."""
+    said = what if what.rstrip().endswith(("!", "?", ":", ".")) else f"{what}."
+    return f"{action.ref} {said}", dicts(
         [SectionBlock(text=MarkdownTextObject(text=what)), _line_block(action, today)]
     )
 
@@ -327,6 +329,10 @@ def render_action_help() -> Rendered:
             ("/action note A12 <text>", "add a note"),
             ("/action show A12", "the action and its history"),
             ("/action review", "steering group: every open action, by workstream"),
+            (
+                "/action review settings [channel #c]",
+                "steering group: post the review to a channel every Monday at 09:00",
+            ),
             ("/action export", "steering group: all actions as a CSV, by DM"),
         ],
         f"Example: `{EXAMPLE}`. Dates anywhere: next Friday (the Friday of next week), "

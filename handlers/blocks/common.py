@@ -23,6 +23,7 @@ from bot.domain.errors import UserError
 
 __all__ = [
     "Rendered",
+    "render_answer_modal",
     "escape",
     "render_error",
     "render_error_modal",
@@ -287,6 +288,21 @@ def pack(
         messages[-1].append(block)
         size += length
     return messages
+
+
+def render_answer_modal(title: str, blocks: list[dict]) -> dict:
+    """A submitted form's answer, shown in the form itself (``response_action: update``):
+    the reply's blocks, buttons and all (a click on one is answered by DM, as from the App
+    Home), and only Close.
+
+    >>> answer = render_answer_modal("Track an action", [{"type": "section",
+    ...     "text": {"type": "mrkdwn", "text": "Tracked A1"}}])
+    >>> answer["close"]["text"], "submit" in answer
+    ('Close', False)
+    """
+    return View(
+        type="modal", title=PlainTextObject(text=title[:24]), close="Close", blocks=blocks
+    ).to_dict()
 
 
 def render_error_modal(title: str, error: UserError) -> dict:

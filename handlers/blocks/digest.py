@@ -20,7 +20,8 @@ from bot.domain.calendar import CRON_DAYS, FULL_DAY_NAMES
 from bot.domain.contacts import describe_person
 from bot.domain.conversations import ConversationCounts
 from bot.domain.dates import format_date, format_due
-from bot.domain.digest import Digest, FollowUp, Post, Section, SharedReflection
+from bot.domain.digest import Digest, FollowUp, Section, SharedReflection
+from bot.domain.feeds import Post
 from bot.domain.people import mention
 from bot.domain.text import mrkdwn, shorten
 from bot.domain.weekly import WeeklySchedule
@@ -72,9 +73,10 @@ def _line(item: object, digest: Digest, key: str) -> str:
         if item.action_id:
             line += f" (a lesson from A{item.action_id})"
     elif isinstance(item, Post):
-        title = escape(_clip(item.title, 150)).replace("|", "¦")
-        line = f"<{item.link}|{title}> by {mention(item.user_id)}"
-        if len(item.link) > 300 or "|" in item.link or ">" in item.link:
+        title = escape(_clip(item.title or item.link or "a new post", 150)).replace("|", "¦")
+        link = item.link or ""
+        line = f"<{link}|{title}> by {mention(item.user_id)}"
+        if not link or len(link) > 300 or "|" in link or ">" in link:
             line = f"{title} by {mention(item.user_id)}"
     elif isinstance(item, FollowUp):
         who = (

@@ -137,9 +137,8 @@ def render_home(data: HomeData) -> dict:
     """The Home tab view for one member: open actions, reminders, reflections, habit and,
     for the steering group, the network's open, overdue and stale actions."""
     blocks: list = _actions(data)
-    for section in (data.upcoming_reminders, data.blogging_habit, *data.extra):
-        if section is not None:
-            blocks += [DividerBlock(), *_section(section)]
+    for section in data.sections:
+        blocks += [DividerBlock(), *_section(section)]
     blocks += [DividerBlock(), *_reflections(data)]
     if data.network is not None:
         blocks += [DividerBlock(), *_network(data.network, data)]

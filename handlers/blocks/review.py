@@ -13,9 +13,19 @@ from slack_sdk.models.blocks import (
 from bot.domain.people import mention
 from bot.domain.review import Attention, ReviewSummary, WorkstreamCount
 from handlers.blocks.actions import render_action_line
-from handlers.blocks.common import Rendered, dicts, escape, fallback, sections, within
+from handlers.blocks.common import (
+    MESSAGE_BLOCKS,
+    MESSAGE_CHARS,
+    Rendered,
+    dicts,
+    escape,
+    fallback,
+    sections,
+    text_length,
+    within,
+)
 
-__all__ = ["render_review", "render_export_done"]
+__all__ = ["render_review", "render_review_post", "render_review_settings", "render_export_done"]
 
 WORKSTREAMS_SHOWN = 60
 
@@ -43,12 +53,14 @@ def _stream_line(stream: WorkstreamCount) -> str:
     return f"• {name}: {counts}"
 
 
-def render_review(summary: ReviewSummary) -> Rendered:
-    """``/action review``: counts, open actions by workstream, then what needs attention."""
+def render_review(summary: ReviewSummary, footer: str = "") -> Rendered:
+    """``/action review``: counts, open actions by workstream, then what needs attention
+    (and ``footer``, a last line kept within the one message)."""
+    end = dicts([ContextBlock(elements=[MarkdownTextObject(text=footer)])]) if footer else []
     counts = " · ".join(f"{n:,} {name}" for name, n in summary.counts.items())
     if not summary.open:
         text = "Review: no open actions."
-        return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
+        return text, [*dicts([SectionBlock(text=MarkdownTextObject(text=text))]), *end]
     lines = [_stream_line(s) for s in summary.workstreams]
     by_stream = "*Open actions by workstream*\n" + "\n".join(lines[:WORKSTREAMS_SHOWN])
     if len(lines) > WORKSTREAMS_SHOWN:
@@ -67,8 +79,38 @@ def render_review(summary: ReviewSummary) -> Rendered:
         ("Without a due date", summary.no_due),
     ):
         blocks += _list(title, attention, summary)
-    shown = within(dicts(blocks), "_…and more than fits here: `/action export` has every action._")
-    return fallback(f"Review of tracked actions: {counts}"), shown
+    shown = within(
+        dicts(blocks),
+        "_…and more than fits here: `/action export` has every action._",
+        max_blocks=MESSAGE_BLOCKS - len(end),
+        max_chars=MESSAGE_CHARS - text_length(end),
+    )
+    return fallback(f"Review of tracked actions: {counts}"), [*shown, *end]
+
+
+def render_review_post(summary: ReviewSummary) -> Rendered:
+    """The Monday review in its channel: the review, with a line saying what it is."""
+    return render_review(
+        summary,
+        footer="_The steering group's weekly review, every Monday at 09:00. "
+        "`/action review` shows it any time._",
+    )
+
+
+def render_review_settings(channel: str | None, tz: str, note: str = "") -> Rendered:
+    """``/action review settings``: where the Monday review is posted, and how to change it."""
+    if channel:
+        text = (
+            f"{note}The steering group's review is posted to <#{channel}> every Monday at "
+            f"09:00 ({tz}). `/action review settings channel #c` moves it."
+        )
+    else:
+        text = (
+            "The review isn't posted to a channel yet. "
+            "`/action review settings channel #steering` posts it there every Monday at "
+            f"09:00 ({tz})."
+        )
+    return text, dicts([SectionBlock(text=MarkdownTextObject(text=text))])
 
 
 def render_export_done(count: int, filename: str) -> Rendered:
