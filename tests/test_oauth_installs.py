@@ -685,3 +685,34 @@ def test_each_workspace_is_paced_on_its_own(tmp_path, standin, clock):
     assert isinstance(busy.pace, Pace)
     busy.chat_postMessage(channel="C0NEWS", text="paced")
     assert [c.team_id for c in standin.calls if c.method == "chat.postMessage"] == ["T0BUSY"]
+
+
+def test_the_monday_review_is_posted_in_each_workspace_with_its_own_token(oauth_bot, clock):
+    from handlers import review as review_feature
+
+    council, health = install(oauth_bot, "T0COUNCIL"), install(oauth_bot, "T0HEALTH")
+    for where, channel in ((council, "C0COUNCILSTEER"), (health, "C0HEALTHSTEER")):
+        oauth_bot.standin.add_channel(channel, "steering")
+        reply = command(
+            oauth_bot,
+            where,
+            f"review settings channel <#{channel}|steering>",
+            name="/action",
+        )  # the installer is steering
+        assert "C0" in reply.text, reply.text
+        command(oauth_bot, where, f"Chase the {where.team_id} grant", name="/action")
+    with oauth_bot.db() as db, immediate(db):
+        db.execute("UPDATE actions SET due = '2026-11-30'")  # overdue by the Monday
+    clock.set(clock().replace(day=7, hour=9, minute=1))  # Monday 7 December, 09:01 London
+    deps, scheduler = oauth_bot.runtime.deps, oauth_bot.runtime._scheduler
+    weekly._catch_up(deps, scheduler, review_feature.REVIEW_POST)
+    [council_post] = oauth_bot.standin.messages_to("C0COUNCILSTEER")
+    [health_post] = oauth_bot.standin.messages_to("C0HEALTHSTEER")
+    assert council_post.team_id == "T0COUNCIL" and health_post.team_id == "T0HEALTH"
+    assert "Chase the T0COUNCIL grant" in str(council_post.blocks)  # its own overdue action
+    assert "T0HEALTH" not in str(council_post.blocks) and "T0COUNCIL" not in str(health_post.blocks)
+    weekly._catch_up(deps, scheduler, review_feature.REVIEW_POST)  # once a week each
+    assert len(oauth_bot.standin.messages_to("C0COUNCILSTEER")) == 1
+    with oauth_bot.db() as db:
+        keys = {r["key"] for r in db.table("deliveries").rows_where("kind = 'review'")}
+    assert {k.split(":")[1] for k in keys} == {"T0COUNCIL", "T0HEALTH"}
