@@ -108,7 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     from bot.logs import configure_logging
 
     configure_logging(
-        settings.log_level, [settings.bot_token, settings.app_token, settings.signing_secret]
+        settings.log_level,
+        [
+            settings.bot_token,
+            settings.app_token,
+            settings.signing_secret,
+            settings.client_secret,
+            settings.token_key,
+        ],
     )
     _report_env_file(env_file)
     try:
@@ -153,6 +160,11 @@ def _check(settings: Settings) -> int:
 
     from bot.deps import make_client
 
+    if settings.oauth:
+        print("configuration ok; installed by many workspaces (OAuth, HTTP mode)")
+        for line in _store_report(settings) + _workspaces_report(settings):
+            print(line)
+        return 0
     settings.require("bot_token")
     try:
         auth = make_client(settings).auth_test()
@@ -184,6 +196,26 @@ def _backup(settings: Settings, path: Path, *, overwrite: bool) -> int:
         f"{made.size:,} bytes, mode {oct(made.mode)[2:]} (readable by its owner only)"
     )
     return 0
+
+
+def _workspaces_report(settings: Settings) -> list[str]:
+    """What ``nudge check`` says of the workspaces that installed Nudge (OAuth)."""
+    from storage import installations
+    from storage.db import create
+
+    if not Path(settings.db_path).exists():
+        return []
+    db = create(settings.db_path)
+    try:
+        active = installations.active_team_ids(db)
+        rows = list(
+            db.query("SELECT team_id, erase_at FROM installations WHERE erase_at IS NOT NULL")
+        )
+    finally:
+        db.close()
+    lines = [f"workspaces: {len(active)} installed, {len(rows)} uninstalled and kept"]
+    lines += [f"  {row['team_id']}: erased after {row['erase_at'][:10]}" for row in rows]
+    return lines
 
 
 def _store_report(settings: Settings) -> list[str]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.fernet import Fernet
+
 from bot.domain.weekly import WeeklySchedule
 
 __all__ = ["ConfigError", "Settings"]
@@ -33,6 +35,12 @@ class Settings:
     bot_token: str | None = field(default=None, repr=False)
     app_token: str | None = field(default=None, repr=False)
     signing_secret: str | None = field(default=None, repr=False)
+    # OAuth installs (many workspaces, HTTP mode): all three set, or none.
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    token_key: str | None = field(default=None, repr=False)  # NUDGE_TOKEN_KEY: seals tokens
+    # Days a workspace's data is kept after it uninstalls Nudge (NUDGE_RETENTION_DAYS).
+    retention_days: int = 30
     api_url: str = DEFAULT_API_URL
     db_path: str = "nudge.db"
     timezone: str = "Europe/London"
@@ -52,6 +60,11 @@ class Settings:
     # Waits (seconds) before retrying a failed delivery, then the last one repeated; not an
     # environment variable; storage.deliveries.RETRY_BACKOFF is the same. Tests shorten it.
     retry_backoff: tuple[float, ...] = (30, 60, 120, 300, 600, 1800)
+
+    @property
+    def oauth(self) -> bool:
+        """Installed by many workspaces through Slack's OAuth flow (client id and secret set)."""
+        return bool(self.client_id and self.client_secret)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -134,6 +147,27 @@ class Settings:
         if not lease_seconds.isdigit() or not 3 <= int(lease_seconds) <= 300:
             raise ConfigError("NUDGE_LEASE_SECONDS must be a whole number from 3 to 300")
 
+        client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+        if bool(client_id) != bool(client_secret):
+            raise ConfigError(
+                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together (Basic Information, App "
+                "Credentials): set both for OAuth installs, or neither"
+            )
+        token_key = get("NUDGE_TOKEN_KEY")
+        if client_id and not token_key:
+            raise ConfigError(
+                "NUDGE_TOKEN_KEY is required with SLACK_CLIENT_ID: it seals each workspace's "
+                "token in the database; make one with: nudge token-key"
+            )
+        if token_key:
+            try:
+                Fernet(token_key.encode())
+            except ValueError:
+                raise ConfigError("NUDGE_TOKEN_KEY is not a key made by: nudge token-key") from None
+        retention = get("NUDGE_RETENTION_DAYS") or "30"
+        if not retention.isdigit() or not 1 <= int(retention) <= 365:
+            raise ConfigError("NUDGE_RETENTION_DAYS must be a whole number of days from 1 to 365")
+
         level = (get("NUDGE_LOG_LEVEL") or "INFO").upper()
         if level not in _LOG_LEVELS:
             raise ConfigError(f"NUDGE_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
@@ -142,6 +176,10 @@ class Settings:
             bot_token=bot_token,
             app_token=app_token,
             signing_secret=get("SLACK_SIGNING_SECRET"),
+            client_id=client_id,
+            client_secret=client_secret,
+            token_key=token_key,
+            retention_days=int(retention),
             api_url=api_url,
             db_path=get("NUDGE_DB") or "nudge.db",
             timezone=timezone,

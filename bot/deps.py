@@ -8,8 +8,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -22,6 +23,9 @@ from sqlite_utils import Database
 from bot.background import BoundedExecutor
 from bot.config import Settings
 from storage.db import connect
+
+if TYPE_CHECKING:
+    from bot.oauth import Workspaces
 
 __all__ = ["Deps", "make_client", "utcnow", "INTERACTIVE_TIMEOUT_SECONDS"]
 
@@ -81,7 +85,14 @@ class TTLCache:
 
 @dataclass(frozen=True)
 class Deps:
-    """The dependencies of listeners and jobs; built once by :func:`bot.app.build_deps`."""
+    """The dependencies of listeners and jobs; built once by :func:`bot.app.build_deps`.
+
+    Installed by many workspaces (OAuth), the process's own ``Deps`` belongs to no
+    workspace: :meth:`for_team` gives one workspace's, with its token, its bot user and
+    its settings; listeners get it from ``handlers.listeners.bind``, jobs go through
+    :meth:`teams` (or :meth:`client_for` a row's team). Run for one workspace (tokens from
+    the environment), :meth:`for_team` is the same ``Deps``.
+    """
 
     settings: Settings
     client: WebClient
@@ -95,6 +106,46 @@ class Deps:
     feed_checks: BoundedExecutor = field(
         default_factory=lambda: BoundedExecutor("feed-check", workers=4, queued=20)
     )
+    workspaces: Workspaces | None = None  # OAuth installs: bot.oauth.Workspaces
+
+    def for_team(self, team_id: str | None) -> Deps:
+        """This workspace's dependencies: its client (its own token), bot user, settings.
+
+        A workspace that is not installed gets a client with no token, which Slack refuses
+        (``not_authed``): nothing can be sent to it by mistake.
+        """
+        if self.workspaces is None or not team_id or team_id == self.team_id:
+            return self
+        record = self.workspaces.installation(team_id)
+        client = self.workspaces.client(team_id, record) or make_client(
+            self.settings.with_(bot_token=None)
+        )
+        return replace(
+            self,
+            team_id=team_id,
+            client=client,
+            bot_user_id=(record.bot_user_id or "") if record else "",
+            settings=self.workspaces.settings_for(team_id, self.settings, record),
+        )
+
+    def teams(self) -> Iterator[Deps]:
+        """Each installed workspace's dependencies, team by team (just this one, run for one)."""
+        if self.workspaces is None:
+            yield self
+            return
+        for team_id in self.workspaces.active():
+            yield self.for_team(team_id)
+
+    def may_send(self, team_id: str) -> bool:
+        """Whether anything may be sent to ``team_id``: installed, not uninstalled."""
+        if self.workspaces is None:
+            return True
+        return self.workspaces.is_active(team_id)
+
+    def client_for(self, team_id: str) -> WebClient:
+        """The client that speaks to ``team_id`` with its own token (``for_team``'s)."""
+        return self.for_team(team_id).client
+
     # What a listener leaves until its member is answered (handlers.listeners.after_answer):
     # DMs to others, App Home republishes. Four workers beside waitress's eight request
     # threads; the queue holds a burst of 200 commands' work (two or three tasks each).
@@ -120,6 +171,8 @@ class Deps:
 
     def close(self) -> None:
         """Let go of the store and the background pools when the process stops."""
+        if self.workspaces is not None and self.team_id:
+            return  # a workspace's copy: the process's own Deps closes what they share
         self.feed_checks.shutdown()
         self.after_answer.shutdown(finish_queued=True)
         if self.held_open is not None:

@@ -1,4 +1,6 @@
-"""HTTP mode: waitress serving ``POST /slack/events`` to Bolt, and ``/healthz``.
+"""HTTP mode: waitress serving ``POST /slack/events`` to Bolt, and ``/healthz``; installed
+by many workspaces, also Bolt's OAuth flow at ``GET /slack/install`` and
+``GET /slack/oauth_redirect``.
 
 Every request to ``/slack/events`` is checked here, in one place, before Bolt sees it:
 Slack's signature over the raw body with slack_sdk's ``SignatureVerifier``, then the body
@@ -7,6 +9,11 @@ listener, no Web API call, no outbound request); a verified body Slack would nev
 gets 400. The one unsigned request Slack sends, its certificate check, gets an empty 200
 and goes no further. Bolt's own signature check is off in HTTP mode for that reason
 (:func:`bot.app.build_app`): it would trip over the same inputs (below).
+
+The OAuth flow's two pages are not Slack's requests but a browser's (the installer's):
+unsigned by nature, they go to Bolt's ``OAuthFlow``, which checks the one-time ``state``
+(issued here, held in the browser's cookie too) and trades the ``code`` with Slack; they
+carry no body and reach no listener. Served only when installed by many workspaces.
 
 >>> server = make_server(app, "127.0.0.1", 0, signing_secret=secret)  # doctest: +SKIP
 >>> server.run()  # doctest: +SKIP
@@ -219,6 +226,22 @@ def make_wsgi_app(
             report = ready()
             status = "200 OK" if report.ready else "503 Service Unavailable"
             return _plain(start_response, status, report.text(), head=method == "HEAD")
+        flow = app.oauth_flow
+        if flow is not None and path in (flow.install_path, flow.redirect_uri_path):
+            if method != "GET":
+                return _plain(start_response, "405 Method Not Allowed", "", Allow="GET")
+            request = BoltRequest(
+                body="", query=environ.get("QUERY_STRING", ""), headers=_headers(environ)
+            )
+            if path == flow.install_path:
+                answer = flow.handle_installation(request)
+            else:
+                answer = flow.handle_callback(request)
+            response = WsgiHttpResponse(
+                status=answer.status, headers=answer.headers, body=answer.body
+            )
+            start_response(response.status, response.get_headers())
+            return response.get_body()
         if path != EVENTS_PATH:
             return _plain(start_response, "404 Not Found", "Not Found\n")
         if method != "POST":

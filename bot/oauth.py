@@ -18,19 +18,38 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 from sqlite_utils import Database
 
+from bot.config import Settings
+from bot.deps import make_client
 from bot.domain import teams
 from storage import installations as store
+from storage import member_data
 
-__all__ = ["TokenSeal", "InstallationRecords", "StateRecords", "new_token_key", "STATE_LASTS"]
+__all__ = [
+    "TokenSeal",
+    "InstallationRecords",
+    "StateRecords",
+    "Workspaces",
+    "Pace",
+    "PacedClient",
+    "new_token_key",
+    "STATE_LASTS",
+    "SEND_INTERVAL",
+    "SEND_BURST",
+]
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +126,7 @@ class InstallationRecords(InstallationStore):
         )
         with self._connect() as db:
             store.save(db, record)
+            store.first_settings(db, record.team_id, record.installer_id, record.installed_at)
         log.info("installed in workspace %s (%s)", record.team_id, record.team_name)
 
     def save_bot(self, bot: Bot) -> None:
@@ -213,3 +233,171 @@ class StateRecords(OAuthStateStore):
         """Whether ``state`` was issued here and is still good (used up either way)."""
         with self._connect() as db:
             return store.consume_state(db, state, self._clock())
+
+
+SEND_INTERVAL = 0.25
+"""Seconds between one workspace's scheduled messages once its burst is spent (4 a second).
+
+Slack limits ``chat.postMessage`` to about one a second per channel (each DM is its own
+channel) and several hundred a minute per workspace; the limits are per workspace, so each
+is paced on its own and a busy workspace never slows another. A 429 is still retried after
+``Retry-After`` by the client's ``RateLimitErrorRetryHandler``.
+"""
+SEND_BURST = 20
+PACED_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
+
+
+class Pace:
+    """A token bucket: ``burst`` sends at once, then one each ``interval`` seconds.
+
+    >>> pace = Pace(interval=0.01, burst=2)
+    >>> [pace.wait() for _ in range(2)]  # the burst: no waiting
+    [0.0, 0.0]
+    """
+
+    def __init__(self, interval: float = SEND_INTERVAL, burst: int = SEND_BURST) -> None:
+        self.interval, self.burst = interval, burst
+        self._tokens, self._at = float(burst), time.monotonic()
+        self._lock = threading.Lock()
+
+    def wait(self) -> float:
+        """Take one send, sleeping until there is one; return the seconds slept."""
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._at) / self.interval)
+            self._at = now
+            self._tokens -= 1
+            slept = max(0.0, -self._tokens * self.interval)
+            if slept:
+                time.sleep(slept)
+        return slept
+
+
+class PacedClient(WebClient):
+    """A workspace's client for scheduled sends: messages paced by the workspace's ``Pace``."""
+
+    def __init__(self, *args: Any, pace: Pace, team_id: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pace, self.team_id = pace, team_id
+
+    def api_call(self, api_method: str, *args: Any, **kwargs: Any):  # type: ignore[override]
+        if api_method in PACED_METHODS:
+            self.pace.wait()
+        return super().api_call(api_method, *args, **kwargs)
+
+
+class Workspaces:
+    """Every workspace that installed Nudge: its token (opened when needed), its settings,
+    its own pace. What ``Deps.for_team`` asks for a team.
+
+    The installation row is read on each call (one look-up by key), so a workspace that
+    uninstalls stops being sent to at once, in every process on the file.
+    """
+
+    def __init__(self, settings: Settings, connect: Connect, clock: Clock) -> None:
+        if not settings.token_key:
+            raise ValueError("NUDGE_TOKEN_KEY is needed to open workspaces' tokens")
+        self.settings, self._connect, self._clock = settings, connect, clock
+        self.retention = timedelta(days=settings.retention_days)
+        self.seal = TokenSeal(settings.token_key)
+        self.installations = InstallationRecords(connect, self.seal, clock, self.retention)
+        self.states = StateRecords(connect, clock)
+        self._clients: dict[str, tuple[str, WebClient]] = {}
+        self._paces: dict[str, Pace] = {}
+        self._lock = threading.Lock()
+
+    def active(self) -> list[str]:
+        """The workspaces Nudge may send to, in a stable order."""
+        with self._connect() as db:
+            return store.active_team_ids(db)
+
+    def is_active(self, team_id: str) -> bool:
+        """Whether ``team_id`` has Nudge installed (not uninstalled, token not revoked)."""
+        with self._connect() as db:
+            return teams.is_active(store.get(db, team_id))
+
+    def installation(self, team_id: str) -> teams.Installation | None:
+        """The workspace's installation as stored (token sealed), active or not."""
+        with self._connect() as db:
+            return store.get(db, team_id)
+
+    def client(
+        self, team_id: str, record: teams.Installation | None | bool = False
+    ) -> WebClient | None:
+        """A patient, paced client with the workspace's own token; ``None`` if it is not
+        installed (then nothing may be sent to it). ``record``: its installation, if read
+        already."""
+        if record is False:
+            record = self.installation(team_id)
+        assert not isinstance(record, bool)
+        if not teams.is_active(record):
+            return None
+        assert record is not None
+        with self._lock:
+            cached = self._clients.get(team_id)
+            if cached and cached[0] == record.sealed_token:
+                return cached[1]
+        token = self.seal.open(record.sealed_token)
+        if token is None:
+            return None
+        base = make_client(self.settings, token)
+        client = PacedClient(
+            token=token,
+            base_url=base.base_url,
+            timeout=base.timeout,
+            retry_handlers=base.retry_handlers,
+            pace=self._pace(team_id),
+            team_id=team_id,
+        )
+        with self._lock:
+            self._clients[team_id] = (record.sealed_token, client)
+        return client
+
+    def _pace(self, team_id: str) -> Pace:
+        with self._lock:
+            return self._paces.setdefault(team_id, Pace())
+
+    def settings_for(
+        self, team_id: str, base: Settings, record: teams.Installation | None | bool = False
+    ) -> Settings:
+        """``base`` with the workspace's own settings laid over it (zone, steering group)."""
+        with self._connect() as db:
+            own = store.team_settings(db, team_id)
+            if record is False:
+                record = store.get(db, team_id)
+        assert not isinstance(record, bool)
+        steering = own.steering or (
+            frozenset({record.installer_id}) if record and record.installer_id else frozenset()
+        )
+        return replace(
+            base,
+            timezone=own.timezone or base.timezone,
+            steering=steering,
+            steering_group=own.steering_group,
+            # the operator's digest channel is for a single workspace; each sets its own
+            digest_channel=None,
+        )
+
+    def erase_due(self) -> dict[str, dict[str, int]]:
+        """Erase every workspace uninstalled longer ago than the retention; rows by table."""
+        erased: dict[str, dict[str, int]] = {}
+        with self._connect() as db:
+            due = store.due_for_erasure(db, self._clock())
+        for team_id in due:
+            with self._connect() as db:
+                found = store.get(db, team_id)
+                if found is None or found.active:
+                    continue  # installed again meanwhile
+                counts = member_data.erase_workspace(db, team_id)
+            with self._lock:
+                self._clients.pop(team_id, None)
+                self._paces.pop(team_id, None)
+            erased[team_id] = counts
+            log.warning(
+                "erased workspace %s, %d days after it uninstalled Nudge: %d rows (%s)",
+                team_id,
+                self.retention.days,
+                sum(counts.values()),
+                ", ".join(f"{table} {n}" for table, n in sorted(counts.items())) or "none",
+            )
+        return erased

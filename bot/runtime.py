@@ -22,7 +22,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import build_app, build_deps
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.deps import Deps, utcnow
 from bot.http import make_server
 from bot.readiness import NotReady, Readiness
@@ -76,7 +76,15 @@ class Runtime:
 
     def start(self) -> Runtime:
         """Build everything and start serving and scheduling."""
-        self.settings.require("bot_token", "signing_secret" if self.http else "app_token")
+        if self.settings.oauth and not self.http:
+            raise ConfigError(
+                "SLACK_CLIENT_ID is set: installs by many workspaces are served in HTTP mode "
+                "only (run --http); Slack keeps Socket Mode apps out of its Marketplace and "
+                "the install's redirect needs a public URL"
+            )
+        if not self.settings.oauth:
+            self.settings.require("bot_token")
+        self.settings.require("signing_secret" if self.http else "app_token")
         self.deps = build_deps(self.settings, clock=self.clock)
         self.app = build_app(self.deps, http=self.http)
         self._scheduler = build_scheduler(self.deps)

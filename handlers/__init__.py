@@ -28,6 +28,7 @@ def _features() -> tuple[ModuleType, ...]:
         nudges,
         reflections,
         review,
+        workspaces,
         workstream_posts,
         workstreams,
     )
@@ -45,6 +46,7 @@ def _features() -> tuple[ModuleType, ...]:
         workstreams,
         meetings,
         conversations,
+        workspaces,
     )
 
 

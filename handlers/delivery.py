@@ -154,6 +154,7 @@ class Outcome(Enum):
     ALREADY = "already"  # sent before, skipped, or being sent right now
     FAILED = "failed"  # will be retried
     SKIPPED = "skipped"  # will never be sent (failed for good)
+    STOPPED = "stopped"  # the workspace uninstalled Nudge: nothing is sent, nothing claimed
 
 
 def deliver_once(
@@ -167,6 +168,9 @@ def deliver_once(
 ) -> Outcome:
     """Send with ``send()`` unless ``key`` was sent already; record what happened.
 
+    Nothing is sent to a workspace that uninstalled Nudge or revoked its token
+    (``Outcome.STOPPED``, checked against the database on every send).
+
     ``send`` may build the message too: an error while building it is an error no retry
     mends, like a message Slack refuses.
 
@@ -174,6 +178,8 @@ def deliver_once(
     ...              recipient="U1", send=lambda: client.chat_postMessage(...))  # doctest: +SKIP
     <Outcome.SENT: 'sent'>
     """
+    if not deps.may_send(team_id):
+        return Outcome.STOPPED
     with deps.db() as db:
         claimed = deliveries.claim(
             db,

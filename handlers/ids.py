@@ -81,6 +81,7 @@ REMIND_FOLLOW_UP = "remind_follow_up"
 TRACK_MEETING = "track_meeting"
 
 # What the manifest declares; tests check that each is declared and handled.
-COMMANDS = ("/action", "/reflect", "/nudge", "/digest", "/workstream", "/conversation")
+COMMANDS = ("/action", "/reflect", "/nudge", "/digest", "/workstream", "/conversation", "/network")
 SHORTCUTS = (TRACK_AS_ACTION, REMIND_FOLLOW_UP, TRACK_MEETING)
-EVENTS: tuple[str, ...] = ("app_home_opened",)
+APP_UNINSTALLED, TOKENS_REVOKED = "app_uninstalled", "tokens_revoked"
+EVENTS: tuple[str, ...] = ("app_home_opened", APP_UNINSTALLED, TOKENS_REVOKED)

@@ -2,7 +2,9 @@
 answering their errors in one place.
 
 Bolt injects arguments by the names of a listener's positional parameters; ``deps``
-is keyword-only, so it is ours: ``bind(on_action_command, deps)``.
+is keyword-only, so it is ours: ``bind(on_action_command, deps)``. A listener gets the
+``deps`` of the workspace the request came from (``Deps.for_team``): installed by many
+workspaces, its token, its bot user and its settings.
 
 The app runs with ``process_before_response=True``: a listener runs on the thread that
 answers Slack's request, and whatever it acknowledges is the HTTP response (or the Socket
@@ -170,8 +172,10 @@ def bind(listener: Callable[..., object], deps: Deps) -> Callable[[Args], object
         outcome = "ok"
         given = {"ack": answer.ack, "respond": answer.respond} if answer is not None else {}
         try:
+            team_deps = deps.for_team(args.context.team_id)  # its token, its settings
             return listener(
-                **{name: given.get(name) or getattr(args, name) for name in names}, deps=deps
+                **{name: given.get(name) or getattr(args, name) for name in names},
+                deps=team_deps,
             )
         except Exception as error:  # the one place listener errors end up
             outcome = type(error).__name__

@@ -599,11 +599,11 @@ def _settled(deps: Deps, key: str) -> bool:
         return key in deliveries.settled(db, [key])
 
 
-def _post(deps: Deps, channel: str, message: Rendered):
-    """Post a rendered message (built inside a delivery's send, so an error building it is
-    recorded against that delivery alone)."""
+def _post(deps: Deps, team_id: str, channel: str, message: Rendered):
+    """Post a rendered message with the workspace's own client (built inside a delivery's
+    send, so an error building it is recorded against that delivery alone)."""
     text, blocks_ = message
-    return deps.client.chat_postMessage(channel=channel, text=text, blocks=blocks_)
+    return deps.client_for(team_id).chat_postMessage(channel=channel, text=text, blocks=blocks_)
 
 
 def send_due_reminders(deps: Deps) -> int:
@@ -630,7 +630,7 @@ def send_due_reminders(deps: Deps) -> int:
             kind="reminder",
             recipient=reminder.user_id,
             send=lambda r=reminder: _post(
-                deps, r.user_id, blocks.render_reminder_dm(r, r.next_at, now)
+                deps, r.team_id, r.user_id, blocks.render_reminder_dm(r, r.next_at, now)
             ),
         )
         sent += outcome is Outcome.SENT
@@ -669,7 +669,7 @@ def send_overdue_nudges(deps: Deps, page: int = 5000) -> int:
                 zones[owner] = ZoneInfo(
                     known.tz
                     if known and known.is_fresh(now)
-                    else member_tz(deps, deps.client, *owner)
+                    else member_tz(deps, deps.client_for(owner[0]), *owner)
                 )
             zone = zones[owner]
             today = now.astimezone(zone).date()
@@ -688,7 +688,7 @@ def send_overdue_nudges(deps: Deps, page: int = 5000) -> int:
                 kind="overdue",
                 recipient=action.owner_id,
                 send=lambda a=action, d=today: _post(
-                    deps, a.owner_id, blocks.render_overdue_dm(a, d)
+                    deps, a.team_id, a.owner_id, blocks.render_overdue_dm(a, d)
                 ),
             )
             sent += outcome is Outcome.SENT
@@ -727,7 +727,7 @@ def send_habit_nudges(deps: Deps) -> int:
             kind="habit",
             recipient=habit.user_id,
             send=lambda h=habit, url=feed.url if feed else None: _post(
-                deps, h.user_id, blocks.render_habit_nudge(h.every_weeks, url)
+                deps, h.team_id, h.user_id, blocks.render_habit_nudge(h.every_weeks, url)
             ),
         )
         sent += outcome is Outcome.SENT
@@ -756,6 +756,7 @@ def poll_feeds(deps: Deps) -> int:
     delays no one else's; return how many new posts were found."""
     with deps.db() as db:
         registered = feed_store.feeds(db)
+    registered = [feed for feed in registered if deps.may_send(feed.team_id)]  # not departed
     with ThreadPoolExecutor(FEED_POLL_WORKERS, thread_name_prefix="feed-poll") as pool:
         return sum(pool.map(lambda feed: _poll_feed(deps, feed), registered))
 

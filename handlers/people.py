@@ -67,7 +67,7 @@ def is_steering(deps: Deps, client: WebClient, user_id: str) -> bool:
     if not settings.steering_group:
         return False
     return user_id in deps.cache.get(
-        ("steering", settings.steering_group),
+        ("steering", deps.team_id, settings.steering_group),
         lambda: _group_members(client, settings.steering_group),
     )
 

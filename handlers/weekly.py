@@ -106,8 +106,14 @@ def keep_going_while(scheduler: BaseScheduler) -> Callable[[], bool]:
 
 
 def register_post(scheduler: BaseScheduler, deps: Deps, post: WeeklyPost) -> None:
-    """The post's weekly job and its catch-up job (at start-up, then each minute)."""
-    sync_schedule(scheduler, deps, post)
+    """The post's weekly job and its catch-up job (at start-up, then each minute).
+
+    Installed by many workspaces (``deps.workspaces``), each has its own schedule and
+    zone: the catch-up job alone posts each one's within the minute it is due, team by
+    team, each with its own token and its own keys.
+    """
+    if deps.workspaces is None:
+        sync_schedule(scheduler, deps, post)
     scheduler.add_job(
         _catch_up,
         "interval",
@@ -142,14 +148,22 @@ def _catch_up(deps: Deps, scheduler: BaseScheduler, post: WeeklyPost) -> None:
     # Rescheduling touches the scheduler's job-store lock, which APScheduler 3 holds in
     # shutdown(wait=True) while it waits for running jobs: done from this job's own thread,
     # a stop during it would deadlock. A helper thread may wait; the job never does.
-    if scheduler.state == STATE_RUNNING:
+    if scheduler.state == STATE_RUNNING and deps.workspaces is None:
         threading.Thread(
             target=sync_schedule,
             args=(scheduler, deps, post),
             name=f"{post.kind}-schedule",
             daemon=True,
         ).start()
-    run_post(deps, post, keep_going_while(scheduler))
+    for team in deps.teams():  # just this one, run for one workspace
+        try:
+            run_post(team, post, keep_going_while(scheduler))
+        except Exception:  # one workspace's failure must not hold the others' posts back
+            if deps.workspaces is None:
+                raise
+            post.logger.exception(
+                "%s of workspace %s failed; tried again in a minute", post.kind, team.team_id
+            )
 
 
 def run_post(

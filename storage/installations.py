@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from bot.domain.teams import Installation, erase_after
+from bot.domain.teams import Installation, TeamSettings, erase_after
 from storage.codec import decode_time, encode_time
 from storage.db import immediate
 
@@ -26,6 +26,9 @@ __all__ = [
     "forget",
     "issue_state",
     "consume_state",
+    "team_settings",
+    "set_team_settings",
+    "first_settings",
 ]
 
 
@@ -152,3 +155,71 @@ def consume_state(db: Database, state: str, now: datetime) -> bool:
         rows = list(db.table("oauth_states").rows_where("state = ?", [state]))
         db.execute("DELETE FROM oauth_states WHERE state = ?", [state])
     return bool(rows) and decode_time(rows[0]["expires_at"]) >= now
+
+
+def team_settings(db: Database, team_id: str) -> TeamSettings:
+    """The workspace's own settings (all unset if it has stored none).
+
+    >>> team_settings(db, "T0NEW").steering
+    frozenset()
+    """
+    rows = list(db.table("team_settings").rows_where("team_id = ?", [team_id]))
+    if not rows:
+        return TeamSettings(team_id)
+    row = rows[0]
+    return TeamSettings(
+        team_id,
+        timezone=row["timezone"],
+        steering=frozenset((row["steering"] or "").split()),
+        steering_group=row["steering_group"],
+    )
+
+
+def set_team_settings(
+    db: Database,
+    team_id: str,
+    *,
+    by: str,
+    now: datetime,
+    timezone: str | None = None,
+    steering: frozenset[str] | None = None,
+    steering_group: str | None = None,
+) -> TeamSettings:
+    """Change some of a workspace's settings (the others are kept); return them all."""
+    with immediate(db):
+        current = team_settings(db, team_id)
+        db.table("team_settings").upsert(
+            {
+                "team_id": team_id,
+                "timezone": timezone if timezone is not None else current.timezone,
+                "steering": " ".join(
+                    sorted(steering if steering is not None else current.steering)
+                ),
+                "steering_group": (
+                    steering_group if steering_group is not None else current.steering_group
+                ),
+                "updated_by": by,
+                "updated_at": encode_time(now),
+            },
+            pk="team_id",
+        )
+    return team_settings(db, team_id)
+
+
+def first_settings(db: Database, team_id: str, installer_id: str | None, now: datetime) -> bool:
+    """At install: the installer is the steering group, unless the workspace has settings
+    already (a reinstall keeps them). Whether they were stored."""
+    with immediate(db):
+        if list(db.table("team_settings").rows_where("team_id = ?", [team_id])):
+            return False
+        db.table("team_settings").insert(
+            {
+                "team_id": team_id,
+                "timezone": None,
+                "steering": installer_id or "",
+                "steering_group": None,
+                "updated_by": installer_id,
+                "updated_at": encode_time(now),
+            }
+        )
+    return True

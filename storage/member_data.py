@@ -52,6 +52,7 @@ __all__ = [
     "export",
     "sent_messages",
     "erase",
+    "erase_workspace",
     "record_messages",
     "erasures",
     "NAMES_MAY_BE_IN",
@@ -790,3 +791,42 @@ def forget_person(db: Database, team_id: str, name: str, now: datetime) -> Perso
         )
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return PersonErasure(erasure_id, changed, deleted)
+
+
+def _team_tables(db: Database) -> list[str]:
+    """Every table with a ``team_id`` column, children before the tables they refer to."""
+    found = [t for t in db.table_names() if "team_id" in db.table(t).columns_dict]
+    refers = {t: {fk.other_table for fk in db.table(t).foreign_keys} for t in found}
+    ordered: list[str] = []
+    while len(ordered) < len(found):
+        for table in sorted(found):
+            if table in ordered:
+                continue
+            children = [t for t in found if table in refers[t] and t != table and t not in ordered]
+            if not children:
+                ordered.append(table)
+    return ordered
+
+
+def erase_workspace(db: Database, team_id: str) -> dict[str, int]:
+    """Erase a workspace that left Nudge: every row of every table with a ``team_id``
+    (rows that refer to them go with them); rows deleted by table.
+
+    The tables are found from the schema rather than listed, so a table added later is
+    erased too. Like a member's erasure: one transaction with ``secure_delete`` on, the
+    reflections' search index optimised and the write-ahead log emptied, so nothing of
+    the workspace lingers in the database file.
+
+    >>> erase_workspace(db, "T0GONE")
+    {}
+    """
+    counts: dict[str, int] = {}
+    with _secure_delete(db), immediate(db):
+        for table in _team_tables(db):
+            deleted = db.execute(f"DELETE FROM [{table}] WHERE team_id = ?", [team_id]).rowcount
+            if deleted:
+                counts[table] = deleted
+        if counts.get("reflections"):
+            db.execute("INSERT INTO reflections_fts (reflections_fts) VALUES ('optimize')")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return counts

@@ -102,12 +102,14 @@ class Methods:
         raise Reject("message_not_found", business=True)
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        team = self.caller_team()  # type: ignore[attr-defined]
+        found = self.workspaces.get(team)  # type: ignore[attr-defined]
         return {
             "url": "https://nudge-test.slack.com/",
-            "team": "Nudge Test",
+            "team": found.name if found else "Nudge Test",
             "user": "nudge",
-            "team_id": self.team_id,
-            "user_id": self.bot_user_id,
+            "team_id": team,
+            "user_id": found.bot_user_id if found else self.bot_user_id,
             "bot_id": "B0001",
             "is_enterprise_install": False,
         }
@@ -118,6 +120,9 @@ class Methods:
         problems = message_problems(params)
         if problems:
             raise Reject(message_error(problems), problems)
+        for user in (params["channel"].removeprefix("D"), ephemeral_user):
+            if user and user[:1] in ("U", "W"):
+                self._check_member(user, "channel_not_found")  # type: ignore[attr-defined]
         message = Message(
             channel=self._channel(params["channel"]),
             ts=self._next_ts(),
@@ -126,6 +131,7 @@ class Methods:
             params=params,
             thread_ts=params.get("thread_ts"),
             ephemeral_user=ephemeral_user,
+            team_id=self.caller_team(),  # type: ignore[attr-defined]
         )
         self._record(message, self.messages)
         return message
@@ -186,6 +192,7 @@ class Methods:
         user = self.users.get(params["user"])
         if user is None:
             raise Reject("user_not_found", business=True)
+        self._check_member(params["user"], "user_not_found", look_up=True)  # type: ignore[attr-defined]
         return {"user": user}
 
     def _usergroups_list(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -278,6 +285,7 @@ class Methods:
 
     def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
         missing(params, "user_id", "view")
+        self._check_member(params["user_id"], "user_not_found")  # type: ignore[attr-defined]
         view = self._check_view(params, home=True)
         published = View(f"V{next(self._ids):06d}", view, "views.publish", params["user_id"])
         self._record(published, self.views)

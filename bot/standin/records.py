@@ -26,6 +26,7 @@ class Call:
     time: float
     error: str | None = None  # the ``error`` Slack answered with, if any
     status: int = 200
+    team_id: str | None = None  # the workspace of the token it was made with
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Message:
     deleted: bool = False
     updates: list[dict[str, Any]] = field(default_factory=list)
     author: str | None = None  # the member who wrote it; None: the bot
+    team_id: str | None = None  # the workspace it was posted in (the token's)
 
     def as_slack(self, bot_user_id: str = "U0BOT") -> dict[str, Any]:
         """The message object as Slack returns it and sends it in interaction payloads."""

@@ -225,3 +225,11 @@ class SlackSender:
             headers["X-Slack-Retry-Num"] = str(retry_num)
             headers["X-Slack-Retry-Reason"] = retry_reason or "http_timeout"
         return self.raw(json.dumps(payload).encode(), headers)
+
+    def app_uninstalled(self) -> httpx.Response:
+        """Slack's ``app_uninstalled`` event: the workspace removed the app."""
+        return self.event({"type": "app_uninstalled"})
+
+    def tokens_revoked(self, bot_user_ids: list[str]) -> httpx.Response:
+        """Slack's ``tokens_revoked`` event: the workspace revoked the bot's token."""
+        return self.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": bot_user_ids}})

@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.standin.faults import Faults
+from bot.standin.installs import Installs, basic_credentials
 from bot.standin.methods import Methods, Reject, message_error, message_problems
 from bot.standin.records import Call, Message, ProtocolError, Recorder, Response
 
@@ -37,11 +38,12 @@ __all__ = ["SlackStandIn"]
 
 JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata", "users")
 APP_TOKEN_METHODS = {"apps.connections.open"}
+NO_TOKEN_METHODS = {"oauth.v2.access"}  # the app's client id and secret instead
 RESPONSE_URL_USES = 5  # a response_url takes "up to 5 times within 30 minutes"
 RESPONSE_URL_SECONDS = 30 * 60
 
 
-class SlackStandIn(Recorder, Faults, Methods):
+class SlackStandIn(Recorder, Faults, Installs, Methods):
     """A thread-served loopback Slack Web API. Use ``start()``/``stop()`` or ``with``."""
 
     def __init__(
@@ -122,18 +124,21 @@ class SlackStandIn(Recorder, Faults, Methods):
         deleted: bool = False,
         real_name: str | None = None,
         email: str | None = None,
+        team_id: str | None = None,
     ) -> dict[str, Any]:
         """Register a user for users.info; returns the user object Slack would return.
 
         >>> standin.add_user("U1", "alice", tz="America/New_York")["tz_offset"]
         -18000
+
+        ``team_id``: the member's workspace (``add_workspace``); the stand-in's own by default.
         """
         name = name or user_id.lower()
         real_name = real_name or name.title()
         offset = datetime.now(ZoneInfo(tz)).utcoffset()
         user = {
             "id": user_id,
-            "team_id": self.team_id,
+            "team_id": team_id or self.team_id,
             "name": name,
             "real_name": real_name,
             "deleted": deleted,
@@ -228,10 +233,14 @@ class SlackStandIn(Recorder, Faults, Methods):
 
     def api(self, method: str, params: dict[str, Any], token: str | None) -> tuple[int, dict, dict]:
         """Answer one Web API call: (HTTP status, headers, JSON body)."""
-        call = Call(method, params, time.time())  # when it arrived
+        call = Call(method, params, time.time(), team_id=self.team_of(token))  # when it arrived
         if self._delays.get(method):
             time.sleep(self._delays[method])
-        status, headers, body = self._answer(call, token)
+        self._caller.team = call.team_id
+        try:
+            status, headers, body = self._answer(call, token)
+        finally:
+            self._caller.team = None
         call.status, call.error = status, body.get("error")
         self._record(call, self.calls)
         return status, headers, body
@@ -279,11 +288,18 @@ class SlackStandIn(Recorder, Faults, Methods):
             return 200, {}, body
 
     def _check_token(self, method: str, token: str | None) -> None:
+        if method in NO_TOKEN_METHODS:
+            return
         if not token:
             raise Reject("not_authed", ["[ERROR] no token given"])
-        if token not in (self.bot_token, self.app_token):
+        if self._token_revoked(token):
+            raise Reject("token_revoked", ["[ERROR] the workspace uninstalled the app"])
+        if token not in (self.bot_token, self.app_token) and not self._token_known(token):
             raise Reject("invalid_auth", ["[ERROR] unknown token"])
-        wanted = self.app_token if method in APP_TOKEN_METHODS else self.bot_token
+        if self._token_known(token):
+            wanted = self.app_token if method in APP_TOKEN_METHODS else token
+        else:
+            wanted = self.app_token if method in APP_TOKEN_METHODS else self.bot_token
         if token != wanted:
             raise Reject("not_allowed_token_type", [f"[ERROR] {method} needs the other token"])
 
@@ -416,6 +432,8 @@ def _handler_for(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
             token = token or params.pop("token", None)
             params.pop("token", None)
+            for key, value in basic_credentials(auth).items():
+                params.setdefault(key, value)
             status, headers, answer = standin.api(name, params, token)
             self._send(status, json.dumps(answer), "application/json", headers)
 
