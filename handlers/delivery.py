@@ -30,9 +30,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.deps import Deps
+from handlers.blocks.common import Rendered
 from storage import deliveries
 
 __all__ = [
+    "settled",
+    "post_rendered",
     "Outcome",
     "deliver_once",
     "is_outage",
@@ -223,3 +226,16 @@ def _failed(deps: Deps, key: str, error: Exception) -> Outcome:
     else:
         log.error("delivery %s failed for good: %s", key, why, exc_info=error)
     return Outcome.SKIPPED
+
+
+def settled(deps: Deps, key: str) -> bool:
+    """The delivery went out (or never will): the row may move on."""
+    with deps.db() as db:
+        return key in deliveries.settled(db, [key])
+
+
+def post_rendered(deps: Deps, team_id: str, channel: str, message: Rendered):
+    """Post a rendered message with the workspace's own client (built inside a delivery's
+    send, so an error building it is recorded against that delivery alone)."""
+    text, blocks_ = message
+    return deps.client_for(team_id).chat_postMessage(channel=channel, text=text, blocks=blocks_)

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.nudges import FEEDS_JOB, poll_feeds, tick
+from handlers.habits import FEEDS_JOB, poll_feeds
+from handlers.nudges import tick
 from storage import feeds as feed_store
 from tests.conftest import ANA, PETE, SAM
 from tests.feeds_server import (

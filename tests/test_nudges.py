@@ -16,7 +16,8 @@ import pytest
 from bot.domain.errors import ParseError
 from bot.domain.nudges import habit_due_at, parse_nudge_command
 from handlers import ids
-from handlers.nudges import send_overdue_nudges, tick
+from handlers.nudges import tick
+from handlers.overdue import send_overdue_nudges
 from storage.db import immediate
 from tests.conftest import ANA, PETE, SAM
 
