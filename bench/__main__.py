@@ -45,7 +45,7 @@ from storage import reflections as reflection_store
 from storage.codec import encode_time
 from storage.db import connect, create, immediate
 
-__all__ = ["main", "Plan", "Row", "NotYet", "MEASURES"]
+__all__ = ["main", "Plan", "Row", "NotYet", "MEASURES", "open_loop"]
 
 SECRET = "bench-signing-secret-0123456789abcdef"
 TEAM = "T0001"
@@ -903,12 +903,27 @@ def measure_throughput(bench: Bench) -> list[Row]:
 def _load_step(
     bench: Bench, sender: Sender, mix: list, rate: int
 ) -> tuple[list[float], list[float], int]:
-    """Send ``rate`` commands a second for a step, open loop; (ack times, reply times, errors).
+    """``rate`` mixed commands a second from the caller for a step (see :func:`open_loop`)."""
+
+    def send(n: int, key: str) -> httpx.Response:
+        _, command, text = mix[n % len(mix)]
+        return sender.slack.command(
+            command, text(n), CALLER, response_url=bench.standin.response_url(key)
+        )
+
+    count = max(1, int(rate * bench.plan.step_seconds))
+    return open_loop(bench, send, rate, count, f"load{rate}")
+
+
+def open_loop(
+    bench: Bench, send: Callable[[int, str], httpx.Response], rate: int, count: int, label: str
+) -> tuple[list[float], list[float], int]:
+    """Send ``count`` commands at ``rate`` a second, open loop (``send(n, key)`` sends the
+    n-th, its reply keyed ``key``); (ack times, reply times, failures).
 
     Times run from when each command was due, not from when a client thread got to it, so
     a backlog anywhere (here included) shows in the percentiles instead of hiding.
     """
-    count = max(1, int(rate * bench.plan.step_seconds))
     sent: dict[str, float] = {}
     acks: list[float] = []
     errors = 0
@@ -918,20 +933,15 @@ def _load_step(
     def one(n: int, due: float, wall: float) -> None:
         """Send command ``n``, timed from when it was due (a late send counts against us)."""
         nonlocal errors
-        _, command, text = mix[n % len(mix)]
-        key = f"load{rate}-{n}"
-        started = due
+        key = f"{label}-{n}"
         with lock:
             sent[key] = wall
         try:
-            answer = sender.slack.command(
-                command, text(n), CALLER, response_url=bench.standin.response_url(key)
-            )
-            ok = answer.status_code == 200
+            ok = send(n, key).status_code == 200
         except httpx.HTTPError:
             ok = False
         with lock:
-            acks.append(time.perf_counter() - started)
+            acks.append(time.perf_counter() - due)
             errors += not ok
 
     start, wall = time.perf_counter(), time.time()
@@ -943,6 +953,7 @@ def _load_step(
                 time.sleep(delay)
             pool.submit(one, n, due, wall + n / rate)
     deadline = time.monotonic() + 10.0
+    answered: dict[str, float] = {}
     while time.monotonic() < deadline:
         answered = {r.key: r.time for r in bench.standin.responses[since:] if r.key in sent}
         if len(answered) >= len(sent):

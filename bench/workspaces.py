@@ -22,10 +22,8 @@ import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,6 +40,7 @@ from bench.__main__ import (
     log,
     machine,
     ms,
+    open_loop,
     p99,
     quiet,
     start_bot,
@@ -204,48 +203,16 @@ def load_step(
     senders = {
         t: dataclasses.replace(sender.slack, team_id=team(t)) for t in range(scale.workspaces)
     }
-    sent: dict[str, float] = {}
-    acks: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    since = len(bench.standin.responses)
     picks = [(rng.randrange(scale.workspaces), rng.randrange(scale.members)) for _ in range(count)]
 
-    def one(n: int, due: float, wall: float) -> None:
-        nonlocal errors
+    def send(n: int, key: str) -> httpx.Response:
         t, m = picks[n]
         command, text = MIX[n % len(MIX)]
-        key = f"ws{rate}-{n}"
-        with lock:
-            sent[key] = wall
-        try:
-            answer = senders[t].command(
-                command, text(n), member(t, m), response_url=bench.standin.response_url(key)
-            )
-            ok = answer.status_code == 200
-        except httpx.HTTPError:
-            ok = False
-        with lock:
-            acks.append(time.perf_counter() - due)
-            errors += not ok
+        return senders[t].command(
+            command, text(n), member(t, m), response_url=bench.standin.response_url(key)
+        )
 
-    started, wall = time.perf_counter(), time.time()
-    with ThreadPoolExecutor(max_workers=64) as pool:
-        for n in range(count):
-            due = started + n / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            pool.submit(one, n, due, wall + n / rate)
-    deadline = time.monotonic() + 10.0
-    answered: dict[str, float] = {}
-    while time.monotonic() < deadline:
-        answered = {r.key: r.time for r in bench.standin.responses[since:] if r.key in sent}
-        if len(answered) >= len(sent):
-            break
-        time.sleep(0.05)
-    replies = [answered[k] - sent[k] for k in sent if k in answered]
-    return acks, replies, errors + (len(sent) - len(answered))
+    return open_loop(bench, send, rate, count, f"ws{rate}")
 
 
 def measure_load(bench: Bench, served: Served, scale: Scale) -> Row:

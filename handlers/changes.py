@@ -1,6 +1,7 @@
 """One way to change each record a member's App Home shows: write, then republish.
 
-Actions, reminders and reflections are changed only through these three functions, by
+Actions, reminders, reflections and conversations (which may set a follow-up reminder)
+are changed only through these functions, by
 listeners and jobs alike: each runs the write in one unit of work, then republishes the
 homes of everyone the change touches (an action's owner before and after and its creator;
 a reminder's member; a reflection's author), after the member has been answered. A caller
@@ -24,12 +25,14 @@ from bot.domain.actions import Action
 from bot.domain.nudges import Reminder
 from bot.domain.reflections import Reflection
 from handlers.home import refresh_home
+from storage.conversations import Logged
 
 __all__ = [
     "change_action",
     "change_actions",
     "change_reminder",
     "change_reflection",
+    "change_conversation",
     "CHANGE_PATHS",
 ]
 
@@ -38,6 +41,7 @@ CHANGE_PATHS = {
     "storage.actions": ("add", "change"),
     "storage.reminders": ("add", "cancel", "mark_done", "snooze"),
     "storage.reflections": ("add", "set_shared", "delete"),
+    "storage.conversations": ("add",),  # may set a follow-up reminder
 }
 
 
@@ -85,3 +89,15 @@ def change_reflection(
         reflection = write(db)
     refresh_home(deps, client, team_id, [reflection.author_id])
     return reflection
+
+
+def change_conversation(
+    deps: Deps, client: WebClient, team_id: str, write: Callable[[Database], Logged]
+) -> Logged:
+    """Run ``write`` (a conversation logged) and, when it set a follow-up reminder,
+    republish the home of its author (the home shows upcoming reminders)."""
+    with deps.db() as db:
+        logged = write(db)
+    if logged.follow_up is not None:
+        refresh_home(deps, client, team_id, [logged.follow_up.user_id])
+    return logged

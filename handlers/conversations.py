@@ -38,13 +38,13 @@ from bot.domain.conversations import require_steering as require_steering_to_for
 from bot.domain.errors import ParseError, UserError
 from bot.domain.people import Actor
 from bot.domain.reflections import parse_tag_list
-from bot.domain.text import parse_id, plain_text, text_in
+from bot.domain.text import button_id, plain_text, text_in
 from handlers import ids
 from handlers.blocks import conversations as blocks
 from handlers.blocks.common import Rendered
+from handlers.changes import change_conversation
 from handlers.commands import run_command
 from handlers.delivery import Outcome, deliver_once
-from handlers.home import refresh_home
 from handlers.listeners import bind, view_metadata
 from handlers.modals import answer_in_modal, open_modal
 from handlers.people import actor_for, known_zone, resolve
@@ -131,8 +131,11 @@ def record(
     the confirmation, with a Share button while it is private."""
     person_id = _member_id(deps, client, actor, draft.person)
     now = deps.now()
-    with deps.db() as db:
-        logged = store.add(
+    logged = change_conversation(
+        deps,
+        client,
+        actor.team_id,
+        lambda db: store.add(
             db,
             actor.team_id,
             actor.user_id,
@@ -141,9 +144,8 @@ def record(
             tz=actor.tz,
             person_id=person_id,
             reminder_id=reminder_id,
-        )
-    if logged.follow_up is not None:  # a follow-up reminder shows on the App Home
-        refresh_home(deps, client, actor.team_id, [actor.user_id])
+        ),
+    )
     return blocks.render_conversation_saved(
         logged.conversation, actor.zone, now, logged.follow_up, logged.moved
     )
@@ -290,10 +292,7 @@ def on_share_button(
     """ "Share with the network" on a recorded conversation's confirmation: its author only."""
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
-    try:
-        conversation_id = parse_id(action.get("value", ""), "C")
-    except ParseError:
-        raise ParseError("That button is broken; try `/conversation share C3`.") from None
+    conversation_id = button_id(action.get("value", ""), "C", "/conversation share C3")
     text, blocks_ = share(deps, actor, conversation_id, True)
     if body.get("response_url"):
         respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=True)

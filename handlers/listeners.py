@@ -86,13 +86,13 @@ class Answer:
     def __init__(self, args: Args) -> None:
         self.args = args
         self.later: list[Callable[[], object]] = []
-        self.acked: tuple[tuple, dict] | None = None
+        self.acked: dict[str, Any] | None = None  # what the listener acknowledged with
         self.reply: dict[str, Any] | None = None
         self._carries_reply = "command" in args.body and "type" not in args.body
 
-    def ack(self, *args: Any, **kwargs: Any) -> None:
+    def ack(self, **kwargs: Any) -> None:
         if self.acked is None:
-            self.acked = (args, kwargs)
+            self.acked = kwargs
 
     def respond(
         self,
@@ -107,7 +107,7 @@ class Answer:
             self._carries_reply
             and self.reply is None
             and not (replace_original or delete_original or more)
-            and not (self.acked and any(self.acked))
+            and not self.acked  # e.g. a form's errors: the ack is already spoken for
         ):
             self.reply = {"text": text, "blocks": blocks, "response_type": response_type}
             return
@@ -125,12 +125,12 @@ class Answer:
 
     def finish(self, deps: Deps) -> None:
         """Acknowledge (with the reply, if any), then start the work left for later."""
-        args, kwargs = self.acked or ((), {})
+        kwargs = self.acked or {}
         if self.reply is not None:
-            args, kwargs = (), {k: v for k, v in self.reply.items() if v is not None}
+            kwargs = {k: v for k, v in self.reply.items() if v is not None}
             kwargs.setdefault("response_type", "ephemeral")
         if self.args.ack.response is None:
-            self.args.ack(*args, **kwargs)
+            self.args.ack(**kwargs)
         for task in self.later:
             run_after(deps, task)
 

@@ -19,7 +19,7 @@ from bot.domain.errors import ParseError, UserError
 from bot.domain.nudges import (
     overdue_nudge_due,
 )
-from bot.domain.text import parse_id
+from bot.domain.text import button_id
 from handlers import ids
 from handlers.blocks import nudges as blocks
 from handlers.blocks.actions import render_action_changed
@@ -53,10 +53,7 @@ def on_new_due_button(
     or says why they may not change the action (refused now, not after a date is picked)."""
     ack()
     user_id = body["user"]["id"]
-    try:
-        action_id = parse_id(action.get("value", ""), "A")
-    except ParseError:
-        raise ParseError("That button is broken; try `/action due A12 Friday`.") from None
+    action_id = button_id(action.get("value", ""), "A", "/action due A12 Friday")
     with deps.db() as db:
         found = action_store.get(db, context.team_id, action_id)
 

@@ -32,7 +32,7 @@ from bot.domain.reflections import (
     parse_reflect_command,
     parse_tag_list,
 )
-from bot.domain.text import parse_id, text_in
+from bot.domain.text import button_id, parse_id, text_in
 from bot.domain.weeknote import build_weeknote, week_span, weeknote_data, weeknote_filename
 from handlers import ids
 from handlers.blocks import reflections as blocks
@@ -236,10 +236,7 @@ def on_share_button(
     """ "Share with the network" on a saved reflection's confirmation."""
     ack()
     actor = actor_for(deps, client, context.team_id, body["user"]["id"])
-    try:
-        reflection_id = parse_id(action.get("value", ""), "R")
-    except ParseError:
-        raise ParseError("That button is broken; try `/reflect share R7`.") from None
+    reflection_id = button_id(action.get("value", ""), "R", "/reflect share R7")
     text, blocks_ = share(deps, client, actor, reflection_id, True)
     if body.get("response_url"):
         respond(text=text, blocks=blocks_, response_type="ephemeral", replace_original=True)

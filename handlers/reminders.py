@@ -26,7 +26,7 @@ from bot.domain.nudges import (
 )
 from bot.domain.people import Actor, is_former
 from bot.domain.quiet import delivery_time, plan_delivery
-from bot.domain.text import parse_id
+from bot.domain.text import button_id
 from bot.domain.when import describe_next, parse_when
 from handlers import ids
 from handlers.actions import message_link, message_text, open_action_modal, workstreams_kept
@@ -156,10 +156,7 @@ def cancel_reminder(parsed: NudgeCommand, actor: Actor, client: WebClient, deps:
 
 
 def _own_reminder(deps: Deps, body: dict, action: dict, team_id: str) -> reminders.Reminder:
-    try:
-        reminder_id = parse_id(action.get("value", ""), "N")
-    except ParseError:
-        raise ParseError("That button is broken; try `/nudge list`.") from None
+    reminder_id = button_id(action.get("value", ""), "N", "/nudge list")
     with deps.db() as db:
         return reminders.get(db, team_id, reminder_id, body["user"]["id"])
 

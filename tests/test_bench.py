@@ -39,3 +39,24 @@ def test_the_benchmark_runs_to_the_end_at_small_sizes():
     ):
         assert row in table, row
     assert "Measured on" in table and "Python" in table
+
+
+def test_the_many_workspaces_benchmark_runs_to_the_end_at_small_sizes():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NUDGE_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.workspaces", "--small"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for row in (
+        "install through OAuth",
+        "reminders due in the same minute, across workspaces",
+        "sustained commands across workspaces",
+        "resident memory after serving every workspace",
+    ):
+        assert row in done.stdout, row
+    assert "each sent once, with its own workspace's token" in done.stdout

@@ -20,7 +20,13 @@ from handlers.changes import CHANGE_PATHS
 from tests.conftest import ANA, PETE
 
 ROOT = Path(__file__).resolve().parent.parent
-CHANGERS = {"change_action", "change_actions", "change_reminder", "change_reflection"}
+CHANGERS = {
+    "change_action",
+    "change_actions",
+    "change_reminder",
+    "change_reflection",
+    "change_conversation",
+}
 
 
 def published_since(bot, user: str, since: int) -> bool:
@@ -88,7 +94,11 @@ def test_the_follow_up_form_republishes_the_home(bot):
 
 @pytest.mark.parametrize(
     "command,text",
-    [("/reflect", "Open questions work #influence"), ("/nudge", "me tomorrow to blog")],
+    [
+        ("/reflect", "Open questions work #influence"),
+        ("/nudge", "me tomorrow to blog"),
+        ("/conversation", "with Nicola Gill (GDS) about inclusion follow up in 3 weeks"),
+    ],
 )
 def test_creating_a_reflection_or_reminder_republishes_the_home(bot, command, text):
     since = len(bot.standin.calls)

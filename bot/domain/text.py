@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bot.domain.errors import ParseError
 
 __all__ = [
+    "button_id",
     "Mention",
     "Word",
     "closest",
@@ -147,6 +148,23 @@ def parse_id(text: str, letter: str) -> int:
         shown = (text or "").strip()[:40] or "nothing"
         raise ParseError(f"I need an id like {letter}12, and got “{shown}”.", example=f"{letter}12")
     return int(match[2])
+
+
+def button_id(value: str, letter: str, instead: str) -> int:
+    """The id a button of ours carries (``value``); a forged or broken one is refused with
+    what to type ``instead``.
+
+    >>> button_id("R7", "R", "/reflect share R7")
+    7
+    >>> button_id("x", "R", "/reflect share R7")
+    Traceback (most recent call last):
+    ...
+    bot.domain.errors.ParseError: That button is broken; try `/reflect share R7`.
+    """
+    try:
+        return parse_id(value, letter)
+    except ParseError:
+        raise ParseError(f"That button is broken; try `{instead}`.") from None
 
 
 def format_id(letter: str, number: int) -> str:
